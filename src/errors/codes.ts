@@ -26,6 +26,13 @@ export const errorCodes = {
   ARTIFACT_NOT_FOUND: 'A circuit artifact is not in the store.',
   ARTIFACT_CORRUPT: 'A stored artifact does not match its content hash.',
   MANIFEST_INVALID: 'A circuit manifest is malformed or of an unknown version.',
+
+  // prover network and API (issue 3): add codes below this line
+
+  // chain, contracts and oracle (issue 4): add codes below this line
+  SOLIDITY_COMPILE_FAILED: 'solc rejected a Solidity source.',
+
+  // market (issue 5): add codes below this line
 } as const
 
 export type ErrorCode = keyof typeof errorCodes
