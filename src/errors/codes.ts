@@ -31,6 +31,7 @@ export const errorCodes = {
 
   // chain, contracts and oracle (issue 4): add codes below this line
   SOLIDITY_COMPILE_FAILED: 'solc rejected a Solidity source.',
+  CHAIN_UNAVAILABLE: 'The chain node could not be started or reached.',
 
   // market (issue 5): add codes below this line
 } as const

@@ -1,0 +1,98 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createServer } from 'node:net'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { BaseError } from '../errors/index.ts'
+
+const require = createRequire(import.meta.url)
+
+/** anvil's default mnemonic accounts 0..9 ("test test … junk"), private keys for tests and the demo. */
+export const anvilPrivateKeys = [
+  '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80',
+  '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d',
+  '0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a',
+  '0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6',
+  '0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a',
+  '0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba',
+] as const satisfies readonly `0x${string}`[]
+
+export type AnvilInstance = {
+  rpcUrl: string
+  port: number
+  chainId: number
+  /** Stops the node and waits for the process to exit. */
+  stop(): Promise<void>
+  process: ChildProcess
+}
+
+/** Finds a free TCP port on loopback by binding port 0. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.unref()
+    srv.on('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address()
+      const port = typeof addr === 'object' && addr ? addr.port : 0
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+/** Path of the anvil binary shipped by the npm package @foundry-rs/anvil-linux-amd64. */
+export function anvilBinary(): string {
+  const pkg = require.resolve('@foundry-rs/anvil-linux-amd64/package.json')
+  return join(dirname(pkg), 'bin', 'anvil')
+}
+
+/**
+ * Spawns a real anvil node on a free loopback port and resolves once it answers JSON-RPC.
+ *
+ * @example
+ * ```ts
+ * import { startAnvil } from './src/chain/anvil.ts'
+ * const anvil = await startAnvil()
+ * console.log(anvil.rpcUrl) // http://127.0.0.1:PORT
+ * await anvil.stop()
+ * ```
+ */
+export async function startAnvil(options: { chainId?: number; blockTime?: number; args?: string[] } = {}): Promise<AnvilInstance> {
+  const port = await freePort()
+  const chainId = options.chainId ?? 31337
+  const args = ['--host', '127.0.0.1', '--port', String(port), '--chain-id', String(chainId), '--silent',
+    '--code-size-limit', '100000', ...(options.blockTime ? ['--block-time', String(options.blockTime)] : []), ...(options.args ?? [])]
+  const child = spawn(anvilBinary(), args, { stdio: ['ignore', 'ignore', 'pipe'] })
+  let stderr = ''
+  child.stderr?.on('data', (d) => (stderr += String(d)))
+  const rpcUrl = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + 15_000
+  for (;;) {
+    if (child.exitCode !== null)
+      throw new BaseError('CHAIN_UNAVAILABLE', 'anvil exited before it answered.', { details: stderr.trim() || `exit code ${child.exitCode}` })
+    try {
+      const res = await fetch(rpcUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
+      })
+      if (res.ok) break
+    } catch {}
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL')
+      throw new BaseError('CHAIN_UNAVAILABLE', `anvil did not answer on ${rpcUrl} within 15 s.`, { details: stderr.trim() })
+    }
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  return {
+    rpcUrl,
+    port,
+    chainId,
+    process: child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve()
+        child.once('exit', () => resolve())
+        child.kill('SIGTERM')
+      }),
+  }
+}
