@@ -1,0 +1,41 @@
+/**
+ * `zkml <command> [args]`: each command is one file in ./commands exporting
+ * `summary` (one line for help) and `run(argv: string[]): Promise<number | void>` (the exit code).
+ * Commands load lazily so `zkml worker` never pays for the compiler's imports and vice versa.
+ */
+import { readdirSync } from 'node:fs'
+import { BaseError } from '../errors/index.ts'
+
+type Command = { summary: string; run(argv: string[]): Promise<number | void> }
+
+const dir = new URL('./commands/', import.meta.url)
+const names = readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3)).sort()
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    const lines = ['usage: zkml <command> [options]', '', 'commands:']
+    for (const n of names) {
+      const c = (await import(new URL(`${n}.ts`, dir).href)) as Command
+      lines.push(`  ${n.padEnd(10)} ${c.summary}`)
+    }
+    lines.push('', 'zkml <command> --help for a command\'s options')
+    console.log(lines.join('\n'))
+    return name ? 0 : 1
+  }
+  if (!names.includes(name)) {
+    console.error(`zkml: unknown command "${name}"; expected one of: ${names.join(', ')}`)
+    return 2
+  }
+  const cmd = (await import(new URL(`${name}.ts`, dir).href)) as Command
+  return (await cmd.run(rest)) ?? 0
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    if (err instanceof BaseError) console.error(`zkml: ${err.message}`)
+    else console.error(err)
+    process.exit(1)
+  },
+)
