@@ -26,6 +26,10 @@ export const errorCodes = {
   ARTIFACT_NOT_FOUND: 'A circuit artifact is not in the store.',
   ARTIFACT_CORRUPT: 'A stored artifact does not match its content hash.',
   MANIFEST_INVALID: 'A circuit manifest is malformed or of an unknown version.',
+  R1CS_INVALID: 'A constraint system is malformed (counts, wire ids or coefficients out of range).',
+  WITNESS_INVALID: 'A witness vector is malformed (a value outside the field, or wire 0 not 1).',
+  PROVE_FAILED: 'snarkjs could not make a proof from this zkey and witness.',
+  PUBLIC_SIGNALS_INVALID: 'Public signals are not canonical decimal strings or not as many as the circuit has.',
 
   // prover network and API (issue 3): add codes below this line
 
