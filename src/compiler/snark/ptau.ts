@@ -14,7 +14,15 @@ import { BaseError } from '../../errors/index.ts'
  */
 export const DEFAULT_PTAU_PATH: string = fileURLToPath(new URL('../../../fixtures/ptau/pot15_final.ptau', import.meta.url))
 
-/** What the header of a `.ptau` file says. `prepared` = it has phase-2 Lagrange points (section 12). */
+/**
+ * What the header of a `.ptau` file says. `prepared` = it has phase-2 Lagrange points (section 12).
+ *
+ * @example
+ * ```ts
+ * import { readPtauHeader, DEFAULT_PTAU_PATH, type PtauHeader } from './src/compiler/snark/index.ts'
+ * const h: PtauHeader = await readPtauHeader(DEFAULT_PTAU_PATH) // { power: 15, ceremonyPower: 15, prepared: true }
+ * ```
+ */
 export type PtauHeader = { power: number; ceremonyPower: number; prepared: boolean }
 
 /**

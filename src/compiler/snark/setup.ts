@@ -6,7 +6,17 @@ import { readPtauHeader } from './ptau.ts'
 import { requiredPtauPower } from './requiredPtauPower.ts'
 import type { Backend, VerificationKey } from './types.ts'
 
-/** Keys for one circuit: the proving key (`.zkey` bytes) and the verification key JSON. */
+/**
+ * Keys for one circuit: the proving key (`.zkey` bytes) and the verification key JSON.
+ *
+ * @example
+ * ```ts
+ * import { writeFileSync } from 'node:fs'
+ * import { setupGroth16, DEFAULT_PTAU_PATH, type SnarkKeys } from './src/compiler/snark/index.ts'
+ * const keys: SnarkKeys = await setupGroth16({ r1cs, ptauPath: DEFAULT_PTAU_PATH })
+ * writeFileSync('circuit.zkey', keys.zkey)
+ * ```
+ */
 export type SnarkKeys = { zkey: Uint8Array; vkey: VerificationKey }
 
 /**
