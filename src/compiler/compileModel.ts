@@ -1,6 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { createRequire } from 'node:module'
 import { compileSolidity } from '../chain/compileSolidity.ts'
 import { BaseError } from '../errors/index.ts'
 import { buildModelCircuit } from './buildModelCircuit.ts'
@@ -11,9 +10,8 @@ import type { ArtifactName, Backend, CircuitManifest, FidelityReport } from './m
 import { parseOnnx, runOnnxruntime, type OnnxGraph } from './onnx/index.ts'
 import { calibrate, dequantize, quantizeInput, type CalibrationResult, type CalibrationTarget } from './quantize/index.ts'
 import { writeR1cs } from './r1cs/index.ts'
+import { packageVersion, zkmlVersion } from './toolVersions.ts'
 import { DEFAULT_PTAU_PATH, exportSolidityVerifier, setupGroth16, setupPlonk } from './snark/index.ts'
-
-const require = createRequire(import.meta.url)
 
 export type CompileProgress = { stage: 'parse' | 'calibrate' | 'circuit' | 'fidelity' | 'setup' | 'verifier' | 'write'; message: string }
 
@@ -100,7 +98,6 @@ export async function compileModel(opts: CompileOptions): Promise<CompileResult>
     await writeFile(join(opts.outDir, file), bytes)
     artifacts[name] = { file, sha256: sha256Hex(bytes), bytes: bytes.length }
   }
-  const version = (p: string) => (require(`${p}/package.json`) as { version: string }).version
   const manifest: CircuitManifest = {
     manifestVersion: 1,
     name: opts.name,
@@ -117,11 +114,11 @@ export async function compileModel(opts: CompileOptions): Promise<CompileResult>
     fidelity,
     artifacts,
     tools: {
-      zkml: version('../..'),
-      snarkjs: version('snarkjs'),
-      solc: version('solc'),
-      'onnxruntime-node': version('onnxruntime-node'),
-      'onnx-proto': version('onnx-proto'),
+      zkml: zkmlVersion(),
+      snarkjs: packageVersion('snarkjs'),
+      solc: packageVersion('solc'),
+      'onnxruntime-node': packageVersion('onnxruntime-node'),
+      'onnx-proto': packageVersion('onnx-proto'),
       node: process.version,
     },
     createdAt: new Date().toISOString(),
