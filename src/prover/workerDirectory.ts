@@ -25,7 +25,7 @@ export type WorkerAd = {
  */
 export async function listWorkers(redis: Redis, prefix: string): Promise<WorkerAd[]> {
   const k = redisKeys(prefix)
-  const ids = await redis.zrange(k.workers, 0, -1)
+  const ids = await redis.zrange(k.workers, '0', '-1')
   if (ids.length === 0) return []
   const ads = await redis.mget(ids.map((id) => k.worker(id)))
   const out: WorkerAd[] = []
