@@ -30,11 +30,11 @@ function summary(id: string, m: Parameters<typeof inputLength>[0] & Parameters<t
  *
  * @example
  * ```ts
- * app.register(circuitRoutes, ctx)
+ * app.register(circuitRoutes, { ctx })
  * // curl -H 'authorization: Bearer k' -d '{"manifest":{…},"artifacts":{"zkey":"<base64>",…}}' /circuits
  * ```
  */
-export async function circuitRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
+export async function circuitRoutes(app: FastifyInstance, { ctx }: { ctx: ApiContext }): Promise<void> {
   app.post<{ Body: { manifest: unknown; artifacts: Record<string, string> } }>('/circuits', {
     preHandler: requireApiKey(ctx.apiKeys),
     schema: {

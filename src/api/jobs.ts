@@ -55,11 +55,11 @@ export function jobView(r: JobRecord) {
  *
  * @example
  * ```ts
- * app.register(jobRoutes, ctx)
+ * app.register(jobRoutes, { ctx })
  * // curl -N /jobs/<id>/events   → data: {"type":"state","to":"queued",…}
  * ```
  */
-export async function jobRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
+export async function jobRoutes(app: FastifyInstance, { ctx }: { ctx: ApiContext }): Promise<void> {
   app.post<{ Body: { circuitId: string; input: number[]; subject: string; round: string; idempotencyKey?: string; requirements?: { gpu?: boolean; minMemoryMiB?: number } } }>('/jobs', {
     preHandler: requireApiKey(ctx.apiKeys),
     schema: {

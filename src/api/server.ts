@@ -50,9 +50,9 @@ export async function buildApi(opts: ApiOptions): Promise<{ app: FastifyInstance
   app.addSchema(errorSchema)
   installErrorHandling(app)
   const openapi = collectOpenApi(app)
-  await app.register(circuitRoutes, ctx)
-  await app.register(jobRoutes, ctx)
-  await app.register(workerRoutes, ctx)
+  await app.register(circuitRoutes, { ctx })
+  await app.register(jobRoutes, { ctx })
+  await app.register(workerRoutes, { ctx })
   app.get('/openapi.json', async () => openapi())
   app.addHook('onClose', async () => { await queue.close() })
   return { app, ctx }

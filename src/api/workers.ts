@@ -8,10 +8,10 @@ import { errorResponses, type ApiContext } from './context.ts'
  *
  * @example
  * ```ts
- * app.register(workerRoutes, ctx)
+ * app.register(workerRoutes, { ctx })
  * ```
  */
-export async function workerRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
+export async function workerRoutes(app: FastifyInstance, { ctx }: { ctx: ApiContext }): Promise<void> {
   app.get('/workers', {
     schema: {
       summary: 'Connected workers (advertisement not expired): hardware, classes served, current job',
