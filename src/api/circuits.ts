@@ -48,7 +48,7 @@ export async function circuitRoutes(app: FastifyInstance, { ctx }: { ctx: ApiCon
           manifest: { type: 'object', description: 'CircuitManifest v1 (src/compiler/manifest.ts)' },
           artifacts: {
             type: 'object',
-            description: 'artifact name (as in manifest.artifacts) → base64 bytes; r1cs, witnessProgram, zkey, vkey required',
+            description: 'artifact name (as in manifest.artifacts) → base64 bytes; witnessProgram, zkey, vkey required; others optional',
             additionalProperties: { type: 'string', pattern: '^[A-Za-z0-9+/]*={0,2}$' },
           },
         },

@@ -6,7 +6,7 @@ import { circuitId } from './canonicalJson.ts'
 import { redisKeys, type RedisKeys } from './keys.ts'
 
 /** Artifacts a worker needs to prove and the coordinator to verify. */
-export const requiredArtifacts: readonly ArtifactName[] = ['r1cs', 'witnessProgram', 'zkey', 'vkey']
+export const requiredArtifacts: readonly ArtifactName[] = ['witnessProgram', 'zkey', 'vkey']
 
 export type RegisteredCircuit = { id: ContentHash; manifest: CircuitManifest }
 
