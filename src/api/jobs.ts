@@ -23,7 +23,7 @@ const jobSchema = {
     timestamps: { type: 'object', additionalProperties: { type: 'integer' }, description: 'ms since epoch when the job last entered each state' },
     timings: {
       type: 'object',
-      description: 'ms spent: waiting (submitted→first proving), proving (last proving→proved), verifying (proved→verified), total',
+      description: 'ms spent: waiting (submitted→start of the last attempt), proving (last attempt→proved), verifying (proved→verified), total (submitted→verified or failed)',
       additionalProperties: { type: 'integer' },
     },
     proof: { type: 'object', additionalProperties: true },
