@@ -63,3 +63,82 @@ export function syntheticCircuit(opts: { inputs?: number; backend?: 'groth16' | 
 }
 
 export const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64')
+
+import { spawn, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+const cli = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
+
+/** A `zkml <command>` child process whose stdout lines are kept and awaitable. */
+export type Proc = {
+  child: ChildProcess
+  lines: string[]
+  /** Resolves with the first line (past or future) matching, or rejects after `ms`. */
+  waitFor(re: RegExp, ms?: number): Promise<string>
+  exited: Promise<number | null>
+}
+
+/** Spawns `node --import tsx src/cli/main.ts <args>`, as a real worker or server process. */
+export function spawnZkml(args: string[], env: Record<string, string> = {}, tag = args[0] ?? 'zkml'): Proc {
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const lines: string[] = []
+  const waiters: Array<{ re: RegExp; resolve: (l: string) => void }> = []
+  let buf = ''
+  const onData = (d: Buffer) => {
+    buf += String(d)
+    let i
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i)
+      buf = buf.slice(i + 1)
+      lines.push(line)
+      if (process.env.ZKML_TEST_VERBOSE) console.error(`[${tag}] ${line}`)
+      for (const w of [...waiters]) if (w.re.test(line)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(line) }
+    }
+  }
+  child.stdout!.on('data', onData)
+  child.stderr!.on('data', onData)
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)))
+  return {
+    child,
+    lines,
+    exited,
+    waitFor(re, ms = 60_000) {
+      const hit = lines.find((l) => re.test(l))
+      if (hit) return Promise.resolve(hit)
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`[${tag}] no line matching ${re} within ${ms} ms; last lines:\n${lines.slice(-15).join('\n')}`)), ms)
+        waiters.push({ re, resolve: (l) => { clearTimeout(t); resolve(l) } })
+      })
+    },
+  }
+}
+
+/** Polls until `fn` returns a truthy value or `ms` pass. */
+export async function until<T>(fn: () => Promise<T | undefined | false>, ms: number, what: string, every = 100): Promise<T> {
+  const end = Date.now() + ms
+  for (;;) {
+    const v = await fn()
+    if (v) return v
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, every))
+  }
+}
+
+import { readFile } from 'node:fs/promises'
+
+/** The `POST /circuits` body for a compiled circuit directory: manifest + every artifact present, base64. */
+export async function registerBody(dir: string): Promise<{ manifest: CircuitManifest; artifacts: Record<string, string> }> {
+  const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as CircuitManifest
+  const artifacts: Record<string, string> = {}
+  for (const [name, a] of Object.entries(manifest.artifacts)) {
+    try {
+      artifacts[name] = b64(new Uint8Array(await readFile(join(dir, a.file))))
+    } catch {
+      // optional artifacts may be absent
+    }
+  }
+  return { manifest, artifacts }
+}
