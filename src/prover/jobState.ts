@@ -10,9 +10,10 @@ import { BaseError } from '../errors/index.ts'
  *   any non-terminal state → failed (with a reason)
  * ```
  *
- * `proving → proving` is a take-over: the holder stalled (killed, lost its lock) and another
- * worker took the job. `verified` and `failed` are terminal: nothing leaves them, which is what
- * makes a late duplicate result harmless.
+ * `proving → proving` (and `proved → proving`) is a take-over: the holder stalled (killed, lost
+ * its lock, possibly after handing in a result) and another worker took the job. `proving →
+ * verified` is that earlier result being accepted while the take-over runs. `verified` and
+ * `failed` are terminal: nothing leaves them, which is what makes a late duplicate result harmless.
  */
 export const jobStates = ['submitted', 'queued', 'proving', 'proved', 'verified', 'failed'] as const
 export type JobState = (typeof jobStates)[number]
@@ -21,9 +22,9 @@ export type JobState = (typeof jobStates)[number]
 export const allowedFrom: Record<JobState, readonly JobState[]> = {
   submitted: [],
   queued: ['submitted', 'proving', 'proved'],
-  proving: ['queued', 'proving'],
+  proving: ['queued', 'proving', 'proved'],
   proved: ['proving'],
-  verified: ['proved'],
+  verified: ['proved', 'proving'],
   failed: ['submitted', 'queued', 'proving', 'proved'],
 }
 

@@ -90,6 +90,7 @@ export class ProverWorker extends EventEmitter {
   private registry: CircuitRegistry
   private results: ResultClient
   private bull = new Map<string, BullWorker>()
+  private refused = new Set<string>()
   private sub: Redis | undefined
   private wakeUp: (() => void) | undefined
   private stopping = false
@@ -157,7 +158,7 @@ export class ProverWorker extends EventEmitter {
     if (Date.now() - this.lastClassRefresh < (this.opts.pollMs ?? 1000) && this.bull.size > 0) return
     this.lastClassRefresh = Date.now()
     for (const cls of await this.opts.redis.smembers(this.keys.classes)) {
-      if (this.bull.has(cls)) continue
+      if (this.bull.has(cls) || this.refused.has(cls)) continue
       const c = parseClassName(cls)
       if (!c || !meetsClass(this.opts.hardware, c)) continue
       const w = new BullWorker(proveQueueName(cls), null, {
@@ -217,6 +218,10 @@ export class ProverWorker extends EventEmitter {
     if (!meetsRequirements(this.opts.hardware, data.requirements)) {
       this.log({ event: 'requirements-not-met', job: data.jobId, class: cls, requirements: data.requirements })
       await job.moveToWait(token).catch(() => {})
+      // A class whose jobs do not fit is a routing bug: stop listening to it rather than spin.
+      this.refused.add(cls)
+      await this.bull.get(cls)?.close(true).catch(() => {})
+      this.bull.delete(cls)
       return
     }
     const start = await this.jobs.transition(data.jobId, 'proving', { workerId: this.id, attempt: true, fields: { attempt: String(job.attemptsMade + 1) } })

@@ -24,10 +24,13 @@ test('lifecycle table: happy path, retries, take-over, and terminal states are f
     assert.equal(canTransition('failed', s), false)
     if (!isTerminal(s) && s !== 'failed') assert.equal(canTransition(s, 'failed'), true)
   }
-  assert.equal(canTransition('queued', 'verified'), false, 'nothing is verified without being proved')
+  assert.equal(canTransition('proved', 'proving'), true, 'take-over after the holder handed in and died')
+  assert.equal(canTransition('proving', 'verified'), true, 'an earlier attempt\'s result accepted during a take-over')
+  assert.equal(canTransition('queued', 'verified'), false, 'nothing is verified while nobody holds it')
+  assert.equal(canTransition('submitted', 'proving'), false)
   assert.throws(() => assertTransition('verified', 'proving', 'j1'), (e) => {
     const be = findError(e, 'JOB_STATE_INVALID')!
-    assert.match(be.details!, /expected the job to be in one of \[queued, proving\] to enter proving, got verified/)
+    assert.match(be.details!, /expected the job to be in one of \[queued, proving, proved\] to enter proving, got verified/)
     return true
   })
   assert.deepEqual(Object.keys(allowedFrom).sort(), [...jobStates].sort())
