@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis'
 import type { CircuitCache } from './circuitCache.ts'
 import { isTerminal } from './jobState.ts'
 import { JobStore, type ProofResult } from './jobStore.ts'
-import { resultsQueueName } from './keys.ts'
+import { proveQueueName, resultsQueueName } from './keys.ts'
 import type { ProvingEngine } from './provingEngine.ts'
 
 /** What a worker hands in after proving. */
@@ -39,6 +39,8 @@ export type CoordinatorOptions = {
 export class Coordinator {
   readonly jobs: JobStore
   private worker: Worker | undefined
+  private failedWatch = new Map<string, QueueEvents>()
+  private watchTimer: NodeJS.Timeout | undefined
 
   constructor(private opts: CoordinatorOptions) {
     this.jobs = new JobStore(opts.redis, opts.prefix)
@@ -54,6 +56,33 @@ export class Coordinator {
       removeOnFail: { age: 3600 },
     })
     this.worker.on('error', () => {}) // connection blips: BullMQ reconnects
+    void this.watchFailures()
+    this.watchTimer = setInterval(() => void this.watchFailures(), 2000)
+  }
+
+  /**
+   * BullMQ fails a job on its own when it stalls more than `maxStalledCount` times (workers keep
+   * dying on it). No worker is left to say so, so the coordinator mirrors BullMQ's final
+   * failures into the job record.
+   */
+  private async watchFailures(): Promise<void> {
+    try {
+      for (const cls of await this.opts.redis.smembers(this.jobs.keys.classes)) {
+        if (this.failedWatch.has(cls)) continue
+        const qe = new QueueEvents(proveQueueName(cls), { connection: this.opts.redis.duplicate(), prefix: this.opts.prefix })
+        qe.on('error', () => {})
+        qe.on('failed', ({ jobId, failedReason }) => {
+          // Give the worker that failed it (if any) a moment to record the precise code first;
+          // terminal states refuse the second write either way.
+          setTimeout(() => {
+            void this.jobs.transition(jobId, 'failed', { reason: failedReason, errorCode: 'INTERNAL_ERROR', count: 'failed' }).catch(() => {})
+          }, 1000).unref()
+        })
+        this.failedWatch.set(cls, qe)
+      }
+    } catch {
+      // Redis blip: next tick retries.
+    }
   }
 
   /** Judges one result; exposed for tests and in-process use. */
@@ -99,6 +128,8 @@ export class Coordinator {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.watchTimer)
+    await Promise.all([...this.failedWatch.values()].map((q) => q.close().catch(() => {})))
     await this.worker?.close()
   }
 }
