@@ -4,6 +4,12 @@ import { BaseError, type ErrorCode } from '../errors/index.ts'
 /**
  * Every error code the HTTP API can answer with, and its status. The OpenAPI document's error
  * schema enumerates these, and a test checks each is documented in docs/errors.md.
+ *
+ * @example
+ * ```ts
+ * import { apiErrorStatus } from './src/api/index.ts'
+ * apiErrorStatus.INPUT_INVALID // 400
+ * ```
  */
 export const apiErrorStatus = {
   REQUEST_INVALID: 400,
@@ -22,9 +28,18 @@ export const apiErrorStatus = {
 } as const satisfies Partial<Record<ErrorCode, number>>
 
 export type ApiErrorCode = keyof typeof apiErrorStatus
+/** {@link apiErrorStatus}'s codes, in order. @example apiErrorCodes.includes('JOB_NOT_FOUND') // true */
 export const apiErrorCodes = Object.keys(apiErrorStatus) as ApiErrorCode[]
 
-/** The JSON body of every error reply. */
+/**
+ * The JSON schema of every error reply (`$id: 'Error'`).
+ *
+ * @example
+ * ```ts
+ * import { errorSchema } from './src/api/index.ts'
+ * app.addSchema(errorSchema)
+ * ```
+ */
 export const errorSchema = {
   $id: 'Error',
   type: 'object',

@@ -33,7 +33,16 @@ const jobSchema = {
   },
 } as const
 
-/** The API view of a job record. */
+/**
+ * The API view of a job record: status, timings, and the accepted proof once verified.
+ *
+ * @example
+ * ```ts
+ * import { jobView } from './src/api/index.ts'
+ * const rec = await jobs.get(id)
+ * if (rec) console.log(jobView(rec).timings)
+ * ```
+ */
 export function jobView(r: JobRecord) {
   const t = r.timestamps
   const timings: Record<string, number> = {}

@@ -41,7 +41,15 @@ function checkHash(hash: string): asserts hash is ContentHash {
     })
 }
 
-/** Default store directory: `ZKML_STORE_DIR`, else `<tmp>/zkml-store`. */
+/**
+ * Default store directory: `ZKML_STORE_DIR`, else `<tmp>/zkml-store`.
+ *
+ * @example
+ * ```ts
+ * import { defaultStoreDir } from './src/prover/index.ts'
+ * console.log(defaultStoreDir())
+ * ```
+ */
 export function defaultStoreDir(): string {
   return process.env.ZKML_STORE_DIR ?? join(tmpdir(), 'zkml-store')
 }

@@ -5,7 +5,15 @@ import { sha256Hex, type ArtifactStore, type ContentHash } from './artifactStore
 import { circuitId } from './canonicalJson.ts'
 import { redisKeys, type RedisKeys } from './keys.ts'
 
-/** Artifacts a worker needs to prove and the coordinator to verify. */
+/**
+ * Artifacts a worker needs to prove and the coordinator to verify.
+ *
+ * @example
+ * ```ts
+ * import { requiredArtifacts } from './src/prover/index.ts'
+ * console.log(requiredArtifacts) // ['witnessProgram', 'zkey', 'vkey']
+ * ```
+ */
 export const requiredArtifacts: readonly ArtifactName[] = ['witnessProgram', 'zkey', 'vkey']
 
 export type RegisteredCircuit = { id: ContentHash; manifest: CircuitManifest }

@@ -18,7 +18,15 @@ import { BaseError } from '../errors/index.ts'
 export const jobStates = ['submitted', 'queued', 'proving', 'proved', 'verified', 'failed'] as const
 export type JobState = (typeof jobStates)[number]
 
-/** For each state, the states it may be entered from. */
+/**
+ * For each state, the states it may be entered from.
+ *
+ * @example
+ * ```ts
+ * import { allowedFrom } from './src/prover/index.ts'
+ * allowedFrom.verified // ['proved', 'proving']
+ * ```
+ */
 export const allowedFrom: Record<JobState, readonly JobState[]> = {
   submitted: [],
   queued: ['submitted', 'proving', 'proved'],

@@ -213,7 +213,15 @@ export class JobStore {
   }
 }
 
-/** Throws `JOB_NOT_FOUND`. */
+/**
+ * The `JOB_NOT_FOUND` error for an id.
+ *
+ * @example
+ * ```ts
+ * import { jobNotFound } from './src/prover/index.ts'
+ * throw jobNotFound('j123')
+ * ```
+ */
 export function jobNotFound(jobId: string): BaseError {
   return new BaseError('JOB_NOT_FOUND', `Job ${jobId} does not exist.`, {
     details: `expected the id of a submitted job, got ${JSON.stringify(jobId).slice(0, 80)}`,

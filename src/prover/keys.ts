@@ -39,7 +39,23 @@ export function redisKeys(prefix: string) {
 
 export type RedisKeys = ReturnType<typeof redisKeys>
 
-/** BullMQ queue name of a capability class. */
+/**
+ * BullMQ queue name of a capability class.
+ *
+ * @example
+ * ```ts
+ * import { proveQueueName } from './src/prover/index.ts'
+ * proveQueueName('groth16.cpu.m1') // 'prove.groth16.cpu.m1'
+ * ```
+ */
 export const proveQueueName = (cls: string) => `prove.${cls}`
-/** BullMQ queue where workers hand in results for the coordinator to verify. */
+/**
+ * BullMQ queue where workers hand in results for the coordinator to verify.
+ *
+ * @example
+ * ```ts
+ * import { resultsQueueName } from './src/prover/index.ts'
+ * console.log(resultsQueueName) // 'results'
+ * ```
+ */
 export const resultsQueueName = 'results'

@@ -1,7 +1,15 @@
 import { Redis, type RedisOptions } from 'ioredis'
 import { BaseError } from '../errors/index.ts'
 
-/** Default Redis URL when `REDIS_URL` is unset. */
+/**
+ * Default Redis URL when `REDIS_URL` is unset.
+ *
+ * @example
+ * ```ts
+ * import { defaultRedisUrl } from './src/prover/index.ts'
+ * console.log(process.env.REDIS_URL ?? defaultRedisUrl)
+ * ```
+ */
 export const defaultRedisUrl = 'redis://127.0.0.1:6379'
 
 export type ConnectRedisOptions = {

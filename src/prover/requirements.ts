@@ -17,7 +17,15 @@ export type JobRequirements = {
  */
 export type CapabilityClass = { backend: Backend; gpu: boolean; memoryGiB: number }
 
-/** Largest memory class; a job estimated above it is refused at submission (`NO_ELIGIBLE_WORKER`). */
+/**
+ * Largest memory class; a job estimated above it is refused at submission (`NO_ELIGIBLE_WORKER`).
+ *
+ * @example
+ * ```ts
+ * import { maxMemoryGiB } from './src/prover/index.ts'
+ * console.log(maxMemoryGiB) // 1024
+ * ```
+ */
 export const maxMemoryGiB = 1024
 
 /**
@@ -81,7 +89,15 @@ export function classOf(req: JobRequirements): CapabilityClass {
   return { backend: req.backend, gpu: req.gpu, memoryGiB: gib }
 }
 
-/** `backend.gpu|cpu.m<GiB>`: a queue-name-safe spelling of a class. */
+/**
+ * `backend.gpu|cpu.m<GiB>`: a queue-name-safe spelling of a class.
+ *
+ * @example
+ * ```ts
+ * import { className } from './src/prover/index.ts'
+ * className({ backend: 'plonk', gpu: false, memoryGiB: 4 }) // 'plonk.cpu.m4'
+ * ```
+ */
 export function className(c: CapabilityClass): string {
   return `${c.backend}.${c.gpu ? 'gpu' : 'cpu'}.m${c.memoryGiB}`
 }
@@ -118,6 +134,12 @@ export function meetsClass(hw: Pick<Hardware, 'backends' | 'memoryMiB' | 'gpus'>
 /**
  * Whether hardware meets a job's exact requirements (the worker re-checks every job it gets,
  * as a second guard behind routing).
+ *
+ * @example
+ * ```ts
+ * import { meetsRequirements } from './src/prover/index.ts'
+ * meetsRequirements({ backends: ['groth16'], memoryMiB: 2048, gpus: [] }, { backend: 'groth16', memoryMiB: 300, gpu: false }) // true
+ * ```
  */
 export function meetsRequirements(hw: Pick<Hardware, 'backends' | 'memoryMiB' | 'gpus'>, r: JobRequirements): boolean {
   return hw.backends.includes(r.backend) && hw.memoryMiB >= r.memoryMiB && (!r.gpu || hw.gpus.length > 0)
