@@ -67,3 +67,12 @@ test('canonical JSON and circuit id ignore key order', () => {
   assert.match(circuitId(manifest), /^0x[0-9a-f]{64}$/)
   assert.notEqual(circuitId({ ...manifest, constraints: 101 }), circuitId(manifest))
 })
+
+import { tamperProof } from '../../src/prover/index.ts'
+
+test('tamperProof (test-only helper) changes exactly one coordinate of a copy', () => {
+  const proof = { pi_a: ['11', '22', '1'], pi_b: [['3', '4']], protocol: 'groth16' }
+  const t = tamperProof(proof) as typeof proof
+  assert.deepEqual(t, { pi_a: ['12', '22', '1'], pi_b: [['3', '4']], protocol: 'groth16' })
+  assert.equal(proof.pi_a[0], '11', 'the original is untouched')
+})
