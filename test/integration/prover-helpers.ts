@@ -142,3 +142,28 @@ export async function registerBody(dir: string): Promise<{ manifest: CircuitMani
   }
   return { manifest, artifacts }
 }
+
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+
+const modelsDir = fileURLToPath(new URL('../../models/', import.meta.url))
+
+/**
+ * Compiles a bundled model (`models/<name>/model.onnx` + `samples.json`) to Groth16 in `outDir`.
+ * `'tiny'` picks the bundled model with the smallest ONNX file. `sample(i)` cycles the samples.
+ */
+export async function compileBundledModel(name: string, outDir: string) {
+  const { compileModel } = await import('../../src/compiler/index.ts')
+  const candidates = readdirSync(modelsDir).filter((m) => existsSync(join(modelsDir, m, 'model.onnx')) && existsSync(join(modelsDir, m, 'samples.json')))
+  const model = name === 'tiny'
+    ? candidates.sort((a, b) => statSync(join(modelsDir, a, 'model.onnx')).size - statSync(join(modelsDir, b, 'model.onnx')).size)[0]
+    : name
+  if (!model || !candidates.includes(model)) throw new Error(`no bundled model "${name}" in ${modelsDir} (have: ${candidates.join(', ')})`)
+  const samples = JSON.parse(readFileSync(join(modelsDir, model, 'samples.json'), 'utf8')) as number[][]
+  await compileModel({ onnx: new Uint8Array(readFileSync(join(modelsDir, model, 'model.onnx'))), name: model, calibration: samples, backend: 'groth16', outDir })
+  return { model, dir: outDir, backend: 'groth16' as const, sample: (i: number) => samples[i % samples.length]! }
+}
+
+/** The tiny bundled model compiled under `dir`. */
+export function compiledTestCircuit(dir: string) {
+  return compileBundledModel('tiny', join(dir, 'circuit'))
+}
