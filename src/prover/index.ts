@@ -1,6 +1,8 @@
 export { connectRedis, defaultRedisUrl, type ConnectRedisOptions } from './redis.ts'
 export { redisKeys, proveQueueName, resultsQueueName, type RedisKeys } from './keys.ts'
 export { LocalArtifactStore, sha256Hex, defaultStoreDir, type ArtifactStore, type ContentHash } from './artifactStore.ts'
+export { RedisArtifactStore } from './redisArtifactStore.ts'
+export { openArtifactStore } from './openStore.ts'
 export { LruCache } from './lruCache.ts'
 export { parseNvidiaSmi, detectGpus, detectHardware, type Hardware, type GpuInfo, type DetectHardwareOptions } from './hardware.ts'
 export { canonicalJson, circuitId } from './canonicalJson.ts'

@@ -83,3 +83,17 @@ test('connectRedis fails fast with REDIS_UNAVAILABLE when nothing listens', asyn
   })
   assert.ok(Date.now() - t0 < 3000, 'does not hang on retries')
 })
+
+import { RedisArtifactStore, sha256Hex } from '../../src/prover/index.ts'
+
+test('Redis artifact store: content-addressed, verified on read', async () => {
+  const s = new RedisArtifactStore(redis, prefix)
+  const bytes = new Uint8Array([0, 1, 2, 255])
+  const h = await s.put(bytes)
+  assert.equal(h, sha256Hex(bytes))
+  assert.deepEqual(await s.get(h), bytes)
+  assert.equal(await s.has(h), true)
+  await redis.set(`${prefix}:net:blob:${h.slice(2)}`, Buffer.from([9]))
+  await assert.rejects(s.get(h), (e) => !!findError(e, 'ARTIFACT_CORRUPT'))
+  await assert.rejects(s.get(sha256Hex('none')), (e) => !!findError(e, 'ARTIFACT_NOT_FOUND'))
+})

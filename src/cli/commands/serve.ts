@@ -8,6 +8,7 @@ const help = `usage: zkml serve [options]
   --host <addr>       listen address (default 127.0.0.1)
   --redis <url>       Redis URL (env REDIS_URL, default redis://127.0.0.1:6379)
   --prefix <p>        network key prefix (env ZKML_PREFIX, default zkml)
+  --store <kind>      artifact store: dir (default) or redis (env ZKML_STORE)
   --store-dir <dir>   artifact store directory (env ZKML_STORE_DIR)
   --attempts <n>      proving attempts per job (default 4)
   --backoff-ms <n>    first retry delay, doubled each attempt (default 1000)
@@ -33,6 +34,7 @@ export async function run(argv: string[]): Promise<number> {
       redis: { type: 'string' },
       prefix: { type: 'string' },
       'store-dir': { type: 'string' },
+      store: { type: 'string' },
       attempts: { type: 'string' },
       'backoff-ms': { type: 'string' },
       'body-limit': { type: 'string' },
@@ -44,11 +46,11 @@ export async function run(argv: string[]): Promise<number> {
     return 0
   }
   const num = (s: string | undefined) => (s === undefined ? undefined : Number(s))
-  const { connectRedis, LocalArtifactStore, CircuitRegistry, CircuitCache, Coordinator, compilerEngine } = await import('../../prover/index.ts')
+  const { connectRedis, openArtifactStore, CircuitRegistry, CircuitCache, Coordinator, compilerEngine } = await import('../../prover/index.ts')
   const { buildApi, apiKeysFromEnv } = await import('../../api/index.ts')
   const redis = await connectRedis({ url: v.redis })
   const prefix = v.prefix ?? process.env.ZKML_PREFIX ?? 'zkml'
-  const store = new LocalArtifactStore(v['store-dir'])
+  const store = openArtifactStore({ kind: v.store, dir: v['store-dir'], redis, prefix })
   const apiKeys = apiKeysFromEnv()
   if (apiKeys.length === 0) console.error('zkml serve: ZKML_API_KEYS is empty: write routes will refuse every request')
   const { app } = await buildApi({

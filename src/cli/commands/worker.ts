@@ -7,6 +7,7 @@ const help = `usage: zkml worker [options]
 
   --redis <url>             Redis URL (env REDIS_URL, default redis://127.0.0.1:6379)
   --prefix <p>              network key prefix (env ZKML_PREFIX, default zkml)
+  --store <kind>            artifact store: dir (default) or redis (env ZKML_STORE)
   --store-dir <dir>         artifact store directory (env ZKML_STORE_DIR)
   --id <id>                 worker id (default w-<host>-<pid>-<rand>)
   --backends <list>         backends offered, comma-separated (default groth16,plonk)
@@ -36,6 +37,7 @@ export async function run(argv: string[]): Promise<number> {
       redis: { type: 'string' },
       prefix: { type: 'string' },
       'store-dir': { type: 'string' },
+      store: { type: 'string' },
       id: { type: 'string' },
       backends: { type: 'string' },
       'memory-mib': { type: 'string' },
@@ -54,8 +56,9 @@ export async function run(argv: string[]): Promise<number> {
     return 0
   }
   const num = (s: string | undefined) => (s === undefined ? undefined : Number(s))
-  const { connectRedis, LocalArtifactStore, compilerEngine, detectHardware, ProverWorker } = await import('../../prover/index.ts')
+  const { connectRedis, openArtifactStore, compilerEngine, detectHardware, ProverWorker } = await import('../../prover/index.ts')
   const redis = await connectRedis({ url: v.redis })
+  const prefix = v.prefix ?? process.env.ZKML_PREFIX ?? 'zkml'
   const hardware = await detectHardware({
     memoryMiB: num(v['memory-mib']),
     noGpu: v['no-gpu'],
@@ -64,8 +67,8 @@ export async function run(argv: string[]): Promise<number> {
   const engine = await compilerEngine()
   const worker = new ProverWorker({
     redis,
-    prefix: v.prefix ?? process.env.ZKML_PREFIX ?? 'zkml',
-    store: new LocalArtifactStore(v['store-dir']),
+    prefix,
+    store: openArtifactStore({ kind: v.store, dir: v['store-dir'], redis, prefix }),
     engine,
     hardware,
     id: v.id,
