@@ -328,18 +328,22 @@ export class ProverWorker extends EventEmitter {
     this.wakeUp?.()
     void this.advertise().catch(() => {})
     const cur = this.current
+    let released = false
     if (cur) {
       const grace = this.opts.shutdownGraceMs ?? 30_000
       const finished = await Promise.race([cur.done.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), grace).unref())])
       if (!finished) {
         cur.released = true
+        released = true
         const jobId = (cur.job.data as ProveJobData).jobId
         await cur.job.moveToWait(cur.token).catch(() => {})
         await this.jobs.transition(jobId, 'queued', { workerId: this.id, reason: 'released: worker shutting down' })
         this.log({ event: 'released', job: jobId })
       }
     }
-    await this.loop?.catch(() => {})
+    // After a release the abandoned proof may run on; its result is dropped (`released`), and the
+    // process is expected to exit, so do not wait for it.
+    if (!released) await this.loop?.catch(() => {})
     clearInterval(this.heartbeat)
     await Promise.all([...this.bull.values()].map((w) => w.close(true).catch(() => {})))
     await this.results.close().catch(() => {})

@@ -10,7 +10,8 @@ const redis = await connectRedis()
 const prefix = testPrefix('net')
 const dirs = tempDir('net')
 const apiKey = 'net-test-key'
-const env = { ZKML_API_KEYS: apiKey, ZKML_STORE_DIR: `${dirs.dir}/store`, ZKML_PREFIX: prefix }
+// Artifacts in the test's Redis prefix (RedisArtifactStore): the multi-host set-up, and cleaned up with the prefix.
+const env = { ZKML_API_KEYS: apiKey, ZKML_STORE: 'redis', ZKML_PREFIX: prefix }
 // Short lock and stalled check so a killed worker's job is retaken within seconds.
 const workerArgs = ['worker', '--lock-ms', '3000', '--stalled-ms', '1000', '--poll-ms', '200', '--heartbeat-ms', '1000', '--grace-ms', '20000']
 const procs: Proc[] = []
