@@ -16,6 +16,7 @@ export { CircuitRegistry, requiredArtifacts, type RegisteredCircuit } from './ci
 export { ProverQueue, parseFieldUint, type SubmitJobRequest, type SubmitResult, type ProveJobData, type ProverQueueOptions } from './proverQueue.ts'
 export { compilerEngine, type ProvingEngine, type LoadedCircuit, type ProveProgress } from './provingEngine.ts'
 export { CircuitCache, type CircuitCacheOptions } from './circuitCache.ts'
+export { JobSweeper, type SweepReport } from './jobSweeper.ts'
 export { Coordinator, ResultClient, type ResultSubmission, type Verdict, type CoordinatorOptions } from './coordinator.ts'
 export { ProverWorker, tamperProof, type ProverWorkerOptions, type WorkerHooks, type WorkerJob, type ProveOutcome } from './proverWorker.ts'
 export { listWorkers, type WorkerAd } from './workerDirectory.ts'

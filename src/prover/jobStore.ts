@@ -19,6 +19,8 @@ export type JobRecord = {
   idempotencyKey?: string | undefined
   /** sha256 of the canonical request; a reused idempotency key must match it. */
   requestHash: string
+  /** The BullMQ job currently carrying this job (its id, unless the sweeper re-enqueued it). */
+  bullJobId?: string | undefined
   status: JobState
   /** Proving attempts started (take-overs and retries included). */
   attempts: number
@@ -39,8 +41,9 @@ export type JobEvent =
 
 /**
  * create_job — atomically create a job record unless one with this id exists.
- * KEYS[1] job hash, KEYS[2] event list, KEYS[3] stats hash.
- * ARGV[1] JSON object of hash fields, ARGV[2] first event JSON, ARGV[3] pub/sub channel.
+ * KEYS[1] job hash, KEYS[2] event list, KEYS[3] stats hash, KEYS[4] open-jobs sorted set.
+ * ARGV[1] JSON object of hash fields, ARGV[2] first event JSON, ARGV[3] pub/sub channel,
+ * ARGV[4] now (ms), ARGV[5] job id (indexed in KEYS[4] until the job is terminal).
  * Returns {1, ''} when created (and counts it in stats.submitted), or {0, requestHash} of the
  * existing record, so a re-submission with the same idempotency key is accepted and counted once.
  */
@@ -53,16 +56,18 @@ for k, v in pairs(fields) do redis.call('HSET', KEYS[1], k, v) end
 redis.call('RPUSH', KEYS[2], ARGV[2])
 redis.call('PUBLISH', ARGV[3], ARGV[2])
 redis.call('HINCRBY', KEYS[3], 'submitted', 1)
+redis.call('ZADD', KEYS[4], ARGV[4], ARGV[5])
 return {1, ''}
 `
 
 /**
  * transition_job — atomically move a job record to a new lifecycle state.
- * KEYS[1] job hash, KEYS[2] event list, KEYS[3] stats hash.
+ * KEYS[1] job hash, KEYS[2] event list, KEYS[3] stats hash, KEYS[4] open-jobs sorted set.
  * ARGV[1] target state; ARGV[2] comma-separated states it may be entered from (jobState.ts
  * allowedFrom); ARGV[3] now (ms); ARGV[4] event JSON (the script adds "from"); ARGV[5] pub/sub
  * channel; ARGV[6] JSON object of extra hash fields to set; ARGV[7] stats counter to increment
- * or ''; ARGV[8] '1' to increment the attempts field.
+ * or ''; ARGV[8] '1' to increment the attempts field; ARGV[9] job id. Entering a terminal state
+ * (verified, failed) removes the id from KEYS[4].
  * Returns {1, previous state} when applied, {0, current state} when refused ('' if no record).
  * Because the check and the write are one script, two workers racing to report the same job
  * cannot both win: once 'verified' (terminal), every later transition is refused.
@@ -82,12 +87,13 @@ local evs = cjson.encode(ev)
 redis.call('RPUSH', KEYS[2], evs)
 redis.call('PUBLISH', ARGV[5], evs)
 if ARGV[7] ~= '' then redis.call('HINCRBY', KEYS[3], ARGV[7], 1) end
+if ARGV[1] == 'verified' or ARGV[1] == 'failed' then redis.call('ZREM', KEYS[4], ARGV[9]) end
 return {1, cur}
 `
 
 type Scripts = {
-  zkmlCreateJob(k1: string, k2: string, k3: string, a1: string, a2: string, a3: string): Promise<[number, string]>
-  zkmlTransitionJob(k1: string, k2: string, k3: string, ...argv: string[]): Promise<[number, string]>
+  zkmlCreateJob(k1: string, k2: string, k3: string, k4: string, ...argv: string[]): Promise<[number, string]>
+  zkmlTransitionJob(k1: string, k2: string, k3: string, k4: string, ...argv: string[]): Promise<[number, string]>
 }
 
 export type TransitionOptions = {
@@ -121,8 +127,8 @@ export class JobStore {
   constructor(redis: Redis, readonly prefix: string) {
     this.keys = redisKeys(prefix)
     const r = redis as Redis & Partial<Scripts>
-    if (!r.zkmlCreateJob) r.defineCommand('zkmlCreateJob', { numberOfKeys: 3, lua: createLua })
-    if (!r.zkmlTransitionJob) r.defineCommand('zkmlTransitionJob', { numberOfKeys: 3, lua: transitionLua })
+    if (!r.zkmlCreateJob) r.defineCommand('zkmlCreateJob', { numberOfKeys: 4, lua: createLua })
+    if (!r.zkmlTransitionJob) r.defineCommand('zkmlTransitionJob', { numberOfKeys: 4, lua: transitionLua })
     this.r = r as Redis & Scripts
   }
 
@@ -144,8 +150,8 @@ export class JobStore {
     if (rec.idempotencyKey !== undefined) fields.idempotencyKey = rec.idempotencyKey
     const ev: JobEvent = { type: 'state', jobId: rec.id, to: 'submitted', at: now }
     const [created, requestHash] = await this.r.zkmlCreateJob(
-      this.keys.job(rec.id), this.keys.events(rec.id), this.keys.stats,
-      JSON.stringify(fields), JSON.stringify(ev), this.keys.channel(rec.id),
+      this.keys.job(rec.id), this.keys.events(rec.id), this.keys.stats, this.keys.open,
+      JSON.stringify(fields), JSON.stringify(ev), this.keys.channel(rec.id), String(now), rec.id,
     )
     return { created: created === 1, requestHash: created === 1 ? rec.requestHash : requestHash }
   }
@@ -162,9 +168,9 @@ export class JobStore {
     if (opts.errorCode !== undefined) { ev.errorCode = opts.errorCode; fields.errorCode = opts.errorCode }
     if (opts.fields?.attempt) ev.attempt = Number(opts.fields.attempt)
     const [applied, state] = await this.r.zkmlTransitionJob(
-      this.keys.job(jobId), this.keys.events(jobId), this.keys.stats,
+      this.keys.job(jobId), this.keys.events(jobId), this.keys.stats, this.keys.open,
       to, allowedFrom[to].join(','), String(now), JSON.stringify(ev), this.keys.channel(jobId),
-      JSON.stringify(fields), opts.count ?? '', opts.attempt ? '1' : '0',
+      JSON.stringify(fields), opts.count ?? '', opts.attempt ? '1' : '0', jobId,
     )
     return { applied: applied === 1, from: (state || undefined) as JobState | undefined }
   }
@@ -191,6 +197,7 @@ export class JobStore {
       round: h.round!,
       idempotencyKey: h.idempotencyKey,
       requestHash: h.requestHash!,
+      bullJobId: h.bullJobId ?? h.id,
       status: h.status as JobState,
       attempts: Number(h.attempts ?? 0),
       workerId: h.workerId,

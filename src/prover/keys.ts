@@ -32,6 +32,8 @@ export function redisKeys(prefix: string) {
     worker: (id: string) => `${p}:worker:${id}`,
     /** Sorted set: worker id by last heartbeat (ms). */
     workers: `${p}:workers`,
+    /** Sorted set: ids of jobs not yet verified or failed, by submission time (the sweeper's index). */
+    open: `${p}:open`,
     /** Hash of counters: submitted, verified, rejected, duplicateResults. */
     stats: `${p}:stats`,
   }

@@ -139,18 +139,26 @@ export class ProverQueue {
       // finish its work (BullMQ ignores a second add of the same job id).
       if (rec && rec.status !== 'submitted') return { jobId, status: rec.status, duplicate: true, className: cls }
     }
-    const data: ProveJobData = { jobId, circuitId: req.circuitId, input: req.input, subject, round, requirements, className: cls }
-    await this.opts.redis.sadd(this.jobs.keys.classes, cls)
-    await this.queue(cls).add('prove', data, {
-      jobId,
+    await this.enqueue({ jobId, circuitId: req.circuitId, input: req.input, subject, round, requirements, className: cls }, jobId)
+    await this.jobs.transition(jobId, 'queued')
+    return { jobId, status: 'queued', duplicate: !created, className: cls }
+  }
+
+  /**
+   * Adds the BullMQ job carrying a job record to its class queue (a no-op if a live BullMQ job
+   * with this id exists) and wakes idle workers. The sweeper re-enqueues under a fresh
+   * `bullJobId` when the carrying job was lost.
+   */
+  async enqueue(data: ProveJobData, bullJobId: string): Promise<void> {
+    await this.opts.redis.sadd(this.jobs.keys.classes, data.className)
+    await this.queue(data.className).add('prove', data, {
+      jobId: bullJobId,
       attempts: this.attempts,
       backoff: { type: 'exponential', delay: this.backoffMs },
       removeOnComplete: { age: 3600 },
       removeOnFail: { age: 7 * 86400 },
     })
-    await this.jobs.transition(jobId, 'queued')
-    await this.opts.redis.publish(this.jobs.keys.wake, cls)
-    return { jobId, status: 'queued', duplicate: !created, className: cls }
+    await this.opts.redis.publish(this.jobs.keys.wake, data.className)
   }
 
   async close(): Promise<void> {
