@@ -66,8 +66,9 @@ return {1, ''}
  * ARGV[1] target state; ARGV[2] comma-separated states it may be entered from (jobState.ts
  * allowedFrom); ARGV[3] now (ms); ARGV[4] event JSON (the script adds "from"); ARGV[5] pub/sub
  * channel; ARGV[6] JSON object of extra hash fields to set; ARGV[7] stats counter to increment
- * or ''; ARGV[8] '1' to increment the attempts field; ARGV[9] job id. Entering a terminal state
- * (verified, failed) removes the id from KEYS[4].
+ * or ''; ARGV[8] '1' to increment the attempts field; ARGV[9] job id; ARGV[10] retention (ms)
+ * of a terminal job's record and events, '0' to keep them. Entering a terminal state (verified,
+ * failed) removes the id from KEYS[4] and starts the retention clock.
  * Returns {1, previous state} when applied, {0, current state} when refused ('' if no record).
  * Because the check and the write are one script, two workers racing to report the same job
  * cannot both win: once 'verified' (terminal), every later transition is refused.
@@ -87,7 +88,13 @@ local evs = cjson.encode(ev)
 redis.call('RPUSH', KEYS[2], evs)
 redis.call('PUBLISH', ARGV[5], evs)
 if ARGV[7] ~= '' then redis.call('HINCRBY', KEYS[3], ARGV[7], 1) end
-if ARGV[1] == 'verified' or ARGV[1] == 'failed' then redis.call('ZREM', KEYS[4], ARGV[9]) end
+if ARGV[1] == 'verified' or ARGV[1] == 'failed' then
+  redis.call('ZREM', KEYS[4], ARGV[9])
+  if tonumber(ARGV[10]) > 0 then
+    redis.call('PEXPIRE', KEYS[1], ARGV[10])
+    redis.call('PEXPIRE', KEYS[2], ARGV[10])
+  end
+end
 return {1, cur}
 `
 
@@ -124,7 +131,12 @@ export class JobStore {
   readonly keys: RedisKeys
   private r: Redis & Scripts
 
-  constructor(redis: Redis, readonly prefix: string) {
+  /**
+   * @param retentionMs how long a verified or failed job's record and events are kept (default
+   *   `ZKML_JOB_RETENTION_MS` or 7 days; 0 = forever). It is also the idempotency window: after
+   *   it, the same key makes a new job.
+   */
+  constructor(redis: Redis, readonly prefix: string, readonly retentionMs = Number(process.env.ZKML_JOB_RETENTION_MS ?? 7 * 86_400_000)) {
     this.keys = redisKeys(prefix)
     const r = redis as Redis & Partial<Scripts>
     if (!r.zkmlCreateJob) r.defineCommand('zkmlCreateJob', { numberOfKeys: 4, lua: createLua })
@@ -170,7 +182,7 @@ export class JobStore {
     const [applied, state] = await this.r.zkmlTransitionJob(
       this.keys.job(jobId), this.keys.events(jobId), this.keys.stats, this.keys.open,
       to, allowedFrom[to].join(','), String(now), JSON.stringify(ev), this.keys.channel(jobId),
-      JSON.stringify(fields), opts.count ?? '', opts.attempt ? '1' : '0', jobId,
+      JSON.stringify(fields), opts.count ?? '', opts.attempt ? '1' : '0', jobId, String(this.retentionMs),
     )
     return { applied: applied === 1, from: (state || undefined) as JobState | undefined }
   }

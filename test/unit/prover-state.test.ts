@@ -49,6 +49,8 @@ test('JobStore records timestamps, attempts and events, and refuses illegal step
   await jobs.transition('a1', 'proved', { workerId: 'w2' }, 1006)
   await jobs.transition('a1', 'verified', { workerId: 'w2', fields: { result: JSON.stringify({ proof: {}, publicSignals: ['1'], outputs: [0.5], provedBy: 'w2' }) } }, 1007)
   assert.deepEqual(await jobs.transition('a1', 'proving', { workerId: 'w3' }), { applied: false, from: 'verified' })
+  const ttl = await redis.pttl(jobs.keys.job('a1'))
+  assert.ok(ttl > 6 * 86_400_000 && ttl <= 7 * 86_400_000, `terminal records expire after the retention (${ttl})`)
   const r = (await jobs.get('a1'))!
   assert.equal(r.status, 'verified')
   assert.equal(r.attempts, 2)
