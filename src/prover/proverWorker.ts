@@ -25,7 +25,7 @@ export type ProveOutcome =
 
 /**
  * Lifecycle hooks. The market plugs on-chain steps in here: lock the job's collateral in
- * `beforeProve` (throwing releases the job back to the queue), fulfil/claim payment in
+ * `beforeProve` (throwing fails this attempt and the job is retried), fulfil/claim payment in
  * `afterProve` when `outcome.status === 'verified'` (the coordinator's verdict; `duplicate` means
  * another worker's result was accepted first and nothing is owed).
  */
