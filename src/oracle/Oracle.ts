@@ -10,6 +10,7 @@ import type { OracleLogger } from './logger.ts'
 import { NonceTracker, postRound, type ChainClients } from './postRound.ts'
 import type { ProverClient } from './proverClient.ts'
 import { waitForProof } from './proverClient.ts'
+import type { ProvedRoundView } from './roundServer.ts'
 import { StateStore } from './stateStore.ts'
 import { decidePost, isProofDue, type StandingOrders } from './standingOrders.ts'
 
@@ -65,6 +66,7 @@ export class Oracle {
   private readonly registryAbi = projectContract('ModelRegistry').abi as Abi
   private timer: NodeJS.Timeout | undefined
   private running: Promise<unknown> | undefined
+  private readonly latest = new Map<string, ProvedRoundView>()
 
   constructor(private readonly o: OracleOptions) {
     this.nonces = new NonceTracker(o.chain)
@@ -78,6 +80,11 @@ export class Oracle {
           details: `expected heartbeatS > 0 and deviationBps >= 0, got ${JSON.stringify(f.orders)}`,
         })
     }
+  }
+
+  /** The latest round this process posted for a feed, with its proof (served by the round API). */
+  latestProved(feedId: string): ProvedRoundView | undefined {
+    return this.latest.get(feedId)
   }
 
   /** Runs one pass over every feed; never throws, each feed's failure is its outcome. */
@@ -135,7 +142,7 @@ export class Oracle {
       this.read<Address>(f.address, this.feedAbi, 'registry'),
       this.read<bigint>(f.address, this.feedAbi, 'modelId'),
     ])
-    const model = await this.read<{ layout: { scaleBits: number; subjectIndex: number; roundIndex: number } }>(registry, this.registryAbi, 'model', [modelId])
+    const model = await this.read<{ version: number; layout: { scaleBits: number; subjectIndex: number; roundIndex: number } }>(registry, this.registryAbi, 'model', [modelId])
 
     // The chain is the floor: a round seen there (ours before a crash, or another replica's) is done.
     let st = store.get(f.id)
@@ -224,6 +231,18 @@ export class Oracle {
       lastInputsKey: pending!.inputsKey,
       attempt: 0,
     }))
+    this.latest.set(f.id, {
+      feedId: f.id,
+      feed: f.address,
+      round: pending.round.toString(),
+      subject: subject.toString(),
+      answer: answer.toString(),
+      decimals,
+      modelVersion: Number(model.version),
+      proof,
+      publicSignals: signals.map(String),
+      txHash: r.txHash,
+    })
     log.info('round.posted', { feed: f.id, round: pending.round, answer, reason: decision.reason, txHash: r.txHash, gasUsed: r.gasUsed, attempts: r.attempts })
     return { feed: f.id, status: 'posted', round: pending.round, answer, reason: decision.reason, txHash: r.txHash }
   }
