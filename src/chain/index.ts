@@ -4,3 +4,4 @@ export { projectContract, type ProjectContractName } from './projectContracts.ts
 export { deployContract } from './deploy.ts'
 export { fixtureCircuit, type FixtureCircuit } from './fixtureCircuit.ts'
 export { decodeRevert } from './decodeRevert.ts'
+export { provedFixture, type ProvedFixture } from './provedFixture.ts'
