@@ -23,8 +23,8 @@ interface IProvedFeedRounds {
 /// Response (160 bytes, within Functions' 256-byte limit):
 ///   abi.encode(int256 answer, uint256 round, uint256 subject, bytes32 commitment, uint256 modelVersion)
 /// `answer` is already in `decimals`; `commitment` = sha256(proof ‖ abi.encodePacked(publicSignals)).
-/// When a ProvedFeed for the same subject lives on this chain, the result is marked `verified` only if
-/// that feed accepted a proof with the same commitment for that round: the Functions DON then only
+/// When a ProvedFeed for the same subject lives on this chain, a result for a round the feed has must match
+/// the commitment and answer of the proof the feed accepted (else it is rejected), and is marked `verified`: the Functions DON then only
 /// carries the value, while its correctness rests on the verifier contract.
 contract ProvedFunctionsConsumer {
     struct Result {
@@ -101,8 +101,14 @@ contract ProvedFunctionsConsumer {
         }
         bool verified = false;
         if (address(feed) != address(0) && round <= type(uint80).max) {
+            // A round the feed has (proof checked there) must match it exactly; one it lacks yet
+            // (e.g. the feed lives on another chain and lags) is stored as unverified.
             try feed.roundInfo(uint80(round)) returns (IProvedFeedRounds.Round memory r) {
-                verified = r.commitment == commitment && r.answer == answer;
+                if (r.commitment != commitment || r.answer != answer) {
+                    emit ResponseRejected(requestId, "commitment mismatch");
+                    return;
+                }
+                verified = true;
             } catch {}
         }
         latest = Result(answer, round, subj, commitment, modelVersion, uint64(block.timestamp), verified);
