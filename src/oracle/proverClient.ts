@@ -13,6 +13,9 @@ export type ProofJobView = {
   publicSignals?: string[]
   outputs?: number[]
   error?: unknown
+  /** Why a job failed, as the network reports it. */
+  reason?: string
+  errorCode?: string
 }
 
 /** What the oracle needs from a prover: the HTTP network or an in-process prover behind the same shape. */
@@ -137,7 +140,7 @@ export async function waitForProof(
     const j = await client.get(jobId)
     if (j.status === 'failed')
       throw new BaseError('PROVER_JOB_FAILED', `Proving job ${jobId} failed.`, {
-        details: `expected status verified, got failed: ${JSON.stringify(j.error)?.slice(0, 300)}`,
+        details: `expected status verified, got failed: ${JSON.stringify(j.error ?? { errorCode: j.errorCode, reason: j.reason })?.slice(0, 300)}`,
         meta: { jobId },
       })
     if (j.status === 'verified' || j.status === 'proved') {
