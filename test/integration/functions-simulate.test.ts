@@ -32,6 +32,7 @@ let feed: Address
 let oracle: Oracle
 let server: FastifyInstance
 let baseUrl: string
+const show = (x: unknown) => JSON.stringify(x, (_, v) => (typeof v === 'bigint' ? v.toString() : v))
 const feedAbi = () => projectContract('ProvedFeed').abi as Abi
 const consumerAbi = () => projectContract('ProvedFunctionsConsumer').abi as Abi
 function walletFor(i: number) {
@@ -91,7 +92,7 @@ test('round API answers 404 with a stable code before the first round', async ()
 
 test('simulateScript runs the Functions source against the round API and returns the proved round in 160 bytes', async () => {
   const [posted] = await oracle.tick()
-  assert.equal(posted!.status, 'posted', JSON.stringify(posted))
+  assert.equal(posted!.status, 'posted', show(posted))
   const [roundId, answer] = (await pub.readContract({ address: feed, abi: feedAbi(), functionName: 'latestRoundData' })) as bigint[]
   assert.equal(answer, -250_000_000n)
 
@@ -127,7 +128,7 @@ test('simulateScript runs the Functions source against the round API and returns
   // Round 2: a result whose answer was altered in transit no longer matches the feed's commitment.
   writeFileSync(join(dir, 'inputs.json'), JSON.stringify([3, 1]))
   const [second] = await oracle.tick()
-  assert.equal(second!.status, 'posted', JSON.stringify(second))
+  assert.equal(second!.status, 'posted', show(second))
   const r2 = await simulateProvedRound(args())
   assert.equal(r2.answer, 200_000_000n)
   const forged = (`0x${'0'.repeat(63)}9${r2.raw.slice(2 + 64)}`) as Hex

@@ -31,6 +31,7 @@ let feed: Address
 let pool: Address
 let proveDelayMs = 0
 const poolAbi = () => projectContract('MockYieldPool').abi as Abi
+const show = (x: unknown) => JSON.stringify(x, (_, v) => (typeof v === 'bigint' ? v.toString() : v))
 const feedAbi = () => projectContract('ProvedFeed').abi as Abi
 
 function mkWallet(rpcUrl: string) {
@@ -98,7 +99,7 @@ after(async () => {
 test('standing orders: first round, skip unchanged, skip within deviation, post on deviation and on heartbeat', async () => {
   const { o, log } = oracle(join(dir, 'a.json'))
   const [first] = await o.tick()
-  assert.equal(first!.status, 'posted', JSON.stringify(first))
+  assert.equal(first!.status, 'posted', show(first))
   const [r1, a1] = await latest()
   assert.equal(r1, 1n)
   assert.equal(a1, await expectedAnswer()) // log10(1e6) - 0.25 = 5.75
@@ -144,7 +145,7 @@ test('restart mid-round resumes the same job and never posts a round twice', asy
   proveDelayMs = 0
   const second = oracle(statePath)
   const [resumed] = await second.o.tick()
-  assert.equal(resumed!.status, 'posted', JSON.stringify(resumed))
+  assert.equal(resumed!.status, 'posted', show(resumed))
   assert.equal(prover.submitted, submitted, 'the pending job was resumed, not resubmitted')
   assert.ok(second.log.entries.some((e) => e.event === 'job.resumed'))
   const round = (resumed as { round: bigint }).round
@@ -172,11 +173,11 @@ test('a reverted update is reported by name and retried on the next tick; a nonc
 
   // Prime the oracle's nonce tracker, then let another process spend the same key's next nonce.
   const [ok] = await o.tick()
-  assert.equal(ok!.status, 'posted', JSON.stringify(ok))
+  assert.equal(ok!.status, 'posted', show(ok))
   assert.equal((ok as { round: bigint }).round, before + 1n, 'the failed attempt reused its round number')
   await write(pool, poolAbi(), 'setTvl', [400_000n, 800_000n]) // same key: the tracker's cached nonce is now taken
   const [afterClash] = await o.tick()
-  assert.equal(afterClash!.status, 'posted', JSON.stringify(afterClash))
+  assert.equal(afterClash!.status, 'posted', show(afterClash))
   assert.ok(log.entries.some((e) => e.event === 'tx.nonce-clash'), 'the clash was logged')
 })
 
@@ -191,6 +192,6 @@ test('a restarted chain node: ticks fail with CHAIN_UNAVAILABLE while it is down
   assert.ok(log.entries.some((e) => e.event === 'feed.failed' && e.meta.code === 'CHAIN_UNAVAILABLE'))
   anvil = await startAnvil({ port, args: ['--state', join(dir, 'anvil-state.json')] })
   const [up] = await o.tick()
-  assert.equal(up!.status, 'posted', JSON.stringify(up))
+  assert.equal(up!.status, 'posted', show(up))
   assert.equal((await latest())[0], before + 1n)
 })
