@@ -49,6 +49,15 @@ export const errorCodes = {
   // chain, contracts and oracle (issue 4): add codes below this line
   SOLIDITY_COMPILE_FAILED: 'solc rejected a Solidity source.',
   CHAIN_UNAVAILABLE: 'The chain node could not be started or reached.',
+  CONTRACT_DEPLOY_FAILED: 'A contract creation transaction was rejected or reverted.',
+  ORACLE_CONFIG_INVALID: 'The oracle configuration is malformed.',
+  ADAPTER_FAILED: 'An input adapter could not produce the model inputs.',
+  PROVER_API_ERROR: 'The prover network API answered with an error or could not be reached.',
+  PROVER_JOB_FAILED: 'A proving job ended failed or without a proof.',
+  PROVER_TIMEOUT: 'A proving job did not finish within the oracle\'s wait limit.',
+  FEED_UPDATE_REVERTED: 'A feed update was rejected by the feed contract.',
+  ORACLE_STATE_CORRUPT: 'The oracle\'s persisted state file is unreadable.',
+  FUNCTIONS_SIMULATION_FAILED: 'The Chainlink Functions simulator could not run the source.',
 
   // market (issue 5): add codes below this line
 } as const
