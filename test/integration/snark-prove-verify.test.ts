@@ -47,7 +47,7 @@ for (const backend of ['groth16', 'plonk'] as const) {
       changed[i] = String(BigInt(changed[i]!) + 1n)
       assert.equal(await verify(backend, vkey, changed, proof), false, `tampered signal ${i}`)
     }
-    // Same value + P: snarkjs alone would reduce it and accept; the Solidity verifier rejects it, so must we.
+    // Same value + P: snarkjs's PLONK verifier alone reduces it mod P and accepts; Solidity rejects it, so must we.
     const aliased = [String(BigInt(publicSignals[0]!) + P), ...publicSignals.slice(1)]
     assert.equal(await verify(backend, vkey, aliased, proof), false, 'signal >= P')
     await assert.rejects(verify(backend, vkey, publicSignals.slice(1), proof), code('PUBLIC_SIGNALS_INVALID'))

@@ -10,6 +10,7 @@ import { writeR1cs, writeWtns } from '../../src/compiler/r1cs/index.ts'
 import {
   encodeProof, exportSolidityVerifier, prove, setupGroth16, setupPlonk, verify, terminateSnark, DEFAULT_PTAU_PATH,
 } from '../../src/compiler/snark/index.ts'
+import { BaseError as ZkmlError } from '../../src/errors/index.ts'
 import { smallCircuit, smallWitness } from './snark-circuit.ts'
 
 let anvil: AnvilInstance
@@ -31,6 +32,11 @@ for (const backend of ['groth16', 'plonk'] as const) {
       : await setupPlonk({ r1cs, ptauPath: DEFAULT_PTAU_PATH })
     const { proof, publicSignals } = await prove(backend, zkey, wtns)
     assert.equal(await verify(backend, vkey, publicSignals, proof), true)
+
+    const isCode = (c: string) => (e: unknown) => e instanceof ZkmlError && e.code === c
+    await assert.rejects(exportSolidityVerifier(backend, zkey, 'not an identifier'), isCode('SETUP_FAILED'))
+    await assert.rejects(exportSolidityVerifier(backend === 'groth16' ? 'plonk' : 'groth16', zkey, 'X'), isCode('SETUP_FAILED'))
+    assert.throws(() => encodeProof(backend, { pi_a: ['0x1'], A: ['-1'] }), isCode('PROOF_INVALID'))
 
     const name = backend === 'groth16' ? 'SmallGroth16' : 'SmallPlonk'
     const source = await exportSolidityVerifier(backend, zkey, name)

@@ -71,13 +71,14 @@ function templates(): Record<string, string> {
 
 function wrapper(backend: Backend, name: string, inner: string, n: number): string {
   const proofBytes = backend === 'groth16' ? 256 : 768
-  const decodeAndCall =
+  const [decode, call] =
     backend === 'groth16'
-      ? `(uint256[2] memory a, uint256[2][2] memory b, uint256[2] memory c) =
-            abi.decode(proof, (uint256[2], uint256[2][2], uint256[2]));
-        bool ok = this.verifyProof(a, b, c, signals);`
-      : `uint256[24] memory p = abi.decode(proof, (uint256[24]));
-        bool ok = this.verifyProof(p, signals);`
+      ? [
+          `(uint256[2] memory a, uint256[2][2] memory b, uint256[2] memory c) =
+            abi.decode(proof, (uint256[2], uint256[2][2], uint256[2]));`,
+          'this.verifyProof(a, b, c, signals)',
+        ]
+      : ['uint256[24] memory p = abi.decode(proof, (uint256[24]));', 'this.verifyProof(p, signals)']
   return `// ---- zkml-oracle wrapper: IZkmlVerifier around snarkjs's ${backend} verifier ----
 pragma solidity ^0.8.20;
 
@@ -109,10 +110,11 @@ contract ${name} is IZkmlVerifier, ${inner} {
         if (proof.length != PROOF_BYTES) revert ProofLength(PROOF_BYTES, proof.length);
         uint256[${n}] memory signals;
         for (uint256 i = 0; i < SIGNALS; ++i) signals[i] = publicSignals[i];
+        ${decode}
         // External self-call: snarkjs's verifyProof takes calldata arrays and ends with an assembly
         // return, so it cannot be called internally.
         uint256 gasBefore = gasleft();
-        ${decodeAndCall}
+        bool ok = ${call};
         // snarkjs's verifier answers false when a precompile call fails, and a precompile call also fails
         // when it runs out of gas: a caller supplying too little gas could make a valid proof read false.
         // A starved call leaves about gasBefore/64 plus the verifier's 2000-gas reserve; treat that as

@@ -6,8 +6,8 @@ import type { Backend, SnarkProof, VerificationKey } from './types.ts'
 
 /**
  * Verifies a proof off-chain. Returns false for any proof that does not verify, including a malformed
- * proof object and public signals >= P (snarkjs would reduce those mod P and accept what the
- * Solidity verifier rejects, so they are refused here to keep both sides identical).
+ * proof object and public signals >= P (snarkjs's PLONK verifier reduces those mod P and accepts what
+ * the Solidity verifier rejects, so they are refused here for both backends to keep both sides identical).
  * Throws `PUBLIC_SIGNALS_INVALID` when the signals are not decimal strings or not as many as the key
  * has (a caller bug, not a bad proof; the Solidity wrapper reverts in the same case), and
  * `PROOF_INVALID` when the key is for the other backend.
