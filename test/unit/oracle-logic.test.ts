@@ -53,16 +53,22 @@ test('StateStore persists bigints and pending jobs atomically, and refuses a cor
   }
 })
 
-test('poolRiskFeatures: 12 features from a pool snapshot', () => {
-  const f = poolRiskFeatures({
-    tvlUsd: 1_000_000n, tvlUsd7dAgo: 800_000n, apyBpsHistory: [500, 700], utilizationBps: 8000,
-    oraclePrice: 101_000_000n, referencePrice: 100_000_000n, auditScore: 90, deployedAt: 0n,
-    top10ConcentrationBps: 4000, leverageBps: 15000, withdrawalQueueBps: 200, incidents: 1, blockTimestamp: 365n * 86400n,
-  })
+test('poolRiskFeatures: the model\'s 12 features, in its order and units, clamped to its ranges', () => {
+  const twoYears = 63_115_200n
+  const snapshot = {
+    tvlUsd: 1_000_000n, tvlUsd30dAgo: 800_000n, apyBpsHistory: [500, 700], rewardShareBps: 3000, utilizationBps: 8000,
+    oraclePrice: 101_000_000n, referencePrice: 100_000_000n, oracleUpdatedAt: twoYears - 7200n, auditScore: 90, deployedAt: 0n,
+    top10ConcentrationBps: 4000, blockTimestamp: twoYears,
+  }
+  const f = poolRiskFeatures(snapshot)
   assert.equal(f.length, POOL_RISK_FEATURES.length)
   assert.equal(f.length, 12)
-  const expected = [6, 0.25, 0.06, 0.01, 0.8, 0.01, 0.9, 1, 0.4, 1.5, 0.02, 1]
-  expected.forEach((v, i) => assert.ok(Math.abs(f[i]! - v) < 1e-12, `${POOL_RISK_FEATURES[i]}: expected ${v}, got ${f[i]}`))
+  // ln TVL, 30-day change, latest APY, reward share, APY stdev/mean, best 7-day APY / median,
+  // utilization, oracle deviation, staleness (h), audit, age (years), top-10 share
+  const expected = [Math.log(1e6), 0.25, 0.07, 0.3, 0.01 / 0.06, 1, 0.8, 0.01, 2, 0.9, 2, 0.4]
+  expected.forEach((v, i) => assert.ok(Math.abs(f[i]! - v) < 1e-9, `${POOL_RISK_FEATURES[i]}: expected ${v}, got ${f[i]}`))
+  // a stale oracle (10 days) is clamped to the 48 h the model was trained on
+  assert.equal(poolRiskFeatures({ ...snapshot, oracleUpdatedAt: twoYears - 864_000n })[8], 48)
 })
 
 test('file and HTTP adapters read real sources and reject malformed inputs', async () => {
