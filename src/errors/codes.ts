@@ -58,6 +58,7 @@ export const errorCodes = {
   FEED_UPDATE_REVERTED: 'A feed update was rejected by the feed contract.',
   ORACLE_STATE_CORRUPT: 'The oracle\'s persisted state file is unreadable.',
   FUNCTIONS_SIMULATION_FAILED: 'The Chainlink Functions simulator could not run the source.',
+  ORACLE_ROUND_FAILED: 'An oracle pass ended without posting a due round for a feed.',
 
   // market (issue 5): add codes below this line
 } as const

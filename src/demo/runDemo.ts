@@ -1,0 +1,151 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createPublicClient, createWalletClient, http, type Abi, type Address, type PublicClient } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { foundry } from 'viem/chains'
+import { anvilPrivateKeys } from '../chain/anvil.ts'
+import { deployContract } from '../chain/deploy.ts'
+import { projectContract } from '../chain/projectContracts.ts'
+import { compileModel, type CircuitManifest } from '../compiler/index.ts'
+import { terminateSnark } from '../compiler/snark/index.ts'
+import { BaseError } from '../errors/index.ts'
+import { Oracle, StateStore, chainPoolAdapter, httpProverClient, memoryLogger } from '../oracle/index.ts'
+import { registerCircuit } from '../prover/registerCircuit.ts'
+import { gradeFor, type Grade } from '../../models/pool-risk/grade.ts'
+import { startLocalStack, type LocalStack } from './localStack.ts'
+import { DEMO_POOLS, type DemoPool } from './pools.ts'
+
+export type DemoPoolResult = {
+  name: string
+  pool: Address
+  feed: Address
+  features: number[]
+  roundId: bigint
+  /** latestRoundData's answer: the proved score × 10^8. */
+  answer: bigint
+  score: number
+  grade: Grade
+  updatedAt: bigint
+}
+
+export type DemoResult = { pools: DemoPoolResult[]; timings: Record<string, number>; manifest: CircuitManifest; stack: Pick<LocalStack, 'apiUrl' | 'redisUrl' | 'ownRedis'> & { rpcUrl: string } }
+
+const FEED_DECIMALS = 8
+
+/**
+ * The main job, end to end on this machine: start anvil, Redis, the prover network (API +
+ * coordinator + `workers` worker processes); compile and register the pool-risk model; deploy the
+ * verifier, the model registry, mock yield pools whose state is on-chain and one proof-backed feed
+ * per pool; let the oracle prove each pool's risk through the network and post it; read every score
+ * back through `latestRoundData`. Stops everything it started before returning.
+ *
+ * @example
+ * ```ts
+ * import { runDemo } from './src/demo/runDemo.ts'
+ * const { pools, timings } = await runDemo({ log: console.log })
+ * for (const p of pools) console.log(p.name, p.score, p.grade)
+ * ```
+ */
+export async function runDemo(o: { workers?: number; log?: (line: string) => void; verbose?: boolean } = {}): Promise<DemoResult> {
+  const log = o.log ?? (() => {})
+  const timings: Record<string, number> = {}
+  let t = Date.now()
+  const stage = (name: string) => {
+    const now = Date.now()
+    timings[name] = now - t
+    log(`  ✓ ${name.padEnd(34)} ${((now - t) / 1000).toFixed(1).padStart(6)} s`)
+    t = now
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'zkml-demo-'))
+  let stack: LocalStack | undefined
+  try {
+    stack = await startLocalStack({ workers: o.workers ?? 2, log: o.verbose ? (l) => log(`    ${l}`) : undefined })
+    stage(`start anvil, Redis${stack.ownRedis ? ' (own)' : ''}, API, ${stack.workers.length} workers`)
+
+    const onnx = readFileSync(new URL('../../models/pool-risk/model.onnx', import.meta.url))
+    const samples = JSON.parse(readFileSync(new URL('../../models/pool-risk/samples.json', import.meta.url), 'utf8')) as number[][]
+    const circuitDir = join(dir, 'pool-risk')
+    const { manifest } = await compileModel({ onnx, name: 'pool-risk', calibration: samples, backend: 'groth16', target: 'accuracy', outDir: circuitDir })
+    stage(`compile pool-risk (${manifest.constraints} constraints)`)
+    const { id: circuitId } = await registerCircuit({ apiUrl: stack.apiUrl, apiKey: stack.apiKey, dir: circuitDir })
+    stage('register circuit with the network')
+
+    const account = privateKeyToAccount(anvilPrivateKeys[0])
+    const publicClient = createPublicClient({ chain: foundry, transport: http(stack.anvil.rpcUrl) }) as PublicClient
+    const wallet = createWalletClient({ account, chain: foundry, transport: http(stack.anvil.rpcUrl) })
+    const clients = { wallet, publicClient }
+    const write = async (address: Address, abi: Abi, functionName: string, args: unknown[]) => {
+      const hash = await wallet.writeContract({ address, abi, functionName, args, account, chain: foundry } as never)
+      const r = await publicClient.waitForTransactionReceipt({ hash })
+      if (r.status !== 'success') throw new BaseError('CONTRACT_DEPLOY_FAILED', `${functionName} reverted.`, { details: `tx ${hash}` })
+    }
+    const verifierJson = JSON.parse(readFileSync(join(circuitDir, manifest.artifacts.verifierBytecode.file), 'utf8')) as { abi: unknown[]; bytecode: `0x${string}` }
+    const verifier = await deployContract(clients, verifierJson)
+    const registryC = projectContract('ModelRegistry')
+    const registry = await deployContract(clients, registryC)
+    const nOutputs = manifest.publicSignals.filter((s) => s.kind === 'output').length
+    const nInputs = manifest.publicSignals.filter((s) => s.kind === 'input').length
+    const layout = {
+      nOutputs,
+      nInputs,
+      subjectIndex: manifest.publicSignals.findIndex((s) => s.kind === 'context' && s.name === 'subject'),
+      roundIndex: manifest.publicSignals.findIndex((s) => s.kind === 'context' && s.name === 'round'),
+      scaleBits: (manifest.publicSignals[0] as { scaleBits: number }).scaleBits,
+    }
+    await write(registry, registryC.abi as Abi, 'register', ['pool-risk', manifest.modelHash, manifest.circuitHash, verifier, layout])
+    stage('deploy verifier + registry, register model')
+
+    const poolC = projectContract('MockYieldPool')
+    const feedC = projectContract('ProvedFeed')
+    const { timestamp: now } = await publicClient.getBlock()
+    const deployed: { spec: DemoPool; pool: Address; feed: Address }[] = []
+    for (const spec of DEMO_POOLS) {
+      const pool = await deployContract(clients, poolC, [now - BigInt(spec.ageDays * 86_400), spec.auditScore])
+      await write(pool, poolC.abi as Abi, 'setTvl', [spec.tvlUsd, spec.tvlUsd30dAgo])
+      for (const bps of spec.apyBps) await write(pool, poolC.abi as Abi, 'recordApy', [bps])
+      await write(pool, poolC.abi as Abi, 'setRewardShare', [spec.rewardShareBps])
+      await write(pool, poolC.abi as Abi, 'setMarket', [spec.utilizationBps, spec.oraclePrice, spec.referencePrice, now - BigInt(spec.oracleAgeS)])
+      await write(pool, poolC.abi as Abi, 'setRiskFacts', [spec.auditScore, spec.top10Bps])
+      // Scores live in 0–100; the bounds leave room for the model's and quantization's overshoot.
+      const feed = await deployContract(clients, feedC, [{
+        registry, modelId: 0n, subject: BigInt(pool), outputIndex: 0, decimals: FEED_DECIMALS, description: `pool-risk / ${spec.name}`,
+        heartbeat: 3600, minAnswer: -50n * 10n ** 8n, maxAnswer: 150n * 10n ** 8n, upgradeDelay: 86_400, owner: account.address,
+      }])
+      await write(feed, feedC.abi as Abi, 'setReporter', [account.address, true])
+      deployed.push({ spec, pool, feed })
+    }
+    stage(`deploy ${deployed.length} pools with on-chain state + feeds`)
+
+    const oracleLog = memoryLogger()
+    const oracle = new Oracle({
+      feeds: deployed.map((d) => ({ id: d.spec.name, address: d.feed, circuitId, backend: manifest.backend, adapter: chainPoolAdapter(publicClient, d.pool), orders: { heartbeatS: 3600, deviationBps: 100 } })),
+      prover: httpProverClient({ baseUrl: stack.apiUrl, apiKey: stack.apiKey }),
+      chain: clients,
+      store: new StateStore(join(dir, 'oracle-state.json')),
+      log: oracleLog,
+      proveTimeoutMs: 300_000,
+    })
+    const outcomes = await oracle.tick()
+    const failed = outcomes.filter((x) => x.status !== 'posted')
+    if (failed.length > 0)
+      throw new BaseError('ORACLE_ROUND_FAILED', 'The oracle did not post every round.', { details: JSON.stringify(failed, (_, v) => (typeof v === 'bigint' ? String(v) : v)) })
+    stage('prove through the network + post rounds')
+
+    const pools: DemoPoolResult[] = []
+    for (const d of deployed) {
+      const [roundId, answer, , updatedAt] = (await publicClient.readContract({ address: d.feed, abi: feedC.abi as Abi, functionName: 'latestRoundData' })) as bigint[]
+      const score = Number(answer) / 10 ** FEED_DECIMALS
+      pools.push({
+        name: d.spec.name, pool: d.pool, feed: d.feed, features: await chainPoolAdapter(publicClient, d.pool).read(),
+        roundId: roundId!, answer: answer!, score, grade: gradeFor(score), updatedAt: updatedAt!,
+      })
+    }
+    stage('read latestRoundData')
+    return { pools, timings, manifest, stack: { apiUrl: stack.apiUrl, redisUrl: stack.redisUrl, ownRedis: stack.ownRedis, rpcUrl: stack.anvil.rpcUrl } }
+  } finally {
+    await stack?.stop()
+    await terminateSnark()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
