@@ -26,8 +26,25 @@ export const errorCodes = {
   ARTIFACT_NOT_FOUND: 'A circuit artifact is not in the store.',
   ARTIFACT_CORRUPT: 'A stored artifact does not match its content hash.',
   MANIFEST_INVALID: 'A circuit manifest is malformed or of an unknown version.',
+  R1CS_INVALID: 'A constraint system is malformed (counts, wire ids or coefficients out of range).',
+  WITNESS_INVALID: 'A witness vector is malformed (a value outside the field, or wire 0 not 1).',
+  PROVE_FAILED: 'snarkjs could not make a proof from this zkey and witness.',
+  PUBLIC_SIGNALS_INVALID: 'Public signals are not canonical decimal strings or not as many as the circuit has.',
 
   // prover network and API (issue 3): add codes below this line
+  REDIS_UNAVAILABLE: 'Redis could not be reached at start-up.',
+  REQUEST_INVALID: 'An HTTP request does not match the route\'s schema.',
+  UNAUTHORIZED: 'A write request lacks a valid API key.',
+  ROUTE_NOT_FOUND: 'No HTTP route matches the method and path.',
+  PAYLOAD_TOO_LARGE: 'An HTTP request body exceeds the size limit.',
+  INTERNAL_ERROR: 'An unexpected server-side failure.',
+  CIRCUIT_NOT_FOUND: 'No circuit with this id is registered.',
+  CIRCUIT_ARTIFACT_MISMATCH: 'Registered artifact bytes do not match the manifest.',
+  JOB_NOT_FOUND: 'No proving job with this id exists.',
+  IDEMPOTENCY_CONFLICT: 'An idempotency key was reused with a different request.',
+  JOB_STATE_INVALID: 'A job state change is not allowed from the job\'s current state.',
+  NO_ELIGIBLE_WORKER: 'A job\'s requirements exceed what any worker class can offer.',
+  WORKER_HOOK_FAILED: 'A worker lifecycle hook threw and the job was released.',
 
   // chain, contracts and oracle (issue 4): add codes below this line
   SOLIDITY_COMPILE_FAILED: 'solc rejected a Solidity source.',
