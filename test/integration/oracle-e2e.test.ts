@@ -69,9 +69,10 @@ test('pool-risk: oracle posts a network-proved round whose answer matches onnxru
   const registry = await deployContract(clients, projectContract('ModelRegistry'))
   await write(registry, projectContract('ModelRegistry').abi as Abi, 'register', ['pool-risk', manifest.modelHash, manifest.circuitHash, verifier, layout])
 
-  // A pool whose state gives features inside the calibration range: take the first calibration sample's
-  // scale as a guide only; the assertion compares against onnxruntime on whatever the adapter reads.
-  const pool = await deployContract(clients, projectContract('MockYieldPool'), [0n, 85])
+  // A realistic pool (about 200 days old, $5M TVL): the assertion compares against onnxruntime on
+  // exactly the features the adapter reads from it.
+  const { timestamp } = await pub.getBlock()
+  const pool = await deployContract(clients, projectContract('MockYieldPool'), [timestamp - 200n * 86_400n, 85])
   const poolAbi = projectContract('MockYieldPool').abi as Abi
   await write(pool, poolAbi, 'setTvl', [5_000_000n, 4_800_000n])
   for (const bps of [450, 520, 480, 610]) await write(pool, poolAbi, 'recordApy', [bps])
