@@ -15,7 +15,15 @@ export type PoolSnapshot = {
   blockTimestamp: bigint
 }
 
-/** The 12 features of the pool-risk model, in input order. */
+/**
+ * The 12 features of the pool-risk model, in input order.
+ *
+ * @example
+ * ```ts
+ * import { POOL_RISK_FEATURES } from './src/oracle/adapters/index.ts'
+ * POOL_RISK_FEATURES.indexOf('utilization') // 4
+ * ```
+ */
 export const POOL_RISK_FEATURES = [
   'tvl_log10',
   'tvl_change_7d',
