@@ -67,7 +67,8 @@ let clock = 1_000_000
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'oracle-it-'))
-  anvil = await startAnvil({ args: ['--state', join(dir, 'anvil-state.json')] })
+  // Genesis one hour into a UTC day, so the pool's age in whole days cannot tick over mid-test.
+  anvil = await startAnvil({ args: ['--state', join(dir, 'anvil-state.json'), '--timestamp', '1699923600'] })
   port = anvil.port
   pub = createPublicClient({ chain: foundry, transport: http(anvil.rpcUrl) }) as PublicClient
   wallet = mkWallet(anvil.rpcUrl)

@@ -66,7 +66,8 @@ export function poolRiskFeatures(s: PoolSnapshot): number[] {
     s.utilizationBps / 10_000,
     ref > 0 ? Math.abs(Number(s.oraclePrice) - ref) / ref : 0,
     s.auditScore / 100,
-    Math.max(0, Number(s.blockTimestamp - s.deployedAt)) / (365 * 86_400),
+    // Whole days: a feature that changed every block would make every tick look like new inputs and pay for a proof.
+    Math.floor(Math.max(0, Number(s.blockTimestamp - s.deployedAt)) / 86_400) / 365,
     s.top10ConcentrationBps / 10_000,
     s.leverageBps / 10_000,
     s.withdrawalQueueBps / 10_000,
