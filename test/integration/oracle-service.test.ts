@@ -196,3 +196,17 @@ test('a restarted chain node: ticks fail with CHAIN_UNAVAILABLE while it is down
   assert.equal(up!.status, 'posted', show(up))
   assert.equal((await latest())[0], before + 1n)
 })
+
+test('start/stop: the loop ticks until stopped, and stop waits for the tick in flight', async () => {
+  const { o, log } = oracle(join(dir, 'f.json'))
+  clock += 3600
+  const before = (await latest())[0]!
+  o.start(50)
+  const deadline = Date.now() + 60_000
+  while (!log.entries.some((e) => e.event === 'round.posted') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+  await o.stop()
+  assert.equal((await latest())[0], before + 1n)
+  const n = log.entries.length
+  await new Promise((r) => setTimeout(r, 200))
+  assert.equal(log.entries.length, n, 'no tick after stop()')
+})
