@@ -79,7 +79,7 @@ async function deployModel(name: string, onnx: Uint8Array, samples: number[][]) 
   await write(pool, poolAbi, 'setTvl', [5_000_000n, 4_800_000n])
   for (const bps of [450, 520, 480, 610]) await write(pool, poolAbi, 'recordApy', [bps])
   await write(pool, poolAbi, 'setMarket', [7200, 100_400_000n, 100_000_000n])
-  await write(pool, poolAbi, 'setRiskFacts', [85, 3500, 12000, 300, 0])
+  await write(pool, poolAbi, 'setRiskFacts', [85, 3500, 3000])
   const feed = await deployContract(clients, projectContract('ProvedFeed'), [{
     registry, modelId: 0n, subject: BigInt(pool), outputIndex: 0, decimals: 8, description: `${name} / pool`,
     heartbeat: 3600, minAnswer: -(10n ** 20n), maxAnswer: 10n ** 20n, upgradeDelay: 86400, owner: wallet.account.address,
@@ -142,8 +142,8 @@ test('small 12-feature model: network-proved round matches onnxruntime; `zkml or
       { opType: 'Gemm', inputs: ['hr', 'W2', 'b2'], outputs: ['risk'] },
     ],
   })
-  // Calibration spans the ranges the pool's features take (log10 TVL ~6-7, fractions, age < 2 years).
-  const samples = Array.from({ length: 16 }, (_, k) => [6 + (k % 3) * 0.5, 0.05 * (k % 5) - 0.1, 0.05, 0.01, 0.7, 0.004, 0.85, 0.1 * k, 0.35, 1.2, 0.03, k % 2])
+  // Calibration spans the ranges the pool's features take (ln TVL 14.5-16.75, fractions, age < 1 year).
+  const samples = Array.from({ length: 16 }, (_, k) => [14.5 + 0.15 * k, -0.1 + 0.07 * k, 0.05, 0.3, 0.1 + 0.01 * k, 1 + 0.1 * k, 0.7, 0.004, k % 3, 0.85, 0.05 * k, 0.35])
   const m = await deployModel('pool-risk-small', onnx, samples)
   const posted = await postOnce(m)
   const first = await checkAgainstOnnxruntime(m, posted.publicSignals)

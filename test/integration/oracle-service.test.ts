@@ -89,7 +89,7 @@ before(async () => {
   await write(pool, poolAbi(), 'setTvl', [1_000_000n, 800_000n])
   for (const bps of [500, 700, 600]) await write(pool, poolAbi(), 'recordApy', [bps])
   await write(pool, poolAbi(), 'setMarket', [8000, 101_000_000n, 100_000_000n])
-  await write(pool, poolAbi(), 'setRiskFacts', [90, 4000, 15000, 200, 1])
+  await write(pool, poolAbi(), 'setRiskFacts', [90, 4000, 3000])
 })
 after(async () => {
   await anvil?.stop()
@@ -103,8 +103,8 @@ test('standing orders: first round, skip unchanged, skip within deviation, post 
   assert.equal(first!.status, 'posted', show(first))
   const [r1, a1] = await latest()
   assert.equal(r1, 1n)
-  assert.equal(a1, await expectedAnswer()) // log10(1e6) - 0.25 = 5.75
-  assert.equal(a1, 575_000_000n)
+  assert.equal(a1, await expectedAnswer()) // ln(1e6) - 0.25, quantized: (3537 - 64) / 256
+  assert.equal(a1, 1_356_640_625n)
   assert.equal(o.latestProved('pool-feed')?.round, '1')
 
   const submitted = prover.submitted
@@ -118,8 +118,8 @@ test('standing orders: first round, skip unchanged, skip within deviation, post 
   assert.equal((within as { reason: string }).reason, 'within-threshold')
   assert.equal((await latest())[0], 1n)
 
-  // TVL drops 30 %: log10 TVL moves far beyond 1 %.
-  await write(pool, poolAbi(), 'setTvl', [700_000n, 800_000n])
+  // TVL drops to $300k: ln TVL - 30-day change moves ~2.4 %, beyond the 1 % threshold.
+  await write(pool, poolAbi(), 'setTvl', [300_000n, 800_000n])
   const [dev] = await o.tick()
   assert.equal(dev!.status, 'posted')
   assert.equal((dev as { reason: string }).reason, 'deviation')

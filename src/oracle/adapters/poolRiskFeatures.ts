@@ -1,49 +1,50 @@
 /** On-chain state of a yield pool, as MockYieldPool.snapshot() returns it. */
 export type PoolSnapshot = {
   tvlUsd: bigint
-  tvlUsd7dAgo: bigint
+  tvlUsd30dAgo: bigint
   apyBpsHistory: readonly number[]
+  rewardShareBps: number
   utilizationBps: number
   oraclePrice: bigint
   referencePrice: bigint
+  oracleUpdatedAt: bigint
   auditScore: number
   deployedAt: bigint
   top10ConcentrationBps: number
-  leverageBps: number
-  withdrawalQueueBps: number
-  incidents: number
   blockTimestamp: bigint
 }
 
 /**
- * The 12 features of the pool-risk model, in input order.
+ * The 12 features of the pool-risk model, in input order (the names of models/pool-risk/features.ts;
+ * a test keeps the two lists equal).
  *
  * @example
  * ```ts
  * import { POOL_RISK_FEATURES } from './src/oracle/adapters/index.ts'
- * POOL_RISK_FEATURES.indexOf('utilization') // 4
+ * POOL_RISK_FEATURES.indexOf('utilization') // 6
  * ```
  */
 export const POOL_RISK_FEATURES = [
-  'tvl_log10',
-  'tvl_change_7d',
-  'apy_mean',
+  'log_tvl',
+  'tvl_change_30d',
+  'apy',
+  'reward_share',
   'apy_volatility',
+  'apy_spike_ratio',
   'utilization',
   'oracle_deviation',
+  'oracle_staleness',
   'audit_score',
-  'age_years',
-  'top10_concentration',
-  'leverage',
-  'withdrawal_queue',
-  'incidents',
+  'protocol_age',
+  'depositor_concentration',
 ] as const
 
 /**
- * Turns a pool snapshot into the pool-risk model's 12 features (see POOL_RISK_FEATURES), in units
- * small enough for fixed point: fractions, log10 dollars, years. Every feature is a pure function of
- * the snapshot at one block, so anyone can recompute a round's inputs from chain state and compare
- * them with the round's inputs hash.
+ * Turns a pool snapshot into the pool-risk model's 12 features, in the model's units (ln USD,
+ * fractions, ratios, hours, years). Every feature is a pure function of the snapshot at one block, so
+ * anyone can recompute a round's inputs from chain state and compare them with the round's inputs hash.
+ * Time-based features use whole hours / whole days: a feature that changed every block would make every
+ * tick look like new inputs and pay for a proof.
  *
  * @example
  * ```ts
@@ -54,23 +55,26 @@ export const POOL_RISK_FEATURES = [
 export function poolRiskFeatures(s: PoolSnapshot): number[] {
   const apy = s.apyBpsHistory.map((b) => b / 10_000)
   const mean = apy.length ? apy.reduce((a, b) => a + b, 0) / apy.length : 0
-  const vol = apy.length ? Math.sqrt(apy.reduce((a, b) => a + (b - mean) ** 2, 0) / apy.length) : 0
+  const std = apy.length ? Math.sqrt(apy.reduce((a, b) => a + (b - mean) ** 2, 0) / apy.length) : 0
+  const sorted = [...apy].sort((a, b) => a - b)
+  const median = sorted.length === 0 ? 0 : sorted.length % 2 ? sorted[(sorted.length - 1) / 2]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2
+  const peak7 = apy.length ? Math.max(...apy.slice(-7)) : 0
   const tvl = Number(s.tvlUsd)
-  const tvl7 = Number(s.tvlUsd7dAgo)
+  const tvl30 = Number(s.tvlUsd30dAgo)
   const ref = Number(s.referencePrice)
+  const since = (t: bigint) => Math.max(0, Number(s.blockTimestamp - t))
   return [
-    Math.log10(Math.max(tvl, 1)),
-    tvl7 > 0 ? (tvl - tvl7) / tvl7 : 0,
-    mean,
-    vol,
+    Math.log(Math.max(tvl, 1)),
+    tvl30 > 0 ? (tvl - tvl30) / tvl30 : 0,
+    apy.length ? apy[apy.length - 1]! : 0,
+    s.rewardShareBps / 10_000,
+    mean > 0 ? std / mean : 0,
+    median > 0 ? peak7 / median : 1,
     s.utilizationBps / 10_000,
     ref > 0 ? Math.abs(Number(s.oraclePrice) - ref) / ref : 0,
+    s.oracleUpdatedAt > 0n ? Math.floor(since(s.oracleUpdatedAt) / 3600) : 48,
     s.auditScore / 100,
-    // Whole days: a feature that changed every block would make every tick look like new inputs and pay for a proof.
-    Math.floor(Math.max(0, Number(s.blockTimestamp - s.deployedAt)) / 86_400) / 365,
+    Math.floor(since(s.deployedAt) / 86_400) / 365,
     s.top10ConcentrationBps / 10_000,
-    s.leverageBps / 10_000,
-    s.withdrawalQueueBps / 10_000,
-    s.incidents,
   ]
 }
