@@ -2,14 +2,14 @@
 pragma solidity ^0.8.20;
 
 /// @notice A yield-aggregator pool whose risk-relevant state lives on-chain, for the oracle's chain
-/// adapter to read. "Mock" only in that its numbers are set by its admin instead of by real strategies:
-/// the adapter reads it exactly as it would read a real pool's views. Its fields are what the
-/// pool-risk model's 12 features are computed from (models/pool-risk/features.ts).
+/// adapter to read (it yields the pool-risk model's 12 features, models/pool-risk/features.ts).
+/// "Mock" only in that its numbers are set by its admin instead of by real strategies: the adapter
+/// reads it exactly as it would read a real pool's views.
 contract MockYieldPool {
     struct Snapshot {
         uint256 tvlUsd;
         uint256 tvlUsd30dAgo;
-        /// Daily APY observations in basis points, oldest first, at most MAX_APY_HISTORY.
+        /// Daily APY observations, oldest first, at most MAX_APY_HISTORY.
         uint32[] apyBpsHistory;
         /// Share of the APY paid in emitted reward tokens.
         uint16 rewardShareBps;
@@ -73,27 +73,23 @@ contract MockYieldPool {
         _apy.push(bps);
     }
 
-    function setRewardShare(uint16 bps) external onlyAdmin {
-        if (bps > 10_000) revert BadValue("rewardShareBps > 10000");
-        rewardShareBps = bps;
-    }
-
-    function setMarket(uint16 _utilizationBps, int256 _oraclePrice, int256 _referencePrice, uint64 _oracleUpdatedAt) external onlyAdmin {
+    /// Utilization and a fresh reading of the pool's price oracle (stamped now) against the reference.
+    function setMarket(uint16 _utilizationBps, int256 _oraclePrice, int256 _referencePrice) external onlyAdmin {
         if (_utilizationBps > 10_000) revert BadValue("utilizationBps > 10000");
         if (_referencePrice <= 0) revert BadValue("referencePrice <= 0");
-        if (_oracleUpdatedAt > block.timestamp) revert BadValue("oracleUpdatedAt in the future");
         utilizationBps = _utilizationBps;
         oraclePrice = _oraclePrice;
         referencePrice = _referencePrice;
-        oracleUpdatedAt = _oracleUpdatedAt;
+        oracleUpdatedAt = uint64(block.timestamp);
         emit StateChanged(tvlUsd, utilizationBps, oraclePrice);
     }
 
-    function setRiskFacts(uint8 _auditScore, uint16 _top10Bps) external onlyAdmin {
+    function setRiskFacts(uint8 _auditScore, uint16 _top10Bps, uint16 _rewardShareBps) external onlyAdmin {
         if (_auditScore > 100) revert BadValue("auditScore > 100");
-        if (_top10Bps > 10_000) revert BadValue("top10Bps > 10000");
+        if (_top10Bps > 10_000 || _rewardShareBps > 10_000) revert BadValue("bps > 10000");
         auditScore = _auditScore;
         top10ConcentrationBps = _top10Bps;
+        rewardShareBps = _rewardShareBps;
     }
 
     function apyHistory() external view returns (uint32[] memory) {

@@ -89,6 +89,7 @@ contract ProvedFeed is AggregatorV3Interface {
         Audit audit
     );
     event ReporterSet(address indexed reporter, bool allowed);
+    event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
     event ModelUpgradeAnnounced(uint256 indexed fromModelId, uint256 indexed toModelId, uint256 eta);
     event ModelUpgradeCancelled(uint256 indexed toModelId);
     event ModelUpgraded(uint256 indexed fromModelId, uint256 indexed toModelId);
@@ -150,6 +151,7 @@ contract ProvedFeed is AggregatorV3Interface {
 
     function transferOwnership(address newOwner) external onlyOwner {
         if (newOwner == address(0)) revert BadConfig("owner = 0");
+        emit OwnershipTransferred(owner, newOwner);
         owner = newOwner;
     }
 
@@ -159,8 +161,7 @@ contract ProvedFeed is AggregatorV3Interface {
         Audit memory audit;
         uint32 modelVersion;
         uint8 scaleBits;
-        (modelVersion, scaleBits, audit.inputsHash) = _check(proof, publicSignals);
-        roundId = uint80(publicSignals[_roundIndex()]);
+        (modelVersion, scaleBits, audit.inputsHash, roundId) = _check(proof, publicSignals);
         uint256 raw = publicSignals[outputIndex];
         answer = _toAnswer(raw, scaleBits);
         if (answer < minAnswer || answer > maxAnswer) revert AnswerOutOfBounds(answer, minAnswer, maxAnswer);
@@ -188,16 +189,12 @@ contract ProvedFeed is AggregatorV3Interface {
         );
     }
 
-    function _roundIndex() private view returns (uint256) {
-        return registry.model(modelId).layout.roundIndex;
-    }
-
     /// Binding checks, then the proof. Cheap checks go first so a valid proof for another pool, or an
     /// old proof replayed, is rejected with its own error rather than as an invalid proof.
     function _check(bytes calldata proof, uint256[] calldata publicSignals)
         private
         view
-        returns (uint32 modelVersion, uint8 scaleBits, bytes32 inputsHash)
+        returns (uint32 modelVersion, uint8 scaleBits, bytes32 inputsHash, uint80 roundId)
     {
         ModelRegistry.Model memory m = registry.model(modelId);
         ModelRegistry.Layout memory l = m.layout;
@@ -210,7 +207,7 @@ contract ProvedFeed is AggregatorV3Interface {
         if (r <= latestRound) revert StaleRound(r, latestRound);
         if (!m.verifier.verify(proof, publicSignals)) revert InvalidProof();
         inputsHash = keccak256(abi.encodePacked(publicSignals[l.nOutputs:uint256(l.nOutputs) + l.nInputs]));
-        return (m.version, l.scaleBits, inputsHash);
+        return (m.version, l.scaleBits, inputsHash, uint80(r));
     }
 
     /// Field element → signed fixed point (> P/2 is negative) → this feed's decimals, truncating toward zero.

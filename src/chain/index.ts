@@ -5,3 +5,8 @@ export { deployContract } from './deploy.ts'
 export { fixtureCircuit, type FixtureCircuit } from './fixtureCircuit.ts'
 export { decodeRevert } from './decodeRevert.ts'
 export { provedFixture, type ProvedFixture } from './provedFixture.ts'
+export { registryLayout, type RegistryLayout } from './registryLayout.ts'
+export { toFeedAnswer } from './feedAnswer.ts'
+export { encodeJobProof } from './encodeJobProof.ts'
+/** The proving backends a verifier can be (re-exported so the oracle need not reach into the compiler). */
+export type { Backend } from '../compiler/manifest.ts'

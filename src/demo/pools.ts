@@ -14,7 +14,6 @@ export type DemoPool = {
   utilizationBps: number
   oraclePrice: bigint
   referencePrice: bigint
-  oracleAgeS: number
   top10Bps: number
 }
 
@@ -40,7 +39,6 @@ export const DEMO_POOLS: DemoPool[] = [
     utilizationBps: 7800,
     oraclePrice: 100_010_000n,
     referencePrice: 100_000_000n,
-    oracleAgeS: 600,
     top10Bps: 1800,
   },
   {
@@ -54,7 +52,6 @@ export const DEMO_POOLS: DemoPool[] = [
     utilizationBps: 8800,
     oraclePrice: 100_600_000n,
     referencePrice: 100_000_000n,
-    oracleAgeS: 4 * 3600,
     top10Bps: 6000,
   },
   {
@@ -68,7 +65,6 @@ export const DEMO_POOLS: DemoPool[] = [
     utilizationBps: 9000,
     oraclePrice: 101_500_000n,
     referencePrice: 100_000_000n,
-    oracleAgeS: 10 * 3600,
     top10Bps: 7500,
   },
 ]

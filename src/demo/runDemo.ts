@@ -104,9 +104,8 @@ export async function runDemo(o: { workers?: number; log?: (line: string) => voi
       const pool = await deployContract(clients, poolC, [now - BigInt(spec.ageDays * 86_400), spec.auditScore])
       await write(pool, poolC.abi as Abi, 'setTvl', [spec.tvlUsd, spec.tvlUsd30dAgo])
       for (const bps of spec.apyBps) await write(pool, poolC.abi as Abi, 'recordApy', [bps])
-      await write(pool, poolC.abi as Abi, 'setRewardShare', [spec.rewardShareBps])
-      await write(pool, poolC.abi as Abi, 'setMarket', [spec.utilizationBps, spec.oraclePrice, spec.referencePrice, now - BigInt(spec.oracleAgeS)])
-      await write(pool, poolC.abi as Abi, 'setRiskFacts', [spec.auditScore, spec.top10Bps])
+      await write(pool, poolC.abi as Abi, 'setMarket', [spec.utilizationBps, spec.oraclePrice, spec.referencePrice])
+      await write(pool, poolC.abi as Abi, 'setRiskFacts', [spec.auditScore, spec.top10Bps, spec.rewardShareBps])
       // Scores live in 0–100; the bounds leave room for the model's and quantization's overshoot.
       const feed = await deployContract(clients, feedC, [{
         registry, modelId: 0n, subject: BigInt(pool), outputIndex: 0, decimals: FEED_DECIMALS, description: `pool-risk / ${spec.name}`,

@@ -13,6 +13,13 @@ export type PostResult =
 /**
  * Tracks the sender's next nonce locally (so back-to-back posts do not wait for the node) and resyncs
  * from the node's pending count when a send reveals a clash.
+ *
+ * @example
+ * ```ts
+ * import { NonceTracker } from './src/oracle/index.ts'
+ * const nonces = new NonceTracker({ publicClient, wallet })
+ * const nonce = await nonces.take() // then, after "nonce too low": await nonces.resync()
+ * ```
  */
 export class NonceTracker {
   private next: number | undefined

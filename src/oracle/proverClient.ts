@@ -120,8 +120,7 @@ export function inProcessProverClient(
 }
 
 /**
- * Polls a job until it is `verified` (or `proved`, when the network skips its own check), with proof and
- * signals. `PROVER_JOB_FAILED` when it fails or ends without a proof; `PROVER_TIMEOUT` after `timeoutMs`.
+ * Polls a job until it is `verified` (the network checked the worker's proof), with proof and signals. `PROVER_JOB_FAILED` when it fails or ends without a proof; `PROVER_TIMEOUT` after `timeoutMs`.
  *
  * @example
  * ```ts
@@ -143,7 +142,8 @@ export async function waitForProof(
         details: `expected status verified, got failed: ${JSON.stringify(j.error ?? { errorCode: j.errorCode, reason: j.reason })?.slice(0, 300)}`,
         meta: { jobId },
       })
-    if (j.status === 'verified' || j.status === 'proved') {
+    // 'proved' is a worker's claim the network has not checked yet; only 'verified' carries the result.
+    if (j.status === 'verified') {
       if (j.proof === undefined || !Array.isArray(j.publicSignals))
         throw new BaseError('PROVER_JOB_FAILED', `Proving job ${jobId} has no proof.`, {
           details: `expected proof and publicSignals with status ${j.status}, got keys ${Object.keys(j).join(', ')}`,

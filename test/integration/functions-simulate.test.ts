@@ -153,6 +153,6 @@ test('simulateScript runs the Functions source against the round API and returns
 test('the Functions source fails cleanly when the round API has nothing for the feed', async () => {
   await assert.rejects(
     simulateProvedRound(provedRoundArgs({ baseUrl, feedId: 'nope', outputIndex: 0, subjectIndex: 3, roundIndex: 4, scaleBits: 8, decimals: 8 })),
-    (e: unknown) => (e as { code?: string }).code === 'FUNCTIONS_SIMULATION_FAILED',
+    (e: unknown) => (e as { code?: string }).code === 'FUNCTIONS_SIMULATION_FAILED' && /round API failed/.test(String((e as { details?: string }).details)),
   )
 })

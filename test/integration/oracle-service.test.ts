@@ -67,7 +67,8 @@ let clock = 1_000_000
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'oracle-it-'))
-  anvil = await startAnvil({ args: ['--state', join(dir, 'anvil-state.json')] })
+  // Genesis one hour into a UTC day, so the pool's age in whole days cannot tick over mid-test.
+  anvil = await startAnvil({ args: ['--state', join(dir, 'anvil-state.json'), '--timestamp', '1699923600'] })
   port = anvil.port
   pub = createPublicClient({ chain: foundry, transport: http(anvil.rpcUrl) }) as PublicClient
   wallet = mkWallet(anvil.rpcUrl)
@@ -87,9 +88,8 @@ before(async () => {
   pool = await deployContract(clients, projectContract('MockYieldPool'), [0n, 90])
   await write(pool, poolAbi(), 'setTvl', [1_000_000n, 800_000n])
   for (const bps of [500, 700, 600]) await write(pool, poolAbi(), 'recordApy', [bps])
-  // An oracle last updated at time 0 is as stale as the model knows (48 h, clamped): a constant input.
-  await write(pool, poolAbi(), 'setMarket', [8000, 101_000_000n, 100_000_000n, 0n])
-  await write(pool, poolAbi(), 'setRiskFacts', [90, 4000])
+  await write(pool, poolAbi(), 'setMarket', [8000, 101_000_000n, 100_000_000n])
+  await write(pool, poolAbi(), 'setRiskFacts', [90, 4000, 3000])
 })
 after(async () => {
   await anvil?.stop()
@@ -103,7 +103,7 @@ test('standing orders: first round, skip unchanged, skip within deviation, post 
   assert.equal(first!.status, 'posted', show(first))
   const [r1, a1] = await latest()
   assert.equal(r1, 1n)
-  assert.equal(a1, await expectedAnswer()) // ln(1e6) - 0.25 at scale 2^8: (3537 - 64) / 256 = 13.56640625
+  assert.equal(a1, await expectedAnswer()) // ln(1e6) - 0.25, quantized: (3537 - 64) / 256
   assert.equal(a1, 1_356_640_625n)
   assert.equal(o.latestProved('pool-feed')?.round, '1')
 
@@ -112,14 +112,14 @@ test('standing orders: first round, skip unchanged, skip within deviation, post 
   assert.equal(prover.submitted, submitted, 'no proof is paid for when nothing changed')
 
   // Utilization is not in this circuit's output: proved, but the answer did not move.
-  await write(pool, poolAbi(), 'setMarket', [9000, 101_000_000n, 100_000_000n, 0n])
+  await write(pool, poolAbi(), 'setMarket', [9000, 101_000_000n, 100_000_000n])
   const [within] = await o.tick()
   assert.equal(within!.status, 'skipped')
   assert.equal((within as { reason: string }).reason, 'within-threshold')
   assert.equal((await latest())[0], 1n)
 
-  // TVL drops to an eighth: ln TVL and the 30-day change move the answer far beyond 1 %.
-  await write(pool, poolAbi(), 'setTvl', [100_000n, 800_000n])
+  // TVL drops to $300k: ln TVL - 30-day change moves ~2.4 %, beyond the 1 % threshold.
+  await write(pool, poolAbi(), 'setTvl', [300_000n, 800_000n])
   const [dev] = await o.tick()
   assert.equal(dev!.status, 'posted')
   assert.equal((dev as { reason: string }).reason, 'deviation')
@@ -195,4 +195,18 @@ test('a restarted chain node: ticks fail with CHAIN_UNAVAILABLE while it is down
   const [up] = await o.tick()
   assert.equal(up!.status, 'posted', show(up))
   assert.equal((await latest())[0], before + 1n)
+})
+
+test('start/stop: the loop ticks until stopped, and stop waits for the tick in flight', async () => {
+  const { o, log } = oracle(join(dir, 'f.json'))
+  clock += 3600
+  const before = (await latest())[0]!
+  o.start(50)
+  const deadline = Date.now() + 60_000
+  while (!log.entries.some((e) => e.event === 'round.posted') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+  await o.stop()
+  assert.equal((await latest())[0], before + 1n)
+  const n = log.entries.length
+  await new Promise((r) => setTimeout(r, 200))
+  assert.equal(log.entries.length, n, 'no tick after stop()')
 })

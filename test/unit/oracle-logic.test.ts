@@ -7,9 +7,10 @@ import { createServer } from 'node:http'
 import { P } from '../../src/compiler/field.ts'
 import { BaseError } from '../../src/errors/index.ts'
 import { decidePost, movedBeyond, isProofDue } from '../../src/oracle/standingOrders.ts'
-import { toFeedAnswer } from '../../src/oracle/feedAnswer.ts'
+import { toFeedAnswer } from '../../src/chain/feedAnswer.ts'
 import { StateStore } from '../../src/oracle/stateStore.ts'
 import { fileAdapter, httpAdapter, poolRiskFeatures, POOL_RISK_FEATURES, checkInputs } from '../../src/oracle/adapters/index.ts'
+import { FEATURES } from '../../models/pool-risk/features.ts'
 import { inProcessProverClient, waitForProof, httpProverClient } from '../../src/oracle/proverClient.ts'
 
 test('toFeedAnswer: signed fixed point to feed decimals, truncating toward zero like Solidity', () => {
@@ -53,22 +54,19 @@ test('StateStore persists bigints and pending jobs atomically, and refuses a cor
   }
 })
 
-test('poolRiskFeatures: the model\'s 12 features, in its order and units, clamped to its ranges', () => {
-  const twoYears = 63_115_200n
-  const snapshot = {
-    tvlUsd: 1_000_000n, tvlUsd30dAgo: 800_000n, apyBpsHistory: [500, 700], rewardShareBps: 3000, utilizationBps: 8000,
-    oraclePrice: 101_000_000n, referencePrice: 100_000_000n, oracleUpdatedAt: twoYears - 7200n, auditScore: 90, deployedAt: 0n,
-    top10ConcentrationBps: 4000, blockTimestamp: twoYears,
-  }
-  const f = poolRiskFeatures(snapshot)
-  assert.equal(f.length, POOL_RISK_FEATURES.length)
+test('poolRiskFeatures: the bundled model\'s 12 features, in its order and units, from a pool snapshot', () => {
+  assert.deepEqual([...POOL_RISK_FEATURES], FEATURES.map((f) => f.name))
+  const day = 86_400n
+  const f = poolRiskFeatures({
+    tvlUsd: 1_000_000n, tvlUsd30dAgo: 800_000n, apyBpsHistory: [500, 700, 600], rewardShareBps: 3000, utilizationBps: 8000,
+    oraclePrice: 101_000_000n, referencePrice: 100_000_000n, oracleUpdatedAt: 1000n * day, auditScore: 90, deployedAt: 0n,
+    top10ConcentrationBps: 4000, blockTimestamp: 1000n * day + 2n * 3600n + 1799n,
+  })
   assert.equal(f.length, 12)
-  // ln TVL, 30-day change, latest APY, reward share, APY stdev/mean, best 7-day APY / median,
-  // utilization, oracle deviation, staleness (h), audit, age (years), top-10 share
-  const expected = [Math.log(1e6), 0.25, 0.07, 0.3, 0.01 / 0.06, 1, 0.8, 0.01, 2, 0.9, 2, 0.4]
-  expected.forEach((v, i) => assert.ok(Math.abs(f[i]! - v) < 1e-9, `${POOL_RISK_FEATURES[i]}: expected ${v}, got ${f[i]}`))
-  // a stale oracle (10 days) is clamped to the 48 h the model was trained on
-  assert.equal(poolRiskFeatures({ ...snapshot, oracleUpdatedAt: twoYears - 864_000n })[8], 48)
+  const std = Math.sqrt(((0.05 - 0.06) ** 2 + (0.07 - 0.06) ** 2 + 0) / 3)
+  const expected = [Math.log(1e6), 0.25, 0.06, 0.3, std / 0.06, 0.07 / 0.06, 0.8, 0.01, 2, 0.9, 1000 / 365, 0.4]
+  expected.forEach((v, i) => assert.ok(Math.abs(f[i]! - v) < 1e-12, `${POOL_RISK_FEATURES[i]}: expected ${v}, got ${f[i]}`))
+  FEATURES.forEach((feat, i) => assert.ok(f[i]! >= feat.range[0] && f[i]! <= feat.range[1], `${feat.name} ${f[i]} outside ${feat.range}`))
 })
 
 test('file and HTTP adapters read real sources and reject malformed inputs', async () => {

@@ -20,7 +20,15 @@ export function provedRoundSource(): string {
   return readFileSync(new URL('./provedRound.js', import.meta.url), 'utf8')
 }
 
-/** `args` for the source, in its order. */
+/**
+ * `args` for the source, in its order (Functions passes strings only).
+ *
+ * @example
+ * ```ts
+ * import { provedRoundArgs } from './src/oracle/functions/index.ts'
+ * provedRoundArgs({ baseUrl: 'https://oracle.example', feedId: 'pool-1', outputIndex: 0, subjectIndex: 13, roundIndex: 14, scaleBits: 12, decimals: 8 })
+ * ```
+ */
 export function provedRoundArgs(a: {
   baseUrl: string
   feedId: string
@@ -52,7 +60,15 @@ export function decodeProvedRound(bytes: Hex): ProvedRoundResult {
   return { answer, round, subject, commitment, modelVersion }
 }
 
-/** Directory holding the `deno` binary of the npm package `deno`; simulateScript finds Deno on PATH. */
+/**
+ * Directory holding the `deno` binary of the npm package `deno`; simulateScript finds Deno on PATH.
+ *
+ * @example
+ * ```ts
+ * import { denoBinDir } from './src/oracle/functions/index.ts'
+ * process.env.PATH = `${denoBinDir()}:${process.env.PATH}`
+ * ```
+ */
 export function denoBinDir(): string {
   return dirname(require.resolve('deno/package.json'))
 }

@@ -9,7 +9,7 @@ import { BaseError } from '../errors/index.ts'
  *
  * @example
  * ```ts
- * import { encodeJobProof } from './src/oracle/index.ts'
+ * import { encodeJobProof } from './src/chain/index.ts'
  * const bytes = encodeJobProof('groth16', job.proof)
  * ```
  */

@@ -6,7 +6,7 @@ import { P } from '../compiler/field.ts'
  *
  * @example
  * ```ts
- * import { toFeedAnswer } from './src/oracle/index.ts'
+ * import { toFeedAnswer } from './src/chain/index.ts'
  * toFeedAnswer(384n, 8, 8) // 150000000n (1.5 with 8 decimals)
  * ```
  */
