@@ -34,6 +34,10 @@ export const errorCodes = {
   CHAIN_UNAVAILABLE: 'The chain node could not be started or reached.',
 
   // market (issue 5): add codes below this line
+  MARKET_PROFILE_INVALID: 'A hardware profile is missing, malformed, or has no fit for the backend.',
+  MARKET_QUOTE_INVALID: 'A quote was asked with missing or out-of-range parameters.',
+  MARKET_CIRCUIT_NOT_FOUND: 'No manifest is known for the circuit a quote or request names.',
+  MARKET_TX_FAILED: 'A ProofMarket transaction reverted or could not be sent.',
 } as const
 
 export type ErrorCode = keyof typeof errorCodes
