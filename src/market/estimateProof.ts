@@ -1,5 +1,5 @@
-import { BaseError } from '../../errors/index.ts'
-import type { CircuitManifest } from '../../compiler/manifest.ts'
+import { BaseError } from '../errors/index.ts'
+import type { CircuitManifest } from '../compiler/manifest.ts'
 import { nLogN, type HardwareProfile } from './hardwareProfile.ts'
 
 /** What proving one circuit is expected to cost on a profiled machine. */

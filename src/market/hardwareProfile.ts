@@ -1,5 +1,5 @@
-import { BaseError } from '../../errors/index.ts'
-import type { Backend } from '../../compiler/manifest.ts'
+import { BaseError } from '../errors/index.ts'
+import type { Backend } from '../compiler/manifest.ts'
 
 /** One measured proof: circuit size and what proving it cost on the profiled machine. */
 export type ProfilePoint = { constraints: number; wires: number; seconds: number; bytes: number }

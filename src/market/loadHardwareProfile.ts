@@ -1,5 +1,5 @@
 import { readFileSync, existsSync } from 'node:fs'
-import { BaseError } from '../../errors/index.ts'
+import { BaseError } from '../errors/index.ts'
 import { parseHardwareProfile, type HardwareProfile } from './hardwareProfile.ts'
 
 /** The profile measured on this project's 2-core CI/dev machine by bench/market.ts. */

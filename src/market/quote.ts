@@ -1,5 +1,5 @@
-import { BaseError } from '../../errors/index.ts'
-import type { CircuitManifest } from '../../compiler/manifest.ts'
+import { BaseError } from '../errors/index.ts'
+import type { CircuitManifest } from '../compiler/manifest.ts'
 import type { HardwareProfile } from './hardwareProfile.ts'
 import { estimateProof, type ProofEstimate } from './estimateProof.ts'
 
@@ -64,7 +64,7 @@ export function quote(
   if (cost <= 0n) throw new BaseError('MARKET_QUOTE_INVALID', 'costPerSecondWei must be positive.', { details: `expected > 0, got ${cost}` })
   const estimate = estimateProof(manifest, profile)
   // Scale wei by 1e6 to keep sub-second estimates from rounding to zero.
-  const minPrice = (cost * ceil(estimate.seconds * 1e6)) / 1_000_000n + 1n
+  const minPrice = (cost * BigInt(Math.round(estimate.seconds * 1e6))) / 1_000_000n + 1n
   const maxPrice = (minPrice * ceil(margin * 1000)) / 1000n
   const rampLength = ceil(Math.max(10, 4 * estimate.seconds))
   const lockTimeout = ceil(estimate.seconds * safety + overhead)

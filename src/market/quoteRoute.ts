@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify'
-import { BaseError } from '../../errors/index.ts'
-import type { CircuitManifest } from '../../compiler/manifest.ts'
+import { BaseError } from '../errors/index.ts'
+import type { CircuitManifest } from '../compiler/manifest.ts'
 import type { HardwareProfile } from './hardwareProfile.ts'
 import { loadHardwareProfile } from './loadHardwareProfile.ts'
 import { quote, quoteToJson, type QuoteOptions } from './quote.ts'
