@@ -45,7 +45,7 @@ test(`funds are conserved and every request is settled at most once over ${STEPS
       for (const log of rc.logs) {
         const ev = decodeEventLog({ abi: f.market.abi, data: log.data, topics: log.topics })
         if (ev.eventName === 'RequestFulfilled' || ev.eventName === 'RequestRefunded') {
-          const id = (ev.args as { id: bigint }).id
+          const id = (ev.args as unknown as { id: bigint }).id
           settled.set(id, [...(settled.get(id) ?? []), ev.eventName])
         }
       }
