@@ -38,6 +38,7 @@ export const errorCodes = {
   MARKET_QUOTE_INVALID: 'A quote was asked with missing or out-of-range parameters.',
   MARKET_CIRCUIT_NOT_FOUND: 'No manifest is known for the circuit a quote or request names.',
   MARKET_TX_FAILED: 'A ProofMarket transaction reverted or could not be sent.',
+  MARKET_REQUEST_NOT_FOUND: 'No live market request matches a proving job.',
 } as const
 
 export type ErrorCode = keyof typeof errorCodes

@@ -45,7 +45,7 @@ export type MarketFixture = {
   verifier: Hex
   attackerAbi: Abi
   attackerBytecode: Hex
-  proofFor(subject: bigint, round: bigint, input?: bigint, x?: bigint): Promise<{ proof: Hex; signals: bigint[] }>
+  proofFor(subject: bigint, round: bigint, input?: bigint, x?: bigint): Promise<{ proof: Hex; signals: bigint[]; raw: unknown; publicSignals: string[] }>
   write(w: Signer, functionName: string, args?: unknown[], value?: bigint): Promise<{ gas: bigint; blockTime: bigint; logs: unknown[] }>
   read<T = unknown>(functionName: string, args?: unknown[]): Promise<T>
   now(): Promise<bigint>
@@ -98,14 +98,14 @@ export async function startMarketFixture(options: { burnBps?: number } = {}): Pr
     client.readContract({ address: market.address, abi: market.abi, functionName, args }) as Promise<T>
   await write(wallets[0]!, 'registerCircuit', [circuitId, verifier, 1])
 
-  const proofCache = new Map<string, { proof: Hex; signals: bigint[] }>()
+  const proofCache = new Map<string, { proof: Hex; signals: bigint[]; raw: unknown; publicSignals: string[] }>()
   const proofFor: MarketFixture['proofFor'] = async (subject, round, input = 5n, x = 3n) => {
     const key = `${subject}:${round}:${input}:${x}`
     const hit = proofCache.get(key)
     if (hit) return hit
     const witness = [1n, mod(input * x), input, subject, round, x, mod(subject * round)]
     const { proof, publicSignals } = await prove('groth16', zkey, writeWtns(witness))
-    const out = { proof: encodeProof('groth16', proof), signals: publicSignals.map(BigInt) }
+    const out = { proof: encodeProof('groth16', proof), signals: publicSignals.map(BigInt), raw: proof, publicSignals }
     proofCache.set(key, out)
     return out
   }
