@@ -56,8 +56,10 @@ export function anvilBinary(): string {
  * await anvil.stop()
  * ```
  */
-export async function startAnvil(options: { chainId?: number; blockTime?: number; args?: string[] } = {}): Promise<AnvilInstance> {
-  const port = await freePort()
+export async function startAnvil(
+  options: { chainId?: number; blockTime?: number; args?: string[]; /** Reuse a port, e.g. to restart a node where clients expect it. */ port?: number } = {},
+): Promise<AnvilInstance> {
+  const port = options.port ?? (await freePort())
   const chainId = options.chainId ?? 31337
   const args = ['--host', '127.0.0.1', '--port', String(port), '--chain-id', String(chainId), '--silent',
     '--code-size-limit', '100000', ...(options.blockTime ? ['--block-time', String(options.blockTime)] : []), ...(options.args ?? [])]

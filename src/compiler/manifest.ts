@@ -44,7 +44,7 @@ export type CircuitManifest = {
 }
 
 export type Backend = 'groth16' | 'plonk'
-export type ArtifactName = 'onnx' | 'r1cs' | 'witnessProgram' | 'zkey' | 'vkey' | 'verifier'
+export type ArtifactName = 'onnx' | 'r1cs' | 'witnessProgram' | 'zkey' | 'vkey' | 'verifier' | 'verifierBytecode'
 export type TensorInfo = { name: string; shape: number[] }
 export type PublicSignalInfo =
   | { kind: 'output'; name: string; index: number; scaleBits: number; postprocess?: 'sigmoid' }

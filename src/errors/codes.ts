@@ -26,12 +26,38 @@ export const errorCodes = {
   ARTIFACT_NOT_FOUND: 'A circuit artifact is not in the store.',
   ARTIFACT_CORRUPT: 'A stored artifact does not match its content hash.',
   MANIFEST_INVALID: 'A circuit manifest is malformed or of an unknown version.',
+  R1CS_INVALID: 'A constraint system is malformed (counts, wire ids or coefficients out of range).',
+  WITNESS_INVALID: 'A witness vector is malformed (a value outside the field, or wire 0 not 1).',
+  PROVE_FAILED: 'snarkjs could not make a proof from this zkey and witness.',
+  PUBLIC_SIGNALS_INVALID: 'Public signals are not canonical decimal strings or not as many as the circuit has.',
 
   // prover network and API (issue 3): add codes below this line
+  REDIS_UNAVAILABLE: 'Redis could not be reached at start-up.',
+  REQUEST_INVALID: 'An HTTP request does not match the route\'s schema.',
+  UNAUTHORIZED: 'A write request lacks a valid API key.',
+  ROUTE_NOT_FOUND: 'No HTTP route matches the method and path.',
+  PAYLOAD_TOO_LARGE: 'An HTTP request body exceeds the size limit.',
+  INTERNAL_ERROR: 'An unexpected server-side failure.',
+  CIRCUIT_NOT_FOUND: 'No circuit with this id is registered.',
+  CIRCUIT_ARTIFACT_MISMATCH: 'Registered artifact bytes do not match the manifest.',
+  JOB_NOT_FOUND: 'No proving job with this id exists.',
+  IDEMPOTENCY_CONFLICT: 'An idempotency key was reused with a different request.',
+  JOB_STATE_INVALID: 'A job state change is not allowed from the job\'s current state.',
+  NO_ELIGIBLE_WORKER: 'A job\'s requirements exceed what any worker class can offer.',
+  WORKER_HOOK_FAILED: 'A worker lifecycle hook threw and the job was released.',
 
   // chain, contracts and oracle (issue 4): add codes below this line
   SOLIDITY_COMPILE_FAILED: 'solc rejected a Solidity source.',
   CHAIN_UNAVAILABLE: 'The chain node could not be started or reached.',
+  CONTRACT_DEPLOY_FAILED: 'A contract creation transaction was rejected or reverted.',
+  ORACLE_CONFIG_INVALID: 'The oracle configuration is malformed.',
+  ADAPTER_FAILED: 'An input adapter could not produce the model inputs.',
+  PROVER_API_ERROR: 'The prover network API answered with an error or could not be reached.',
+  PROVER_JOB_FAILED: 'A proving job ended failed or without a proof.',
+  PROVER_TIMEOUT: 'A proving job did not finish within the oracle\'s wait limit.',
+  FEED_UPDATE_REVERTED: 'A feed update was rejected by the feed contract.',
+  ORACLE_STATE_CORRUPT: 'The oracle\'s persisted state file is unreadable.',
+  FUNCTIONS_SIMULATION_FAILED: 'The Chainlink Functions simulator could not run the source.',
 
   // market (issue 5): add codes below this line
   MARKET_PROFILE_INVALID: 'A hardware profile is missing, malformed, or has no fit for the backend.',

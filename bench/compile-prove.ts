@@ -1,0 +1,93 @@
+/**
+ * bench/compile-prove: per bundled model and backend, the constraint count, compile time, prove time
+ * and verify time, with ratios against baselines run in this same process:
+ * - Groth16 prove time / PLONK prove time (the issue's headline ratio);
+ * - our end-to-end prove (quantize + witness program + .wtns + snarkjs) / snarkjs's prove alone
+ *   (what our witness code costs on top of the SNARK);
+ * - our witness computation / onnxruntime-node inference (circuit arithmetic vs a float runtime).
+ *
+ * Run: npx tsx bench/compile-prove.ts [model ...]   (default: every model in models/ with samples.json)
+ * Not a test: it prints numbers, it asserts nothing.
+ */
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { compileModel, loadCircuit, proveInference, verifyInference } from '../src/compiler/index.ts'
+import { runOnnxruntime } from '../src/compiler/onnx/index.ts'
+import { prove, terminateSnark } from '../src/compiler/snark/index.ts'
+
+const models = process.argv.slice(2).length
+  ? process.argv.slice(2)
+  : readdirSync('models').filter((m) => existsSync(join('models', m, 'model.onnx')) && existsSync(join('models', m, 'samples.json')))
+const REPS = Number(process.env.BENCH_REPS ?? 3)
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+const time = async <T>(f: () => Promise<T> | T): Promise<[T, number]> => {
+  const t = performance.now()
+  const r = await f()
+  return [r, performance.now() - t]
+}
+
+type Row = { model: string; backend: string; constraints: number; compileS: number; proveMs: number; snarkjsMs: number; verifyMs: number; witnessMs: number; ortMs: number; peakRssMb: number }
+const rows: Row[] = []
+const work = mkdtempSync(join(tmpdir(), 'zkml-bench-'))
+try {
+  for (const model of models) {
+    const onnx = readFileSync(join('models', model, 'model.onnx'))
+    const samples = JSON.parse(readFileSync(join('models', model, 'samples.json'), 'utf8')) as number[][]
+    for (const backend of ['groth16', 'plonk'] as const) {
+      const outDir = join(work, `${model}-${backend}`)
+      const [, compileMs] = await time(() => compileModel({ onnx, name: model, calibration: samples, backend, outDir }))
+      const c = await loadCircuit(outDir)
+      const ctx = { subject: 1n, round: 1n }
+      const prove_: number[] = []
+      const snark_: number[] = []
+      const verify_: number[] = []
+      const wit_: number[] = []
+      const ort_: number[] = []
+      for (let i = 0; i < REPS; i++) {
+        const input = samples[i % samples.length]!
+        const [res, pm] = await time(() => proveInference(c, input, ctx))
+        prove_.push(pm)
+        const [w, wm] = await time(() => c.computeWitness(input, ctx))
+        wit_.push(wm)
+        const [, sm] = await time(() => prove(backend, c.zkey, w.wtns))
+        snark_.push(sm)
+        const [ok, vm] = await time(() => verifyInference(c, res.proof, res.publicSignals))
+        if (!ok) throw new Error(`bench proof for ${model}/${backend} did not verify`)
+        verify_.push(vm)
+        const dims = c.manifest.inputs[0]!.shape
+        const [, om] = await time(() => runOnnxruntime(onnx, { [c.manifest.inputs[0]!.name]: { data: Float32Array.from(input), dims } }))
+        ort_.push(om)
+      }
+      rows.push({
+        model,
+        backend,
+        constraints: c.manifest.constraints,
+        compileS: compileMs / 1000,
+        proveMs: median(prove_),
+        snarkjsMs: median(snark_),
+        verifyMs: median(verify_),
+        witnessMs: median(wit_),
+        ortMs: median(ort_),
+        peakRssMb: process.memoryUsage().rss / 2 ** 20,
+      })
+    }
+  }
+} finally {
+  await terminateSnark()
+  rmSync(work, { recursive: true, force: true })
+}
+
+const f = (x: number, d = 1) => x.toFixed(d)
+console.log(`\ncompile-prove (median of ${REPS}; node ${process.version}; ${(await import('node:os')).cpus()[0]?.model} × ${(await import('node:os')).cpus().length})`)
+console.log('model         backend  constraints  compile s  prove ms  verify ms  ours/snarkjs  witness/ort  rss MB')
+for (const r of rows)
+  console.log(
+    `${r.model.padEnd(13)} ${r.backend.padEnd(8)} ${String(r.constraints).padStart(11)} ${f(r.compileS).padStart(10)} ${f(r.proveMs, 0).padStart(9)} ${f(r.verifyMs, 0).padStart(10)} ${f(r.proveMs / r.snarkjsMs, 2).padStart(13)} ${f(r.witnessMs / r.ortMs, 2).padStart(12)} ${f(r.peakRssMb, 0).padStart(7)}`,
+  )
+console.log('\nGroth16 / PLONK prove-time ratio:')
+for (const model of models) {
+  const g = rows.find((r) => r.model === model && r.backend === 'groth16')
+  const p = rows.find((r) => r.model === model && r.backend === 'plonk')
+  if (g && p) console.log(`  ${model.padEnd(13)} ${f(g.proveMs / p.proveMs, 3)}  (groth16 ${f(g.proveMs, 0)} ms, plonk ${f(p.proveMs, 0)} ms)`)
+}

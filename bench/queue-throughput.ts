@@ -1,0 +1,83 @@
+// End-to-end throughput of the prover network against proving in-process.
+//
+//   node --import tsx bench/queue-throughput.ts [--jobs 6] [--models tiny,pool-risk]
+//
+// For each circuit: the baseline proves and verifies N inferences in this process with the
+// compiler's proveInference/verifyInference (snarkjs directly, no queue); then `zkml serve` plus
+// 1 and 2 `zkml worker` processes on the real Redis prove N submitted jobs, timed from the first
+// POST /jobs to the last job verified by the coordinator. Keys are warm in both (one job per
+// worker first). Prints jobs/s and the ratio network/baseline.
+import { parseArgs } from 'node:util'
+import { connectRedis } from '../src/prover/index.ts'
+import { loadCircuit, proveInference, verifyInference } from '../src/compiler/index.ts'
+import { terminateSnark } from '../src/compiler/snark/index.ts'
+import { compileBundledModel, deletePrefix, registerBody, spawnZkml, tempDir, testPrefix, until, type Proc } from '../test/integration/prover-helpers.ts'
+
+const { values } = parseArgs({ options: { jobs: { type: 'string', default: '6' }, models: { type: 'string', default: 'tiny,pool-risk' } } })
+const N = Number(values.jobs)
+const redis = await connectRedis()
+const dirs = tempDir('bench')
+const rows: string[][] = [['circuit', 'constraints', 'mode', 'jobs', 'seconds', 'jobs/s', 'vs baseline']]
+
+async function network(circuitDir: string, sample: (i: number) => number[], workers: number): Promise<number> {
+  const prefix = testPrefix('bench')
+  const env = { ZKML_API_KEYS: 'bench', ZKML_STORE_DIR: `${dirs.dir}/store`, ZKML_PREFIX: prefix }
+  const procs: Proc[] = []
+  try {
+    const server = spawnZkml(['serve', '--port', '0'], { ...env, ZKML_WORK_DIR: `${dirs.dir}/w-server` }, 'serve')
+    procs.push(server)
+    const base = (await server.waitFor(/^listening on /)).replace('listening on ', '').trim()
+    const post = async (path: string, body: unknown) => (await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer bench' }, body: JSON.stringify(body) })).json() as Promise<any>
+    const id = (await post('/circuits', await registerBody(circuitDir))).circuit.id
+    for (let w = 0; w < workers; w++) {
+      const p = spawnZkml(['worker', '--poll-ms', '200'], { ...env, ZKML_WORK_DIR: `${dirs.dir}/w-${w}` }, `w${w}`)
+      procs.push(p)
+      await p.waitFor(/"event":"started"/)
+    }
+    const done = (ids: string[]) => until(async () => {
+      const recs = await Promise.all(ids.map(async (j) => (await fetch(`${base}/jobs/${j}`)).json() as Promise<any>))
+      if (recs.some((r) => r.status === 'failed')) throw new Error('a job failed')
+      return recs.every((r) => r.status === 'verified')
+    }, 600_000, 'jobs verified', 50)
+    // Warm-up: one job per worker loads its keys.
+    const warm = []
+    for (let w = 0; w < workers; w++) warm.push((await post('/jobs', { circuitId: id, input: sample(w), subject: '1', round: String(w + 1) })).jobId)
+    await done(warm)
+    const t0 = performance.now()
+    const ids = []
+    for (let i = 0; i < N; i++) ids.push((await post('/jobs', { circuitId: id, input: sample(i), subject: '2', round: String(i + 1) })).jobId)
+    await done(ids)
+    return (performance.now() - t0) / 1000
+  } finally {
+    for (const p of procs) p.child.kill('SIGTERM')
+    await Promise.all(procs.map((p) => p.exited))
+    await deletePrefix(redis, prefix)
+  }
+}
+
+for (const name of values.models!.split(',')) {
+  const c = await compileBundledModel(name, `${dirs.dir}/${name}`)
+  const circuit = await loadCircuit(c.dir)
+  const ctx = { subject: 2n, round: 1n }
+  const one = async (i: number) => {
+    const p = await proveInference(circuit, c.sample(i), ctx)
+    if (!(await verifyInference(circuit, p.proof, p.publicSignals))) throw new Error('baseline proof did not verify')
+  }
+  await one(0)
+  const t0 = performance.now()
+  for (let i = 0; i < N; i++) await one(i)
+  const base = (performance.now() - t0) / 1000
+  const label = `${name}`
+  rows.push([label, String(circuit.manifest.constraints), 'in-process snarkjs (baseline)', String(N), base.toFixed(2), (N / base).toFixed(2), '1.00'])
+  for (const w of [1, 2]) {
+    const s = await network(c.dir, c.sample, w)
+    rows.push([label, String(circuit.manifest.constraints), `network, ${w} worker${w > 1 ? 's' : ''}`, String(N), s.toFixed(2), (N / s).toFixed(2), (base / s).toFixed(2)])
+  }
+}
+
+const width = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
+for (const r of rows) console.log(r.map((c, i) => c.padEnd(width[i]!)).join('  '))
+console.log(`\n(ratio = baseline seconds / network seconds for the same ${N} jobs; 2 workers share this host's cores)`)
+await terminateSnark()
+redis.disconnect()
+dirs.remove()

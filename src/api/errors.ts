@@ -1,0 +1,114 @@
+import type { FastifyError, FastifyInstance } from 'fastify'
+import { BaseError, type ErrorCode } from '../errors/index.ts'
+
+/**
+ * Every error code the HTTP API can answer with, and its status. The OpenAPI document's error
+ * schema enumerates these, and a test checks each is documented in docs/errors.md.
+ *
+ * @example
+ * ```ts
+ * import { apiErrorStatus } from './src/api/index.ts'
+ * apiErrorStatus.INPUT_INVALID // 400
+ * ```
+ */
+export const apiErrorStatus = {
+  REQUEST_INVALID: 400,
+  INPUT_INVALID: 400,
+  MANIFEST_INVALID: 400,
+  CIRCUIT_ARTIFACT_MISMATCH: 400,
+  UNAUTHORIZED: 401,
+  CIRCUIT_NOT_FOUND: 404,
+  JOB_NOT_FOUND: 404,
+  ROUTE_NOT_FOUND: 404,
+  IDEMPOTENCY_CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  NO_ELIGIBLE_WORKER: 422,
+  INTERNAL_ERROR: 500,
+  REDIS_UNAVAILABLE: 503,
+} as const satisfies Partial<Record<ErrorCode, number>>
+
+export type ApiErrorCode = keyof typeof apiErrorStatus
+/** {@link apiErrorStatus}'s codes, in order. @example apiErrorCodes.includes('JOB_NOT_FOUND') // true */
+export const apiErrorCodes = Object.keys(apiErrorStatus) as ApiErrorCode[]
+
+/**
+ * The JSON schema of every error reply (`$id: 'Error'`).
+ *
+ * @example
+ * ```ts
+ * import { errorSchema } from './src/api/index.ts'
+ * app.addSchema(errorSchema)
+ * ```
+ */
+export const errorSchema = {
+  $id: 'Error',
+  type: 'object',
+  required: ['code', 'message'],
+  properties: {
+    code: { type: 'string', enum: apiErrorCodes },
+    message: { type: 'string' },
+    details: { type: 'string' },
+    meta: { type: 'object', additionalProperties: true },
+  },
+} as const
+
+function describe(v: unknown): string {
+  if (v === undefined) return 'nothing'
+  const t = Array.isArray(v) ? `array of ${v.length}` : v === null ? 'null' : typeof v
+  const s = JSON.stringify(v)
+  return s && s.length <= 60 ? `${t} ${s}` : t
+}
+
+/** Turns ajv validation errors into "expected X, got Y" lines. */
+function validationDetails(err: FastifyError): string {
+  const ctx = (err as { validationContext?: string }).validationContext ?? 'request'
+  return (err.validation ?? [])
+    .map((v) => {
+      const at = `${ctx}${v.instancePath.replaceAll('/', '.')}`
+      const p = v.params as Record<string, unknown>
+      if (v.keyword === 'required') return `expected ${at}.${p.missingProperty} to be present, got nothing`
+      if (v.keyword === 'additionalProperties') return `expected no property ${at}.${p.additionalProperty}, got one`
+      return `expected ${at} ${v.message?.replace(/^must /, 'to ')}, got ${describe((v as { data?: unknown }).data)}`
+    })
+    .join('; ')
+}
+
+/**
+ * Installs the error and not-found handlers: every failure becomes `{ code, message, details }`
+ * with a stable code (BaseError.toJSON) and the status from {@link apiErrorStatus}.
+ *
+ * @example
+ * ```ts
+ * import Fastify from 'fastify'
+ * import { installErrorHandling } from './src/api/index.ts'
+ * const app = Fastify()
+ * installErrorHandling(app)
+ * ```
+ */
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    let e: BaseError
+    if (err instanceof BaseError) e = err
+    else if (err.validation) e = new BaseError('REQUEST_INVALID', `Request does not match the schema of ${req.method} ${req.routeOptions.url}.`, { details: validationDetails(err) })
+    else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') e = new BaseError('PAYLOAD_TOO_LARGE', 'Request body is too large.', { details: `expected at most ${app.initialConfig.bodyLimit} bytes, got more` })
+    else if (err.code?.startsWith('FST_ERR_CTP') || (err.statusCode === 400 && err.code?.startsWith('FST_')))
+      e = new BaseError('REQUEST_INVALID', 'Request body could not be parsed.', { details: `expected a JSON body with content-type application/json, got: ${err.message}` })
+    else {
+      req.log.error({ err }, 'unexpected error')
+      e = new BaseError('INTERNAL_ERROR', 'Internal server error.', { details: err.message })
+    }
+    const status = (apiErrorStatus as Record<string, number>)[e.code]
+    if (status === undefined) {
+      // A code outside the API's documented set: never leak it as if it were part of the contract.
+      req.log.error({ err: e }, 'error code outside the API set')
+      reply.code(500).send(new BaseError('INTERNAL_ERROR', e.shortMessage, { details: `${e.code}: ${e.details ?? ''}` }).toJSON())
+      return
+    }
+    reply.code(status).send(e.toJSON())
+  })
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).send(new BaseError('ROUTE_NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}.`, {
+      details: `expected one of the routes listed at GET /openapi.json, got ${req.method} ${req.url.split('?')[0]}`,
+    }).toJSON())
+  })
+}

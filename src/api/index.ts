@@ -1,0 +1,8 @@
+export { buildApi, type ApiOptions } from './server.ts'
+export { apiErrorStatus, apiErrorCodes, errorSchema, installErrorHandling, type ApiErrorCode } from './errors.ts'
+export { apiKeysFromEnv, requireApiKey } from './auth.ts'
+export { collectOpenApi } from './openapi.ts'
+export { circuitRoutes } from './circuits.ts'
+export { jobRoutes, jobView } from './jobs.ts'
+export { workerRoutes } from './workers.ts'
+export type { ApiContext } from './context.ts'

@@ -1,0 +1,59 @@
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { Redis } from 'ioredis'
+import { CircuitRegistry, ProverQueue, type ArtifactStore } from '../prover/index.ts'
+import { circuitRoutes } from './circuits.ts'
+import type { ApiContext } from './context.ts'
+import { errorSchema, installErrorHandling } from './errors.ts'
+import { jobRoutes } from './jobs.ts'
+import { collectOpenApi } from './openapi.ts'
+import { workerRoutes } from './workers.ts'
+
+export type ApiOptions = {
+  redis: Redis
+  /** Redis key prefix of the network (also BullMQ's prefix). */
+  prefix: string
+  store: ArtifactStore
+  /** Keys admitted on write routes. */
+  apiKeys: string[]
+  /** Largest request body, bytes. Default 64 MiB (circuits carry their proving keys). */
+  bodyLimit?: number | undefined
+  /** Proving attempts per job. Default 4. */
+  attempts?: number | undefined
+  /** First retry delay (exponential). Default 1000 ms. */
+  backoffMs?: number | undefined
+  logger?: boolean | undefined
+}
+
+/**
+ * Builds the HTTP API (not listening yet). The coordinator that verifies workers' results runs
+ * beside it in `zkml serve`, not inside it, so the API can scale apart from verification.
+ *
+ * @example
+ * ```ts
+ * import { buildApi } from './src/api/index.ts'
+ * import { connectRedis, LocalArtifactStore } from './src/prover/index.ts'
+ * const { app } = await buildApi({ redis: await connectRedis(), prefix: 'zkml', store: new LocalArtifactStore(), apiKeys: ['k'] })
+ * await app.listen({ port: 8080 })
+ * ```
+ */
+export async function buildApi(opts: ApiOptions): Promise<{ app: FastifyInstance; ctx: ApiContext }> {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: opts.bodyLimit ?? 64 * 2 ** 20,
+    // Strict bodies: no type coercion ("12" is not 12), unknown fields refused by the schemas,
+    // and `verbose` so validation errors carry the offending value for "got …".
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, verbose: true } },
+  })
+  const registry = new CircuitRegistry(opts.redis, opts.prefix, opts.store)
+  const queue = new ProverQueue({ redis: opts.redis, prefix: opts.prefix, registry, attempts: opts.attempts, backoffMs: opts.backoffMs })
+  const ctx: ApiContext = { redis: opts.redis, prefix: opts.prefix, registry, queue, jobs: queue.jobs, apiKeys: opts.apiKeys }
+  app.addSchema(errorSchema)
+  installErrorHandling(app)
+  const openapi = collectOpenApi(app)
+  await app.register(circuitRoutes, { ctx })
+  await app.register(jobRoutes, { ctx })
+  await app.register(workerRoutes, { ctx })
+  app.get('/openapi.json', { schema: { response: { 200: { type: 'object', additionalProperties: true } } } }, async () => openapi())
+  app.addHook('onClose', async () => { await queue.close() })
+  return { app, ctx }
+}

@@ -1,0 +1,7 @@
+export { compileSolidity, type CompiledContract } from './compileSolidity.ts'
+export { startAnvil, anvilPrivateKeys, anvilBinary, freePort, type AnvilInstance } from './anvil.ts'
+export { projectContract, type ProjectContractName } from './projectContracts.ts'
+export { deployContract } from './deploy.ts'
+export { fixtureCircuit, type FixtureCircuit } from './fixtureCircuit.ts'
+export { decodeRevert } from './decodeRevert.ts'
+export { provedFixture, type ProvedFixture } from './provedFixture.ts'

@@ -1,0 +1,86 @@
+import { parseArgs } from 'node:util'
+
+export const summary = 'run the HTTP API and the coordinator that verifies every worker result'
+
+const help = `usage: zkml serve [options]
+
+  --port <n>          listen port (env ZKML_PORT, default 8080; 0 = any free port)
+  --host <addr>       listen address (default 127.0.0.1)
+  --redis <url>       Redis URL (env REDIS_URL, default redis://127.0.0.1:6379)
+  --prefix <p>        network key prefix (env ZKML_PREFIX, default zkml)
+  --store <kind>      artifact store: dir (default) or redis (env ZKML_STORE)
+  --store-dir <dir>   artifact store directory (env ZKML_STORE_DIR)
+  --attempts <n>      proving attempts per job (default 4)
+  --backoff-ms <n>    first retry delay, doubled each attempt (default 1000)
+  --body-limit <n>    largest request body in bytes (default 67108864)
+  --no-coordinator    serve the API only (run the coordinator elsewhere)
+  --sweep-ms <n>      how often to look for jobs whose queue entry was lost (default 10000)
+  --sweep-stale-ms <n> only jobs open longer than this (default 30000)
+
+Write routes need "authorization: Bearer <key>" with a key from ZKML_API_KEYS (comma-separated).
+Prints "listening on <url>" once ready.`
+
+/**
+ * @example
+ * ```sh
+ * ZKML_API_KEYS=secret npx zkml serve --port 8080
+ * ```
+ */
+export async function run(argv: string[]): Promise<number> {
+  const { values: v } = parseArgs({
+    args: argv,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      redis: { type: 'string' },
+      prefix: { type: 'string' },
+      'store-dir': { type: 'string' },
+      store: { type: 'string' },
+      attempts: { type: 'string' },
+      'backoff-ms': { type: 'string' },
+      'body-limit': { type: 'string' },
+      'no-coordinator': { type: 'boolean' },
+      'sweep-ms': { type: 'string' },
+      'sweep-stale-ms': { type: 'string' },
+    },
+  })
+  if (v.help) {
+    console.log(help)
+    return 0
+  }
+  const num = (s: string | undefined) => (s === undefined ? undefined : Number(s))
+  const { connectRedis, openArtifactStore, CircuitRegistry, CircuitCache, Coordinator, JobSweeper, compilerEngine } = await import('../../prover/index.ts')
+  const { buildApi, apiKeysFromEnv } = await import('../../api/index.ts')
+  const redis = await connectRedis({ url: v.redis })
+  const prefix = v.prefix ?? process.env.ZKML_PREFIX ?? 'zkml'
+  const store = openArtifactStore({ kind: v.store, dir: v['store-dir'], redis, prefix })
+  const apiKeys = apiKeysFromEnv()
+  if (apiKeys.length === 0) console.error('zkml serve: ZKML_API_KEYS is empty: write routes will refuse every request')
+  const { app, ctx } = await buildApi({
+    redis, prefix, store, apiKeys,
+    attempts: num(v.attempts), backoffMs: num(v['backoff-ms']), bodyLimit: num(v['body-limit']),
+  })
+  let coordinator: InstanceType<typeof Coordinator> | undefined
+  let engine: Awaited<ReturnType<typeof compilerEngine>> | undefined
+  if (!v['no-coordinator']) {
+    engine = await compilerEngine()
+    const circuits = new CircuitCache({ registry: new CircuitRegistry(redis, prefix, store), store, engine })
+    coordinator = new Coordinator({ redis, prefix, circuits, engine })
+    coordinator.start()
+    // Re-enqueues jobs whose BullMQ carrier was lost (see docs/network.md, "No lost jobs").
+    new JobSweeper({ redis, queue: ctx.queue, staleMs: num(v['sweep-stale-ms']) }).start(num(v['sweep-ms']) ?? 10_000)
+  }
+  const url = await app.listen({ port: num(v.port) ?? Number(process.env.ZKML_PORT ?? 8080), host: v.host ?? '127.0.0.1' })
+  console.log(`listening on ${url}`)
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve()
+    process.once('SIGTERM', stop)
+    process.once('SIGINT', stop)
+  })
+  await app.close()
+  await coordinator?.close()
+  await engine?.terminate?.()
+  redis.disconnect()
+  return 0
+}

@@ -1,0 +1,178 @@
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { compileSolidity } from '../chain/compileSolidity.ts'
+import { BaseError } from '../errors/index.ts'
+import { buildModelCircuit } from './buildModelCircuit.ts'
+import { firstUnsatisfied, runWitnessProgram } from './circuit/index.ts'
+import { mod, toSigned } from './field.ts'
+import { sha256Hex } from './hash.ts'
+import type { ArtifactName, Backend, CircuitManifest, FidelityReport } from './manifest.ts'
+import { parseOnnx, runOnnxruntime, type OnnxGraph } from './onnx/index.ts'
+import { calibrate, dequantize, quantizeInput, type CalibrationResult, type CalibrationTarget } from './quantize/index.ts'
+import { writeR1cs } from './r1cs/index.ts'
+import { packageVersion, zkmlVersion } from './toolVersions.ts'
+import { DEFAULT_PTAU_PATH, exportSolidityVerifier, setupGroth16, setupPlonk } from './snark/index.ts'
+
+export type CompileProgress = { stage: 'parse' | 'calibrate' | 'circuit' | 'fidelity' | 'setup' | 'verifier' | 'write'; message: string }
+
+export type CompileOptions = {
+  onnx: Uint8Array
+  name: string
+  /** Sample inputs (flat, in graph-input order) used to choose the scale and measure fidelity. */
+  calibration: number[][]
+  backend: Backend
+  outDir: string
+  ptauPath?: string
+  sigmoid?: 'proved' | 'outside'
+  target?: CalibrationTarget
+  tolerance?: number
+  onProgress?: (p: CompileProgress) => void
+}
+
+export type CompileResult = { manifest: CircuitManifest; calibration: CalibrationResult; dir: string }
+
+/**
+ * ONNX model → calibrated fixed-point circuit → R1CS, witness program, proving/verification keys and
+ * a Solidity verifier, all written to `outDir` with a `manifest.json` that hashes each artifact.
+ *
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs'
+ * import { compileModel } from './src/compiler/index.ts'
+ * const { manifest } = await compileModel({
+ *   onnx: readFileSync('models/pool-risk/model.onnx'),
+ *   name: 'pool-risk',
+ *   calibration: JSON.parse(readFileSync('models/pool-risk/samples.json', 'utf8')),
+ *   backend: 'groth16',
+ *   outDir: 'out/pool-risk',
+ * })
+ * console.log(manifest.constraints, manifest.fidelity.maxAbsError)
+ * ```
+ */
+export async function compileModel(opts: CompileOptions): Promise<CompileResult> {
+  const progress = opts.onProgress ?? (() => {})
+  const t0 = Date.now()
+  progress({ stage: 'parse', message: `parsing ONNX (${opts.onnx.length} bytes)` })
+  const graph = parseOnnx(opts.onnx)
+
+  progress({ stage: 'calibrate', message: `calibrating on ${opts.calibration.length} samples` })
+  const cal = calibrate(graph, opts.calibration, {
+    ...(opts.target ? { target: opts.target } : {}),
+    ...(opts.tolerance !== undefined ? { tolerance: opts.tolerance } : {}),
+    sigmoid: opts.sigmoid ?? 'proved',
+  })
+  const params = cal.params
+
+  progress({ stage: 'circuit', message: `building circuit at scale 2^${params.scaleBits}, ${params.activationBits}-bit activations` })
+  const model = buildModelCircuit(graph, params)
+  const { circuit } = model
+  const r1csBytes = writeR1cs(circuit.r1cs)
+
+  progress({ stage: 'fidelity', message: 'comparing circuit outputs with onnxruntime-node' })
+  const fidelity = await measureFidelity(graph, opts.onnx, model, opts.calibration, params.scaleBits)
+
+  progress({ stage: 'setup', message: `${opts.backend} setup for ${circuit.r1cs.constraints.length} constraints` })
+  const ptauPath = opts.ptauPath ?? DEFAULT_PTAU_PATH
+  const keys = opts.backend === 'groth16' ? await setupGroth16({ r1cs: r1csBytes, ptauPath }) : await setupPlonk({ r1cs: r1csBytes, ptauPath })
+
+  progress({ stage: 'verifier', message: 'exporting and compiling the Solidity verifier' })
+  const contractName = `ZkmlVerifier_${opts.name.replace(/[^A-Za-z0-9_]/g, '_')}`
+  const verifierSource = await exportSolidityVerifier(opts.backend, keys.zkey, contractName)
+  const compiled = compileSolidity({ 'Verifier.sol': verifierSource })
+  const verifier = compiled[`Verifier.sol:${contractName}`]
+  if (!verifier) throw new BaseError('SETUP_FAILED', `The exported verifier has no contract ${contractName}.`, { details: Object.keys(compiled).join(', ') })
+
+  progress({ stage: 'write', message: `writing artifacts to ${opts.outDir}` })
+  await mkdir(opts.outDir, { recursive: true })
+  const files: Record<ArtifactName, [string, Uint8Array]> = {
+    onnx: ['model.onnx', opts.onnx],
+    r1cs: ['circuit.r1cs', r1csBytes],
+    witnessProgram: ['witness-program.json', new TextEncoder().encode(JSON.stringify(circuit.program))],
+    zkey: ['circuit.zkey', keys.zkey],
+    vkey: ['verification_key.json', new TextEncoder().encode(JSON.stringify(keys.vkey, null, 1))],
+    verifier: ['Verifier.sol', new TextEncoder().encode(verifierSource)],
+    verifierBytecode: ['Verifier.json', new TextEncoder().encode(JSON.stringify({ contractName, ...verifier }))],
+  }
+  const artifacts = {} as CircuitManifest['artifacts']
+  for (const [name, [file, bytes]] of Object.entries(files) as [ArtifactName, [string, Uint8Array]][]) {
+    await writeFile(join(opts.outDir, file), bytes)
+    artifacts[name] = { file, sha256: sha256Hex(bytes), bytes: bytes.length }
+  }
+  const manifest: CircuitManifest = {
+    manifestVersion: 1,
+    name: opts.name,
+    modelHash: sha256Hex(opts.onnx),
+    circuitHash: sha256Hex(r1csBytes),
+    backend: opts.backend,
+    curve: 'bn128',
+    quantization: { scaleBits: params.scaleBits, activationBits: params.activationBits, sigmoid: params.sigmoid, target: cal.target },
+    inputs: graph.inputs.map((i) => ({ name: i.name, shape: [...i.shape] })),
+    outputs: model.outputs.map((o) => ({ name: o.name, shape: [...o.dims] })),
+    publicSignals: model.publicSignals,
+    constraints: circuit.r1cs.constraints.length,
+    wires: circuit.r1cs.nWires,
+    fidelity,
+    artifacts,
+    tools: {
+      zkml: zkmlVersion(),
+      snarkjs: packageVersion('snarkjs'),
+      solc: packageVersion('solc'),
+      'onnxruntime-node': packageVersion('onnxruntime-node'),
+      'onnx-proto': packageVersion('onnx-proto'),
+      node: process.version,
+    },
+    createdAt: new Date().toISOString(),
+  }
+  await writeFile(join(opts.outDir, 'manifest.json'), JSON.stringify(manifest, null, 2))
+  progress({ stage: 'write', message: `done in ${((Date.now() - t0) / 1000).toFixed(1)} s` })
+  return { manifest, calibration: cal, dir: opts.outDir }
+}
+
+/**
+ * Runs the circuit's own witness program (not the reference) on every calibration sample and
+ * compares its outputs with onnxruntime-node's float32 outputs.
+ */
+async function measureFidelity(
+  graph: OnnxGraph,
+  onnx: Uint8Array,
+  model: ReturnType<typeof buildModelCircuit>,
+  samples: number[][],
+  s: number,
+): Promise<FidelityReport> {
+  const outSignals = model.publicSignals.filter((p) => p.kind === 'output')
+  let max = 0
+  let sum = 0
+  let n = 0
+  for (const [i, sample] of samples.entries()) {
+    const q = quantizeInput(graph, sample, s).flatMap((t) => t.data.map(mod))
+    const w = runWitnessProgram(model.circuit.program, [...q, 0n, 0n])
+    if (i === 0 && firstUnsatisfied(model.circuit.r1cs, w) !== -1)
+      throw new BaseError('CIRCUIT_UNSATISFIED', 'The compiled circuit rejects its own witness.', { details: 'this is a compiler bug; please report it with the model' })
+    const got = model.circuit.outputWires.map((wire, j) => {
+      const sig = outSignals[j]!
+      return dequantize(toSigned(w[wire]!), sig.scaleBits, sig.kind === 'output' ? sig.postprocess : undefined)
+    })
+    let off = 0
+    const feeds: Record<string, { data: Float32Array; dims: number[] }> = {}
+    for (const info of graph.inputs) {
+      const len = info.shape.reduce((a, b) => a * b, 1)
+      feeds[info.name] = { data: Float32Array.from(sample.slice(off, off + len)), dims: info.shape }
+      off += len
+    }
+    const ref = await runOnnxruntime(onnx, feeds)
+    const want = graph.outputs.flatMap((o) => Array.from(ref[o.name]!))
+    want.forEach((r, j) => {
+      const e = Math.abs(got[j]! - r)
+      max = Math.max(max, e)
+      sum += e
+      n++
+    })
+  }
+  return {
+    reference: 'onnxruntime-node (float32)',
+    samples: samples.length,
+    maxAbsError: max,
+    meanAbsError: sum / n,
+    tolerance: max * 1.5 + 2 ** -s,
+  }
+}

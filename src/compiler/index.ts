@@ -1,0 +1,7 @@
+export { compileModel, type CompileOptions, type CompileProgress, type CompileResult } from './compileModel.ts'
+export { loadCircuit, decodeOutputs, type LoadedCircuit, type ProofContext, type WitnessResult } from './loadCircuit.ts'
+export { proveInference, verifyInference, type InferenceProof } from './proveInference.ts'
+export { buildModelCircuit, type ModelCircuit } from './buildModelCircuit.ts'
+export { parseManifest, inputLength, type CircuitManifest, type Backend, type PublicSignalInfo, type FidelityReport } from './manifest.ts'
+export { sha256Hex } from './hash.ts'
+export { P, mod, toSigned } from './field.ts'

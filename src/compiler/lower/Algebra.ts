@@ -1,0 +1,24 @@
+/**
+ * The arithmetic a quantized model needs, written once per meaning:
+ * - `circuitAlgebra` emits constraints and witness steps (values are linear combinations);
+ * - `referenceAlgebra` computes plain bigints (the specification).
+ * Op lowering (`ops.ts`) is written once against this interface, so index plumbing (conv windows,
+ * broadcasting) is shared and the arithmetic is checked two ways: the reference against the circuit
+ * in tests, and both against onnxruntime's floats for fidelity.
+ */
+export interface Algebra<V> {
+  constant(c: bigint): V
+  /** Σ coeffs[i]·xs[i] + bias. Free in the circuit. */
+  affine(xs: ReadonlyArray<V>, coeffs: ReadonlyArray<bigint>, bias: bigint): V
+  /** round(x / 2^k), range-checked to B signed bits. */
+  rescale(x: V, k: number, B: number, what: string): V
+  /** x itself, range-checked to B signed bits. */
+  rangeCheck(x: V, B: number, what: string): V
+  /** max(x, 0); x must already be range-checked (or be the result of a rescale). */
+  relu(x: V, B: number, what: string): V
+  /** Piecewise-linear σ of x at scale 2^s; output at scale 2^(2s-1). */
+  sigmoid(x: V, s: number, B: number, what: string): V
+}
+
+/** A quantized tensor: row-major values of integers at scale 2^scale. */
+export type QTensor<V> = { dims: number[]; data: V[]; scale: number; constant?: Float64Array }

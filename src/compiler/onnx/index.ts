@@ -1,0 +1,5 @@
+export { SUPPORTED_OPS, type AttrValue, type OnnxGraph, type OnnxNode, type Tensor, type ValueInfo } from './types.ts'
+export { parseOnnx, decodeTensor, longToNumber } from './parseOnnx.ts'
+export { evaluateFloat, inferShapes } from './evaluateFloat.ts'
+export { runOnnxruntime } from './runOnnxruntime.ts'
+export { buildOnnxModel, type OnnxModelSpec } from './buildOnnxModel.ts'

@@ -1,0 +1,23 @@
+/** A constant tensor in float64, row-major. Integer initializers (Reshape shapes) are stored as floats too. */
+export type Tensor = { dims: number[]; data: Float64Array }
+export type AttrValue = number | number[] | string | Tensor
+export type OnnxNode = { name: string; opType: string; inputs: string[]; outputs: string[]; attributes: Record<string, AttrValue> }
+export type ValueInfo = { name: string; shape: number[] }
+
+/**
+ * A parsed ONNX graph, checked: nodes topologically sorted, every op supported, every tensor's
+ * shape inferred. Batch and other symbolic dimensions are fixed to 1 (one inference per proof).
+ */
+export type OnnxGraph = {
+  name: string
+  opset: number
+  /** Graph inputs that are not initializers. */
+  inputs: ValueInfo[]
+  outputs: ValueInfo[]
+  initializers: Map<string, Tensor>
+  nodes: OnnxNode[]
+  shapes: Map<string, number[]>
+}
+
+/** The operators the compiler lowers to constraints. */
+export const SUPPORTED_OPS = ['Gemm', 'MatMul', 'Add', 'Sub', 'Mul', 'Relu', 'Sigmoid', 'Flatten', 'Reshape', 'Identity', 'Conv'] as const

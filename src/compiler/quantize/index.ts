@@ -1,0 +1,3 @@
+export { calibrate, validateSamples, type CalibrationCandidate, type CalibrationResult, type CalibrationTarget } from './calibrate.ts'
+export { dequantize, dequantizeOutputs, quantizeInput, splitInputs } from './quantizeIo.ts'
+export { fitsSigned, floorShift, reluRef, rescaleRef, sigmoidRef } from './reference.ts'

@@ -1,0 +1,12 @@
+// The ONE module that imports snarkjs / ffjavascript / r1csfile (GPL-3.0): everything else goes through here.
+export type { Backend, SnarkProof, VerificationKey } from './types.ts'
+export { setupGroth16, setupPlonk, type SnarkKeys } from './setup.ts'
+export { prove } from './prove.ts'
+export { verify } from './verify.ts'
+export { checkWitness } from './checkWitness.ts'
+export { readR1cs } from './readR1cs.ts'
+export { exportSolidityVerifier } from './exportSolidityVerifier.ts'
+export { encodeProof } from './encodeProof.ts'
+export { DEFAULT_PTAU_PATH, ptauPower, readPtauHeader, type PtauHeader } from './ptau.ts'
+export { requiredPtauPower, plonkGateCount } from './requiredPtauPower.ts'
+export { terminateSnark } from './terminateSnark.ts'

@@ -1,0 +1,55 @@
+import * as snarkjs from 'snarkjs'
+import { BaseError } from '../../errors/index.ts'
+import { P } from '../field.ts'
+import { captureLogger } from './logger.ts'
+import type { Backend, SnarkProof, VerificationKey } from './types.ts'
+
+/**
+ * Verifies a proof off-chain. Returns false for any proof that does not verify, including a malformed
+ * proof object and public signals >= P (snarkjs's PLONK verifier reduces those mod P and accepts what
+ * the Solidity verifier rejects, so they are refused here for both backends to keep both sides identical).
+ * Throws `PUBLIC_SIGNALS_INVALID` when the signals are not decimal strings or not as many as the key
+ * has (a caller bug, not a bad proof; the Solidity wrapper reverts in the same case), and
+ * `PROOF_INVALID` when the key is for the other backend.
+ *
+ * @example
+ * ```ts
+ * import { verify } from './src/compiler/snark/index.ts'
+ * const ok = await verify('groth16', vkey, publicSignals, proof) // true
+ * ```
+ */
+export async function verify(
+  backend: Backend,
+  vkey: VerificationKey,
+  publicSignals: string[],
+  proof: SnarkProof,
+): Promise<boolean> {
+  if (vkey.protocol !== backend)
+    throw new BaseError('PROOF_INVALID', `Cannot verify a ${backend} proof with this key.`, {
+      details: `expected a ${backend} verification key, got protocol ${JSON.stringify(vkey.protocol)}`,
+    })
+  if (!Array.isArray(publicSignals))
+    throw new BaseError('PUBLIC_SIGNALS_INVALID', 'Public signals must be an array.', {
+      details: `expected an array of decimal strings, got ${typeof publicSignals}`,
+    })
+  const bad = publicSignals.findIndex((s) => typeof s !== 'string' || !/^(0|[1-9][0-9]*)$/.test(s))
+  if (bad >= 0)
+    throw new BaseError('PUBLIC_SIGNALS_INVALID', 'Public signals must be decimal strings.', {
+      details: `expected canonical decimal strings, got ${JSON.stringify(publicSignals[bad])} at index ${bad}`,
+    })
+  if (publicSignals.length !== vkey.nPublic)
+    throw new BaseError('PUBLIC_SIGNALS_INVALID', 'Wrong number of public signals.', {
+      details: `expected ${String(vkey.nPublic)} public signals, got ${publicSignals.length}`,
+    })
+  if (publicSignals.some((s) => BigInt(s) >= P)) return false
+  const log = captureLogger()
+  try {
+    const ok = backend === 'groth16'
+      ? await snarkjs.groth16.verify(vkey, publicSignals, proof, log)
+      : await snarkjs.plonk.verify(vkey, publicSignals, proof, log)
+    return ok === true
+  } catch {
+    // snarkjs throws on structurally broken proofs (missing points, non-numbers): that is "does not verify".
+    return false
+  }
+}

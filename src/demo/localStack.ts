@@ -1,0 +1,135 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { startAnvil, freePort, type AnvilInstance } from '../chain/anvil.ts'
+import { BaseError } from '../errors/index.ts'
+
+const zkmlBin = new URL('../../bin/zkml.js', import.meta.url).pathname
+
+export type LocalStack = {
+  anvil: AnvilInstance
+  redisUrl: string
+  /** True when this stack started its own redis-server (none answered). */
+  ownRedis: boolean
+  apiUrl: string
+  apiKey: string
+  prefix: string
+  storeDir: string
+  workers: ChildProcess[]
+  /** Stops workers, API, anvil and any redis it started; removes the artifact store. */
+  stop(): Promise<void>
+}
+
+/** Resolves once `host:port` accepts a TCP connection, or false after `ms`. */
+async function answers(url: string, ms = 1500): Promise<boolean> {
+  const { hostname, port } = new URL(url)
+  const { connect } = await import('node:net')
+  return new Promise((resolve) => {
+    const s = connect({ host: hostname, port: Number(port || 6379) })
+    const done = (ok: boolean) => {
+      s.destroy()
+      resolve(ok)
+    }
+    s.setTimeout(ms, () => done(false))
+    s.once('connect', () => done(true))
+    s.once('error', () => done(false))
+  })
+}
+
+/** Spawns a `zkml` subcommand and resolves with the process once a stdout line matches `ready`. */
+function spawnZkml(args: string[], ready: RegExp, env: NodeJS.ProcessEnv, label: string, log: (l: string) => void): Promise<{ proc: ChildProcess; match: RegExpMatchArray }> {
+  const proc = spawn(process.execPath, [zkmlBin, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stderr = ''
+  proc.stderr!.on('data', (d) => (stderr += String(d)))
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new BaseError('CHAIN_UNAVAILABLE', `${label} did not start within 60 s.`, { details: stderr.trim() })), 60_000)
+    const rl = createInterface({ input: proc.stdout! })
+    rl.on('line', (line) => {
+      log(`${label}: ${line}`)
+      const m = line.match(ready)
+      if (m) {
+        clearTimeout(timer)
+        resolve({ proc, match: m })
+      }
+    })
+    proc.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`${label} exited with ${code} before it was ready:\n${stderr.trim()}`))
+    })
+  })
+}
+
+/**
+ * Starts everything the main job needs on this machine, as separate processes the way a real
+ * deployment runs them: a real anvil, Redis (the one at REDIS_URL / 127.0.0.1:6379, or a private
+ * redis-server if none answers), `zkml serve` (API + coordinator) and `workers` × `zkml worker`.
+ *
+ * @example
+ * ```ts
+ * const stack = await startLocalStack({ workers: 2 })
+ * console.log(stack.apiUrl)
+ * await stack.stop()
+ * ```
+ */
+export async function startLocalStack(opts: { workers?: number; log?: (line: string) => void } = {}): Promise<LocalStack> {
+  const log = opts.log ?? (() => {})
+  const cleanups: (() => Promise<void> | void)[] = []
+  const stop = async () => {
+    for (const c of cleanups.reverse()) await c()
+  }
+  try {
+    let redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+    let ownRedis = false
+    if (!(await answers(redisUrl))) {
+      const port = await freePort()
+      const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+      const failed = await new Promise<Error | undefined>((resolve) => {
+        redis.once('error', (e) => resolve(e))
+        setTimeout(() => resolve(undefined), 300)
+      })
+      if (failed)
+        throw new BaseError('REDIS_UNAVAILABLE', `No Redis answers at ${redisUrl}, and redis-server could not be started.`, {
+          details: 'expected a Redis server: install one (Debian: apt-get install redis-server) or set REDIS_URL to a running one',
+          cause: failed,
+        })
+      cleanups.push(() => void redis.kill('SIGTERM'))
+      redisUrl = `redis://127.0.0.1:${port}`
+      for (let i = 0; i < 50 && !(await answers(redisUrl, 200)); i++) await new Promise((r) => setTimeout(r, 100))
+      ownRedis = true
+      log(`redis: started redis-server on ${redisUrl}`)
+    }
+    const anvil = await startAnvil()
+    cleanups.push(() => anvil.stop())
+    const prefix = `demo-${process.pid}-${Date.now().toString(36)}`
+    const storeDir = mkdtempSync(join(tmpdir(), 'zkml-store-'))
+    cleanups.push(() => rmSync(storeDir, { recursive: true, force: true }))
+    const apiKey = `demo-${Math.random().toString(36).slice(2)}`
+    const env = { REDIS_URL: redisUrl, ZKML_PREFIX: prefix, ZKML_STORE_DIR: storeDir, ZKML_API_KEYS: apiKey }
+    const serve = await spawnZkml(['serve', '--port', '0', '--sweep-ms', '2000'], /listening on (http\S+)/, env, 'serve', log)
+    cleanups.push(() => terminate(serve.proc))
+    const workers: ChildProcess[] = []
+    for (let i = 0; i < (opts.workers ?? 2); i++) {
+      const w = await spawnZkml(['worker', '--id', `demo-worker-${i + 1}`, '--lock-ms', '20000'], /.+/, env, `worker-${i + 1}`, log)
+      workers.push(w.proc)
+      cleanups.push(() => terminate(w.proc))
+    }
+    return { anvil, redisUrl, ownRedis, apiUrl: serve.match[1]!, apiKey, prefix, storeDir, workers, stop }
+  } catch (e) {
+    await stop()
+    throw e
+  }
+}
+
+function terminate(p: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (p.exitCode !== null || p.signalCode !== null) return resolve()
+    const t = setTimeout(() => p.kill('SIGKILL'), 10_000)
+    p.once('exit', () => {
+      clearTimeout(t)
+      resolve()
+    })
+    p.kill('SIGTERM')
+  })
+}

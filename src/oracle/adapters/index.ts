@@ -1,0 +1,5 @@
+export { checkInputs, type InputAdapter } from './InputAdapter.ts'
+export { POOL_RISK_FEATURES, poolRiskFeatures, type PoolSnapshot } from './poolRiskFeatures.ts'
+export { chainPoolAdapter } from './chainPoolAdapter.ts'
+export { fileAdapter } from './fileAdapter.ts'
+export { httpAdapter } from './httpAdapter.ts'

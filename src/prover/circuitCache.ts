@@ -1,0 +1,77 @@
+import { mkdir, writeFile, rename } from 'node:fs/promises'
+import { join } from 'node:path'
+import { tmpdir } from 'node:os'
+import type { ArtifactStore } from './artifactStore.ts'
+import type { CircuitRegistry } from './circuitRegistry.ts'
+import { LruCache } from './lruCache.ts'
+import type { LoadedCircuit, ProvingEngine } from './provingEngine.ts'
+
+export type CircuitCacheOptions = {
+  registry: CircuitRegistry
+  store: ArtifactStore
+  engine: ProvingEngine
+  /** Where circuit directories are materialised. Default `ZKML_WORK_DIR` or `<tmp>/zkml-work`. */
+  workDir?: string | undefined
+  /** Byte budget for loaded circuits kept in memory (proving keys dominate). Default 1 GiB. */
+  maxBytes?: number | undefined
+}
+
+/**
+ * Loaded circuits by id, kept in memory between jobs (LRU by artifact bytes). On a miss the
+ * circuit directory (manifest.json + each artifact under its manifest `file` name) is
+ * materialised from the content-addressed store — every artifact verified against its hash on
+ * the way — and handed to the engine's loader.
+ *
+ * @example
+ * ```ts
+ * import { CircuitCache } from './src/prover/index.ts'
+ * const cache = new CircuitCache({ registry, store, engine })
+ * const circuit = await cache.load(circuitId) // second call: from memory
+ * ```
+ */
+export class CircuitCache {
+  readonly lru: LruCache<Promise<LoadedCircuit>>
+  readonly workDir: string
+  hits = 0
+  misses = 0
+
+  constructor(private opts: CircuitCacheOptions) {
+    this.lru = new LruCache(opts.maxBytes ?? 2 ** 30)
+    this.workDir = opts.workDir ?? process.env.ZKML_WORK_DIR ?? join(tmpdir(), 'zkml-work')
+  }
+
+  load(circuitId: string): Promise<LoadedCircuit> {
+    const hit = this.lru.get(circuitId)
+    if (hit) {
+      this.hits++
+      return hit
+    }
+    this.misses++
+    const p = this.materialise(circuitId)
+    p.then(
+      (c) => this.lru.set(circuitId, p, Object.values(c.manifest.artifacts).reduce((n, a) => n + a.bytes, 0)),
+      () => {},
+    )
+    // Cache the promise at once so concurrent loads share one materialisation.
+    this.lru.set(circuitId, p, 1)
+    p.catch(() => this.lru.delete(circuitId))
+    return p
+  }
+
+  private async materialise(circuitId: string): Promise<LoadedCircuit> {
+    const { manifest } = await this.opts.registry.require(circuitId)
+    const dir = join(this.workDir, circuitId.slice(2))
+    await mkdir(dir, { recursive: true })
+    for (const entry of Object.values(manifest.artifacts)) {
+      const path = join(dir, entry.file)
+      // Always rewrite from the verified store: the directory is only a cache and could have been altered.
+      if (!(await this.opts.store.has(entry.sha256))) continue // optional artifacts (onnx, verifier) may be absent
+      const bytes = await this.opts.store.get(entry.sha256)
+      const tmp = `${path}.${process.pid}.tmp`
+      await writeFile(tmp, bytes)
+      await rename(tmp, path)
+    }
+    await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2))
+    return this.opts.engine.load(dir)
+  }
+}

@@ -1,0 +1,167 @@
+import { randomUUID } from 'node:crypto'
+import { Queue } from 'bullmq'
+import type { Redis } from 'ioredis'
+import { BaseError } from '../errors/index.ts'
+import { inputLength } from '../compiler/manifest.ts'
+import { P } from '../compiler/field.ts'
+import { canonicalJson } from './canonicalJson.ts'
+import { sha256Hex } from './artifactStore.ts'
+import type { CircuitRegistry } from './circuitRegistry.ts'
+import { JobStore, type JobRecord } from './jobStore.ts'
+import { proveQueueName } from './keys.ts'
+import { classOf, className, jobRequirements, type JobRequirements } from './requirements.ts'
+
+export type SubmitJobRequest = {
+  circuitId: string
+  input: number[]
+  /** What the value is about (e.g. a pool address), decimal or 0x hex, < the BN254 field order. */
+  subject: string
+  /** The requester's round number, decimal or 0x hex, < the BN254 field order. */
+  round: string
+  /** Same key, same request → same job, accepted and counted once. */
+  idempotencyKey?: string | undefined
+  /** Extra requirements beyond what the circuit implies. */
+  requirements?: { gpu?: boolean | undefined; minMemoryMiB?: number | undefined } | undefined
+}
+
+/** The payload of a BullMQ prove job. */
+export type ProveJobData = {
+  jobId: string
+  circuitId: string
+  input: number[]
+  subject: string
+  round: string
+  requirements: JobRequirements
+  className: string
+}
+
+export type SubmitResult = { jobId: string; status: JobRecord['status']; duplicate: boolean; className: string }
+
+export type ProverQueueOptions = {
+  redis: Redis
+  prefix: string
+  registry: CircuitRegistry
+  /** Proving attempts before a job fails for good. Default 4. */
+  attempts?: number | undefined
+  /** First retry delay; doubles each attempt (BullMQ exponential backoff). Default 1000 ms. */
+  backoffMs?: number | undefined
+}
+
+/**
+ * Parses a uint given as decimal or 0x hex, below the BN254 field order (it becomes a public
+ * signal). Throws `INPUT_INVALID`.
+ *
+ * @example
+ * ```ts
+ * import { parseFieldUint } from './src/prover/index.ts'
+ * parseFieldUint('0x10', 'subject') // 16n
+ * ```
+ */
+export function parseFieldUint(s: string, what: string): bigint {
+  const ok = typeof s === 'string' && (/^(0|[1-9][0-9]*)$/.test(s) || /^0x[0-9a-fA-F]+$/.test(s))
+  const v = ok && s.length <= 80 ? BigInt(s) : -1n
+  if (v < 0n || v >= P)
+    throw new BaseError('INPUT_INVALID', `The ${what} is not a valid field element.`, {
+      details: `expected ${what} as a decimal or 0x-hex unsigned integer below the BN254 field order, got ${JSON.stringify(s).slice(0, 90)}`,
+      meta: { field: what },
+    })
+  return v
+}
+
+/**
+ * Validates and enqueues proving jobs. Each job is routed to the BullMQ queue of its capability
+ * class (`prove.<backend>.<cpu|gpu>.m<GiB>`), which only workers meeting the class listen to.
+ * With an idempotency key the job id is derived from the key, and the record is created by one
+ * atomic script, so a re-submission returns the first job and counts once.
+ *
+ * @example
+ * ```ts
+ * import { ProverQueue } from './src/prover/index.ts'
+ * const q = new ProverQueue({ redis, prefix: 'zkml', registry })
+ * const { jobId } = await q.submit({ circuitId, input: [0.1, 0.2], subject: '0x1234', round: '1', idempotencyKey: 'pool-7-r1' })
+ * ```
+ */
+export class ProverQueue {
+  readonly jobs: JobStore
+  private queues = new Map<string, Queue>()
+  private attempts: number
+  private backoffMs: number
+
+  constructor(private opts: ProverQueueOptions) {
+    this.jobs = new JobStore(opts.redis, opts.prefix)
+    this.attempts = opts.attempts ?? 4
+    this.backoffMs = opts.backoffMs ?? 1000
+  }
+
+  /** The BullMQ queue of a class (created lazily, shared). */
+  queue(cls: string): Queue {
+    let q = this.queues.get(cls)
+    if (!q) {
+      q = new Queue(proveQueueName(cls), { connection: this.opts.redis, prefix: this.opts.prefix })
+      this.queues.set(cls, q)
+    }
+    return q
+  }
+
+  async submit(req: SubmitJobRequest): Promise<SubmitResult> {
+    const { manifest } = await this.opts.registry.require(req.circuitId)
+    const want = inputLength(manifest)
+    if (!Array.isArray(req.input) || req.input.length !== want)
+      throw new BaseError('INPUT_INVALID', `Input has the wrong length for circuit "${manifest.name}".`, {
+        details: `expected ${want} numbers (inputs ${manifest.inputs.map((t) => `${t.name}[${t.shape.join('x')}]`).join(', ')}), got ${Array.isArray(req.input) ? req.input.length : typeof req.input}`,
+        meta: { expected: want, got: Array.isArray(req.input) ? req.input.length : null },
+      })
+    const bad = req.input.findIndex((x) => typeof x !== 'number' || !Number.isFinite(x))
+    if (bad >= 0)
+      throw new BaseError('INPUT_INVALID', 'Input holds a value that is not a finite number.', {
+        details: `expected finite numbers, got ${JSON.stringify(req.input[bad])} at index ${bad}`,
+        meta: { index: bad },
+      })
+    const subject = parseFieldUint(req.subject, 'subject').toString()
+    const round = parseFieldUint(req.round, 'round').toString()
+    const requirements = jobRequirements(manifest, req.requirements)
+    const cls = className(classOf(requirements))
+    const requestHash = sha256Hex(canonicalJson({ circuitId: req.circuitId, input: req.input, subject, round, requirements }))
+    // BullMQ job ids must not contain ':' and must not look like integers.
+    const jobId = req.idempotencyKey !== undefined ? `k${sha256Hex(req.idempotencyKey).slice(2, 34)}` : `j${randomUUID().replaceAll('-', '')}`
+    const { created, requestHash: existingHash } = await this.jobs.create({
+      id: jobId, circuitId: req.circuitId, className: cls, requirements, input: req.input, subject, round,
+      idempotencyKey: req.idempotencyKey, requestHash,
+    })
+    if (!created) {
+      if (existingHash !== requestHash)
+        throw new BaseError('IDEMPOTENCY_CONFLICT', `Idempotency key was already used for a different request.`, {
+          details: `expected the same circuit, input, subject, round and requirements as job ${jobId}, got a request that differs`,
+          meta: { jobId },
+        })
+      const rec = await this.jobs.get(jobId)
+      // 'submitted' means the first submitter died between creating the record and enqueueing:
+      // finish its work (BullMQ ignores a second add of the same job id).
+      if (rec && rec.status !== 'submitted') return { jobId, status: rec.status, duplicate: true, className: cls }
+    }
+    await this.enqueue({ jobId, circuitId: req.circuitId, input: req.input, subject, round, requirements, className: cls }, jobId)
+    await this.jobs.transition(jobId, 'queued')
+    return { jobId, status: 'queued', duplicate: !created, className: cls }
+  }
+
+  /**
+   * Adds the BullMQ job carrying a job record to its class queue (a no-op if a live BullMQ job
+   * with this id exists) and wakes idle workers. The sweeper re-enqueues under a fresh
+   * `bullJobId` when the carrying job was lost.
+   */
+  async enqueue(data: ProveJobData, bullJobId: string): Promise<void> {
+    await this.opts.redis.sadd(this.jobs.keys.classes, data.className)
+    await this.queue(data.className).add('prove', data, {
+      jobId: bullJobId,
+      attempts: this.attempts,
+      backoff: { type: 'exponential', delay: this.backoffMs },
+      removeOnComplete: { age: 3600 },
+      removeOnFail: { age: 7 * 86400 },
+    })
+    await this.opts.redis.publish(this.jobs.keys.wake, data.className)
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()))
+  }
+}

@@ -1,0 +1,383 @@
+import { EventEmitter } from 'node:events'
+import { randomBytes } from 'node:crypto'
+import { UnrecoverableError, Worker as BullWorker, type Job } from 'bullmq'
+import type { Redis } from 'ioredis'
+import { BaseError } from '../errors/index.ts'
+import type { ArtifactStore } from './artifactStore.ts'
+import { CircuitCache } from './circuitCache.ts'
+import { CircuitRegistry } from './circuitRegistry.ts'
+import { ResultClient, type Verdict } from './coordinator.ts'
+import type { Hardware } from './hardware.ts'
+import { JobStore, type ProofResult } from './jobStore.ts'
+import { proveQueueName, redisKeys, type RedisKeys } from './keys.ts'
+import type { ProveJobData } from './proverQueue.ts'
+import type { ProvingEngine } from './provingEngine.ts'
+import { meetsClass, meetsRequirements, parseClassName } from './requirements.ts'
+
+/** A job as hooks see it. */
+export type WorkerJob = ProveJobData & { attempt: number; workerId: string }
+
+/** How a proving attempt ended, as `afterProve` sees it. */
+export type ProveOutcome =
+  | { status: 'verified'; result: ProofResult; verdict: Verdict }
+  | { status: 'duplicate'; result: ProofResult; verdict: Verdict }
+  | { status: 'retrying' | 'failed'; error: BaseError }
+
+/**
+ * Lifecycle hooks. The market plugs on-chain steps in here: lock the job's collateral in
+ * `beforeProve` (throwing fails this attempt and the job is retried), fulfil/claim payment in
+ * `afterProve` when `outcome.status === 'verified'` (the coordinator's verdict; `duplicate` means
+ * another worker's result was accepted first and nothing is owed).
+ */
+export type WorkerHooks = {
+  beforeProve?(job: WorkerJob): Promise<void> | void
+  afterProve?(job: WorkerJob, outcome: ProveOutcome): Promise<void> | void
+}
+
+export type ProverWorkerOptions = {
+  redis: Redis
+  prefix: string
+  store: ArtifactStore
+  engine: ProvingEngine
+  hardware: Hardware
+  id?: string | undefined
+  hooks?: WorkerHooks | undefined
+  /** BullMQ lock on a job being proved; renewed every half. A killed worker's job is recoverable after it. Default 30 000 ms. */
+  lockDurationMs?: number | undefined
+  /** How often this worker looks for stalled (lock-expired) jobs. Default 15 000 ms. */
+  stalledIntervalMs?: number | undefined
+  /** Stalls a job survives before it fails for good. Default 2. */
+  maxStalledCount?: number | undefined
+  /** Advertisement refresh; the key expires after 3×. Default 5000 ms. */
+  heartbeatMs?: number | undefined
+  /** Idle poll period when no wake-up arrives. Default 1000 ms. */
+  pollMs?: number | undefined
+  /** In-memory budget for loaded circuits. Default 1 GiB. */
+  circuitCacheBytes?: number | undefined
+  /** On shutdown, how long the current proof may run before the job is released. Default 30 000 ms. */
+  shutdownGraceMs?: number | undefined
+  /**
+   * TEST ONLY: corrupt the proof of this many first results after self-verification, to prove that
+   * the coordinator rejects a lying worker. `zkml worker --test-tamper-proofs N`.
+   */
+  testTamperProofs?: number | undefined
+}
+
+/** Error codes no retry can cure: the job's own input is at fault. */
+const deterministicCodes = new Set(['INPUT_INVALID', 'QUANTIZATION_OVERFLOW', 'CIRCUIT_UNSATISFIED', 'CIRCUIT_NOT_FOUND'])
+
+/**
+ * A prover: advertises its hardware, takes jobs only from the queues of capability classes it
+ * meets (and re-checks each job's exact requirements before touching it), proves one job at a
+ * time, verifies its own proof, hands the result to the coordinator and acts on the verdict.
+ *
+ * Events: `'log'` `(entry: object)` for every notable step.
+ *
+ * @example
+ * ```ts
+ * import { ProverWorker, LocalArtifactStore, compilerEngine, connectRedis, detectHardware } from './src/prover/index.ts'
+ * const w = new ProverWorker({ redis: await connectRedis(), prefix: 'zkml', store: new LocalArtifactStore(),
+ *   engine: await compilerEngine(), hardware: await detectHardware() })
+ * await w.start()
+ * process.on('SIGTERM', () => w.stop().then(() => process.exit(0)))
+ * ```
+ */
+export class ProverWorker extends EventEmitter {
+  readonly id: string
+  readonly keys: RedisKeys
+  readonly jobs: JobStore
+  readonly circuits: CircuitCache
+  private registry: CircuitRegistry
+  private results: ResultClient
+  private bull = new Map<string, BullWorker>()
+  private refused = new Set<string>()
+  private sub: Redis | undefined
+  private wakeUp: (() => void) | undefined
+  private stopping = false
+  private loop: Promise<void> | undefined
+  private current: { job: Job; token: string; released: boolean; done: Promise<void> } | undefined
+  private heartbeat: NodeJS.Timeout | undefined
+  private tamperLeft: number
+  private tokenSeq = 0
+  private lastClassRefresh = 0
+  /** Jobs this worker finished, by outcome. */
+  readonly counts = { verified: 0, duplicate: 0, retrying: 0, failed: 0 }
+
+  constructor(private opts: ProverWorkerOptions) {
+    super()
+    this.id = opts.id ?? `w-${opts.hardware.hostname}-${process.pid}-${randomBytes(3).toString('hex')}`
+    this.keys = redisKeys(opts.prefix)
+    this.jobs = new JobStore(opts.redis, opts.prefix)
+    this.registry = new CircuitRegistry(opts.redis, opts.prefix, opts.store)
+    this.circuits = new CircuitCache({ registry: this.registry, store: opts.store, engine: opts.engine, maxBytes: opts.circuitCacheBytes })
+    this.results = new ResultClient(opts.redis, opts.prefix)
+    this.tamperLeft = opts.testTamperProofs ?? 0
+  }
+
+  private get lockMs() {
+    return this.opts.lockDurationMs ?? 30_000
+  }
+
+  private log(entry: Record<string, unknown>) {
+    this.emit('log', { at: new Date().toISOString(), worker: this.id, ...entry })
+  }
+
+  /** Advertises the worker and starts taking jobs. */
+  async start(): Promise<void> {
+    await this.results.ready()
+    await this.advertise()
+    const hb = this.opts.heartbeatMs ?? 5000
+    this.heartbeat = setInterval(() => void this.advertise().catch(() => {}), hb)
+    this.sub = this.opts.redis.duplicate()
+    this.sub.on('error', () => {})
+    await this.sub.subscribe(this.keys.wake)
+    this.sub.on('message', () => this.wakeUp?.())
+    this.log({ event: 'started', hardware: this.opts.hardware })
+    this.loop = this.run()
+  }
+
+  private async advertise(): Promise<void> {
+    const ttl = 3 * (this.opts.heartbeatMs ?? 5000)
+    const ad = {
+      id: this.id,
+      hardware: this.opts.hardware,
+      classes: [...this.bull.keys()].sort(),
+      currentJob: this.current?.job.id ?? null,
+      counts: this.counts,
+      heartbeatAt: Date.now(),
+      stopping: this.stopping,
+    }
+    await this.opts.redis.multi()
+      .set(this.keys.worker(this.id), JSON.stringify(ad), 'PX', ttl)
+      .zadd(this.keys.workers, Date.now(), this.id)
+      .exec()
+  }
+
+  /** Opens a queue listener for every known class this hardware meets, and for no other. */
+  private async refreshClasses(): Promise<void> {
+    if (Date.now() - this.lastClassRefresh < (this.opts.pollMs ?? 1000) && this.bull.size > 0) return
+    this.lastClassRefresh = Date.now()
+    for (const cls of await this.opts.redis.smembers(this.keys.classes)) {
+      if (this.bull.has(cls) || this.refused.has(cls)) continue
+      const c = parseClassName(cls)
+      if (!c || !meetsClass(this.opts.hardware, c)) continue
+      const w = new BullWorker(proveQueueName(cls), null, {
+        connection: this.opts.redis,
+        prefix: this.opts.prefix,
+        autorun: false,
+        lockDuration: this.lockMs,
+        stalledInterval: this.opts.stalledIntervalMs ?? 15_000,
+        maxStalledCount: this.opts.maxStalledCount ?? 2,
+      })
+      w.on('error', () => {})
+      this.bull.set(cls, w)
+      void w.startStalledCheckTimer()
+      this.log({ event: 'listening', class: cls })
+    }
+  }
+
+  private async run(): Promise<void> {
+    let rr = 0
+    while (!this.stopping) {
+      try {
+        await this.refreshClasses()
+        const entries = [...this.bull.entries()]
+        let took = false
+        for (let i = 0; i < entries.length && !this.stopping; i++) {
+          const [cls, w] = entries[(rr + i) % entries.length]!
+          const token = `${this.id}.${++this.tokenSeq}`
+          const job = await w.getNextJob(token, { block: false })
+          if (!job) continue
+          rr = (rr + i + 1) % entries.length
+          took = true
+          const done = this.handle(cls, job, token)
+          this.current = { job, token, released: false, done }
+          void this.advertise().catch(() => {})
+          await done
+          this.current = undefined
+          break
+        }
+        if (!took && !this.stopping) await this.idle()
+      } catch (e) {
+        this.log({ event: 'loop-error', error: (e as Error).message })
+        await this.idle()
+      }
+    }
+  }
+
+  private idle(): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => { this.wakeUp = undefined; resolve() }, this.opts.pollMs ?? 1000)
+      this.wakeUp = () => { clearTimeout(t); this.wakeUp = undefined; resolve() }
+    })
+  }
+
+  private async handle(cls: string, job: Job, token: string): Promise<void> {
+    const data = job.data as ProveJobData
+    // Second guard behind routing: never touch a job whose exact requirements this host misses.
+    if (!meetsRequirements(this.opts.hardware, data.requirements)) {
+      this.log({ event: 'requirements-not-met', job: data.jobId, class: cls, requirements: data.requirements })
+      await job.moveToWait(token).catch(() => {})
+      // A class whose jobs do not fit is a routing bug: stop listening to it rather than spin.
+      this.refused.add(cls)
+      await this.bull.get(cls)?.close(true).catch(() => {})
+      this.bull.delete(cls)
+      return
+    }
+    const start = await this.jobs.transition(data.jobId, 'proving', { workerId: this.id, attempt: true, fields: { attempt: String(job.attemptsMade + 1) } })
+    if (!start.applied) {
+      // The record is terminal (a stale BullMQ copy of a job already verified or failed): drop it.
+      this.log({ event: 'skip', job: data.jobId, status: start.from })
+      await job.moveToCompleted({ skipped: start.from }, token, false).catch(() => {})
+      return
+    }
+    const rec = await this.jobs.get(data.jobId)
+    const wjob: WorkerJob = { ...data, attempt: rec?.attempts ?? job.attemptsMade + 1, workerId: this.id }
+    this.log({ event: 'proving', job: data.jobId, attempt: wjob.attempt })
+    const lock = setInterval(() => {
+      job.extendLock(token, this.lockMs).catch(() => {})
+    }, Math.max(100, Math.floor(this.lockMs / 3)))
+    try {
+      try {
+        await this.opts.hooks?.beforeProve?.(wjob)
+      } catch (cause) {
+        throw new BaseError('WORKER_HOOK_FAILED', 'beforeProve hook failed; job released.', { cause, details: (cause as Error).message })
+      }
+      const result = await this.prove(data)
+      if (this.current?.released) return
+      const handedIn = this.maybeTamper(result)
+      await this.jobs.transition(data.jobId, 'proved', { workerId: this.id })
+      const verdict = await this.results.submit({ jobId: data.jobId, workerId: this.id, attempt: wjob.attempt, result: handedIn })
+      if (verdict.accepted || verdict.duplicate) {
+        await job.moveToCompleted(verdict, token, false).catch(() => {})
+        const status = verdict.accepted ? 'verified' : 'duplicate'
+        this.counts[status]++
+        this.log({ event: status, job: data.jobId, ...(verdict.accepted ? {} : { reason: verdict.reason }) })
+        await this.after(wjob, { status, result: handedIn, verdict })
+        return
+      }
+      throw new BaseError('PROOF_INVALID', `Coordinator rejected the result: ${verdict.reason}.`, { details: verdict.reason, meta: { jobId: data.jobId } })
+    } catch (e) {
+      if (this.current?.released) return
+      await this.fail(job, token, wjob, e)
+    } finally {
+      clearInterval(lock)
+    }
+  }
+
+  private async prove(data: ProveJobData): Promise<ProofResult> {
+    const circuit = await this.circuits.load(data.circuitId)
+    const ctx = { subject: BigInt(data.subject), round: BigInt(data.round) }
+    let last = 0
+    const onProgress = (p: { stage: string; fraction?: number }) => {
+      // Throttled: progress is for humans, not worth a Redis round-trip per MSM chunk.
+      if (Date.now() - last < 200 && p.fraction !== 1) return
+      last = Date.now()
+      void this.jobs.progress(data.jobId, { ...p, workerId: this.id }).catch(() => {})
+    }
+    const out = await this.opts.engine.prove(circuit, data.input, ctx, { onProgress })
+    // Never hand in a proof this worker has not checked itself: a bad one costs an attempt.
+    const ok = await this.opts.engine.verify(circuit, out.proof, out.publicSignals)
+    if (!ok) throw new BaseError('PROOF_INVALID', 'The worker\'s own proof failed self-verification.', { details: 'expected the fresh proof to verify, got false' })
+    await this.jobs.progress(data.jobId, { stage: 'self-verified', fraction: 1, workerId: this.id })
+    return { proof: out.proof, publicSignals: out.publicSignals, outputs: out.outputs }
+  }
+
+  private maybeTamper(r: ProofResult): ProofResult {
+    if (this.tamperLeft <= 0) return r
+    this.tamperLeft--
+    this.log({ event: 'test-tamper', note: 'TEST ONLY: corrupting this proof' })
+    return { ...r, proof: tamperProof(r.proof) }
+  }
+
+  private async fail(job: Job, token: string, wjob: WorkerJob, e: unknown): Promise<void> {
+    const err = e instanceof BaseError ? e : new BaseError('INTERNAL_ERROR', `Proving failed: ${(e as Error)?.message ?? e}`, { cause: e })
+    const deterministic = deterministicCodes.has(err.code)
+    const retry = !deterministic && job.attemptsMade + 1 < (job.opts.attempts ?? 1)
+    try {
+      await job.moveToFailed(deterministic ? new UnrecoverableError(err.shortMessage) : new Error(err.shortMessage), token, false)
+    } catch (lockLost) {
+      // Another worker took the job over (our lock expired): its attempt now owns the record.
+      this.log({ event: 'lock-lost', job: wjob.jobId, error: (lockLost as Error).message })
+      return
+    }
+    const status = retry ? 'retrying' : 'failed'
+    this.counts[status]++
+    await this.jobs.transition(wjob.jobId, retry ? 'queued' : 'failed', {
+      workerId: this.id, reason: err.shortMessage, errorCode: err.code, ...(retry ? {} : { count: 'failed' }),
+    })
+    this.log({ event: status, job: wjob.jobId, code: err.code, reason: err.shortMessage })
+    await this.after(wjob, { status, error: err })
+  }
+
+  private async after(job: WorkerJob, outcome: ProveOutcome): Promise<void> {
+    try {
+      await this.opts.hooks?.afterProve?.(job, outcome)
+    } catch (e) {
+      this.log({ event: 'hook-error', hook: 'afterProve', job: job.jobId, code: 'WORKER_HOOK_FAILED', error: (e as Error).message })
+    }
+  }
+
+  /**
+   * Stops taking jobs; lets the current proof finish for up to `shutdownGraceMs`, else releases
+   * the job back to the queue (record back to `queued`), then withdraws the advertisement.
+   */
+  async stop(): Promise<void> {
+    if (this.stopping) return
+    this.stopping = true
+    this.wakeUp?.()
+    void this.advertise().catch(() => {})
+    const cur = this.current
+    let released = false
+    if (cur) {
+      const grace = this.opts.shutdownGraceMs ?? 30_000
+      const finished = await Promise.race([cur.done.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), grace).unref())])
+      if (!finished) {
+        cur.released = true
+        released = true
+        const jobId = (cur.job.data as ProveJobData).jobId
+        await cur.job.moveToWait(cur.token).catch(() => {})
+        await this.jobs.transition(jobId, 'queued', { workerId: this.id, reason: 'released: worker shutting down' })
+        this.log({ event: 'released', job: jobId })
+      }
+    }
+    // After a release the abandoned proof may run on; its result is dropped (`released`), and the
+    // process is expected to exit, so do not wait for it.
+    if (!released) await this.loop?.catch(() => {})
+    clearInterval(this.heartbeat)
+    await Promise.all([...this.bull.values()].map((w) => w.close(true).catch(() => {})))
+    await this.results.close().catch(() => {})
+    await this.sub?.quit().catch(() => {})
+    await this.opts.redis.multi().del(this.keys.worker(this.id)).zrem(this.keys.workers, this.id).exec()
+    this.log({ event: 'stopped', counts: this.counts })
+  }
+}
+
+/**
+ * TEST ONLY helper: returns a copy of a proof with its first numeric coordinate changed, which
+ * any sound verifier rejects.
+ *
+ * @example
+ * ```ts
+ * import { tamperProof } from './src/prover/index.ts'
+ * tamperProof({ pi_a: ['1', '2'] }) // { pi_a: ['2', '2'] }
+ * ```
+ */
+export function tamperProof(proof: unknown): unknown {
+  const copy = structuredClone(proof)
+  let done = false
+  const walk = (v: unknown): unknown => {
+    if (done) return v
+    if (typeof v === 'string' && /^[0-9]+$/.test(v)) {
+      done = true
+      return (BigInt(v) + 1n).toString()
+    }
+    if (Array.isArray(v)) return v.map(walk)
+    if (v && typeof v === 'object') {
+      for (const k of Object.keys(v)) (v as Record<string, unknown>)[k] = walk((v as Record<string, unknown>)[k])
+      return v
+    }
+    return v
+  }
+  return walk(copy)
+}

@@ -1,0 +1,81 @@
+import { after, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { compileModel, loadCircuit, proveInference, verifyInference } from '../../src/compiler/index.ts'
+import { runOnnxruntime } from '../../src/compiler/onnx/index.ts'
+import { terminateSnark } from '../../src/compiler/snark/index.ts'
+import { BaseError } from '../../src/errors/index.ts'
+
+const models = readdirSync('models').filter((m) => existsSync(join('models', m, 'model.onnx')) && existsSync(join('models', m, 'samples.json')))
+const work = mkdtempSync(join(tmpdir(), 'zkml-compile-'))
+after(async () => {
+  await terminateSnark()
+  rmSync(work, { recursive: true, force: true })
+})
+
+test('at least three bundled models: an MLP, a conv net and a sigmoid-output model', () => {
+  assert.ok(models.length >= 3, `found ${models.join(', ')}`)
+})
+
+for (const model of models) {
+  describe(`bundled model ${model}`, () => {
+    const onnx = readFileSync(join('models', model, 'model.onnx'))
+    const samples = JSON.parse(readFileSync(join('models', model, 'samples.json'), 'utf8')) as number[][]
+    // PLONK setup is the slow one on 2 cores: prove every model with Groth16, the flagship with both.
+    const backends = model === 'pool-risk' ? (['groth16', 'plonk'] as const) : (['groth16'] as const)
+    for (const backend of backends) {
+      test(`${backend}: compiles, proves, verifies, and matches onnxruntime within the reported tolerance`, async () => {
+        const outDir = join(work, `${model}-${backend}`)
+        const { manifest } = await compileModel({ onnx, name: model, calibration: samples, backend, outDir })
+        assert.equal(manifest.backend, backend)
+        assert.ok(manifest.constraints > 0)
+        assert.ok(manifest.fidelity.maxAbsError <= manifest.fidelity.tolerance)
+        const c = await loadCircuit(outDir)
+        for (const input of samples.slice(0, 2)) {
+          const res = await proveInference(c, input, { subject: 42n, round: 3n })
+          assert.equal(await verifyInference(c, res.proof, res.publicSignals), true)
+          const feeds = { [manifest.inputs[0]!.name]: { data: Float32Array.from(input), dims: manifest.inputs[0]!.shape } }
+          const ort = Array.from((await runOnnxruntime(onnx, feeds))[manifest.outputs[0]!.name]!)
+          res.outputs.forEach((y, i) => assert.ok(Math.abs(y - ort[i]!) <= manifest.fidelity.tolerance, `${y} vs onnxruntime ${ort[i]}`))
+          // The context is bound: the same proof does not verify for another subject or round.
+          const n = res.publicSignals.length
+          const other = [...res.publicSignals]
+          other[n - 2] = '43'
+          assert.equal(await verifyInference(c, res.proof, other), false)
+          // The inputs are bound: the proof does not verify for other inputs.
+          const moved = [...res.publicSignals]
+          const firstInput = manifest.publicSignals.findIndex((p) => p.kind === 'input')
+          moved[firstInput] = String(BigInt(moved[firstInput]!) + 1n)
+          assert.equal(await verifyInference(c, res.proof, moved), false)
+        }
+        assert.throws(() => c.computeWitness(samples[0]!.slice(1), { subject: 1n, round: 1n }), (e: unknown) => e instanceof BaseError && e.code === 'INPUT_INVALID' && /expected \d+ finite numbers, got \d+ values/.test(e.message))
+        assert.throws(() => c.computeWitness(samples[0]!.map((x) => x * 1e6 + 1e6), { subject: 1n, round: 1n }), (e: unknown) => e instanceof BaseError && e.code === 'QUANTIZATION_OVERFLOW')
+      })
+    }
+  })
+}
+
+test('CLI: zkml compile, prove and verify the flagship model; bad input exits non-zero with a clear error', () => {
+  const dir = join(work, 'cli')
+  const zkml = (args: string[]) => execFileSync(process.execPath, ['bin/zkml.js', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+  const out = zkml(['compile', 'models/pool-risk/model.onnx', '--calibrate', 'models/pool-risk/samples.json', '--backend', 'groth16', '--out', dir])
+  assert.match(out, /constraints\s+\d+/)
+  assert.match(out, /fidelity\s+max \|error\|/)
+  const input = join(work, 'input.json')
+  writeFileSync(input, JSON.stringify(JSON.parse(readFileSync('models/pool-risk/samples.json', 'utf8'))[0]))
+  const proof = join(work, 'proof.json')
+  assert.match(zkml(['prove', dir, '--input', input, '--subject', '7', '--round', '1', '--out', proof]), /self-check ok/)
+  assert.match(zkml(['verify', dir, proof]), /proof OK/)
+  const doc = JSON.parse(readFileSync(proof, 'utf8'))
+  doc.publicSignals[0] = String(BigInt(doc.publicSignals[0]) + 1n)
+  writeFileSync(proof, JSON.stringify(doc))
+  assert.throws(() => zkml(['verify', dir, proof]), (e: { status: number; stdout: string }) => e.status === 1 && /proof INVALID/.test(e.stdout))
+  writeFileSync(input, JSON.stringify([1, 2, 3]))
+  assert.throws(() => zkml(['prove', dir, '--input', input]), (e: { status: number; stderr: string }) => e.status === 1 && /expected 12 finite numbers, got 3 values/.test(e.stderr))
+  const bad = join(work, 'bad.onnx')
+  writeFileSync(bad, 'not a model')
+  assert.throws(() => zkml(['compile', bad, '--calibrate', 'models/pool-risk/samples.json', '--out', join(work, 'bad')]), (e: { status: number; stderr: string }) => e.status === 1 && /ONNX_MALFORMED/.test(e.stderr))
+})

@@ -1,0 +1,197 @@
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createPublicClient, createWalletClient, http, type Abi, type Address, type PublicClient } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { foundry } from 'viem/chains'
+import { startAnvil, anvilPrivateKeys, type AnvilInstance } from '../../src/chain/anvil.ts'
+import { projectContract } from '../../src/chain/projectContracts.ts'
+import { deployContract } from '../../src/chain/deploy.ts'
+import { provedFixture, type ProvedFixture } from '../../src/chain/provedFixture.ts'
+import { terminateSnark } from '../../src/compiler/snark/index.ts'
+import {
+  Oracle, StateStore, chainPoolAdapter, inProcessProverClient, memoryLogger, poolRiskFeatures, toFeedAnswer,
+  type OracleFeed, type ProofJobRequest,
+} from '../../src/oracle/index.ts'
+
+// Real anvil (with a state file, so it can be restarted), real Groth16 proofs of the fixture circuit
+// with 12 public model inputs (the pool-risk features) and output x0 - x1, proved in-process behind the
+// prover-network client interface. Inputs are quantized with 8 fractional bits.
+const SCALE = 8
+const POOL_SUBJECT = 0xfeedn
+let dir: string
+let anvil: AnvilInstance
+let port: number
+let pub: PublicClient
+let wallet: ReturnType<typeof mkWallet>
+let fx: ProvedFixture
+let feed: Address
+let pool: Address
+let proveDelayMs = 0
+const poolAbi = () => projectContract('MockYieldPool').abi as Abi
+const show = (x: unknown) => JSON.stringify(x, (_, v) => (typeof v === 'bigint' ? v.toString() : v))
+const feedAbi = () => projectContract('ProvedFeed').abi as Abi
+
+function mkWallet(rpcUrl: string) {
+  return createWalletClient({ account: privateKeyToAccount(anvilPrivateKeys[0]!), chain: foundry, transport: http(rpcUrl) })
+}
+async function write(address: Address, abi: Abi, functionName: string, args: unknown[]) {
+  const hash = await wallet.writeContract({ address, abi, functionName, args, account: wallet.account, chain: foundry } as never)
+  assert.equal((await pub.waitForTransactionReceipt({ hash })).status, 'success')
+}
+const quantize = (x: number) => BigInt(Math.round(x * 2 ** SCALE))
+const prover = inProcessProverClient(async (req: ProofJobRequest) => {
+  if (proveDelayMs) await new Promise((r) => setTimeout(r, proveDelayMs))
+  const { proof, publicSignals } = await fx.prove(req.input.map(quantize), BigInt(req.subject), BigInt(req.round))
+  return { proof, publicSignals: publicSignals.map(String) }
+})
+async function expectedAnswer() {
+  const s = await pub.readContract({ address: pool, abi: poolAbi(), functionName: 'snapshot' })
+  const f = poolRiskFeatures(s as never)
+  const out = quantize(f[0]!) - quantize(f[1]!)
+  return toFeedAnswer(out < 0n ? out + 21888242871839275222246405745257275088548364400416034343698204186575808495617n : out, SCALE, 8)
+}
+async function latest() {
+  return (await pub.readContract({ address: feed, abi: feedAbi(), functionName: 'latestRoundData' })) as bigint[]
+}
+function oracle(statePath: string, proveTimeoutMs = 60_000, log = memoryLogger(), now = () => clock) {
+  const f: OracleFeed = {
+    id: 'pool-feed', address: feed, circuitId: 'fixture-12', backend: 'groth16',
+    adapter: chainPoolAdapter(pub, pool), orders: { heartbeatS: 3600, deviationBps: 100 },
+  }
+  return { log, o: new Oracle({ feeds: [f], prover, chain: { publicClient: pub, wallet }, store: new StateStore(statePath), log, now, proveTimeoutMs, postRetries: 2, postBackoffMs: 100 }) }
+}
+let clock = 1_000_000
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'oracle-it-'))
+  anvil = await startAnvil({ args: ['--state', join(dir, 'anvil-state.json')] })
+  port = anvil.port
+  pub = createPublicClient({ chain: foundry, transport: http(anvil.rpcUrl) }) as PublicClient
+  wallet = mkWallet(anvil.rpcUrl)
+  const clients = { wallet, publicClient: pub }
+  fx = await provedFixture('groth16', 1, 12, 'OracleTestVerifier')
+  const verifier = await deployContract(clients, fx.verifier)
+  const registry = await deployContract(clients, projectContract('ModelRegistry'))
+  const regAbi = projectContract('ModelRegistry').abi as Abi
+  const hash = await wallet.writeContract({ address: registry, abi: regAbi, functionName: 'register', chain: foundry, account: wallet.account,
+    args: ['pool-risk', `0x${'11'.repeat(32)}`, `0x${'22'.repeat(32)}`, verifier, { nOutputs: 1, nInputs: 12, subjectIndex: 13, roundIndex: 14, scaleBits: SCALE }] } as never)
+  await pub.waitForTransactionReceipt({ hash })
+  feed = await deployContract(clients, projectContract('ProvedFeed'), [{
+    registry, modelId: 0n, subject: POOL_SUBJECT, outputIndex: 0, decimals: 8, description: 'pool-risk / 0xfeed',
+    heartbeat: 3600, minAnswer: -(10n ** 12n), maxAnswer: 10n ** 12n, upgradeDelay: 86400, owner: wallet.account.address,
+  }])
+  await write(feed, feedAbi(), 'setReporter', [wallet.account.address, true])
+  pool = await deployContract(clients, projectContract('MockYieldPool'), [0n, 90])
+  await write(pool, poolAbi(), 'setTvl', [1_000_000n, 800_000n])
+  for (const bps of [500, 700, 600]) await write(pool, poolAbi(), 'recordApy', [bps])
+  await write(pool, poolAbi(), 'setMarket', [8000, 101_000_000n, 100_000_000n])
+  await write(pool, poolAbi(), 'setRiskFacts', [90, 4000, 15000, 200, 1])
+})
+after(async () => {
+  await anvil?.stop()
+  await terminateSnark()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+test('standing orders: first round, skip unchanged, skip within deviation, post on deviation and on heartbeat', async () => {
+  const { o, log } = oracle(join(dir, 'a.json'))
+  const [first] = await o.tick()
+  assert.equal(first!.status, 'posted', show(first))
+  const [r1, a1] = await latest()
+  assert.equal(r1, 1n)
+  assert.equal(a1, await expectedAnswer()) // log10(1e6) - 0.25 = 5.75
+  assert.equal(a1, 575_000_000n)
+  assert.equal(o.latestProved('pool-feed')?.round, '1')
+
+  const submitted = prover.submitted
+  assert.deepEqual(await o.tick(), [{ feed: 'pool-feed', status: 'skipped', reason: 'inputs-unchanged' }])
+  assert.equal(prover.submitted, submitted, 'no proof is paid for when nothing changed')
+
+  // Utilization is not in this circuit's output: proved, but the answer did not move.
+  await write(pool, poolAbi(), 'setMarket', [9000, 101_000_000n, 100_000_000n])
+  const [within] = await o.tick()
+  assert.equal(within!.status, 'skipped')
+  assert.equal((within as { reason: string }).reason, 'within-threshold')
+  assert.equal((await latest())[0], 1n)
+
+  // TVL drops 30 %: log10 TVL moves far beyond 1 %.
+  await write(pool, poolAbi(), 'setTvl', [700_000n, 800_000n])
+  const [dev] = await o.tick()
+  assert.equal(dev!.status, 'posted')
+  assert.equal((dev as { reason: string }).reason, 'deviation')
+  const [r2, a2] = await latest()
+  assert.equal(r2, 2n, 'the skipped proof did not burn a round number')
+  assert.equal(a2, await expectedAnswer())
+
+  clock += 3600
+  const [hb] = await o.tick()
+  assert.equal((hb as { reason: string }).reason, 'heartbeat')
+  assert.equal((await latest())[0], 3n)
+  assert.ok(log.entries.some((e) => e.event === 'round.posted'))
+})
+
+test('restart mid-round resumes the same job and never posts a round twice', async () => {
+  const statePath = join(dir, 'b.json')
+  clock += 3600
+  proveDelayMs = 1500
+  const first = oracle(statePath, 200)
+  const [waiting] = await first.o.tick()
+  assert.equal(waiting!.status, 'waiting')
+  const submitted = prover.submitted
+  // "Crash": a new process with the same state file.
+  proveDelayMs = 0
+  const second = oracle(statePath)
+  const [resumed] = await second.o.tick()
+  assert.equal(resumed!.status, 'posted', show(resumed))
+  assert.equal(prover.submitted, submitted, 'the pending job was resumed, not resubmitted')
+  assert.ok(second.log.entries.some((e) => e.event === 'job.resumed'))
+  const round = (resumed as { round: bigint }).round
+  assert.equal((await latest())[0], round)
+
+  // A replica with stale local state learns the floor from the chain and moves past it.
+  clock += 3600
+  const replica = oracle(join(dir, 'c.json'))
+  const [next] = await replica.o.tick()
+  assert.equal(next!.status, 'posted')
+  assert.equal((next as { round: bigint }).round, round + 1n)
+  assert.ok(replica.log.entries.some((e) => e.event === 'feed.synced-from-chain'))
+})
+
+test('a reverted update is reported by name and retried on the next tick; a nonce clash is resynced', async () => {
+  const { o, log } = oracle(join(dir, 'd.json'))
+  clock += 3600
+  await write(feed, feedAbi(), 'setReporter', [wallet.account.address, false])
+  const [bad] = await o.tick()
+  assert.equal(bad!.status, 'error')
+  assert.equal((bad as { code: string }).code, 'FEED_UPDATE_REVERTED')
+  assert.ok(log.entries.some((e) => e.event === 'feed.failed' && /NotReporter/.test(String(e.meta.details))))
+  const before = (await latest())[0]!
+  await write(feed, feedAbi(), 'setReporter', [wallet.account.address, true])
+
+  // Prime the oracle's nonce tracker, then let another process spend the same key's next nonce.
+  const [ok] = await o.tick()
+  assert.equal(ok!.status, 'posted', show(ok))
+  assert.equal((ok as { round: bigint }).round, before + 1n, 'the failed attempt reused its round number')
+  await write(pool, poolAbi(), 'setTvl', [400_000n, 800_000n]) // same key: the tracker's cached nonce is now taken
+  const [afterClash] = await o.tick()
+  assert.equal(afterClash!.status, 'posted', show(afterClash))
+  assert.ok(log.entries.some((e) => e.event === 'tx.nonce-clash'), 'the clash was logged')
+})
+
+test('a restarted chain node: ticks fail with CHAIN_UNAVAILABLE while it is down, then posting resumes', async () => {
+  const { o, log } = oracle(join(dir, 'e.json'))
+  clock += 3600
+  const before = (await latest())[0]!
+  await anvil.stop()
+  const [down] = await o.tick()
+  assert.equal(down!.status, 'error')
+  assert.equal((down as { code: string }).code, 'CHAIN_UNAVAILABLE')
+  assert.ok(log.entries.some((e) => e.event === 'feed.failed' && e.meta.code === 'CHAIN_UNAVAILABLE'))
+  anvil = await startAnvil({ port, args: ['--state', join(dir, 'anvil-state.json')] })
+  const [up] = await o.tick()
+  assert.equal(up!.status, 'posted', show(up))
+  assert.equal((await latest())[0], before + 1n)
+})
