@@ -99,5 +99,5 @@ test('a worker that stops mid-proof is slashed after its lock deadline and the o
 
 test('beforeProve without a live request fails with MARKET_REQUEST_NOT_FOUND (the job is retried)', async () => {
   const A = hooksFor(1, [])
-  await assert.rejects(A.beforeProve!(job(987654n, 'A')), (e: unknown) => (e as { code?: string }).code === 'MARKET_REQUEST_NOT_FOUND')
+  await assert.rejects(async () => A.beforeProve!(job(987654n, 'A')), (e: unknown) => (e as { code?: string }).code === 'MARKET_REQUEST_NOT_FOUND')
 })
