@@ -44,6 +44,8 @@ export type MarketFixture = {
   market: { address: Hex; abi: Abi }
   verifier: Hex
   attackerAbi: Abi
+  /** The Groth16 keys the registered verifier checks against. */
+  keys: { r1cs: Uint8Array; zkey: Uint8Array; vkey: Record<string, unknown> }
   attackerBytecode: Hex
   proofFor(subject: bigint, round: bigint, input?: bigint, x?: bigint): Promise<{ proof: Hex; signals: bigint[]; raw: unknown; publicSignals: string[] }>
   write(w: Signer, functionName: string, args?: unknown[], value?: bigint): Promise<{ gas: bigint; blockTime: bigint; logs: unknown[] }>
@@ -71,7 +73,7 @@ export async function startMarketFixture(options: { burnBps?: number } = {}): Pr
   const wallets = anvilPrivateKeys.map((k) => createWalletClient({ account: privateKeyToAccount(k), chain, transport }))
 
   const r1cs = writeR1cs(marketCircuit)
-  const { zkey } = await setupGroth16({ r1cs, ptauPath: DEFAULT_PTAU_PATH, entropy: 'market-test' })
+  const { zkey, vkey } = await setupGroth16({ r1cs, ptauPath: DEFAULT_PTAU_PATH, entropy: 'market-test' })
   const source = await exportSolidityVerifier('groth16', zkey, 'MarketTestVerifier')
   const attackerSrc = readFileSync(new URL('../../contracts/test/ReentrantCaller.sol', import.meta.url), 'utf8')
   const compiled = compileSolidity({ 'MarketTestVerifier.sol': source, 'ReentrantCaller.sol': attackerSrc })
@@ -129,7 +131,7 @@ export async function startMarketFixture(options: { burnBps?: number } = {}): Pr
   }
 
   return {
-    anvil, client, test, wallets, market, verifier, attackerAbi: attacker.abi as Abi, attackerBytecode: attacker.bytecode,
+    anvil, client, test, wallets, market, verifier, keys: { r1cs, zkey, vkey }, attackerAbi: attacker.abi as Abi, attackerBytecode: attacker.bytecode,
     proofFor, write, read, now, warp, submit,
     stop: () => anvil.stop(),
   }
