@@ -153,14 +153,22 @@ contract ProofMarket {
 
     // ---------------------------------------------------------------- requests
 
-    /// @notice Opens a request, escrowing exactly `offer.maxPrice`.
+    /// @notice Opens a request, escrowing `offer.maxPrice`: `msg.value` plus the rest from the caller's balance.
     function submitRequest(Offer calldata offer) external payable nonReentrant returns (uint256 id) {
         if (address(circuits[offer.circuitId].verifier) == address(0)) revert UnknownCircuit(offer.circuitId);
         if (offer.minPrice > offer.maxPrice) revert InvalidOffer("minPrice > maxPrice");
         if (offer.lockDeadline <= offer.rampStart) revert InvalidOffer("lockDeadline <= rampStart");
         if (offer.deadline < offer.lockDeadline) revert InvalidOffer("deadline < lockDeadline");
         if (offer.deadline <= block.timestamp) revert InvalidOffer("deadline in the past");
-        if (msg.value != offer.maxPrice) revert WrongPayment(offer.maxPrice, msg.value);
+        // Escrow comes from msg.value, topped up from the caller's balance: prepaid standing orders
+        // deposit once and re-offer lapsed rounds from their refunds.
+        if (msg.value > offer.maxPrice) revert WrongPayment(offer.maxPrice, msg.value);
+        if (msg.value < offer.maxPrice) {
+            uint256 need = offer.maxPrice - msg.value;
+            uint256 available = balanceOf[msg.sender];
+            if (available < need) revert InsufficientBalance(available, need);
+            balanceOf[msg.sender] = available - need;
+        }
         id = ++requestCount;
         Request storage r = requests[id];
         r.offer = offer;

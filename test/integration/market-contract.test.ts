@@ -254,7 +254,13 @@ test('submitRequest validates terms: unknown circuit, min > max, deadlines, paym
   await rejects(f.submit(requester(), { lockDeadline: t + 500n, deadline: t + 400n }), 'InvalidOffer')
   const offer = { circuitId: `0x${'c1'.repeat(32)}`, subject: 1n, round: 1n, inputsHash: `0x${'00'.repeat(32)}`, minPrice: 1n, maxPrice: 10n,
     rampStart: t, rampLength: 1n, lockDeadline: t + 100n, deadline: t + 200n, collateral: 0n }
-  await rejects(f.write(requester(), 'submitRequest', [offer], 9n), 'WrongPayment')
+  await rejects(f.write(requester(), 'submitRequest', [offer], 11n), 'WrongPayment')
+  // Short payment is drawn from the caller's balance (prepaid orders), and fails when that is short too.
+  await rejects(f.write(f.wallets[5]!, 'submitRequest', [offer], 9n), 'InsufficientBalance')
+  await f.write(f.wallets[5]!, 'deposit', [], 1n)
+  await f.write(f.wallets[5]!, 'submitRequest', [offer], 9n)
+  assert.equal(await bal(addr(5)), 0n)
+  assert.equal(await f.read('escrowOf', [await f.read<bigint>('requestCount')]), 10n)
   await rejects(f.write(proverA(), 'registerCircuit', [`0x${'ab'.repeat(32)}`, f.verifier, 1]), 'NotOwner')
   await rejects(f.write(requester(), 'registerCircuit', [`0x${'c1'.repeat(32)}`, f.verifier, 1]), 'CircuitAlreadyRegistered')
 })
