@@ -61,6 +61,11 @@ export const errorCodes = {
   ORACLE_ROUND_FAILED: 'An oracle pass ended without posting a due round for a feed.',
 
   // market (issue 5): add codes below this line
+  MARKET_PROFILE_INVALID: 'A hardware profile is missing, malformed, or has no fit for the backend.',
+  MARKET_QUOTE_INVALID: 'A quote was asked with missing or out-of-range parameters.',
+  MARKET_CIRCUIT_NOT_FOUND: 'No manifest is known for the circuit a quote or request names.',
+  MARKET_TX_FAILED: 'A ProofMarket transaction reverted or could not be sent.',
+  MARKET_REQUEST_NOT_FOUND: 'No live market request matches a proving job.',
 } as const
 
 export type ErrorCode = keyof typeof errorCodes

@@ -1,0 +1,13 @@
+export { type Offer, RequestStatus, type RequestStatusName } from './offer.ts'
+export { priceAt } from './priceAt.ts'
+export {
+  type HardwareProfile, type BackendFit, type ProfilePoint, parseHardwareProfile, fitLine, fitBackend, nLogN,
+} from './hardwareProfile.ts'
+export { loadHardwareProfile, DEFAULT_PROFILE } from './loadHardwareProfile.ts'
+export { estimateProof, type ProofEstimate } from './estimateProof.ts'
+export { quote, quoteToJson, offerFromQuote, type Quote, type QuoteOptions } from './quote.ts'
+export { quoteRoute, type QuoteRouteOptions } from './quoteRoute.ts'
+export { compileProofMarket, deployProofMarket } from './proofMarketContract.ts'
+export { marketHooks, marketRevertReason, type MarketHooksOptions, type MarketHookEvent } from './marketHooks.ts'
+export { proverReputation, type ProverReputation } from './proverReputation.ts'
+export { StandingOrder, type StandingOrderOptions, type StandingOrderState } from './standingOrder.ts'

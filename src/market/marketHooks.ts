@@ -1,0 +1,157 @@
+import {
+  BaseError as ViemError, ContractFunctionRevertedError, keccak256, toHex, parseEventLogs,
+  type Abi, type Account, type Chain, type Hex, type PublicClient, type Transport, type WalletClient,
+} from 'viem'
+import { BaseError } from '../errors/index.ts'
+import type { Backend } from '../compiler/manifest.ts'
+import { encodeProof } from '../compiler/snark/index.ts'
+import type { WorkerHooks, WorkerJob, ProveOutcome } from '../prover/index.ts'
+import { compileProofMarket } from './proofMarketContract.ts'
+import { RequestStatus } from './offer.ts'
+
+export type MarketHooksOptions = {
+  wallet: WalletClient<Transport, Chain, Account>
+  client: PublicClient
+  market: Hex
+  /** The circuit's backend, to ABI-encode its proof for the verifier. */
+  backendOf(job: WorkerJob): Backend | Promise<Backend>
+  /** bytes32 id the market registered the circuit under. Default: the job's circuitId if 0x + 64 hex, else keccak256 of it. */
+  onChainCircuitId?(job: WorkerJob): Hex
+  /** Called for every market step, for logs and reputation bookkeeping. */
+  onEvent?(e: MarketHookEvent): void
+  /** Chain-time polling while waiting for a foreign lock to lapse. Default 250 ms. */
+  pollMs?: number
+}
+
+export type MarketHookEvent =
+  | { event: 'locked' | 'lock-held' | 'lock-foreign' | 'open' ; jobId: string; requestId: bigint }
+  | { event: 'fulfilled'; jobId: string; requestId: bigint; late: boolean; txHash: Hex }
+  | { event: 'lost'; jobId: string; requestId: bigint; reason: string }
+  | { event: 'proof-rejected'; jobId: string; code: string }
+
+type ReqView = { offer: { subject: bigint; round: bigint; lockDeadline: bigint; deadline: bigint; collateral: bigint }; status: number; prover: Hex }
+
+/** The custom error a market call reverted with, or the message. */
+export function marketRevertReason(e: unknown): string {
+  if (e instanceof ViemError) {
+    const r = e.walk((x) => x instanceof ContractFunctionRevertedError) as ContractFunctionRevertedError | null
+    if (r?.data?.errorName) return r.data.errorName
+    return e.shortMessage
+  }
+  return (e as Error)?.message ?? String(e)
+}
+
+/**
+ * Worker lifecycle hooks that take part in the ProofMarket: `beforeProve` locks the job's open request
+ * (posting collateral), or goes on when a lock is already held, by itself or by a prover it may replace late;
+ * `afterProve` fulfils with the verified proof, first waiting out a foreign lock until its deadline (the
+ * contract then slashes the late locker and pays this worker price + reward). A job whose request another
+ * prover already settled is `lost`: nothing is owed, nothing is paid twice (the contract enforces it).
+ *
+ * @example
+ * ```ts
+ * import { ProverWorker } from './src/prover/index.ts'
+ * import { marketHooks } from './src/market/index.ts'
+ * const hooks = marketHooks({ wallet, client, market: '0x…', backendOf: () => 'groth16' })
+ * const worker = new ProverWorker({ redis, prefix, store, engine, hardware, hooks })
+ * ```
+ */
+export function marketHooks(opts: MarketHooksOptions): WorkerHooks & { requestOf(jobId: string): bigint | undefined } {
+  const abi = compileProofMarket().abi as Abi
+  const me = opts.wallet.account.address.toLowerCase()
+  const requests = new Map<string, bigint>()
+  const emit = (e: MarketHookEvent) => opts.onEvent?.(e)
+  const circuitOf = (job: WorkerJob): Hex =>
+    opts.onChainCircuitId?.(job) ?? (/^0x[0-9a-fA-F]{64}$/.test(job.circuitId) ? (job.circuitId as Hex) : keccak256(toHex(job.circuitId)))
+  const read = <T,>(functionName: string, args: unknown[]) => opts.client.readContract({ address: opts.market, abi, functionName, args }) as Promise<T>
+  const send = async (functionName: string, args: unknown[], value = 0n) => {
+    const hash = await opts.wallet.writeContract({ address: opts.market, abi, functionName, args, value })
+    const rc = await opts.client.waitForTransactionReceipt({ hash })
+    if (rc.status !== 'success') throw new BaseError('MARKET_TX_FAILED', `${functionName} reverted.`, { details: `expected success, got ${rc.status} in ${hash}` })
+    return hash
+  }
+  const chainNow = async () => (await opts.client.getBlock()).timestamp
+
+  /** The newest live request for the job's (circuit, subject, round). */
+  async function findRequest(job: WorkerJob): Promise<bigint | undefined> {
+    const cached = requests.get(job.jobId)
+    if (cached !== undefined) return cached
+    const logs = await opts.client.getLogs({
+      address: opts.market,
+      event: abi.find((x) => x.type === 'event' && x.name === 'RequestSubmitted') as never,
+      args: { circuitId: circuitOf(job) } as never,
+      fromBlock: 0n,
+    })
+    const subject = BigInt(job.subject)
+    const round = BigInt(job.round)
+    const parsed = parseEventLogs({ abi, logs, eventName: 'RequestSubmitted' }) as unknown as { args: { id: bigint; subject: bigint; round: bigint } }[]
+    for (const l of parsed.reverse()) {
+      if (l.args.subject !== subject || l.args.round !== round) continue
+      const r = await read<ReqView>('getRequest', [l.args.id])
+      if (r.status >= 1 && r.status <= 3) {
+        requests.set(job.jobId, l.args.id)
+        return l.args.id
+      }
+    }
+    return undefined
+  }
+
+  return {
+    requestOf: (jobId) => requests.get(jobId),
+
+    async beforeProve(job) {
+      const id = await findRequest(job)
+      if (id === undefined)
+        throw new BaseError('MARKET_REQUEST_NOT_FOUND', `No live market request for job ${job.jobId}.`, {
+          details: `expected an Open, Locked or Slashed request for circuit ${circuitOf(job)}, subject ${job.subject}, round ${job.round}; got none`,
+        })
+      const r = await read<ReqView>('getRequest', [id])
+      const status = RequestStatus[r.status]
+      if (status === 'Open') {
+        const free = await read<bigint>('balanceOf', [opts.wallet.account.address])
+        const topUp = r.offer.collateral > free ? r.offer.collateral - free : 0n
+        try {
+          await send('lock', [id], topUp)
+          emit({ event: 'locked', jobId: job.jobId, requestId: id })
+        } catch (e) {
+          // Lost the race to lock: prove anyway, we may fulfil late if the winner misses its deadline.
+          if (marketRevertReason(e) !== 'WrongStatus') throw new BaseError('MARKET_TX_FAILED', 'lock failed.', { details: marketRevertReason(e), cause: e })
+          emit({ event: 'lock-foreign', jobId: job.jobId, requestId: id })
+        }
+      } else if (status === 'Locked' && r.prover.toLowerCase() === me) emit({ event: 'lock-held', jobId: job.jobId, requestId: id })
+      else emit({ event: status === 'Locked' ? 'lock-foreign' : 'open', jobId: job.jobId, requestId: id })
+    },
+
+    async afterProve(job, outcome: ProveOutcome) {
+      if (outcome.status !== 'verified') {
+        if (outcome.status !== 'duplicate' && 'error' in outcome) emit({ event: 'proof-rejected', jobId: job.jobId, code: outcome.error.code })
+        return
+      }
+      const id = await findRequest(job)
+      if (id === undefined) return
+      let r = await read<ReqView>('getRequest', [id])
+      // Someone else holds a valid lock: wait for it to lapse (it may still deliver) unless the request settles.
+      while (RequestStatus[r.status] === 'Locked' && r.prover.toLowerCase() !== me && (await chainNow()) < r.offer.lockDeadline) {
+        await new Promise((res) => setTimeout(res, opts.pollMs ?? 250))
+        r = await read<ReqView>('getRequest', [id])
+      }
+      if (r.status >= 4) {
+        emit({ event: 'lost', jobId: job.jobId, requestId: id, reason: RequestStatus[r.status]! })
+        return
+      }
+      const late = !(RequestStatus[r.status] === 'Locked' && r.prover.toLowerCase() === me && (await chainNow()) < r.offer.lockDeadline) && r.status !== 1
+      const proof = encodeProof(await opts.backendOf(job), outcome.result.proof as never)
+      try {
+        const txHash = await send('fulfil', [id, proof, outcome.result.publicSignals.map(BigInt)])
+        emit({ event: 'fulfilled', jobId: job.jobId, requestId: id, late, txHash })
+      } catch (e) {
+        const reason = marketRevertReason(e)
+        if (reason === 'WrongStatus' || reason === 'RequestExpired') {
+          emit({ event: 'lost', jobId: job.jobId, requestId: id, reason })
+          return
+        }
+        throw new BaseError('MARKET_TX_FAILED', 'fulfil failed.', { details: reason, cause: e })
+      }
+    },
+  }
+}

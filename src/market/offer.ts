@@ -1,0 +1,40 @@
+/**
+ * A proof request's terms as `ProofMarket.Offer` holds them (contracts/ProofMarket.sol). Times are unix seconds,
+ * prices and collateral in wei.
+ *
+ * @example
+ * ```ts
+ * import type { Offer } from './src/market/index.ts'
+ * const offer: Offer = {
+ *   circuitId: `0x${'ab'.repeat(32)}`, subject: 1n, round: 7n, inputsHash: `0x${'00'.repeat(32)}`,
+ *   minPrice: 1000n, maxPrice: 5000n, rampStart: 1_700_000_000n, rampLength: 60n,
+ *   lockDeadline: 1_700_000_300n, deadline: 1_700_000_900n, collateral: 10_000n,
+ * }
+ * ```
+ */
+export type Offer = {
+  circuitId: `0x${string}`
+  subject: bigint
+  round: bigint
+  /** keccak256(abi.encodePacked(inputs)) of the public model-input signals, or zero for "any inputs". */
+  inputsHash: `0x${string}`
+  minPrice: bigint
+  maxPrice: bigint
+  rampStart: bigint
+  rampLength: bigint
+  lockDeadline: bigint
+  deadline: bigint
+  collateral: bigint
+}
+
+/**
+ * `ProofMarket.Status`, index for index.
+ *
+ * @example
+ * ```ts
+ * import { RequestStatus } from './src/market/index.ts'
+ * RequestStatus[2] === 'Locked' // true
+ * ```
+ */
+export const RequestStatus = ['None', 'Open', 'Locked', 'Slashed', 'Fulfilled', 'Refunded'] as const
+export type RequestStatusName = (typeof RequestStatus)[number]
