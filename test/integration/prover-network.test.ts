@@ -4,6 +4,7 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { connectRedis, type JobEvent } from '../../src/prover/index.ts'
 import { loadCircuit, verifyInference } from '../../src/compiler/index.ts'
+import { terminateSnark } from '../../src/compiler/snark/index.ts'
 import { compiledTestCircuit, deletePrefix, registerBody, spawnZkml, tempDir, testPrefix, until, type Proc } from './prover-helpers.ts'
 
 const redis = await connectRedis()
@@ -70,6 +71,7 @@ after(async () => {
   await deletePrefix(redis, prefix)
   redis.disconnect()
   dirs.remove()
+  await terminateSnark() // verifyInference above started snarkjs's thread pool
 })
 
 test('N jobs with 2 worker processes → N verified proofs, each checked independently', async () => {
