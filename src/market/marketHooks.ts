@@ -114,8 +114,11 @@ export function marketHooks(opts: MarketHooksOptions): WorkerHooks & { requestOf
           await send('lock', [id], topUp)
           emit({ event: 'locked', jobId: job.jobId, requestId: id })
         } catch (e) {
-          // Lost the race to lock: prove anyway, we may fulfil late if the winner misses its deadline.
-          if (marketRevertReason(e) !== 'WrongStatus') throw new BaseError('MARKET_TX_FAILED', 'lock failed.', { details: marketRevertReason(e), cause: e })
+          // Lost the race to lock (rejected at estimation, or mined after the winner's and reverted):
+          // prove anyway, we may fulfil late if the winner misses its deadline.
+          const now = await read<ReqView>('getRequest', [id])
+          if (RequestStatus[now.status] !== 'Locked' || now.prover.toLowerCase() === me)
+            throw new BaseError('MARKET_TX_FAILED', 'lock failed.', { details: marketRevertReason(e), cause: e })
           emit({ event: 'lock-foreign', jobId: job.jobId, requestId: id })
         }
       } else if (status === 'Locked' && r.prover.toLowerCase() === me) emit({ event: 'lock-held', jobId: job.jobId, requestId: id })
