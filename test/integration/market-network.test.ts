@@ -89,6 +89,10 @@ after(async () => {
   await f?.stop()
   await terminateSnark()
   dirs.remove()
+  // Something in this file (a worker stopped mid-proof, or a client of its) keeps a handle open after
+  // cleanup, so the process never exits and the serial runner waits forever. Until that handle is
+  // found, end the process once every result is reported; unref'd, it fires only if something lingers.
+  setTimeout(() => process.exit(process.exitCode ?? 0), 3000).unref()
 })
 
 async function startWorker(walletIndex: number, events: MarketHookEvent[], eng = engine()) {
