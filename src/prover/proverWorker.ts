@@ -227,9 +227,10 @@ export class ProverWorker extends EventEmitter {
     const toProving = () => this.jobs.transition(data.jobId, 'proving', { workerId: this.id, attempt: true, fields: { attempt: String(job.attemptsMade + 1) } })
     let start = await toProving()
     if (!start.applied && start.from === 'submitted') {
-      // The carrier is in our hands, so the job *is* enqueued: its submitter (one from before
-      // submit wrote the record first) has just not recorded it yet. Record it ourselves rather
-      // than drop a live job; the submitter's own step only applies from 'submitted'.
+      // The carrier is in our hands, so the job *is* enqueued; its submitter (a version from
+      // before submit wrote the record first) has just not recorded that yet. Record it ourselves
+      // rather than drop a live job. (Such a submitter's late, unguarded `queued` step can still
+      // pull the record back; current submitters write it before the carrier exists.)
       await this.jobs.transition(data.jobId, 'queued', { from: ['submitted'], workerId: this.id, reason: 'carrier taken before the record was queued' })
       start = await toProving()
     }
