@@ -113,6 +113,12 @@ export type TransitionOptions = {
   count?: string | undefined
   /** Count a new proving attempt. */
   attempt?: boolean | undefined
+  /**
+   * Apply only from these states (narrower than the lifecycle's {@link allowedFrom}); e.g. a
+   * submitter's `queued` step is `{ from: ['submitted'] }`, so a late one can never undo a worker's
+   * `proving`.
+   */
+  from?: readonly JobState[] | undefined
 }
 
 /**
@@ -181,7 +187,7 @@ export class JobStore {
     if (opts.fields?.attempt) ev.attempt = Number(opts.fields.attempt)
     const [applied, state] = await this.r.zkmlTransitionJob(
       this.keys.job(jobId), this.keys.events(jobId), this.keys.stats, this.keys.open,
-      to, allowedFrom[to].join(','), String(now), JSON.stringify(ev), this.keys.channel(jobId),
+      to, allowedFrom[to].filter((s) => !opts.from || opts.from.includes(s)).join(','), String(now), JSON.stringify(ev), this.keys.channel(jobId),
       JSON.stringify(fields), opts.count ?? '', opts.attempt ? '1' : '0', jobId, String(this.retentionMs),
     )
     return { applied: applied === 1, from: (state || undefined) as JobState | undefined }

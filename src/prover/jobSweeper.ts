@@ -68,11 +68,12 @@ export class JobSweeper {
       const n = Number(await this.opts.redis.hincrby(this.jobs.keys.job(id), 'requeues', 1))
       const bullJobId = `${id}-r${n}`
       await this.opts.redis.hset(this.jobs.keys.job(id), 'bullJobId', bullJobId)
+      // Record `queued` before the new carrier exists: a worker may take it at once (see ProverQueue.submit).
+      if (rec.status !== 'queued') await this.jobs.transition(id, 'queued', { reason: `re-enqueued: carrier job ${state}` })
       await this.opts.queue.enqueue({
         jobId: id, circuitId: rec.circuitId, input: rec.input, subject: rec.subject, round: rec.round,
         requirements: rec.requirements, className: rec.className,
       }, bullJobId)
-      if (rec.status !== 'queued') await this.jobs.transition(id, 'queued', { reason: `re-enqueued: carrier job ${state}` })
       await this.jobs.progress(id, { stage: `re-enqueued by sweeper (carrier ${state})` })
       report.requeued.push(id)
     }

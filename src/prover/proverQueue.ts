@@ -124,6 +124,7 @@ export class ProverQueue {
     const requestHash = sha256Hex(canonicalJson({ circuitId: req.circuitId, input: req.input, subject, round, requirements }))
     // BullMQ job ids must not contain ':' and must not look like integers.
     const jobId = req.idempotencyKey !== undefined ? `k${sha256Hex(req.idempotencyKey).slice(2, 34)}` : `j${randomUUID().replaceAll('-', '')}`
+    const data: ProveJobData = { jobId, circuitId: req.circuitId, input: req.input, subject, round, requirements, className: cls }
     const { created, requestHash: existingHash } = await this.jobs.create({
       id: jobId, circuitId: req.circuitId, className: cls, requirements, input: req.input, subject, round,
       idempotencyKey: req.idempotencyKey, requestHash,
@@ -135,12 +136,20 @@ export class ProverQueue {
           meta: { jobId },
         })
       const rec = await this.jobs.get(jobId)
-      // 'submitted' means the first submitter died between creating the record and enqueueing:
-      // finish its work (BullMQ ignores a second add of the same job id).
-      if (rec && rec.status !== 'submitted') return { jobId, status: rec.status, duplicate: true, className: cls }
+      // 'submitted', or 'queued' with no carrier, means the first submitter died before adding the
+      // carrier: finish its work (BullMQ ignores a second add of the same job id).
+      if (rec && rec.status !== 'submitted') {
+        const bullJobId = rec.bullJobId ?? jobId
+        if (rec.status === 'queued' && !(await this.queue(cls).getJob(bullJobId))) await this.enqueue(data, bullJobId)
+        return { jobId, status: rec.status, duplicate: true, className: cls }
+      }
     }
-    await this.enqueue({ jobId, circuitId: req.circuitId, input: req.input, subject, round, requirements, className: cls }, jobId)
-    await this.jobs.transition(jobId, 'queued')
+    // Record first, carrier second: an idle worker can take the carrier the instant it is added,
+    // and must then find the record `queued` (it cannot enter `proving` from `submitted`). The
+    // other order made a fast worker drop the job as stale and left it to the sweeper (30-40 s).
+    // Only from 'submitted': a concurrent re-submission must never pull a job back from a worker.
+    await this.jobs.transition(jobId, 'queued', { from: ['submitted'] })
+    await this.enqueue(data, jobId)
     return { jobId, status: 'queued', duplicate: !created, className: cls }
   }
 

@@ -224,7 +224,16 @@ export class ProverWorker extends EventEmitter {
       this.bull.delete(cls)
       return
     }
-    const start = await this.jobs.transition(data.jobId, 'proving', { workerId: this.id, attempt: true, fields: { attempt: String(job.attemptsMade + 1) } })
+    const toProving = () => this.jobs.transition(data.jobId, 'proving', { workerId: this.id, attempt: true, fields: { attempt: String(job.attemptsMade + 1) } })
+    let start = await toProving()
+    if (!start.applied && start.from === 'submitted') {
+      // The carrier is in our hands, so the job *is* enqueued; its submitter (a version from
+      // before submit wrote the record first) has just not recorded that yet. Record it ourselves
+      // rather than drop a live job. (Such a submitter's late, unguarded `queued` step can still
+      // pull the record back; current submitters write it before the carrier exists.)
+      await this.jobs.transition(data.jobId, 'queued', { from: ['submitted'], workerId: this.id, reason: 'carrier taken before the record was queued' })
+      start = await toProving()
+    }
     if (!start.applied) {
       // The record is terminal (a stale BullMQ copy of a job already verified or failed): drop it.
       this.log({ event: 'skip', job: data.jobId, status: start.from })

@@ -1,0 +1,114 @@
+// A worker may take a job's BullMQ carrier the instant it is added. It must then find a record it
+// can move to `proving`; before the fix the submitter added the carrier first and marked the
+// record `queued` second, so a fast idle worker found it still `submitted`, treated the carrier as
+// stale and completed it, and the job sat `queued` with no live carrier until the sweeper
+// re-enqueued it 30–40 s later (the stall seen in bench/queue-throughput.ts with one worker).
+//
+// In-process worker + coordinator on the real Redis with a stand-in proving engine (no snarkjs):
+// the race is forced deterministically by holding the submitter back right after its enqueue.
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import {
+  CircuitCache, CircuitRegistry, Coordinator, connectRedis, LocalArtifactStore, ProverQueue, ProverWorker,
+  type Hardware, type LoadedCircuit, type ProvingEngine,
+} from '../../src/prover/index.ts'
+import { deletePrefix, syntheticCircuit, tempDir, testPrefix, until } from './prover-helpers.ts'
+
+const redis = await connectRedis()
+const prefix = testPrefix('race')
+const dirs = tempDir('race')
+const store = new LocalArtifactStore(`${dirs.dir}/store`)
+const registry = new CircuitRegistry(redis, prefix, store)
+const queue = new ProverQueue({ redis, prefix, registry })
+const c = syntheticCircuit({ inputs: 2 })
+let circuitId = ''
+let warm: { className: string; requirements: import('../../src/prover/index.ts').JobRequirements }
+
+// Stand-in engine: every "proof" verifies and its public signals are whatever the witness says.
+const witness = (input: number[], ctx: { subject: bigint; round: bigint }) => ({
+  wtns: new Uint8Array(), publicSignals: [String(input[0]), String(ctx.subject), String(ctx.round)], outputs: [input[0]!],
+})
+const engine: ProvingEngine = {
+  load: async (dir) => ({ dir, manifest: c.manifest, computeWitness: witness }) as LoadedCircuit,
+  prove: async (_c, input, ctx) => ({ proof: { pi_a: ['1'] }, ...witness(input, ctx) }),
+  verify: async () => true,
+}
+const hardware: Hardware = { hostname: 'test', cpuModel: 'test', cpuCores: 2, memoryMiB: 4096, gpus: [], backends: ['groth16', 'plonk'] }
+let coordinator: Coordinator
+let worker: ProverWorker
+const log: Array<Record<string, unknown>> = []
+
+before(async () => {
+  circuitId = (await registry.register(c.manifest, c.artifacts)).id
+  coordinator = new Coordinator({ redis, prefix, engine, circuits: new CircuitCache({ registry, store, engine, workDir: `${dirs.dir}/coord` }) })
+  coordinator.start()
+  process.env.ZKML_WORK_DIR = `${dirs.dir}/worker`
+  worker = new ProverWorker({ redis, prefix, store, engine, hardware, pollMs: 100 })
+  worker.on('log', (e) => log.push(e))
+  await worker.start()
+  // Let the worker open its class listener on a first job.
+  const { jobId } = await queue.submit({ circuitId, input: [0, 0], subject: '1', round: '1' })
+  await verified(jobId)
+  warm = (await queue.jobs.get(jobId))!
+})
+
+after(async () => {
+  await worker.stop()
+  await coordinator.close()
+  await queue.close()
+  await deletePrefix(redis, prefix)
+  redis.disconnect()
+  dirs.remove()
+})
+
+/** Resolves once the record is verified; fails if that takes more than `ms` (no sweeper runs here). */
+const verified = (jobId: string, ms = 5000) =>
+  until(async () => (await queue.jobs.get(jobId))?.status === 'verified', ms, `job ${jobId} verified within ${ms} ms`, 20)
+
+test('a carrier taken the instant it is added finds its record queued and is proved at once', async () => {
+  // A slow submitter: after adding the carrier it does nothing more until a worker has taken it.
+  const enqueue = queue.enqueue.bind(queue)
+  queue.enqueue = async (data, bullJobId) => {
+    await enqueue(data, bullJobId)
+    await until(async () => (await (await queue.queue(data.className).getJob(bullJobId))?.getState()) !== 'waiting', 5000, 'the worker to take the carrier', 5)
+  }
+  try {
+    const t0 = Date.now()
+    const { jobId } = await queue.submit({ circuitId, input: [7, 1], subject: '2', round: '1' })
+    await verified(jobId)
+    assert.ok(Date.now() - t0 < 5000)
+    const states = (await queue.jobs.events(jobId)).filter((e) => e.type === 'state').map((e) => (e as { to: string }).to)
+    assert.deepEqual(states, ['submitted', 'queued', 'proving', 'proved', 'verified'])
+    assert.equal(log.filter((e) => e.event === 'skip').length, 0, 'the worker never dropped a live job')
+  } finally {
+    queue.enqueue = enqueue
+  }
+})
+
+test('a carrier whose record is still submitted (an older submitter) is adopted, not dropped', async () => {
+  // The old order: record created, carrier added, the `queued` step not yet written.
+  const data = {
+    jobId: 'jlegacy1', circuitId, input: [3, 4], subject: '5', round: '6',
+    requirements: warm.requirements, className: warm.className,
+  }
+  await queue.jobs.create({ id: data.jobId, circuitId, className: data.className, requirements: data.requirements, input: data.input, subject: data.subject, round: data.round, requestHash: 'x' })
+  await queue.enqueue(data, data.jobId)
+  await verified(data.jobId)
+  const states = (await queue.jobs.events(data.jobId)).filter((e) => e.type === 'state').map((e) => (e as { to: string }).to)
+  assert.deepEqual(states, ['submitted', 'queued', 'proving', 'proved', 'verified'])
+  // The submitter's own late `queued` step must not undo the worker's progress.
+  const late = await queue.jobs.transition(data.jobId, 'queued', { from: ['submitted'] })
+  assert.equal(late.applied, false)
+})
+
+test('an idempotent re-submission finishes an enqueue the first submitter never did', async () => {
+  const req = { circuitId, input: [9, 9], subject: '7', round: '7', idempotencyKey: 'race-resubmit' }
+  await worker.stop() // nobody takes the carrier while we remove it
+  const first = await queue.submit(req)
+  const carrier = await queue.queue(first.className).getJob(first.jobId)
+  await carrier!.remove()
+  assert.equal((await queue.jobs.get(first.jobId))!.status, 'queued')
+  const again = await queue.submit(req)
+  assert.equal(again.duplicate, true)
+  assert.equal(await (await queue.queue(first.className).getJob(first.jobId))?.getState(), 'waiting')
+})
