@@ -67,7 +67,8 @@ return {1, ''}
  * allowedFrom); ARGV[3] now (ms); ARGV[4] event JSON (the script adds "from"); ARGV[5] pub/sub
  * channel; ARGV[6] JSON object of extra hash fields to set; ARGV[7] stats counter to increment
  * or ''; ARGV[8] '1' to increment the attempts field; ARGV[9] job id; ARGV[10] retention (ms)
- * of a terminal job's record and events, '0' to keep them. Entering a terminal state (verified,
+ * of a terminal job's record and events, '0' to keep them; ARGV[11] a worker id the record's
+ * workerId must equal for the step to apply, or '' for no owner check. Entering a terminal state (verified,
  * failed) removes the id from KEYS[4] and starts the retention clock.
  * Returns {1, previous state} when applied, {0, current state} when refused ('' if no record).
  * Because the check and the write are one script, two workers racing to report the same job
@@ -79,6 +80,7 @@ if not cur then return {0, ''} end
 local ok = false
 for s in string.gmatch(ARGV[2], '[^,]+') do if s == cur then ok = true end end
 if not ok then return {0, cur} end
+if ARGV[11] ~= '' and redis.call('HGET', KEYS[1], 'workerId') ~= ARGV[11] then return {0, cur} end
 redis.call('HSET', KEYS[1], 'status', ARGV[1], 'ts:' .. ARGV[1], ARGV[3])
 for k, v in pairs(cjson.decode(ARGV[6])) do redis.call('HSET', KEYS[1], k, v) end
 if ARGV[8] == '1' then redis.call('HINCRBY', KEYS[1], 'attempts', 1) end
@@ -119,6 +121,11 @@ export type TransitionOptions = {
    * `proving`.
    */
   from?: readonly JobState[] | undefined
+  /**
+   * Apply only while the record's `workerId` is this one: a worker handing a job back (release on
+   * shutdown, retry after a failure) must not undo the `proving` of a worker that took it meanwhile.
+   */
+  ifOwner?: string | undefined
 }
 
 /**
@@ -188,7 +195,7 @@ export class JobStore {
     const [applied, state] = await this.r.zkmlTransitionJob(
       this.keys.job(jobId), this.keys.events(jobId), this.keys.stats, this.keys.open,
       to, allowedFrom[to].filter((s) => !opts.from || opts.from.includes(s)).join(','), String(now), JSON.stringify(ev), this.keys.channel(jobId),
-      JSON.stringify(fields), opts.count ?? '', opts.attempt ? '1' : '0', jobId, String(this.retentionMs),
+      JSON.stringify(fields), opts.count ?? '', opts.attempt ? '1' : '0', jobId, String(this.retentionMs), opts.ifOwner ?? '',
     )
     return { applied: applied === 1, from: (state || undefined) as JobState | undefined }
   }

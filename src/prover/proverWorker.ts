@@ -312,8 +312,10 @@ export class ProverWorker extends EventEmitter {
     }
     const status = retry ? 'retrying' : 'failed'
     this.counts[status]++
+    // A retried carrier may already be in another worker's hands (no backoff): `ifOwner` keeps this
+    // late `queued` from undoing that worker's `proving`.
     await this.jobs.transition(wjob.jobId, retry ? 'queued' : 'failed', {
-      workerId: this.id, reason: err.shortMessage, errorCode: err.code, ...(retry ? {} : { count: 'failed' }),
+      workerId: this.id, reason: err.shortMessage, errorCode: err.code, ...(retry ? { ifOwner: this.id } : { count: 'failed' }),
     })
     this.log({ event: status, job: wjob.jobId, code: err.code, reason: err.shortMessage })
     await this.after(wjob, { status, error: err })
@@ -345,8 +347,10 @@ export class ProverWorker extends EventEmitter {
         cur.released = true
         released = true
         const jobId = (cur.job.data as ProveJobData).jobId
+        // Record first, carrier second (as in ProverQueue.submit): a worker may take the carrier
+        // the moment it is back, and must find the record `queued`, not still ours.
+        await this.jobs.transition(jobId, 'queued', { workerId: this.id, reason: 'released: worker shutting down', ifOwner: this.id })
         await cur.job.moveToWait(cur.token).catch(() => {})
-        await this.jobs.transition(jobId, 'queued', { workerId: this.id, reason: 'released: worker shutting down' })
         this.log({ event: 'released', job: jobId })
       }
     }

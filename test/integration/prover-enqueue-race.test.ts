@@ -101,6 +101,23 @@ test('a carrier whose record is still submitted (an older submitter) is adopted,
   assert.equal(late.applied, false)
 })
 
+test("a worker's late hand-back (release, retry) cannot undo another worker's proving", async () => {
+  const data = { id: 'jhandback1', circuitId, className: warm.className, requirements: warm.requirements, input: [1, 2], subject: '8', round: '8', requestHash: 'x' }
+  await queue.jobs.create(data)
+  await queue.jobs.transition(data.id, 'queued')
+  await queue.jobs.transition(data.id, 'proving', { workerId: 'w-a' })
+  // w-a's carrier lock lapsed; w-b took the job over (proving → proving is a takeover).
+  assert.equal((await queue.jobs.transition(data.id, 'proving', { workerId: 'w-b' })).applied, true)
+  // w-a now hands the job back: refused, the record stays w-b's.
+  const late = await queue.jobs.transition(data.id, 'queued', { workerId: 'w-a', from: ['proving'], ifOwner: 'w-a' })
+  assert.deepEqual(late, { applied: false, from: 'proving' })
+  const rec = await queue.jobs.get(data.id)
+  assert.equal(rec!.status, 'proving')
+  assert.equal(rec!.workerId, 'w-b')
+  // The owner's own hand-back applies.
+  assert.equal((await queue.jobs.transition(data.id, 'queued', { workerId: 'w-b', from: ['proving'], ifOwner: 'w-b' })).applied, true)
+})
+
 test('an idempotent re-submission finishes an enqueue the first submitter never did', async () => {
   const req = { circuitId, input: [9, 9], subject: '7', round: '7', idempotencyKey: 'race-resubmit' }
   await worker.stop() // nobody takes the carrier while we remove it
