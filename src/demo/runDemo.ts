@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createPublicClient, createWalletClient, http, type Abi, type Address, type PublicClient } from 'viem'
@@ -29,7 +29,25 @@ export type DemoPoolResult = {
   updatedAt: bigint
 }
 
-export type DemoResult = { pools: DemoPoolResult[]; timings: Record<string, number>; manifest: CircuitManifest; stack: Pick<LocalStack, 'apiUrl' | 'redisUrl' | 'ownRedis'> & { rpcUrl: string } }
+export type DemoResult = {
+  pools: DemoPoolResult[]
+  timings: Record<string, number>
+  manifest: CircuitManifest
+  circuitId: string
+  stack: Pick<LocalStack, 'apiUrl' | 'redisUrl' | 'ownRedis' | 'prefix' | 'apiKey'> & { rpcUrl: string; explorerUrl: string }
+}
+
+export type DemoOptions = {
+  workers?: number
+  log?: (line: string) => void
+  verbose?: boolean
+  /**
+   * Called with the result while everything still runs (chain, Redis, API, workers); the stack is
+   * stopped when it resolves. `npm run demo -- --serve` waits for Ctrl-C here; tests drive the
+   * explorer here.
+   */
+  hold?: (live: DemoResult) => Promise<void>
+}
 
 const FEED_DECIMALS = 8
 
@@ -38,7 +56,7 @@ const FEED_DECIMALS = 8
  * coordinator + `workers` worker processes); compile and register the pool-risk model; deploy the
  * verifier, the model registry, mock yield pools whose state is on-chain and one proof-backed feed
  * per pool; let the oracle prove each pool's risk through the network and post it; read every score
- * back through `latestRoundData`. Stops everything it started before returning.
+ * back through `latestRoundData`. Stops everything it started before returning (after `hold`, if given).
  *
  * @example
  * ```ts
@@ -47,7 +65,7 @@ const FEED_DECIMALS = 8
  * for (const p of pools) console.log(p.name, p.score, p.grade)
  * ```
  */
-export async function runDemo(o: { workers?: number; log?: (line: string) => void; verbose?: boolean } = {}): Promise<DemoResult> {
+export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
   const log = o.log ?? (() => {})
   const timings: Record<string, number> = {}
   let t = Date.now()
@@ -114,6 +132,8 @@ export async function runDemo(o: { workers?: number; log?: (line: string) => voi
       await write(feed, feedC.abi as Abi, 'setReporter', [account.address, true])
       deployed.push({ spec, pool, feed })
     }
+    // The running API re-reads this file: from now on its explorer shows these feeds.
+    writeFileSync(stack.feedsFile, JSON.stringify({ rpcUrl: stack.anvil.rpcUrl, feeds: deployed.map((d) => ({ label: d.spec.name, address: d.feed, grade: 'pool-risk' })) }, null, 2))
     stage(`deploy ${deployed.length} pools with on-chain state + feeds`)
 
     const oracleLog = memoryLogger()
@@ -141,7 +161,15 @@ export async function runDemo(o: { workers?: number; log?: (line: string) => voi
       })
     }
     stage('read latestRoundData')
-    return { pools, timings, manifest, stack: { apiUrl: stack.apiUrl, redisUrl: stack.redisUrl, ownRedis: stack.ownRedis, rpcUrl: stack.anvil.rpcUrl } }
+    const result: DemoResult = {
+      pools, timings, manifest, circuitId,
+      stack: {
+        apiUrl: stack.apiUrl, redisUrl: stack.redisUrl, ownRedis: stack.ownRedis, prefix: stack.prefix, apiKey: stack.apiKey,
+        rpcUrl: stack.anvil.rpcUrl, explorerUrl: `${stack.apiUrl}/explorer`,
+      },
+    }
+    await o.hold?.(result)
+    return result
   } finally {
     await stack?.stop()
     await terminateSnark()
