@@ -8,6 +8,8 @@ import { BaseError } from '../src/errors/index.ts'
 
 const verbose = process.argv.includes('--verbose')
 const serve = process.argv.includes('--serve')
+/** With --serve: seconds between further stress steps + oracle passes (new proved rounds, live in the explorer). */
+const everyS = 30
 console.log('zkml demo: proved risk scores for yield pools, end to end on this machine\n')
 const started = Date.now()
 
@@ -23,18 +25,33 @@ try {
   const result = await runDemo({
     log: (l) => console.log(l),
     verbose,
+    // --serve starts with a short history (3 passes) so the explorer's charts have a shape.
+    rounds: serve ? 3 : 1,
     // --serve: report while the stack still runs, then keep it up until Ctrl-C.
     hold: serve
-      ? async (live) => {
+      ? async (live, { advance }) => {
           report(live)
           console.log(`\nexplorer: ${live.stack.explorerUrl}`)
           console.log(`API:      ${live.stack.apiUrl} (write key ${live.stack.apiKey}) · chain: ${live.stack.rpcUrl}`)
-          console.log('everything keeps running; Ctrl-C stops it all.')
+          console.log(`everything keeps running; every ${everyS} s the pools' markets move and the oracle proves and posts again. Ctrl-C stops it all.`)
+          let stopping = false
+          let pass: Promise<void> = Promise.resolve()
+          const timer = setInterval(() => {
+            pass = pass.then(async () => {
+              if (stopping) return
+              const out = await advance()
+              const posted = out.filter((x) => x.status === 'posted').map((x) => `${x.feed} round ${(x as { round: bigint }).round}`)
+              console.log(`  pass: ${posted.length ? `posted ${posted.join(', ')}` : 'no feed moved past its deviation threshold'}`)
+            }).catch((e) => console.error(`  pass failed: ${(e as Error).message}`))
+          }, everyS * 1000)
           await new Promise<void>((resolve) => {
             process.once('SIGINT', () => resolve())
             process.once('SIGTERM', () => resolve())
           })
+          stopping = true
+          clearInterval(timer)
           console.log('\nstopping…')
+          await pass
         }
       : undefined,
   })

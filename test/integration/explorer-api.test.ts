@@ -126,6 +126,7 @@ test('GET /explorer serves the page; the new routes are in the OpenAPI document'
 test('on the demo stack: feeds match latestRoundData, proofs download and re-verify, tampering is caught', { timeout: 600_000 }, async () => {
   await runDemo({
     workers: 2,
+    rounds: 2, // a second, stressed pass: each feed has a two-round history
     hold: async ({ stack, pools }) => {
       const api = async (path: string, init?: RequestInit) => {
         const r = await fetch(`${stack.apiUrl}${path}`, init)
@@ -140,6 +141,7 @@ test('on the demo stack: feeds match latestRoundData, proofs download and re-ver
       for (const p of pools) {
         const f = feeds.feeds.find((x: { label: string }) => x.label === p.name)
         assert.equal(f.address.toLowerCase(), p.feed.toLowerCase())
+        assert.equal(p.roundId, 2n, p.name)
         assert.equal(f.latest.roundId, String(p.roundId))
         assert.equal(f.latest.answer, String(p.answer))
         assert.equal(f.latest.updatedAt, Number(p.updatedAt))
@@ -149,11 +151,14 @@ test('on the demo stack: feeds match latestRoundData, proofs download and re-ver
         assert.equal(f.decimals, 8)
         assert.equal(f.grade, gradeFor(p.score))
         assert.equal(f.subject, p.pool.toLowerCase())
-        assert.deepEqual(f.history, [f.latest])
+        assert.equal(f.history.length, 2)
+        assert.equal(f.history[0].roundId, '1')
+        assert.deepEqual(f.history[1], f.latest)
+        assert.notEqual(f.history[0].answer, f.history[1].answer, `${p.name}: the stressed pass proved a different score`)
       }
 
       const list = (await api('/jobs?status=verified')).body.jobs
-      assert.equal(list.length, pools.length)
+      assert.equal(list.length, 2 * pools.length)
       const [a, b] = list as { jobId: string; subject: string }[]
       const full = (await api(`/jobs/${a!.jobId}`)).body
 

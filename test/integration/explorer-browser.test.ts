@@ -12,6 +12,7 @@ import { gradeFor } from '../../models/pool-risk/grade.ts'
 import { darkPixels, decodePng, distinctColours } from './png.ts'
 
 const CHROMIUM = '/usr/bin/chromium'
+const ROUNDS = 3
 const chromeArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 const aggregatorAbi = parseAbi(['function latestRoundData() view returns (uint80 roundId, int256 answer, uint256 startedAt, uint256 updatedAt, uint80 answeredInRound)'])
 
@@ -23,6 +24,7 @@ const texts = (page: Page, selector: string) => page.locator(selector).allInnerT
 test('the explorer shows proved feed values, circuits, live jobs, workers and re-verifiable proofs in Chromium', { skip, timeout: 600_000 }, async () => {
   await runDemo({
     workers: 2,
+    rounds: ROUNDS, // several proved rounds per feed: the sparklines have a history to draw
     hold: async ({ stack, pools, manifest, circuitId }) => {
       const browser = await chromium.launch({ executablePath: CHROMIUM, args: chromeArgs, timeout: 60_000 })
       try {
@@ -46,7 +48,9 @@ test('the explorer shows proved feed values, circuits, live jobs, workers and re
           assert.equal((await row.locator('[data-testid=feed-grade]').innerText()).trim(), gradeFor(Number(answer) / 1e8), `${p.name}: grade`)
           const staleness = Number(await row.locator('[data-testid=feed-staleness]').getAttribute('data-staleness-s'))
           assert.ok(staleness >= 0 && staleness < 3600, `${p.name}: staleness ${staleness} s`)
-          assert.equal(await row.locator('[data-testid=feed-sparkline]').getAttribute('data-points'), String(roundId), `${p.name}: one history point per round`)
+          const spark = row.locator('[data-testid=feed-sparkline]')
+          assert.equal(await spark.getAttribute('data-points'), String(roundId), `${p.name}: one history point per round`)
+          assert.equal(await spark.locator('polyline').getAttribute('points').then((s) => s!.trim().split(/\s+/).length), Number(roundId), `${p.name}: the line joins every round`)
         }
 
         // Screenshot check: the feed table was painted, with its values. The same cell is shot
@@ -72,10 +76,10 @@ test('the explorer shows proved feed values, circuits, live jobs, workers and re
 
         // Jobs: every pool's job, verified, with the worker that proved it.
         const verifiedJobs = page.locator('[data-testid=job-row][data-status=verified]')
-        await verifiedJobs.nth(pools.length - 1).waitFor({ timeout: 15_000 })
-        assert.equal(await verifiedJobs.count(), pools.length)
+        await verifiedJobs.nth(ROUNDS * pools.length - 1).waitFor({ timeout: 15_000 })
+        assert.equal(await verifiedJobs.count(), ROUNDS * pools.length)
         assert.deepEqual([...new Set(await texts(page, '[data-testid=job-row] [data-testid=job-status]'))].map((s) => s.trim()), ['verified'])
-        assert.deepEqual((await texts(page, '[data-testid=job-row] [data-testid=job-subject]')).map((s) => s.trim()).sort(), pools.map((p) => p.name).sort())
+        assert.deepEqual((await texts(page, '[data-testid=job-row] [data-testid=job-subject]')).map((s) => s.trim()).sort(), pools.flatMap((p) => Array(ROUNDS).fill(p.name)).sort())
         for (const w of await texts(page, '[data-testid=job-row] [data-testid=job-worker]')) assert.match(w.trim(), /^demo-worker-\d$/)
 
         // Workers: both, with the hardware they advertise.
