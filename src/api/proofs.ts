@@ -56,6 +56,22 @@ async function requireProved(ctx: ApiContext, id: string): Promise<JobRecord & {
   return rec as JobRecord & { result: NonNullable<JobRecord['result']> }
 }
 
+/** Runs at most `n` of the given tasks at a time, first come first served. */
+function limiter(n: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let running = 0
+  const queue: (() => void)[] = []
+  return async (task) => {
+    if (running >= n) await new Promise<void>((resolve) => queue.push(resolve))
+    running++
+    try {
+      return await task()
+    } finally {
+      running--
+      queue.shift()?.()
+    }
+  }
+}
+
 /** Where a context signal (subject, round) sits among the public signals, or -1. */
 const contextIndex = (m: CircuitManifest, name: 'subject' | 'round') => m.publicSignals.findIndex((s) => s.kind === 'context' && s.name === name)
 
@@ -73,6 +89,9 @@ const contextIndex = (m: CircuitManifest, name: 'subject' | 'round') => m.public
  * ```
  */
 export async function proofRoutes(app: FastifyInstance, { ctx }: { ctx: ApiContext }): Promise<void> {
+  // Re-verification is open to anyone and costs CPU (pairings): at most two run at once per API
+  // process, the rest wait their turn, so a burst of clicks cannot starve the other routes.
+  const slots = limiter(2)
   app.get<{ Querystring: { limit?: number; status?: string } }>('/jobs', {
     schema: {
       summary: 'Recent jobs, newest first (any state): status, circuit, subject, round, worker, timestamps; no inputs or proofs',
@@ -154,17 +173,23 @@ export async function proofRoutes(app: FastifyInstance, { ctx }: { ctx: ApiConte
     const vkey = JSON.parse(new TextDecoder().decode(await ctx.registry.store.get(vkeyHash))) as VerificationKey
     const proof = (req.body?.proof ?? rec.result.proof) as SnarkProof
     const publicSignals = req.body?.publicSignals ?? rec.result.publicSignals
-    const started = performance.now()
+    let ms = 0
     let valid = false
     let reason: string | undefined
     try {
-      valid = await verify(manifest.backend, vkey, publicSignals, proof)
+      valid = await slots(async () => {
+        const started = performance.now()
+        try {
+          return await verify(manifest.backend, vkey, publicSignals, proof)
+        } finally {
+          ms = Math.round(performance.now() - started) // the verification itself, not the wait for a slot
+        }
+      })
       if (!valid) reason = 'the proof does not verify against the circuit\'s verification key'
     } catch (e) {
       // Malformed signals are a "no" for an auditor, not a server fault.
       reason = e instanceof BaseError ? `${e.code}: ${e.details ?? e.shortMessage}` : (e as Error).message
     }
-    const ms = Math.round(performance.now() - started)
     const at = (name: 'subject' | 'round') => {
       const i = contextIndex(manifest, name)
       try {
