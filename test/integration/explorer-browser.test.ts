@@ -13,7 +13,8 @@ import { darkPixels, decodePng, distinctColours } from './png.ts'
 
 const CHROMIUM = '/usr/bin/chromium'
 const ROUNDS = 3
-const chromeArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+// --disable-dev-shm-usage: CI containers often have a 64 MiB /dev/shm, too small for Chromium's renderer.
+const chromeArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage']
 const aggregatorAbi = parseAbi(['function latestRoundData() view returns (uint80 roundId, int256 answer, uint256 startedAt, uint256 updatedAt, uint80 answeredInRound)'])
 
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} does not exist (install Debian's chromium package: apt-get install chromium; .ci/run does)`
