@@ -1,21 +1,62 @@
 /**
  * The main job (`npm run demo`): compile the pool-risk model, prove each pool's risk through the
  * prover network, post it on a local chain, read every feed back. See src/demo/runDemo.ts.
+ * `npm run demo -- --serve` keeps everything running afterwards and prints the explorer's URL.
  */
-import { runDemo } from '../src/demo/runDemo.ts'
+import { runDemo, type DemoResult } from '../src/demo/runDemo.ts'
 import { BaseError } from '../src/errors/index.ts'
 
 const verbose = process.argv.includes('--verbose')
+const serve = process.argv.includes('--serve')
+/** With --serve: seconds between further stress steps + oracle passes (new proved rounds, live in the explorer). */
+const everyS = 30
 console.log('zkml demo: proved risk scores for yield pools, end to end on this machine\n')
 const started = Date.now()
-try {
-  const { pools, manifest, timings } = await runDemo({ log: (l) => console.log(l), verbose })
+
+function report({ pools, manifest }: DemoResult): void {
   console.log(`\npool-risk circuit: ${manifest.constraints} constraints, scale 2^${manifest.quantization.scaleBits}, max |error| vs onnxruntime ${manifest.fidelity.maxAbsError.toPrecision(2)}`)
   console.log('\npool            feed (AggregatorV3Interface)                    round  score   grade')
   for (const p of pools)
     console.log(`${p.name.padEnd(15)} ${p.feed}  ${String(p.roundId).padStart(5)}  ${Math.min(100, Math.max(0, p.score)).toFixed(2).padStart(6)}  ${p.grade}`)
-  const total = Object.values(timings).reduce((a, b) => a + b, 0)
   console.log(`\nevery score above was read back from latestRoundData of a feed that only accepts a verified proof.`)
+}
+
+try {
+  const result = await runDemo({
+    log: (l) => console.log(l),
+    verbose,
+    // --serve starts with a short history (3 passes) so the explorer's charts have a shape.
+    rounds: serve ? 3 : 1,
+    // --serve: report while the stack still runs, then keep it up until Ctrl-C.
+    hold: serve
+      ? async (live, { advance }) => {
+          report(live)
+          console.log(`\nexplorer: ${live.stack.explorerUrl}`)
+          console.log(`API:      ${live.stack.apiUrl} (write key ${live.stack.apiKey}) · chain: ${live.stack.rpcUrl}`)
+          console.log(`everything keeps running; every ${everyS} s the pools' markets move and the oracle proves and posts again. Ctrl-C stops it all.`)
+          let stopping = false
+          let pass: Promise<void> = Promise.resolve()
+          const timer = setInterval(() => {
+            pass = pass.then(async () => {
+              if (stopping) return
+              const out = await advance()
+              const posted = out.filter((x) => x.status === 'posted').map((x) => `${x.feed} round ${(x as { round: bigint }).round}`)
+              console.log(`  pass: ${posted.length ? `posted ${posted.join(', ')}` : 'no feed moved past its deviation threshold'}`)
+            }).catch((e) => console.error(`  pass failed: ${(e as Error).message}`))
+          }, everyS * 1000)
+          await new Promise<void>((resolve) => {
+            process.once('SIGINT', () => resolve())
+            process.once('SIGTERM', () => resolve())
+          })
+          stopping = true
+          clearInterval(timer)
+          console.log('\nstopping…')
+          await pass
+        }
+      : undefined,
+  })
+  if (!serve) report(result)
+  const total = Object.values(result.timings).reduce((a, b) => a + b, 0)
   console.log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s (stages ${(total / 1000).toFixed(1)} s); everything started was stopped.`)
 } catch (e) {
   console.error(`\ndemo failed: ${e instanceof BaseError ? e.message : (e as Error).stack}`)

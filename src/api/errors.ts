@@ -21,9 +21,11 @@ export const apiErrorStatus = {
   JOB_NOT_FOUND: 404,
   ROUTE_NOT_FOUND: 404,
   IDEMPOTENCY_CONFLICT: 409,
+  JOB_HAS_NO_PROOF: 409,
   PAYLOAD_TOO_LARGE: 413,
   NO_ELIGIBLE_WORKER: 422,
   INTERNAL_ERROR: 500,
+  FEEDS_CONFIG_INVALID: 500,
   REDIS_UNAVAILABLE: 503,
 } as const satisfies Partial<Record<ErrorCode, number>>
 

@@ -29,7 +29,7 @@ export function collectOpenApi(app: FastifyInstance, info = { title: 'zkml prove
       const responses: Record<string, unknown> = {}
       for (const [code, sch] of Object.entries((s.response ?? {}) as Record<string, any>)) {
         const isErr = sch?.$ref === 'Error#'
-        const type = code === '200' && s.produces?.includes('text/event-stream') ? 'text/event-stream' : 'application/json'
+        const type = code === '200' && s.produces?.[0] ? s.produces[0] : 'application/json'
         responses[code] = {
           description: isErr ? 'error: { code, message, details }' : 'success',
           content: { [type]: { schema: isErr ? { $ref: '#/components/schemas/Error' } : sch } },

@@ -4,8 +4,10 @@ import { CircuitRegistry, ProverQueue, type ArtifactStore } from '../prover/inde
 import { circuitRoutes } from './circuits.ts'
 import type { ApiContext } from './context.ts'
 import { errorSchema, installErrorHandling } from './errors.ts'
+import { explorerRoutes, type FeedsSource } from '../explorer/index.ts'
 import { jobRoutes } from './jobs.ts'
 import { collectOpenApi } from './openapi.ts'
+import { proofRoutes } from './proofs.ts'
 import { workerRoutes } from './workers.ts'
 
 export type ApiOptions = {
@@ -22,6 +24,8 @@ export type ApiOptions = {
   /** First retry delay (exponential). Default 1000 ms. */
   backoffMs?: number | undefined
   logger?: boolean | undefined
+  /** Feeds the explorer shows (`zkml serve --feeds <file>`); without it `/feeds` says none are configured. */
+  feeds?: FeedsSource | undefined
 }
 
 /**
@@ -53,6 +57,8 @@ export async function buildApi(opts: ApiOptions): Promise<{ app: FastifyInstance
   await app.register(circuitRoutes, { ctx })
   await app.register(jobRoutes, { ctx })
   await app.register(workerRoutes, { ctx })
+  await app.register(proofRoutes, { ctx })
+  await app.register(explorerRoutes, { feeds: opts.feeds })
   app.get('/openapi.json', { schema: { response: { 200: { type: 'object', additionalProperties: true } } } }, async () => openapi())
   app.addHook('onClose', async () => { await queue.close() })
   return { app, ctx }

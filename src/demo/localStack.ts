@@ -17,6 +17,8 @@ export type LocalStack = {
   apiKey: string
   prefix: string
   storeDir: string
+  /** Where the API reads the explorer's feed list; absent until written (runDemo writes it once feeds are deployed). */
+  feedsFile: string
   workers: ChildProcess[]
   /** Stops workers, API, anvil and any redis it started; removes the artifact store. */
   stop(): Promise<void>
@@ -105,9 +107,10 @@ export async function startLocalStack(opts: { workers?: number; log?: (line: str
     const prefix = `demo-${process.pid}-${Date.now().toString(36)}`
     const storeDir = mkdtempSync(join(tmpdir(), 'zkml-store-'))
     cleanups.push(() => rmSync(storeDir, { recursive: true, force: true }))
+    const feedsFile = join(storeDir, 'feeds.json')
     const apiKey = `demo-${Math.random().toString(36).slice(2)}`
     const env = { REDIS_URL: redisUrl, ZKML_PREFIX: prefix, ZKML_STORE_DIR: storeDir, ZKML_API_KEYS: apiKey }
-    const serve = await spawnZkml(['serve', '--port', '0', '--sweep-ms', '2000'], /listening on (http\S+)/, env, 'serve', log)
+    const serve = await spawnZkml(['serve', '--port', '0', '--sweep-ms', '2000', '--feeds', feedsFile], /listening on (http\S+)/, env, 'serve', log)
     cleanups.push(() => terminate(serve.proc))
     const workers: ChildProcess[] = []
     for (let i = 0; i < (opts.workers ?? 2); i++) {
@@ -115,7 +118,7 @@ export async function startLocalStack(opts: { workers?: number; log?: (line: str
       workers.push(w.proc)
       cleanups.push(() => terminate(w.proc))
     }
-    return { anvil, redisUrl, ownRedis, apiUrl: serve.match[1]!, apiKey, prefix, storeDir, workers, stop }
+    return { anvil, redisUrl, ownRedis, apiUrl: serve.match[1]!, apiKey, prefix, storeDir, feedsFile, workers, stop }
   } catch (e) {
     await stop()
     throw e

@@ -68,3 +68,23 @@ export const DEMO_POOLS: DemoPool[] = [
     top10Bps: 7500,
   },
 ]
+
+/**
+ * A pool's market after `step` steps of stress (utilization up, TVL draining, its oracle price
+ * drifting from the reference): what the demo writes on-chain between rounds so that later rounds
+ * prove different inputs and the explorer's history has a shape. Step 0 is the pool as deployed.
+ *
+ * @example
+ * ```ts
+ * import { DEMO_POOLS, stressedMarket } from './src/demo/pools.ts'
+ * stressedMarket(DEMO_POOLS[1]!, 2).utilizationBps // 9300
+ * ```
+ */
+export function stressedMarket(p: DemoPool, step: number): { tvlUsd: bigint; utilizationBps: number; oraclePrice: bigint } {
+  const k = BigInt(step)
+  return {
+    tvlUsd: (p.tvlUsd * (100n - 7n * k > 10n ? 100n - 7n * k : 10n)) / 100n,
+    utilizationBps: Math.min(9_990, p.utilizationBps + 250 * step),
+    oraclePrice: p.oraclePrice + (p.referencePrice * 4n * k) / 1000n,
+  }
+}

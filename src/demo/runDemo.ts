@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createPublicClient, createWalletClient, http, type Abi, type Address, type PublicClient } from 'viem'
@@ -10,11 +10,11 @@ import { projectContract } from '../chain/projectContracts.ts'
 import { compileModel, type CircuitManifest } from '../compiler/index.ts'
 import { terminateSnark } from '../compiler/snark/index.ts'
 import { BaseError } from '../errors/index.ts'
-import { Oracle, StateStore, chainPoolAdapter, httpProverClient, memoryLogger } from '../oracle/index.ts'
+import { Oracle, StateStore, chainPoolAdapter, httpProverClient, memoryLogger, type TickOutcome } from '../oracle/index.ts'
 import { registerCircuit } from '../prover/registerCircuit.ts'
 import { gradeFor, type Grade } from '../../models/pool-risk/grade.ts'
 import { startLocalStack, type LocalStack } from './localStack.ts'
-import { DEMO_POOLS, type DemoPool } from './pools.ts'
+import { DEMO_POOLS, stressedMarket, type DemoPool } from './pools.ts'
 
 export type DemoPoolResult = {
   name: string
@@ -29,7 +29,31 @@ export type DemoPoolResult = {
   updatedAt: bigint
 }
 
-export type DemoResult = { pools: DemoPoolResult[]; timings: Record<string, number>; manifest: CircuitManifest; stack: Pick<LocalStack, 'apiUrl' | 'redisUrl' | 'ownRedis'> & { rpcUrl: string } }
+export type DemoResult = {
+  pools: DemoPoolResult[]
+  timings: Record<string, number>
+  manifest: CircuitManifest
+  circuitId: string
+  stack: Pick<LocalStack, 'apiUrl' | 'redisUrl' | 'ownRedis' | 'prefix' | 'apiKey'> & { rpcUrl: string; explorerUrl: string }
+}
+
+export type DemoOptions = {
+  workers?: number
+  log?: (line: string) => void
+  verbose?: boolean
+  /**
+   * Oracle passes before the result is read (default 1). Before each pass after the first, every
+   * pool's market is stressed one step further (pools.ts `stressedMarket`), so the feeds get a
+   * history; a pass whose score moved less than the feed's deviation threshold posts nothing.
+   */
+  rounds?: number
+  /**
+   * Called with the result while everything still runs (chain, Redis, API, workers); the stack is
+   * stopped when it resolves. `npm run demo -- --serve` waits for Ctrl-C here; tests drive the
+   * explorer here. `advance()` runs one more stress step + oracle pass.
+   */
+  hold?: (live: DemoResult, ctl: { advance(): Promise<TickOutcome[]> }) => Promise<void>
+}
 
 const FEED_DECIMALS = 8
 
@@ -38,7 +62,7 @@ const FEED_DECIMALS = 8
  * coordinator + `workers` worker processes); compile and register the pool-risk model; deploy the
  * verifier, the model registry, mock yield pools whose state is on-chain and one proof-backed feed
  * per pool; let the oracle prove each pool's risk through the network and post it; read every score
- * back through `latestRoundData`. Stops everything it started before returning.
+ * back through `latestRoundData`. Stops everything it started before returning (after `hold`, if given).
  *
  * @example
  * ```ts
@@ -47,7 +71,7 @@ const FEED_DECIMALS = 8
  * for (const p of pools) console.log(p.name, p.score, p.grade)
  * ```
  */
-export async function runDemo(o: { workers?: number; log?: (line: string) => void; verbose?: boolean } = {}): Promise<DemoResult> {
+export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
   const log = o.log ?? (() => {})
   const timings: Record<string, number> = {}
   let t = Date.now()
@@ -114,6 +138,8 @@ export async function runDemo(o: { workers?: number; log?: (line: string) => voi
       await write(feed, feedC.abi as Abi, 'setReporter', [account.address, true])
       deployed.push({ spec, pool, feed })
     }
+    // The running API re-reads this file: from now on its explorer shows these feeds.
+    writeFileSync(stack.feedsFile, JSON.stringify({ rpcUrl: stack.anvil.rpcUrl, feeds: deployed.map((d) => ({ label: d.spec.name, address: d.feed, grade: 'pool-risk' })) }, null, 2))
     stage(`deploy ${deployed.length} pools with on-chain state + feeds`)
 
     const oracleLog = memoryLogger()
@@ -131,6 +157,30 @@ export async function runDemo(o: { workers?: number; log?: (line: string) => voi
       throw new BaseError('ORACLE_ROUND_FAILED', 'The oracle did not post every round.', { details: JSON.stringify(failed, (_, v) => (typeof v === 'bigint' ? String(v) : v)) })
     stage('prove through the network + post rounds')
 
+    let step = 0
+    const advance = async () => {
+      step++
+      // Stress rises for 5 steps, then eases back: a long --serve session keeps moving instead of
+      // saturating (a pass whose inputs no longer change would post nothing).
+      const level = 5 - Math.abs(5 - (step % 10))
+      for (const d of deployed) {
+        const m = stressedMarket(d.spec, level)
+        await write(d.pool, poolC.abi as Abi, 'setTvl', [m.tvlUsd, d.spec.tvlUsd30dAgo])
+        await write(d.pool, poolC.abi as Abi, 'setMarket', [m.utilizationBps, m.oraclePrice, d.spec.referencePrice])
+      }
+      const out = await oracle.tick()
+      const bad = out.filter((x) => x.status === 'error')
+      if (bad.length > 0)
+        throw new BaseError('ORACLE_ROUND_FAILED', 'An oracle pass failed.', { details: JSON.stringify(bad, (_, v) => (typeof v === 'bigint' ? String(v) : v)) })
+      return out
+    }
+    const extra = Math.max(0, (o.rounds ?? 1) - 1)
+    if (extra > 0) {
+      let posted = 0
+      for (let i = 0; i < extra; i++) posted += (await advance()).filter((x) => x.status === 'posted').length
+      stage(`stress pools, ${extra} more passes (${posted} rounds)`)
+    }
+
     const pools: DemoPoolResult[] = []
     for (const d of deployed) {
       const [roundId, answer, , updatedAt] = (await publicClient.readContract({ address: d.feed, abi: feedC.abi as Abi, functionName: 'latestRoundData' })) as bigint[]
@@ -141,7 +191,15 @@ export async function runDemo(o: { workers?: number; log?: (line: string) => voi
       })
     }
     stage('read latestRoundData')
-    return { pools, timings, manifest, stack: { apiUrl: stack.apiUrl, redisUrl: stack.redisUrl, ownRedis: stack.ownRedis, rpcUrl: stack.anvil.rpcUrl } }
+    const result: DemoResult = {
+      pools, timings, manifest, circuitId,
+      stack: {
+        apiUrl: stack.apiUrl, redisUrl: stack.redisUrl, ownRedis: stack.ownRedis, prefix: stack.prefix, apiKey: stack.apiKey,
+        rpcUrl: stack.anvil.rpcUrl, explorerUrl: `${stack.apiUrl}/explorer`,
+      },
+    }
+    await o.hold?.(result, { advance })
+    return result
   } finally {
     await stack?.stop()
     await terminateSnark()

@@ -7,7 +7,7 @@ export { LruCache } from './lruCache.ts'
 export { parseNvidiaSmi, detectGpus, detectHardware, type Hardware, type GpuInfo, type DetectHardwareOptions } from './hardware.ts'
 export { canonicalJson, circuitId } from './canonicalJson.ts'
 export { jobStates, allowedFrom, isTerminal, canTransition, assertTransition, type JobState } from './jobState.ts'
-export { JobStore, jobNotFound, type JobRecord, type JobEvent, type ProofResult, type TransitionOptions } from './jobStore.ts'
+export { JobStore, jobNotFound, RECENT_JOBS_KEPT, type JobRecord, type JobEvent, type ProofResult, type TransitionOptions } from './jobStore.ts'
 export {
   estimateMemoryMiB, jobRequirements, classOf, className, parseClassName, meetsClass, meetsRequirements, maxMemoryGiB,
   type JobRequirements, type CapabilityClass,

@@ -41,9 +41,11 @@ export type JobEvent =
 
 /**
  * create_job — atomically create a job record unless one with this id exists.
- * KEYS[1] job hash, KEYS[2] event list, KEYS[3] stats hash, KEYS[4] open-jobs sorted set.
+ * KEYS[1] job hash, KEYS[2] event list, KEYS[3] stats hash, KEYS[4] open-jobs sorted set,
+ * KEYS[5] recent-jobs sorted set.
  * ARGV[1] JSON object of hash fields, ARGV[2] first event JSON, ARGV[3] pub/sub channel,
- * ARGV[4] now (ms), ARGV[5] job id (indexed in KEYS[4] until the job is terminal).
+ * ARGV[4] now (ms), ARGV[5] job id (indexed in KEYS[4] until the job is terminal), ARGV[6] how
+ * many ids KEYS[5] keeps (the oldest are trimmed, so the index stays bounded whatever the load).
  * Returns {1, ''} when created (and counts it in stats.submitted), or {0, requestHash} of the
  * existing record, so a re-submission with the same idempotency key is accepted and counted once.
  */
@@ -57,6 +59,8 @@ redis.call('RPUSH', KEYS[2], ARGV[2])
 redis.call('PUBLISH', ARGV[3], ARGV[2])
 redis.call('HINCRBY', KEYS[3], 'submitted', 1)
 redis.call('ZADD', KEYS[4], ARGV[4], ARGV[5])
+redis.call('ZADD', KEYS[5], ARGV[4], ARGV[5])
+redis.call('ZREMRANGEBYRANK', KEYS[5], 0, -tonumber(ARGV[6]) - 1)
 return {1, ''}
 `
 
@@ -100,8 +104,20 @@ end
 return {1, cur}
 `
 
+/**
+ * How many job ids the recent-jobs index keeps: enough for an explorer page, small enough that
+ * listing never walks the whole keyspace.
+ *
+ * @example
+ * ```ts
+ * import { RECENT_JOBS_KEPT } from './src/prover/index.ts'
+ * console.log(RECENT_JOBS_KEPT) // 1000
+ * ```
+ */
+export const RECENT_JOBS_KEPT = 1000
+
 type Scripts = {
-  zkmlCreateJob(k1: string, k2: string, k3: string, k4: string, ...argv: string[]): Promise<[number, string]>
+  zkmlCreateJob(k1: string, k2: string, k3: string, k4: string, k5: string, ...argv: string[]): Promise<[number, string]>
   zkmlTransitionJob(k1: string, k2: string, k3: string, k4: string, ...argv: string[]): Promise<[number, string]>
 }
 
@@ -152,7 +168,7 @@ export class JobStore {
   constructor(redis: Redis, readonly prefix: string, readonly retentionMs = Number(process.env.ZKML_JOB_RETENTION_MS ?? 7 * 86_400_000)) {
     this.keys = redisKeys(prefix)
     const r = redis as Redis & Partial<Scripts>
-    if (!r.zkmlCreateJob) r.defineCommand('zkmlCreateJob', { numberOfKeys: 4, lua: createLua })
+    if (!r.zkmlCreateJob) r.defineCommand('zkmlCreateJob', { numberOfKeys: 5, lua: createLua })
     if (!r.zkmlTransitionJob) r.defineCommand('zkmlTransitionJob', { numberOfKeys: 4, lua: transitionLua })
     this.r = r as Redis & Scripts
   }
@@ -175,8 +191,8 @@ export class JobStore {
     if (rec.idempotencyKey !== undefined) fields.idempotencyKey = rec.idempotencyKey
     const ev: JobEvent = { type: 'state', jobId: rec.id, to: 'submitted', at: now }
     const [created, requestHash] = await this.r.zkmlCreateJob(
-      this.keys.job(rec.id), this.keys.events(rec.id), this.keys.stats, this.keys.open,
-      JSON.stringify(fields), JSON.stringify(ev), this.keys.channel(rec.id), String(now), rec.id,
+      this.keys.job(rec.id), this.keys.events(rec.id), this.keys.stats, this.keys.open, this.keys.recent,
+      JSON.stringify(fields), JSON.stringify(ev), this.keys.channel(rec.id), String(now), rec.id, String(RECENT_JOBS_KEPT),
     )
     return { created: created === 1, requestHash: created === 1 ? rec.requestHash : requestHash }
   }
@@ -231,6 +247,18 @@ export class JobStore {
       timestamps,
       result: h.result ? JSON.parse(h.result) : undefined,
     }
+  }
+
+  /**
+   * The newest jobs first, at most `limit` (capped at {@link RECENT_JOBS_KEPT}). Ids whose record
+   * has expired (retention) are skipped, so fewer than `limit` may come back.
+   */
+  async recent(limit: number): Promise<JobRecord[]> {
+    const n = Math.max(0, Math.min(Math.floor(limit), RECENT_JOBS_KEPT))
+    if (n === 0) return []
+    const ids = await this.r.zrevrange(this.keys.recent, 0, n - 1)
+    const recs = await Promise.all(ids.map((id) => this.get(id)))
+    return recs.filter((r): r is JobRecord => r !== undefined)
   }
 
   /** Every event of a job so far, oldest first. */

@@ -34,6 +34,8 @@ export function redisKeys(prefix: string) {
     workers: `${p}:workers`,
     /** Sorted set: ids of jobs not yet verified or failed, by submission time (the sweeper's index). */
     open: `${p}:open`,
+    /** Sorted set: the most recent job ids (any state) by submission time, capped (the explorer's list). */
+    recent: `${p}:recent`,
     /** Hash of counters: submitted, verified, rejected, duplicateResults. */
     stats: `${p}:stats`,
   }

@@ -16,6 +16,11 @@ const help = `usage: zkml serve [options]
   --no-coordinator    serve the API only (run the coordinator elsewhere)
   --sweep-ms <n>      how often to look for jobs whose queue entry was lost (default 10000)
   --sweep-stale-ms <n> only jobs open longer than this (default 30000)
+  --feeds <file>      feeds for the explorer (env ZKML_FEEDS): JSON { "rpcUrl": "http://…",
+                      "feeds": [{ "label": "…", "address": "0x…", "grade": "pool-risk"? }] };
+                      re-read when it changes, may be written after start-up
+
+The explorer page is served at <url>/explorer.
 
 Write routes need "authorization: Bearer <key>" with a key from ZKML_API_KEYS (comma-separated).
 Prints "listening on <url>" once ready.`
@@ -43,6 +48,7 @@ export async function run(argv: string[]): Promise<number> {
       'no-coordinator': { type: 'boolean' },
       'sweep-ms': { type: 'string' },
       'sweep-stale-ms': { type: 'string' },
+      feeds: { type: 'string' },
     },
   })
   if (v.help) {
@@ -52,6 +58,8 @@ export async function run(argv: string[]): Promise<number> {
   const num = (s: string | undefined) => (s === undefined ? undefined : Number(s))
   const { connectRedis, openArtifactStore, CircuitRegistry, CircuitCache, Coordinator, JobSweeper, compilerEngine } = await import('../../prover/index.ts')
   const { buildApi, apiKeysFromEnv } = await import('../../api/index.ts')
+  const { feedsFromFile } = await import('../../explorer/index.ts')
+  const feedsFile = v.feeds ?? process.env.ZKML_FEEDS
   const redis = await connectRedis({ url: v.redis })
   const prefix = v.prefix ?? process.env.ZKML_PREFIX ?? 'zkml'
   const store = openArtifactStore({ kind: v.store, dir: v['store-dir'], redis, prefix })
@@ -60,6 +68,7 @@ export async function run(argv: string[]): Promise<number> {
   const { app, ctx } = await buildApi({
     redis, prefix, store, apiKeys,
     attempts: num(v.attempts), backoffMs: num(v['backoff-ms']), bodyLimit: num(v['body-limit']),
+    feeds: feedsFile ? feedsFromFile(feedsFile) : undefined,
   })
   let coordinator: InstanceType<typeof Coordinator> | undefined
   let engine: Awaited<ReturnType<typeof compilerEngine>> | undefined

@@ -1,0 +1,204 @@
+import type { FastifyInstance } from 'fastify'
+import type { CircuitManifest } from '../compiler/manifest.ts'
+import { verify, type SnarkProof, type VerificationKey } from '../compiler/snark/index.ts'
+import { BaseError } from '../errors/index.ts'
+import { jobNotFound, type JobRecord } from '../prover/index.ts'
+import { errorResponses, type ApiContext } from './context.ts'
+
+const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 200 } } } as const
+
+const listItem = {
+  type: 'object',
+  properties: {
+    jobId: { type: 'string' },
+    status: { type: 'string' },
+    circuitId: { type: 'string' },
+    className: { type: 'string' },
+    subject: { type: 'string' },
+    round: { type: 'string' },
+    attempts: { type: 'integer' },
+    workerId: { type: 'string' },
+    provedBy: { type: 'string' },
+    reason: { type: 'string' },
+    errorCode: { type: 'string' },
+    outputs: { type: 'array', items: { type: 'number' } },
+    hasProof: { type: 'boolean' },
+    timestamps: { type: 'object', additionalProperties: { type: 'integer' } },
+  },
+} as const
+
+/**
+ * A job as a list row: no input vector and no proof, so a page of 50 stays small.
+ *
+ * @example
+ * ```ts
+ * import { jobListItem } from './src/api/index.ts'
+ * const row = jobListItem(rec) // { jobId, status, circuitId, subject, round, hasProof, … }
+ * ```
+ */
+export function jobListItem(r: JobRecord) {
+  return {
+    jobId: r.id, status: r.status, circuitId: r.circuitId, className: r.className, subject: r.subject, round: r.round,
+    attempts: r.attempts, workerId: r.workerId, provedBy: r.result?.provedBy, reason: r.reason, errorCode: r.errorCode,
+    outputs: r.result?.outputs, hasProof: r.result !== undefined, timestamps: r.timestamps,
+  }
+}
+
+/** The job's accepted result, or `JOB_HAS_NO_PROOF` (the job exists but is not verified). */
+async function requireProved(ctx: ApiContext, id: string): Promise<JobRecord & { result: NonNullable<JobRecord['result']> }> {
+  const rec = await ctx.jobs.get(id)
+  if (!rec) throw jobNotFound(id)
+  if (!rec.result)
+    throw new BaseError('JOB_HAS_NO_PROOF', `Job ${id} has no accepted proof.`, {
+      details: `expected a verified job, got one in state ${rec.status}`,
+      meta: { jobId: id, status: rec.status },
+    })
+  return rec as JobRecord & { result: NonNullable<JobRecord['result']> }
+}
+
+/** Runs at most `n` of the given tasks at a time, first come first served. */
+function limiter(n: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let running = 0
+  const queue: (() => void)[] = []
+  return async (task) => {
+    if (running >= n) await new Promise<void>((resolve) => queue.push(resolve))
+    running++
+    try {
+      return await task()
+    } finally {
+      running--
+      queue.shift()?.()
+    }
+  }
+}
+
+/** Where a context signal (subject, round) sits among the public signals, or -1. */
+const contextIndex = (m: CircuitManifest, name: 'subject' | 'round') => m.publicSignals.findIndex((s) => s.kind === 'context' && s.name === name)
+
+/**
+ * Read-only proof routes for the explorer and for anyone auditing the network:
+ * `GET /jobs` (recent jobs, newest first), `GET /jobs/:id/proof` (the accepted proof as a
+ * download) and `POST /jobs/:id/verify` (verify it again here, against the verification key in
+ * the artifact store — the same bytes the circuit id commits to, so no trust in the coordinator's
+ * earlier verdict is needed). No API key: nothing here changes state.
+ *
+ * @example
+ * ```ts
+ * app.register(proofRoutes, { ctx })
+ * // curl /jobs?limit=20 · curl -OJ /jobs/<id>/proof · curl -X POST /jobs/<id>/verify → {"valid":true,…}
+ * ```
+ */
+export async function proofRoutes(app: FastifyInstance, { ctx }: { ctx: ApiContext }): Promise<void> {
+  // Re-verification is open to anyone and costs CPU (pairings): at most two run at once per API
+  // process, the rest wait their turn, so a burst of clicks cannot starve the other routes.
+  const slots = limiter(2)
+  app.get<{ Querystring: { limit?: number; status?: string } }>('/jobs', {
+    schema: {
+      summary: 'Recent jobs, newest first (any state): status, circuit, subject, round, worker, timestamps; no inputs or proofs',
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          // Query strings are text; this one integer is coerced by hand below, the rest of the API stays strict.
+          limit: { type: 'string', pattern: '^[0-9]{1,4}$', description: 'at most this many (1–200, default 50)' },
+          status: { type: 'string', enum: ['submitted', 'queued', 'proving', 'proved', 'verified', 'failed'], description: 'only jobs in this state' },
+        },
+      },
+      response: { 200: { type: 'object', properties: { jobs: { type: 'array', items: listItem } } }, ...errorResponses(400) },
+    },
+  }, async (req) => {
+    const raw = req.query.limit === undefined ? 50 : Number(req.query.limit)
+    if (raw < 1 || raw > 200)
+      throw new BaseError('REQUEST_INVALID', 'limit is out of range.', { details: `expected querystring.limit between 1 and 200, got ${raw}` })
+    // A status filter reads further back so that "the 20 latest verified" still finds 20.
+    const recs = await ctx.jobs.recent(req.query.status ? Math.min(raw * 10, 1000) : raw)
+    return { jobs: recs.filter((r) => !req.query.status || r.status === req.query.status).slice(0, raw).map(jobListItem) }
+  })
+
+  app.get<{ Params: { id: string } }>('/jobs/:id/proof', {
+    schema: {
+      summary: 'Download the accepted proof of a verified job: proof, publicSignals, outputs and what they prove (attachment)',
+      params: idParams,
+      response: {
+        200: {
+          type: 'object',
+          properties: {
+            jobId: { type: 'string' }, circuitId: { type: 'string' }, backend: { type: 'string' }, subject: { type: 'string' }, round: { type: 'string' },
+            provedBy: { type: 'string' }, verifiedAt: { type: 'integer' },
+            proof: { type: 'object', additionalProperties: true }, publicSignals: { type: 'array', items: { type: 'string' } }, outputs: { type: 'array', items: { type: 'number' } },
+          },
+        },
+        ...errorResponses(404, 409),
+      },
+    },
+  }, async (req, reply) => {
+    const rec = await requireProved(ctx, req.params.id)
+    const circuit = await ctx.registry.get(rec.circuitId)
+    const safe = rec.id.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 80)
+    reply.header('content-disposition', `attachment; filename="proof-${safe}.json"`)
+    return {
+      jobId: rec.id, circuitId: rec.circuitId, backend: circuit?.manifest.backend, subject: rec.subject, round: rec.round,
+      provedBy: rec.result.provedBy, verifiedAt: rec.timestamps.verified,
+      proof: rec.result.proof, publicSignals: rec.result.publicSignals, outputs: rec.result.outputs,
+    }
+  })
+
+  app.post<{ Params: { id: string }; Body: { proof?: unknown; publicSignals?: string[] } | undefined }>('/jobs/:id/verify', {
+    schema: {
+      summary: 'Verify a job\'s accepted proof again, here and now, against the circuit\'s verification key; or verify a proof given in the body for that job\'s circuit',
+      params: idParams,
+      body: {
+        type: ['object', 'null'],
+        additionalProperties: false,
+        description: 'optional: a proof and public signals to check instead of the stored ones (e.g. a downloaded and edited copy)',
+        properties: { proof: { type: 'object' }, publicSignals: { type: 'array', items: { type: 'string', maxLength: 100 }, maxItems: 10_000 } },
+      },
+      response: {
+        200: {
+          type: 'object',
+          properties: {
+            jobId: { type: 'string' }, circuitId: { type: 'string' }, backend: { type: 'string' },
+            valid: { type: 'boolean', description: 'the proof verifies against the verification key for these public signals' },
+            matchesJob: { type: 'boolean', description: 'the public signals carry this job\'s subject and round' },
+            reason: { type: 'string' }, ms: { type: 'integer' }, vkeySha256: { type: 'string' },
+          },
+        },
+        ...errorResponses(400, 404, 409),
+      },
+    },
+  }, async (req) => {
+    const rec = await requireProved(ctx, req.params.id)
+    const { manifest } = await ctx.registry.require(rec.circuitId)
+    const vkeyHash = manifest.artifacts.vkey.sha256
+    const vkey = JSON.parse(new TextDecoder().decode(await ctx.registry.store.get(vkeyHash))) as VerificationKey
+    const proof = (req.body?.proof ?? rec.result.proof) as SnarkProof
+    const publicSignals = req.body?.publicSignals ?? rec.result.publicSignals
+    let ms = 0
+    let valid = false
+    let reason: string | undefined
+    try {
+      valid = await slots(async () => {
+        const started = performance.now()
+        try {
+          return await verify(manifest.backend, vkey, publicSignals, proof)
+        } finally {
+          ms = Math.round(performance.now() - started) // the verification itself, not the wait for a slot
+        }
+      })
+      if (!valid) reason = 'the proof does not verify against the circuit\'s verification key'
+    } catch (e) {
+      // Malformed signals are a "no" for an auditor, not a server fault.
+      reason = e instanceof BaseError ? `${e.code}: ${e.details ?? e.shortMessage}` : (e as Error).message
+    }
+    const at = (name: 'subject' | 'round') => {
+      const i = contextIndex(manifest, name)
+      try {
+        return i >= 0 && BigInt(publicSignals[i] ?? -1) === BigInt(rec[name])
+      } catch {
+        return false
+      }
+    }
+    const matchesJob = at('subject') && at('round')
+    return { jobId: rec.id, circuitId: rec.circuitId, backend: manifest.backend, valid, matchesJob, ...(reason ? { reason } : {}), ms, vkeySha256: vkeyHash }
+  })
+}
