@@ -5,6 +5,7 @@ import { circuitRoutes } from './circuits.ts'
 import type { ApiContext } from './context.ts'
 import { errorSchema, installErrorHandling } from './errors.ts'
 import { jobRoutes } from './jobs.ts'
+import { marketRoutes, type ApiMarketOptions } from './market.ts'
 import { collectOpenApi } from './openapi.ts'
 import { workerRoutes } from './workers.ts'
 
@@ -22,6 +23,8 @@ export type ApiOptions = {
   /** First retry delay (exponential). Default 1000 ms. */
   backoffMs?: number | undefined
   logger?: boolean | undefined
+  /** Proof market: quote pricing (`GET /quote`). */
+  market?: ApiMarketOptions | undefined
 }
 
 /**
@@ -53,6 +56,7 @@ export async function buildApi(opts: ApiOptions): Promise<{ app: FastifyInstance
   await app.register(circuitRoutes, { ctx })
   await app.register(jobRoutes, { ctx })
   await app.register(workerRoutes, { ctx })
+  await app.register(marketRoutes, { ctx, market: opts.market })
   app.get('/openapi.json', { schema: { response: { 200: { type: 'object', additionalProperties: true } } } }, async () => openapi())
   app.addHook('onClose', async () => { await queue.close() })
   return { app, ctx }
