@@ -27,6 +27,7 @@ export const apiErrorStatus = {
   MARKET_PROFILE_INVALID: 422,
   INTERNAL_ERROR: 500,
   REDIS_UNAVAILABLE: 503,
+  CHAIN_UNAVAILABLE: 503,
 } as const satisfies Partial<Record<ErrorCode, number>>
 
 export type ApiErrorCode = keyof typeof apiErrorStatus

@@ -23,7 +23,7 @@ export type ApiOptions = {
   /** First retry delay (exponential). Default 1000 ms. */
   backoffMs?: number | undefined
   logger?: boolean | undefined
-  /** Proof market: quote pricing (`GET /quote`). */
+  /** Proof market: quote pricing (`GET /quote`); with `rpcUrl` + `address`, prover reputation. */
   market?: ApiMarketOptions | undefined
 }
 

@@ -16,6 +16,8 @@ const help = `usage: zkml serve [options]
   --no-coordinator    serve the API only (run the coordinator elsewhere)
   --sweep-ms <n>      how often to look for jobs whose queue entry was lost (default 10000)
   --sweep-stale-ms <n> only jobs open longer than this (default 30000)
+  --market <address>  serve GET /provers/:address/reputation from this ProofMarket
+  --rpc <url>         JSON-RPC URL of the market's chain (env ZKML_RPC_URL); needed with --market
 
 Write routes need "authorization: Bearer <key>" with a key from ZKML_API_KEYS (comma-separated).
 Prints "listening on <url>" once ready.`
@@ -43,6 +45,8 @@ export async function run(argv: string[]): Promise<number> {
       'no-coordinator': { type: 'boolean' },
       'sweep-ms': { type: 'string' },
       'sweep-stale-ms': { type: 'string' },
+      market: { type: 'string' },
+      rpc: { type: 'string' },
     },
   })
   if (v.help) {
@@ -60,6 +64,7 @@ export async function run(argv: string[]): Promise<number> {
   const { app, ctx } = await buildApi({
     redis, prefix, store, apiKeys,
     attempts: num(v.attempts), backoffMs: num(v['backoff-ms']), bodyLimit: num(v['body-limit']),
+    market: v.market === undefined ? undefined : { address: v.market, rpcUrl: v.rpc ?? process.env.ZKML_RPC_URL },
   })
   let coordinator: InstanceType<typeof Coordinator> | undefined
   let engine: Awaited<ReturnType<typeof compilerEngine>> | undefined
