@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { BaseError } from '../errors/index.ts'
+import { errorSchema } from '../api/errors.ts'
 import type { CircuitManifest } from '../compiler/manifest.ts'
 import type { HardwareProfile } from './hardwareProfile.ts'
 import { loadHardwareProfile } from './loadHardwareProfile.ts'
@@ -17,7 +18,15 @@ const wei = { type: 'string', pattern: '^[0-9]+$', description: 'wei, decimal st
 const seconds = { type: 'string', pattern: '^[0-9]+$', description: 'seconds, decimal string' } as const
 const errorRef = { $ref: 'Error#' } as const
 
-/** JSON schema of a `GET /quote` answer (bigints as decimal strings, as `quoteToJson` writes them). */
+/**
+ * JSON schema of a `GET /quote` answer (bigints as decimal strings, as `quoteToJson` writes them).
+ *
+ * @example
+ * ```ts
+ * import { quoteResponseSchema } from './src/market/quoteRoute.ts'
+ * Object.keys(quoteResponseSchema.properties) // ['circuit', 'profile', 'estimate', 'minPrice', …]
+ * ```
+ */
 export const quoteResponseSchema = {
   type: 'object',
   properties: {
@@ -46,8 +55,8 @@ export const quoteResponseSchema = {
  * Fastify plugin: `GET /quote?circuitId=…` answers a quote as JSON (bigints as decimal strings).
  * Errors are thrown as `BaseError`s for the API's error handler (`installErrorHandling`, which also
  * turns a missing `circuitId` into 400 `REQUEST_INVALID`): 404 `MARKET_CIRCUIT_NOT_FOUND` for an
- * unknown circuit, 422 `MARKET_PROFILE_INVALID` when the profile cannot price its backend. The
- * response schemas reference the shared `Error` schema, so register `errorSchema` first.
+ * unknown circuit, 422 `MARKET_PROFILE_INVALID` when the profile cannot price its backend. Install
+ * the API's error handling for those statuses and codes (without it Fastify answers its own way).
  *
  * @example
  * ```ts
@@ -64,6 +73,8 @@ export const quoteResponseSchema = {
 export async function quoteRoute(app: FastifyInstance, opts: QuoteRouteOptions): Promise<void> {
   // Loaded once at registration: a broken profile should stop the server starting, not fail each quote.
   const profile = opts.profile ?? loadHardwareProfile()
+  // The API registers the shared Error schema at its root; a bare Fastify would fail to build the route without it.
+  if (!app.getSchema('Error')) app.addSchema(errorSchema)
   app.get<{ Querystring: { circuitId: string } }>('/quote', {
     schema: {
       summary: 'Price a proof of a registered circuit: estimated time and memory, auction price range, lock timeout, collateral',
