@@ -261,7 +261,14 @@ export class ProverWorker extends EventEmitter {
       const handedIn = this.maybeTamper(result)
       await this.jobs.transition(data.jobId, 'proved', { workerId: this.id })
       const sub = { jobId: data.jobId, workerId: this.id, attempt: wjob.attempt, result: handedIn }
-      const verdict = await this.results.submit({ ...sub, attestation: await this.opts.hooks?.attestResult?.(sub) })
+      let attestation: ResultAttestation | undefined
+      try {
+        attestation = await this.opts.hooks?.attestResult?.(sub)
+      } catch (e) {
+        // Unsigned, the result is still judged; a rejection then counts under the worker id only.
+        this.log({ event: 'hook-error', hook: 'attestResult', job: data.jobId, code: 'WORKER_HOOK_FAILED', error: (e as Error).message })
+      }
+      const verdict = await this.results.submit({ ...sub, attestation })
       if (verdict.accepted || verdict.duplicate) {
         await job.moveToCompleted(verdict, token, false).catch(() => {})
         const status = verdict.accepted ? 'verified' : 'duplicate'
