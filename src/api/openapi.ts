@@ -25,7 +25,11 @@ export function collectOpenApi(app: FastifyInstance, info = { title: 'zkml prove
     for (const r of routes) {
       const path = r.url.replace(/:(\w+)/g, '{$1}')
       const s = r.schema
-      const parameters = Object.entries((s.params?.properties ?? {}) as Record<string, object>).map(([name, schema]) => ({ name, in: 'path', required: true, schema }))
+      const required = new Set<string>(s.querystring?.required ?? [])
+      const parameters = [
+        ...Object.entries((s.params?.properties ?? {}) as Record<string, object>).map(([name, schema]) => ({ name, in: 'path', required: true, schema })),
+        ...Object.entries((s.querystring?.properties ?? {}) as Record<string, object>).map(([name, schema]) => ({ name, in: 'query', required: required.has(name), schema })),
+      ]
       const responses: Record<string, unknown> = {}
       for (const [code, sch] of Object.entries((s.response ?? {}) as Record<string, any>)) {
         const isErr = sch?.$ref === 'Error#'

@@ -6,6 +6,7 @@ import type { ApiContext } from './context.ts'
 import { errorSchema, installErrorHandling } from './errors.ts'
 import { explorerRoutes, type FeedsSource } from '../explorer/index.ts'
 import { jobRoutes } from './jobs.ts'
+import { marketRoutes, type ApiMarketOptions } from './market.ts'
 import { collectOpenApi } from './openapi.ts'
 import { proofRoutes } from './proofs.ts'
 import { workerRoutes } from './workers.ts'
@@ -26,6 +27,8 @@ export type ApiOptions = {
   logger?: boolean | undefined
   /** Feeds the explorer shows (`zkml serve --feeds <file>`); without it `/feeds` says none are configured. */
   feeds?: FeedsSource | undefined
+  /** Proof market: quote pricing (`GET /quote`); with `rpcUrl` + `address`, prover reputation. */
+  market?: ApiMarketOptions | undefined
 }
 
 /**
@@ -59,6 +62,7 @@ export async function buildApi(opts: ApiOptions): Promise<{ app: FastifyInstance
   await app.register(workerRoutes, { ctx })
   await app.register(proofRoutes, { ctx })
   await app.register(explorerRoutes, { feeds: opts.feeds })
+  await app.register(marketRoutes, { ctx, market: opts.market })
   app.get('/openapi.json', { schema: { response: { 200: { type: 'object', additionalProperties: true } } } }, async () => openapi())
   app.addHook('onClose', async () => { await queue.close() })
   return { app, ctx }

@@ -66,6 +66,7 @@ export const errorCodes = {
   MARKET_CIRCUIT_NOT_FOUND: 'No manifest is known for the circuit a quote or request names.',
   MARKET_TX_FAILED: 'A ProofMarket transaction reverted or could not be sent.',
   MARKET_REQUEST_NOT_FOUND: 'No live market request matches a proving job.',
+  MARKET_CONFIG_INVALID: 'Market options are malformed: no RPC URL, a bad market address or prover key, or no contract there.',
 
   // explorer (issue 6): add codes below this line
   JOB_HAS_NO_PROOF: 'A proof was asked of a job that has not been verified (yet).',

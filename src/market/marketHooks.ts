@@ -5,7 +5,7 @@ import {
 import { BaseError } from '../errors/index.ts'
 import type { Backend } from '../compiler/manifest.ts'
 import { encodeProof } from '../compiler/snark/index.ts'
-import type { WorkerHooks, WorkerJob, ProveOutcome } from '../prover/index.ts'
+import { attestationMessage, type WorkerHooks, type WorkerJob, type ProveOutcome } from '../prover/index.ts'
 import { compileProofMarket } from './proofMarketContract.ts'
 import { RequestStatus } from './offer.ts'
 
@@ -98,6 +98,11 @@ export function marketHooks(opts: MarketHooksOptions): WorkerHooks & { requestOf
 
   return {
     requestOf: (jobId) => requests.get(jobId),
+
+    // The coordinator counts a rejected proof against the address that signed it (reputation).
+    async attestResult(sub) {
+      return { prover: opts.wallet.account.address, signature: await opts.wallet.signMessage({ account: opts.wallet.account, message: attestationMessage(sub) }) }
+    },
 
     async beforeProve(job) {
       const id = await findRequest(job)

@@ -4,10 +4,18 @@ import type { CircuitCache } from './circuitCache.ts'
 import { isTerminal } from './jobState.ts'
 import { JobStore, type ProofResult } from './jobStore.ts'
 import { proveQueueName, resultsQueueName } from './keys.ts'
+import { attestedProver, type ResultAttestation } from './resultAttestation.ts'
 import type { ProvingEngine } from './provingEngine.ts'
 
 /** What a worker hands in after proving. */
-export type ResultSubmission = { jobId: string; workerId: string; attempt: number; result: ProofResult }
+export type ResultSubmission = {
+  jobId: string
+  workerId: string
+  attempt: number
+  result: ProofResult
+  /** The prover key behind this hand-in (market workers sign it), so a bad proof counts against that address. */
+  attestation?: ResultAttestation | undefined
+}
 
 /** The coordinator's answer. `accepted`: this result is the job's one verified (payable) result. */
 export type Verdict =
@@ -94,8 +102,15 @@ export class Coordinator {
     }
     if (!rec) return { accepted: false, duplicate: false, reason: `job ${sub.jobId} does not exist`, errorCode: 'JOB_NOT_FOUND' }
     if (isTerminal(rec.status)) return duplicate(`job is already ${rec.status}; late result ignored`)
-    const reject = async (reason: string, errorCode = 'PROOF_INVALID'): Promise<Verdict> => {
+    const reject = async (reason: string, errorCode = 'PROOF_INVALID', workersFault = true): Promise<Verdict> => {
       await this.opts.redis.hincrby(this.jobs.keys.stats, 'rejected', 1)
+      if (workersFault) {
+        // Counted here, where the proof is judged, not by the worker: it could simply not report it.
+        const prover = await attestedProver(sub)
+        const m = this.opts.redis.multi().hincrby(this.jobs.keys.badProofs, sub.workerId, 1)
+        if (prover) m.hincrby(this.jobs.keys.badProofs, prover, 1)
+        await m.exec()
+      }
       await this.jobs.progress(sub.jobId, { stage: `rejected: ${reason}`, workerId: sub.workerId })
       return { accepted: false, duplicate: false, reason, errorCode }
     }
@@ -106,7 +121,7 @@ export class Coordinator {
     try {
       expected = circuit.computeWitness(rec.input, { subject: BigInt(rec.subject), round: BigInt(rec.round) })
     } catch (e) {
-      return reject(`the job's own input does not evaluate: ${(e as Error).message.split('\n')[0]}`, (e as { code?: string }).code ?? 'INPUT_INVALID')
+      return reject(`the job's own input does not evaluate: ${(e as Error).message.split('\n')[0]}`, (e as { code?: string }).code ?? 'INPUT_INVALID', false)
     }
     if (expected.publicSignals.length !== r.publicSignals.length || expected.publicSignals.some((s, i) => s !== String(r.publicSignals[i])))
       return reject(`public signals do not match the job (expected ${expected.publicSignals.length} signals for its input, subject and round)`)

@@ -21,3 +21,5 @@ export { Coordinator, ResultClient, type ResultSubmission, type Verdict, type Co
 export { ProverWorker, tamperProof, type ProverWorkerOptions, type WorkerHooks, type WorkerJob, type ProveOutcome } from './proverWorker.ts'
 export { listWorkers, type WorkerAd } from './workerDirectory.ts'
 export { readCircuitUpload, registerCircuit, type CircuitUpload } from './registerCircuit.ts'
+export { attestationMessage, attestedProver, type ResultAttestation } from './resultAttestation.ts'
+export { badProofCount } from './badProofs.ts'

@@ -38,6 +38,12 @@ export function redisKeys(prefix: string) {
     recent: `${p}:recent`,
     /** Hash of counters: submitted, verified, rejected, duplicateResults. */
     stats: `${p}:stats`,
+    /**
+     * Hash: proofs the coordinator rejected, by worker id and (when the hand-in carried a valid
+     * attestation) by lower-case prover address. Written only by the coordinator, so a worker cannot
+     * skip counting its own bad proofs; read into market reputation.
+     */
+    badProofs: `${p}:badProofs`,
   }
 }
 

@@ -6,12 +6,13 @@ import { BaseError } from '../errors/index.ts'
 import type { ArtifactStore } from './artifactStore.ts'
 import { CircuitCache } from './circuitCache.ts'
 import { CircuitRegistry } from './circuitRegistry.ts'
-import { ResultClient, type Verdict } from './coordinator.ts'
+import { ResultClient, type ResultSubmission, type Verdict } from './coordinator.ts'
 import type { Hardware } from './hardware.ts'
 import { JobStore, type ProofResult } from './jobStore.ts'
 import { proveQueueName, redisKeys, type RedisKeys } from './keys.ts'
 import type { ProveJobData } from './proverQueue.ts'
 import type { ProvingEngine } from './provingEngine.ts'
+import type { ResultAttestation } from './resultAttestation.ts'
 import { meetsClass, meetsRequirements, parseClassName } from './requirements.ts'
 
 /** A job as hooks see it. */
@@ -32,6 +33,8 @@ export type ProveOutcome =
 export type WorkerHooks = {
   beforeProve?(job: WorkerJob): Promise<void> | void
   afterProve?(job: WorkerJob, outcome: ProveOutcome): Promise<void> | void
+  /** Signs a result before hand-in, so the coordinator can count a rejected proof against the signer. */
+  attestResult?(sub: Omit<ResultSubmission, 'attestation'>): Promise<ResultAttestation> | ResultAttestation
 }
 
 export type ProverWorkerOptions = {
@@ -97,6 +100,8 @@ export class ProverWorker extends EventEmitter {
   private loop: Promise<void> | undefined
   private current: { job: Job; token: string; released: boolean; done: Promise<void> } | undefined
   private heartbeat: NodeJS.Timeout | undefined
+  /** Renews the BullMQ lock of the job being proved; cleared when the attempt ends or is released. */
+  private lockRenewal: NodeJS.Timeout | undefined
   private tamperLeft: number
   private tokenSeq = 0
   private lastClassRefresh = 0
@@ -246,6 +251,7 @@ export class ProverWorker extends EventEmitter {
     const lock = setInterval(() => {
       job.extendLock(token, this.lockMs).catch(() => {})
     }, Math.max(100, Math.floor(this.lockMs / 3)))
+    this.lockRenewal = lock
     try {
       try {
         await this.opts.hooks?.beforeProve?.(wjob)
@@ -256,7 +262,15 @@ export class ProverWorker extends EventEmitter {
       if (this.current?.released) return
       const handedIn = this.maybeTamper(result)
       await this.jobs.transition(data.jobId, 'proved', { workerId: this.id })
-      const verdict = await this.results.submit({ jobId: data.jobId, workerId: this.id, attempt: wjob.attempt, result: handedIn })
+      const sub = { jobId: data.jobId, workerId: this.id, attempt: wjob.attempt, result: handedIn }
+      let attestation: ResultAttestation | undefined
+      try {
+        attestation = await this.opts.hooks?.attestResult?.(sub)
+      } catch (e) {
+        // Unsigned, the result is still judged; a rejection then counts under the worker id only.
+        this.log({ event: 'hook-error', hook: 'attestResult', job: data.jobId, code: 'WORKER_HOOK_FAILED', error: (e as Error).message })
+      }
+      const verdict = await this.results.submit({ ...sub, attestation })
       if (verdict.accepted || verdict.duplicate) {
         await job.moveToCompleted(verdict, token, false).catch(() => {})
         const status = verdict.accepted ? 'verified' : 'duplicate'
@@ -346,6 +360,9 @@ export class ProverWorker extends EventEmitter {
       if (!finished) {
         cur.released = true
         released = true
+        // The abandoned proof may never return (its finally would clear this): a live renewal timer
+        // would keep renewing a job we gave back and keep the process from exiting.
+        clearInterval(this.lockRenewal)
         const jobId = (cur.job.data as ProveJobData).jobId
         // Record first, carrier second (as in ProverQueue.submit): a worker may take the carrier
         // the moment it is back, and must find the record `queued`, not still ours.

@@ -1,107 +1,82 @@
-// The market wired into the real prover network: ProverWorkers on the real Redis (BullMQ), a
-// Coordinator, real Groth16 proofs (an engine over the snark adapter for the hand-built market
-// circuit, since the model compiler is not needed to exercise payment), a real anvil with ProofMarket.
+// The market wired into the real prover network: ProverWorkers (in-process, and `zkml worker --market` as a
+// process) on the real Redis (BullMQ), a Coordinator, real Groth16 proofs of a bundled model compiled by the
+// real compiler, its generated verifier on a real anvil with ProofMarket.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { readFile } from 'node:fs/promises'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Hex } from 'viem'
-import { mod } from '../../src/compiler/field.ts'
-import { writeWtns } from '../../src/compiler/r1cs/index.ts'
-import { prove, verify, terminateSnark, type SnarkProof, type VerificationKey } from '../../src/compiler/snark/index.ts'
+import type { Redis } from 'ioredis'
+import type { Abi, Hex } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { buildApi } from '../../src/api/index.ts'
+import { anvilPrivateKeys } from '../../src/chain/anvil.ts'
 import {
-  connectRedis, CircuitRegistry, CircuitCache, Coordinator, LocalArtifactStore, ProverQueue, ProverWorker, detectHardware, sha256Hex,
-  type ProvingEngine, type LoadedCircuit,
+  connectRedis, defaultRedisUrl, badProofCount, CircuitRegistry, CircuitCache, Coordinator, LocalArtifactStore, ProverQueue, ProverWorker,
+  compilerEngine, detectHardware, type ProvingEngine,
 } from '../../src/prover/index.ts'
 import { marketHooks, proverReputation, type MarketHookEvent } from '../../src/market/index.ts'
-import { startMarketFixture, circuitId as onChainCircuitId, type MarketFixture } from './market-fixture.ts'
-import { deletePrefix, tempDir, testPrefix, until } from './prover-helpers.ts'
+import { startMarketFixture, type MarketFixture } from './market-fixture.ts'
+import { compiledTestCircuit, deletePrefix, registerBody, spawnZkml, tempDir, testPrefix, until, type Proc } from './prover-helpers.ts'
 
 const redis = await connectRedis()
 const prefix = testPrefix('market')
 const dirs = tempDir('market-net')
 let f: MarketFixture
-let registry: CircuitRegistry
 let queue: ProverQueue
 let coordinator: Coordinator
-let networkCircuitId = ''
+let engine: ProvingEngine
+let circuit: Awaited<ReturnType<typeof compiledTestCircuit>>
+let networkCircuitId = '' as Hex
 const workers: ProverWorker[] = []
-const store = new LocalArtifactStore(join(dirs.dir, 'store'))
-
-type Loaded = LoadedCircuit & { zkey: Uint8Array; vkey: VerificationKey }
-/** A real engine for the market circuit: witness in TypeScript, proof and check by snarkjs via the adapter. */
-function engine(opts: { hang?: Promise<void> } = {}): ProvingEngine {
-  return {
-    async load(dir) {
-      const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'))
-      const zkey = new Uint8Array(await readFile(join(dir, manifest.artifacts.zkey.file)))
-      const vkey = JSON.parse(await readFile(join(dir, manifest.artifacts.vkey.file), 'utf8'))
-      const circuit: Loaded = {
-        dir, manifest, zkey, vkey,
-        computeWitness(input, { subject, round }) {
-          const x = 3n
-          const inp = BigInt(input[0]!)
-          const w = [1n, mod(inp * x), inp, subject, round, x, mod(subject * round)]
-          return { wtns: writeWtns(w), publicSignals: [w[1]!, inp, subject, round].map(String), outputs: [Number(w[1])] }
-        },
-      }
-      return circuit
-    },
-    async prove(c, input, ctx) {
-      if (opts.hang) await opts.hang // a worker that stops mid-proof never gets past here
-      const { wtns, outputs } = c.computeWitness(input, ctx)
-      const { proof, publicSignals } = await prove('groth16', (c as Loaded).zkey, wtns)
-      return { proof, publicSignals, outputs }
-    },
-    verify: (c, proof, publicSignals) => verify('groth16', (c as Loaded).vkey, publicSignals, proof as SnarkProof),
-  }
-}
+// Each in-process worker gets its own connection (BullMQ blocks on it); the caller owns and closes it.
+const connections: Redis[] = []
+const procs: Proc[] = []
+const storeDir = join(dirs.dir, 'store')
+const store = new LocalArtifactStore(storeDir)
 
 before(async () => {
   f = await startMarketFixture({ burnBps: 5000 })
-  // The keys the on-chain verifier was generated from: a proof under any other key is rejected (InvalidProof).
-  const { r1cs, zkey, vkey } = f.keys
-  const art: Record<string, Uint8Array> = {
-    r1cs, zkey, vkey: new TextEncoder().encode(JSON.stringify(vkey)), witnessProgram: new TextEncoder().encode('{"hand-built":true}'),
-  }
-  const entry = (name: string, file: string) => ({ file, sha256: sha256Hex(art[name]!), bytes: art[name]!.length })
-  const manifest = {
-    manifestVersion: 1, name: 'market-circuit', modelHash: sha256Hex('market-model'), circuitHash: sha256Hex(r1cs), backend: 'groth16', curve: 'bn128',
-    quantization: { scaleBits: 0, activationBits: 32, sigmoid: 'outside', target: 'accuracy' },
-    inputs: [{ name: 'x', shape: [1, 1] }], outputs: [{ name: 'y', shape: [1, 1] }],
-    publicSignals: [{ kind: 'output', name: 'y', index: 0, scaleBits: 0 }, { kind: 'input', name: 'x', index: 0, scaleBits: 0 }, { kind: 'context', name: 'subject' }, { kind: 'context', name: 'round' }],
-    constraints: 2, wires: 7, fidelity: { reference: 'none', samples: 0, maxAbsError: 0, meanAbsError: 0, tolerance: 0 },
-    artifacts: { r1cs: entry('r1cs', 'circuit.r1cs'), zkey: entry('zkey', 'circuit.zkey'), vkey: entry('vkey', 'vkey.json'), witnessProgram: entry('witnessProgram', 'witness.json') },
-    tools: {}, createdAt: '2026-11-22T00:00:00Z',
-  }
-  registry = new CircuitRegistry(redis, prefix, store)
-  networkCircuitId = (await registry.register(manifest, art)).id
+  circuit = await compiledTestCircuit(dirs.dir)
+  const body = await registerBody(circuit.dir)
+  const registry = new CircuitRegistry(redis, prefix, store)
+  const bytes = Object.fromEntries(Object.entries(body.artifacts).map(([k, v]) => [k, new Uint8Array(Buffer.from(v, 'base64'))]))
+  networkCircuitId = (await registry.register(body.manifest, bytes)).id
+  // The compiler's own verifier for this circuit, registered on the market under the network's circuit id
+  // (the hooks' default on-chain id): a proof under any other key is rejected on-chain (InvalidProof).
+  const v = JSON.parse(readFileSync(join(circuit.dir, 'Verifier.json'), 'utf8')) as { abi: Abi; bytecode: Hex }
+  const hash = await f.wallets[0]!.deployContract({ abi: v.abi, bytecode: v.bytecode })
+  const verifier = (await f.client.waitForTransactionReceipt({ hash })).contractAddress!
+  await f.write(f.wallets[0]!, 'registerCircuit', [networkCircuitId, verifier, body.manifest.outputs.length])
   queue = new ProverQueue({ redis, prefix, registry, attempts: 6, backoffMs: 200 })
-  coordinator = new Coordinator({ redis, prefix, circuits: new CircuitCache({ registry, store, engine: engine(), workDir: join(dirs.dir, 'coord') }), engine: engine() })
+  engine = await compilerEngine()
+  coordinator = new Coordinator({ redis, prefix, circuits: new CircuitCache({ registry, store, engine, workDir: join(dirs.dir, 'coord') }), engine })
   coordinator.start()
 })
 after(async () => {
+  for (const p of procs) if (p.child.exitCode === null) { p.child.kill('SIGTERM'); await p.exited }
   for (const w of workers) await w.stop().catch(() => {})
+  for (const c of connections) c.disconnect()
   await coordinator?.close().catch(() => {})
   await queue?.close().catch(() => {})
   await deletePrefix(redis, prefix)
   redis.disconnect()
   await f?.stop()
-  await terminateSnark()
+  await engine?.terminate?.()
   dirs.remove()
-  // Something in this file (a worker stopped mid-proof, or a client of its) keeps a handle open after
-  // cleanup, so the process never exits and the serial runner waits forever. Until that handle is
-  // found, end the process once every result is reported; unref'd, it fires only if something lingers.
-  setTimeout(() => process.exit(process.exitCode ?? 0), 3000).unref()
 })
 
-async function startWorker(walletIndex: number, events: MarketHookEvent[], eng = engine()) {
+/** An engine whose proofs never finish: a worker that stops mid-proof. */
+const hanging = (): ProvingEngine => ({ ...engine, prove: () => new Promise(() => {}) })
+
+async function startWorker(walletIndex: number, events: MarketHookEvent[], eng = engine) {
   const hooks = marketHooks({
     wallet: f.wallets[walletIndex]!, client: f.client, market: f.market.address, backendOf: () => 'groth16', pollMs: 100,
-    onChainCircuitId: () => onChainCircuitId, onEvent: (e) => { events.push(e); if (process.env.ZKML_TEST_VERBOSE) console.error(`[m${walletIndex}]`, e.event) },
+    onEvent: (e) => { events.push(e); if (process.env.ZKML_TEST_VERBOSE) console.error(`[m${walletIndex}]`, e.event) },
   })
+  const conn = redis.duplicate()
+  connections.push(conn)
   const w = new ProverWorker({
-    redis: redis.duplicate(), prefix, store, engine: eng, hardware: await detectHardware({ noGpu: true }), hooks, id: `market-w${walletIndex}`,
+    redis: conn, prefix, store, engine: eng, hardware: await detectHardware({ noGpu: true }), hooks, id: `market-w${walletIndex}`,
     lockDurationMs: 2000, stalledIntervalMs: 500, pollMs: 100, heartbeatMs: 500, shutdownGraceMs: 300,
   })
   if (process.env.ZKML_TEST_VERBOSE) w.on('log', (e) => console.error(`[w${walletIndex}]`, JSON.stringify(e, (_k, v) => (typeof v === 'bigint' ? String(v) : v))))
@@ -113,14 +88,15 @@ const bal = (a: Hex) => f.read<bigint>('balanceOf', [a])
 const fulfilledEvents = async (id: bigint) =>
   (await f.client.getContractEvents({ address: f.market.address, abi: f.market.abi, eventName: 'RequestFulfilled', fromBlock: 0n }))
     .filter((e) => (e.args as { id: bigint }).id === id)
+const submitJob = (round: bigint, i: number) => queue.submit({ circuitId: networkCircuitId, input: circuit.sample(i), subject: '42', round: String(round) })
 
 test('two workers on the queue: the job is locked, proved and paid exactly once', async () => {
-  const { id, offer } = await f.submit(f.wallets[0]!, { round: 101n, subject: 42n })
+  const { id, offer } = await f.submit(f.wallets[0]!, { circuitId: networkCircuitId, round: 101n, subject: 42n })
   const evA: MarketHookEvent[] = []
   const evB: MarketHookEvent[] = []
   await startWorker(1, evA)
   await startWorker(2, evB)
-  const { jobId } = await queue.submit({ circuitId: networkCircuitId, input: [5], subject: '42', round: String(offer.round) })
+  const { jobId } = await submitJob(offer.round, 0)
   await until(async () => [...evA, ...evB].some((e) => e.event === 'fulfilled'), 60_000, 'a fulfilment')
   const winnerEv = evA.some((e) => e.event === 'fulfilled') ? evA : evB
   assert.ok(winnerEv.some((e) => e.event === 'locked'), 'the paid worker locked first')
@@ -133,11 +109,11 @@ test('two workers on the queue: the job is locked, proved and paid exactly once'
 })
 
 test('a worker that stops mid-proof is slashed; the job is re-delivered and the other worker fulfils late', async () => {
-  const { id, offer } = await f.submit(f.wallets[0]!, { round: 102n, subject: 42n })
+  const { id, offer } = await f.submit(f.wallets[0]!, { circuitId: networkCircuitId, round: 102n, subject: 42n })
   const evA: MarketHookEvent[] = []
   const evB: MarketHookEvent[] = []
-  const A = await startWorker(3, evA, engine({ hang: new Promise(() => {}) }))
-  await queue.submit({ circuitId: networkCircuitId, input: [5], subject: '42', round: String(offer.round) })
+  const A = await startWorker(3, evA, hanging())
+  await submitJob(offer.round, 1)
   await until(async () => evA.some((e) => e.event === 'locked'), 30_000, 'A locks')
   await A.stop() // mid-proof: the job is released, A's lock on-chain stays
   const a0 = await bal(f.wallets[3]!.account.address)
@@ -155,4 +131,75 @@ test('a worker that stops mid-proof is slashed; the job is re-delivered and the 
   assert.equal((await fulfilledEvents(id)).length, 1)
   const [repA] = await proverReputation(f.client, f.market.address, [f.wallets[3]!.account.address])
   assert.equal(repA!.slashed, 1)
+  for (const w of workers.splice(0)) await w.stop()
+})
+
+const workerArgs = (extra: string[]) => [
+  'worker', '--prefix', prefix, '--store-dir', storeDir, '--no-gpu', '--lock-ms', '2000', '--stalled-ms', '500', '--poll-ms', '100', '--heartbeat-ms', '500', '--grace-ms', '300', ...extra,
+]
+
+test('zkml worker --market refuses to start without a prover key, or with no market at the address', async () => {
+  const noKey = spawnZkml(workerArgs(['--market', f.market.address, '--rpc', f.anvil.rpcUrl]), { ZKML_PROVER_KEY: '' }, 'worker-nokey')
+  assert.equal(await noKey.exited, 1)
+  assert.ok(noKey.lines.some((l) => l.includes('MARKET_CONFIG_INVALID')), noKey.lines.join('\n'))
+  assert.ok(noKey.lines.some((l) => l.includes('expected ZKML_PROVER_KEY=0x<64 hex> in the environment')), noKey.lines.join('\n'))
+  const noCode = spawnZkml(workerArgs(['--market', `0x${'12'.repeat(20)}`, '--rpc', f.anvil.rpcUrl]), { ZKML_PROVER_KEY: anvilPrivateKeys[5]! }, 'worker-nocode')
+  assert.equal(await noCode.exited, 1)
+  assert.ok(noCode.lines.some((l) => l.includes('MARKET_CONFIG_INVALID')), noCode.lines.join('\n'))
+  assert.ok(noCode.lines.some((l) => l.includes('got an account without code')), noCode.lines.join('\n'))
+})
+
+test('zkml worker --market: a rejected (tampered) proof is counted against the prover by the coordinator and lowers its score', async () => {
+  const key = anvilPrivateKeys[5]!
+  const prover = privateKeyToAccount(key).address
+  const honest = f.wallets[1]!.account.address // paid on time in the first test, no rejected proof
+  const { id, offer } = await f.submit(f.wallets[0]!, { circuitId: networkCircuitId, round: 103n, subject: 42n })
+  const w = spawnZkml(workerArgs(['--id', 'cli-tamper', '--market', f.market.address, '--rpc', f.anvil.rpcUrl, '--test-tamper-proofs', '1']), { ZKML_PROVER_KEY: key }, 'worker-market')
+  procs.push(w)
+  const configured = JSON.parse(await w.waitFor(/"event":"market-configured"/, 60_000))
+  assert.equal(configured.prover, prover)
+  await w.waitFor(/"event":"started"/, 60_000)
+  const { jobId } = await submitJob(offer.round, 2)
+  const rejected = JSON.parse(await w.waitFor(/"event":"market-proof-rejected"/, 60_000))
+  assert.equal(rejected.code, 'PROOF_INVALID')
+  assert.equal(rejected.job ?? rejected.jobId, jobId)
+  const paid = JSON.parse(await w.waitFor(/"event":"market-fulfilled"/, 60_000))
+  assert.equal(paid.requestId, String(id))
+  assert.equal(paid.late, false, 'the retry still came within its own lock')
+  assert.ok(w.lines.some((l) => l.includes('"event":"market-locked"')))
+  const r = await f.read<{ status: number; prover: Hex }>('getRequest', [id])
+  assert.equal(r.status, 4)
+  assert.equal(r.prover, prover)
+
+  // Counted server-side, by the coordinator that rejected it: under the worker id and the signing address.
+  assert.equal(await badProofCount(redis, prefix, 'cli-tamper'), 1)
+  assert.equal(await badProofCount(redis, prefix, prover), 1)
+  assert.equal(await badProofCount(redis, prefix, honest), 0)
+
+  const { app } = await buildApi({ redis, prefix, store, apiKeys: [], market: { rpcUrl: f.anvil.rpcUrl, address: f.market.address } })
+  try {
+    const res = await app.inject({ url: `/provers/${prover}/reputation` })
+    assert.equal(res.statusCode, 200, res.body)
+    const rep = res.json().reputation
+    assert.deepEqual({ locks: rep.locks, onTime: rep.onTime, slashed: rep.slashed, badProofs: rep.badProofs, score: rep.score }, { locks: 1, onTime: 1, slashed: 0, badProofs: 1, score: 0.5 })
+    const clean = (await app.inject({ url: `/provers/${honest}/reputation` })).json().reputation
+    assert.equal(clean.score, 1)
+    assert.ok(rep.score < clean.score, 'the bad proof lowers the score')
+    const badAddr = await app.inject({ url: '/provers/0x1234/reputation' })
+    assert.equal(badAddr.statusCode, 400)
+    assert.equal(badAddr.json().code, 'REQUEST_INVALID')
+    assert.ok((await app.inject({ url: '/openapi.json' })).json().paths['/provers/{address}/reputation'].get)
+  } finally {
+    await app.close()
+  }
+
+  const cli = spawnZkml(['reputation', '--rpc', f.anvil.rpcUrl, '--market', f.market.address, '--redis', process.env.REDIS_URL ?? defaultRedisUrl, '--prefix', prefix, prover, honest], {}, 'reputation')
+  assert.equal(await cli.exited, 0, cli.lines.join('\n'))
+  const row = (a: string) => cli.lines.find((l) => l.startsWith(a))?.trim().split(/\s+/)
+  assert.ok(cli.lines.some((l) => /^prover\s+locks\s+on-time\s+late\s+slashed\s+bad proofs\s+on-time rate\s+score$/.test(l.trim())), cli.lines.join('\n'))
+  assert.deepEqual(row(prover), [prover, '1', '1', '0', '0', '1', '1.00', '0.50'])
+  assert.deepEqual(row(honest)?.slice(-2), ['1.00', '1.00'])
+
+  w.child.kill('SIGTERM')
+  assert.equal(await w.exited, 0)
 })

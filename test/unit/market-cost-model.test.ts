@@ -2,6 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import Fastify from 'fastify'
 import { BaseError } from '../../src/errors/index.ts'
+import { installErrorHandling } from '../../src/api/index.ts'
 import {
   priceAt, fitLine, fitBackend, nLogN, parseHardwareProfile, estimateProof, quote, quoteToJson, offerFromQuote,
   loadHardwareProfile, quoteRoute, type HardwareProfile,
@@ -111,9 +112,10 @@ test('the committed profile was measured: provenance and raw points present, fit
   assert.throws(() => loadHardwareProfile('no-such-profile'), (e: unknown) => e instanceof BaseError && e.code === 'MARKET_PROFILE_INVALID')
 })
 
-test('GET /quote: quotes a known circuit, 400 without circuitId, 404 for an unknown one', async () => {
+test('GET /quote (plugin with the API error handling): quotes a known circuit, 400 without circuitId, 404 for an unknown one', async () => {
   const manifest = { name: 'm', circuitHash: `0x${'11'.repeat(32)}`, backend: 'groth16', constraints: 2048 } as unknown as CircuitManifest
   const app = Fastify()
+  installErrorHandling(app)
   await app.register(quoteRoute, { profile, getManifest: async (id) => (id === manifest.circuitHash ? manifest : undefined) })
   try {
     const ok = await app.inject({ url: `/quote?circuitId=${manifest.circuitHash}` })
@@ -123,7 +125,8 @@ test('GET /quote: quotes a known circuit, 400 without circuitId, 404 for an unkn
     assert.equal(body.circuit.constraints, 2048)
     const missing = await app.inject({ url: '/quote' })
     assert.equal(missing.statusCode, 400)
-    assert.equal(missing.json().code, 'MARKET_QUOTE_INVALID')
+    assert.equal(missing.json().code, 'REQUEST_INVALID')
+    assert.match(missing.json().details, /expected querystring\.circuitId to be present, got nothing/)
     const unknown = await app.inject({ url: '/quote?circuitId=0xdead' })
     assert.equal(unknown.statusCode, 404)
     assert.equal(unknown.json().code, 'MARKET_CIRCUIT_NOT_FOUND')

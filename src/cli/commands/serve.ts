@@ -19,6 +19,8 @@ const help = `usage: zkml serve [options]
   --feeds <file>      feeds for the explorer (env ZKML_FEEDS): JSON { "rpcUrl": "http://…",
                       "feeds": [{ "label": "…", "address": "0x…", "grade": "pool-risk"? }] };
                       re-read when it changes, may be written after start-up
+  --market <address>  serve GET /provers/:address/reputation from this ProofMarket
+  --rpc <url>         JSON-RPC URL of the market's chain (env ZKML_RPC_URL); needed with --market
 
 The explorer page is served at <url>/explorer.
 
@@ -49,6 +51,8 @@ export async function run(argv: string[]): Promise<number> {
       'sweep-ms': { type: 'string' },
       'sweep-stale-ms': { type: 'string' },
       feeds: { type: 'string' },
+      market: { type: 'string' },
+      rpc: { type: 'string' },
     },
   })
   if (v.help) {
@@ -69,6 +73,7 @@ export async function run(argv: string[]): Promise<number> {
     redis, prefix, store, apiKeys,
     attempts: num(v.attempts), backoffMs: num(v['backoff-ms']), bodyLimit: num(v['body-limit']),
     feeds: feedsFile ? feedsFromFile(feedsFile) : undefined,
+    market: v.market === undefined ? undefined : { address: v.market, rpcUrl: v.rpc ?? process.env.ZKML_RPC_URL },
   })
   let coordinator: InstanceType<typeof Coordinator> | undefined
   let engine: Awaited<ReturnType<typeof compilerEngine>> | undefined

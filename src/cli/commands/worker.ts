@@ -20,8 +20,12 @@ const help = `usage: zkml worker [options]
   --cache-mib <n>           in-memory circuit cache budget (default 1024)
   --grace-ms <n>            on SIGTERM, let the current proof finish this long, then release it (default 30000)
   --test-tamper-proofs <n>  TEST ONLY: corrupt the first n proofs handed in (shows the server rejects them)
+  --market <address>        take part in the ProofMarket at this address: lock each job's request
+                            (posting collateral) before proving, fulfil it once the server verified
+  --rpc <url>               JSON-RPC URL of the market's chain (env ZKML_RPC_URL); needed with --market
 
-Logs one JSON object per line on stdout.`
+With --market the prover key comes from the environment only: ZKML_PROVER_KEY=0x<64 hex>.
+Logs one JSON object per line on stdout; market steps as {"event":"market-<step>",…}.`
 
 /**
  * @example
@@ -49,6 +53,8 @@ export async function run(argv: string[]): Promise<number> {
       'cache-mib': { type: 'string' },
       'grace-ms': { type: 'string' },
       'test-tamper-proofs': { type: 'string' },
+      market: { type: 'string' },
+      rpc: { type: 'string' },
     },
   })
   if (v.help) {
@@ -64,14 +70,18 @@ export async function run(argv: string[]): Promise<number> {
     noGpu: v['no-gpu'],
     backends: v.backends ? (v.backends.split(',').map((s) => s.trim()) as Backend[]) : undefined,
   })
+  const store = openArtifactStore({ kind: v.store, dir: v['store-dir'], redis, prefix })
+  // Before the engine starts: a market misconfiguration should fail fast, not after warming up.
+  const market = v.market === undefined ? undefined : await workerMarket({ market: v.market, rpc: v.rpc, redis, prefix, store })
   const engine = await compilerEngine()
   const worker = new ProverWorker({
     redis,
     prefix,
-    store: openArtifactStore({ kind: v.store, dir: v['store-dir'], redis, prefix }),
+    store,
     engine,
     hardware,
     id: v.id,
+    hooks: market?.hooks,
     lockDurationMs: num(v['lock-ms']),
     stalledIntervalMs: num(v['stalled-ms']),
     heartbeatMs: num(v['heartbeat-ms']),
@@ -81,6 +91,10 @@ export async function run(argv: string[]): Promise<number> {
     testTamperProofs: num(v['test-tamper-proofs']),
   })
   worker.on('log', (e) => console.log(JSON.stringify(e)))
+  if (market) {
+    market.onEvent = (e) => console.log(JSON.stringify({ at: new Date().toISOString(), worker: worker.id, ...e, event: `market-${e.event}` }, (_k, x) => (typeof x === 'bigint' ? x.toString() : x)))
+    market.onEvent({ event: 'configured', market: market.address, prover: market.prover, chainId: market.chainId })
+  }
   await worker.start()
   await new Promise<void>((resolve) => {
     const stop = () => {
@@ -94,4 +108,34 @@ export async function run(argv: string[]): Promise<number> {
   await engine.terminate?.()
   redis.disconnect()
   return 0
+}
+
+/**
+ * The market side of `zkml worker --market`: connects to the chain with the key from ZKML_PROVER_KEY
+ * and builds the ProofMarket hooks, the backend of each job's circuit read from its registered manifest.
+ * `onEvent` is set by the caller once the worker (and its id, for the log lines) exists.
+ */
+async function workerMarket(o: { market: string; rpc: string | undefined; redis: import('ioredis').Redis; prefix: string; store: import('../../prover/index.ts').ArtifactStore }) {
+  const { BaseError } = await import('../../errors/index.ts')
+  const { connectMarket, marketHooks } = await import('../../market/index.ts')
+  const { CircuitRegistry } = await import('../../prover/index.ts')
+  const key = process.env.ZKML_PROVER_KEY
+  if (!key) throw new BaseError('MARKET_CONFIG_INVALID', 'No prover key.', { details: 'expected ZKML_PROVER_KEY=0x<64 hex> in the environment with --market, got nothing' })
+  const conn = await connectMarket({ rpcUrl: o.rpc ?? process.env.ZKML_RPC_URL, market: o.market, privateKey: key })
+  const registry = new CircuitRegistry(o.redis, o.prefix, o.store)
+  const out = {
+    address: conn.market,
+    prover: conn.wallet!.account.address,
+    chainId: conn.chain.id,
+    onEvent: undefined as ((e: Record<string, unknown> & { event: string }) => void) | undefined,
+    hooks: undefined as unknown as ReturnType<typeof marketHooks>,
+  }
+  out.hooks = marketHooks({
+    wallet: conn.wallet!,
+    client: conn.client,
+    market: conn.market,
+    backendOf: async (job) => (await registry.require(job.circuitId)).manifest.backend,
+    onEvent: (e) => out.onEvent?.(e),
+  })
+  return out
 }
