@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { BaseError } from '../errors/index.ts'
-import { listWorkers } from '../prover/index.ts'
+import { listWorkers, redisKeys } from '../prover/index.ts'
 import { errorResponses, type ApiContext } from './context.ts'
 
 /**
@@ -14,10 +14,15 @@ import { errorResponses, type ApiContext } from './context.ts'
 export async function workerRoutes(app: FastifyInstance, { ctx }: { ctx: ApiContext }): Promise<void> {
   app.get('/workers', {
     schema: {
-      summary: 'Connected workers (advertisement not expired): hardware, classes served, current job',
+      summary: 'Connected workers (advertisement not expired): hardware, classes served, current job, and rejectedProofs (counted by the coordinator, not reported by the worker)',
       response: { 200: { type: 'object', properties: { workers: { type: 'array', items: { type: 'object', additionalProperties: true } } } } },
     },
-  }, async () => ({ workers: await listWorkers(ctx.redis, ctx.prefix) }))
+  }, async () => {
+    const workers = await listWorkers(ctx.redis, ctx.prefix)
+    // A worker's own counters are its say-so; the rejections are the coordinator's verdicts.
+    const bad = workers.length ? await ctx.redis.hmget(redisKeys(ctx.prefix).badProofs, ...workers.map((w) => w.id)) : []
+    return { workers: workers.map((w, i) => ({ ...w, rejectedProofs: Number(bad[i] ?? 0) })) }
+  })
 
   app.get('/health', {
     schema: {

@@ -155,6 +155,8 @@ test('a tampered proof is rejected by the server and the job retried; graceful S
   assert.ok(T.lines.some((l) => /"event":"test-tamper"/.test(l)))
   const c = await loadCircuit(circuit.dir)
   assert.equal(await verifyInference(c, r.proof, r.publicSignals), true)
-  const workers = (await api('/workers')).json.workers.map((w: any) => w.id)
+  const listed = (await api('/workers')).json.workers
+  assert.equal(listed.find((w: any) => w.id === tid)?.rejectedProofs, 1, "the coordinator's rejection shows on the tampering worker")
+  const workers = listed.map((w: any) => w.id)
   assert.ok(!workers.some((w: string) => survivor.lines.some((l) => l.includes(`"worker":"${w}"`))), 'a stopped worker withdraws its advertisement')
 })
