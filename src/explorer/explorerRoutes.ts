@@ -10,7 +10,7 @@ const roundSchema = {
 } as const
 
 /**
- * The explorer: `GET /explorer` (one self-contained HTML page polling the API) and `GET /feeds`
+ * The explorer: `GET /explorer` (one self-contained HTML page polling the API; `GET /` redirects there) and `GET /feeds`
  * (latest round, staleness against chain time and a short history per configured feed).
  * Without a feed source, `/feeds` answers `configured: false` and the page says so.
  *
@@ -69,6 +69,9 @@ export async function explorerRoutes(app: FastifyInstance, opts: { feeds?: Feeds
       return { configured: true, rpcUrl: config.rpcUrl, error: msg, feeds: config.feeds.map((f) => ({ label: f.label, address: f.address, history: [], error: msg })) }
     }
   })
+
+  // A browser pointed at the API's root lands on the page rather than on a 404.
+  app.get('/', { schema: { summary: 'Redirects to /explorer', response: { 302: { type: 'null', description: 'to /explorer' } } } }, async (_req, reply) => reply.redirect('/explorer'))
 
   app.get('/explorer', {
     schema: {
