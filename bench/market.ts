@@ -1,6 +1,7 @@
 // bench/market.ts: calibrates the market's hardware profile from real proofs and reports how good it is.
 //
 //   npx tsx bench/market.ts [--name ci-2core] [--quick] [--no-write]
+//   npx tsx bench/market.ts --models-only [--name ci-2core]   (only (d), against the saved profile)
 //
 // (a) proves synthetic circuits of several sizes (a squaring chain with the manifest's public-signal layout
 //     [output, input, subject, round]) with real snarkjs through the adapter, Groth16 and PLONK, measuring
@@ -8,7 +9,11 @@
 // (b) fits seconds ≈ a + b·n·log2 n and bytes ≈ c + d·n per backend and writes src/market/profiles/<name>.json
 //     with the machine, date, tool versions and raw points;
 // (c) prints estimate/measured ratios on held-out sizes (not used in the fit), then gas per ProofMarket
-//     action on anvil, against the bare verifier call as the baseline.
+//     action on anvil, against the bare verifier call as the baseline;
+// (d) compiles the bundled models (models/*/model.onnx) for both backends and prints each quote's time
+//     estimate against the measured proving time (estimate / measured; 1.00 is a perfect quote).
+//
+// PLONK points are sized in PLONK gates (plonkGateCount), the size estimateProof uses for PLONK.
 import { cpus, totalmem, platform, arch } from 'node:os'
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { spawnSync } from 'node:child_process'
@@ -26,16 +31,18 @@ import { compileSolidity } from '../src/chain/compileSolidity.ts'
 import { P, mod } from '../src/compiler/field.ts'
 import { writeR1cs, writeWtns, type R1csData } from '../src/compiler/r1cs/index.ts'
 import {
-  setupGroth16, setupPlonk, prove, encodeProof, exportSolidityVerifier, terminateSnark, DEFAULT_PTAU_PATH,
+  setupGroth16, setupPlonk, prove, encodeProof, exportSolidityVerifier, terminateSnark, DEFAULT_PTAU_PATH, plonkGateCount,
 } from '../src/compiler/snark/index.ts'
+import { compileModel, loadCircuit } from '../src/compiler/index.ts'
 import type { Backend } from '../src/compiler/manifest.ts'
-import { fitBackend, estimateProof, quote, compileProofMarket, type HardwareProfile, type ProfilePoint } from '../src/market/index.ts'
+import { fitBackend, estimateProof, quote, compileProofMarket, loadHardwareProfile, type HardwareProfile, type ProfilePoint } from '../src/market/index.ts'
 
 const argv = process.argv.slice(2)
 const name = argv.includes('--name') ? argv[argv.indexOf('--name') + 1]! : 'ci-2core'
 const quick = argv.includes('--quick')
 const write = !argv.includes('--no-write')
 const REPS = quick ? 1 : 2
+const modelsOnly = argv.includes('--models-only')
 
 /** n constraints: subject·round = s, n-2 squarings of the private x, input · y_last = output. */
 function chainCircuit(n: number): { r1cs: R1csData; witness(x: bigint, input: bigint, subject: bigint, round: bigint): bigint[] } {
@@ -95,6 +102,39 @@ if (argv[0] === '--child') {
   process.exit(0)
 }
 
+/** (d): quotes for the bundled models against their measured proving time, same child-process measurement. */
+async function benchModels(profile: HardwareProfile): Promise<void> {
+  const { readdirSync, existsSync } = await import('node:fs')
+  const models = readdirSync('models').filter((m) => existsSync(join('models', m, 'model.onnx')) && existsSync(join('models', m, 'samples.json')))
+  console.log(`\n# bundled models: quote estimate / measured prove time (profile ${profile.name}, ${REPS} rep(s))`)
+  console.log('model         backend  constraints  plonk_gates  est_s   measured_s  ratio  ratio_if_sized_by_constraints')
+  const work = mkdtempSync(join(tmpdir(), 'zkml-bench-models-'))
+  try {
+    for (const model of models) {
+      const onnx = readFileSync(join('models', model, 'model.onnx'))
+      const samples = JSON.parse(readFileSync(join('models', model, 'samples.json'), 'utf8')) as number[][]
+      for (const backend of ['groth16', 'plonk'] as const) {
+        const outDir = join(work, `${model}-${backend}`)
+        await compileModel({ onnx, name: model, calibration: samples, backend, outDir })
+        const c = await loadCircuit(outDir)
+        const { wtns } = c.computeWitness(samples[0]!, { subject: 1n, round: 1n })
+        const measured = (await measure(backend, c.zkey, wtns, REPS)).seconds
+        const est = estimateProof(c.manifest, profile).seconds
+        const naive = estimateProof({ backend, constraints: c.manifest.constraints }, profile).seconds
+        console.log(`${model.padEnd(13)} ${backend.padEnd(8)} ${String(c.manifest.constraints).padStart(11)}  ${String(c.manifest.plonkGates).padStart(11)}  ${est.toFixed(3).padStart(6)}  ${measured.toFixed(3).padStart(10)}  ${(est / measured).toFixed(2).padStart(5)}  ${(naive / measured).toFixed(2).padStart(5)}`)
+      }
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true })
+  }
+}
+
+if (modelsOnly) {
+  await benchModels(loadHardwareProfile(name))
+  await terminateSnark()
+  process.exit(0)
+}
+
 const sizes: Record<Backend, { fit: number[]; holdout: number[] }> = quick
   ? { groth16: { fit: [256, 1024, 4096], holdout: [2048] }, plonk: { fit: [256, 1024, 2048], holdout: [1536] } }
   : { groth16: { fit: [256, 1024, 4096, 8192, 16000], holdout: [2048, 12000] }, plonk: { fit: [256, 1024, 4096, 8192], holdout: [2048, 6000] } }
@@ -119,8 +159,9 @@ for (const backend of ['groth16', 'plonk'] as const) {
     const run = await measure(backend, zkey, wtns, REPS)
     const { seconds, bytes } = run
     console.log(`${backend.padEnd(8)} ${String(n).padStart(11)}  ${setupS.toFixed(2).padStart(7)}  ${seconds.toFixed(3).padStart(7)}  ${(bytes / 2 ** 20).toFixed(1).padStart(6)}`)
-    if (sizes[backend].fit.includes(n)) points.push({ constraints: n, wires: c.r1cs.nWires, seconds, bytes })
-    else holdouts.push({ backend, n, measured: seconds, bytes })
+    const size = backend === 'plonk' ? plonkGateCount(r1cs) : n
+    if (sizes[backend].fit.includes(n)) points.push({ constraints: size, wires: c.r1cs.nWires, seconds, bytes })
+    else holdouts.push({ backend, n: size, measured: seconds, bytes })
     if (backend === 'groth16' && n === 256) small = { zkey, proof: run.proof, signals: run.signals }
   }
   fits[backend] = fitBackend(points)
@@ -149,11 +190,13 @@ if (write) {
 
 console.log('\n# held-out sizes: estimate / measured (baseline 1.00)')
 for (const h of holdouts) {
-  const e = estimateProof({ backend: h.backend, constraints: h.n }, profile)
+  const e = estimateProof({ backend: h.backend, constraints: h.n, plonkGates: h.n }, profile)
   console.log(`${h.backend.padEnd(8)} n=${String(h.n).padStart(6)}  est ${e.seconds.toFixed(3)} s  measured ${h.measured.toFixed(3)} s  ratio ${(e.seconds / h.measured).toFixed(2)}  mem ratio ${(e.bytes / h.bytes).toFixed(2)}`)
 }
 const q = quote({ backend: 'groth16', constraints: 4096 }, profile)
 console.log(`\n# sample quote, groth16 n=4096: min ${q.minPrice} wei, max ${q.maxPrice} wei, ramp ${q.rampLength} s, lock timeout ${q.lockTimeout} s, timeout ${q.timeout} s`)
+
+await benchModels(profile)
 
 // ---- gas per market action on anvil (the proof is the real n=256 Groth16 proof from above)
 const anvil = await startAnvil()

@@ -11,7 +11,7 @@ import { parseOnnx, runOnnxruntime, type OnnxGraph } from './onnx/index.ts'
 import { calibrate, dequantize, quantizeInput, type CalibrationResult, type CalibrationTarget } from './quantize/index.ts'
 import { writeR1cs } from './r1cs/index.ts'
 import { packageVersion, zkmlVersion } from './toolVersions.ts'
-import { DEFAULT_PTAU_PATH, exportSolidityVerifier, setupGroth16, setupPlonk } from './snark/index.ts'
+import { DEFAULT_PTAU_PATH, exportSolidityVerifier, plonkGateCount, setupGroth16, setupPlonk } from './snark/index.ts'
 
 export type CompileProgress = { stage: 'parse' | 'calibrate' | 'circuit' | 'fidelity' | 'setup' | 'verifier' | 'write'; message: string }
 
@@ -110,6 +110,7 @@ export async function compileModel(opts: CompileOptions): Promise<CompileResult>
     outputs: model.outputs.map((o) => ({ name: o.name, shape: [...o.dims] })),
     publicSignals: model.publicSignals,
     constraints: circuit.r1cs.constraints.length,
+    plonkGates: plonkGateCount(r1csBytes),
     wires: circuit.r1cs.nWires,
     fidelity,
     artifacts,

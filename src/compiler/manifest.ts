@@ -36,6 +36,12 @@ export type CircuitManifest = {
   outputs: TensorInfo[]
   publicSignals: PublicSignalInfo[]
   constraints: number
+  /**
+   * Gates snarkjs's PLONK setup makes of this R1CS (wide linear combinations split into extra
+   * gates), whatever the backend: PLONK's proving cost follows it, not `constraints`. Absent in
+   * manifests written before it was recorded; readers then fall back to `constraints`.
+   */
+  plonkGates?: number
   wires: number
   fidelity: FidelityReport
   artifacts: Record<ArtifactName, { file: string; sha256: `0x${string}`; bytes: number }>
@@ -86,6 +92,8 @@ export function parseManifest(json: unknown): CircuitManifest {
   if (!Array.isArray(m.publicSignals) || m.publicSignals.length === 0) throw fail('a non-empty publicSignals array', m.publicSignals)
   if (!Array.isArray(m.inputs) || !Array.isArray(m.outputs)) throw fail('inputs and outputs arrays', { inputs: m.inputs, outputs: m.outputs })
   if (typeof m.constraints !== 'number' || m.constraints < 0) throw fail('a constraint count', m.constraints)
+  if (m.plonkGates !== undefined && (!Number.isInteger(m.plonkGates) || m.plonkGates < m.constraints))
+    throw fail(`plonkGates as an integer >= constraints (${m.constraints}), or absent`, m.plonkGates)
   if (!m.artifacts || typeof m.artifacts !== 'object') throw fail('an artifacts object', m.artifacts)
   if (!m.quantization || typeof m.quantization.scaleBits !== 'number') throw fail('quantization.scaleBits', m.quantization)
   return m as CircuitManifest

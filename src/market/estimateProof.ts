@@ -3,7 +3,31 @@ import type { CircuitManifest } from '../compiler/manifest.ts'
 import { nLogN, type HardwareProfile } from './hardwareProfile.ts'
 
 /** What proving one circuit is expected to cost on a profiled machine. */
-export type ProofEstimate = { backend: CircuitManifest['backend']; constraints: number; seconds: number; bytes: number; fitsMemory: boolean; maxRelError: number }
+export type ProofEstimate = {
+  backend: CircuitManifest['backend']
+  constraints: number
+  /** The size the fit was applied to: `constraints` for Groth16, PLONK gates for PLONK (see {@link provingSize}). */
+  size: number
+  seconds: number
+  bytes: number
+  fitsMemory: boolean
+  maxRelError: number
+}
+
+/**
+ * What a backend's proving cost grows with: R1CS constraints for Groth16; for PLONK the gates snarkjs
+ * makes of them (a wide linear combination becomes several gates), recorded by the compiler as
+ * `plonkGates`, else `constraints` for manifests that predate it.
+ *
+ * @example
+ * ```ts
+ * import { provingSize } from './src/market/index.ts'
+ * provingSize({ backend: 'plonk', constraints: 1426, plonkGates: 5230 }) // 5230
+ * ```
+ */
+export function provingSize(m: Pick<CircuitManifest, 'backend' | 'constraints' | 'plonkGates'>): number {
+  return m.backend === 'plonk' ? (m.plonkGates ?? m.constraints) : m.constraints
+}
 
 /**
  * Estimates proving time and peak memory of a circuit from its manifest and a fitted hardware profile.
@@ -16,14 +40,14 @@ export type ProofEstimate = { backend: CircuitManifest['backend']; constraints: 
  * console.log(e.seconds.toFixed(2), 's')
  * ```
  */
-export function estimateProof(manifest: Pick<CircuitManifest, 'backend' | 'constraints'>, profile: HardwareProfile): ProofEstimate {
+export function estimateProof(manifest: Pick<CircuitManifest, 'backend' | 'constraints' | 'plonkGates'>, profile: HardwareProfile): ProofEstimate {
   const fit = profile.backends[manifest.backend]
   if (!fit)
     throw new BaseError('MARKET_PROFILE_INVALID', `Hardware profile "${profile.name}" has no fit for ${manifest.backend}.`, {
       details: `expected a fit for ${manifest.backend}, got fits for ${Object.keys(profile.backends).join(', ')}`,
     })
-  const n = manifest.constraints
+  const n = provingSize(manifest)
   const seconds = fit.time.a + fit.time.b * nLogN(n)
   const bytes = fit.memory.c + fit.memory.d * n
-  return { backend: manifest.backend, constraints: n, seconds, bytes, fitsMemory: bytes < profile.machine.memoryBytes, maxRelError: fit.maxRelError }
+  return { backend: manifest.backend, constraints: manifest.constraints, size: n, seconds, bytes, fitsMemory: bytes < profile.machine.memoryBytes, maxRelError: fit.maxRelError }
 }

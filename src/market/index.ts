@@ -4,7 +4,7 @@ export {
   type HardwareProfile, type BackendFit, type ProfilePoint, parseHardwareProfile, fitLine, fitBackend, nLogN,
 } from './hardwareProfile.ts'
 export { loadHardwareProfile, DEFAULT_PROFILE } from './loadHardwareProfile.ts'
-export { estimateProof, type ProofEstimate } from './estimateProof.ts'
+export { estimateProof, provingSize, type ProofEstimate } from './estimateProof.ts'
 export { quote, quoteToJson, offerFromQuote, type Quote, type QuoteOptions } from './quote.ts'
 export { quoteRoute, type QuoteRouteOptions } from './quoteRoute.ts'
 export { compileProofMarket, deployProofMarket } from './proofMarketContract.ts'

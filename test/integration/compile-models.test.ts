@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { compileModel, loadCircuit, proveInference, verifyInference } from '../../src/compiler/index.ts'
 import { runOnnxruntime } from '../../src/compiler/onnx/index.ts'
-import { terminateSnark } from '../../src/compiler/snark/index.ts'
+import { plonkGateCount, terminateSnark } from '../../src/compiler/snark/index.ts'
 import { BaseError } from '../../src/errors/index.ts'
 
 const models = readdirSync('models').filter((m) => existsSync(join('models', m, 'model.onnx')) && existsSync(join('models', m, 'samples.json')))
@@ -32,6 +32,10 @@ for (const model of models) {
         const { manifest } = await compileModel({ onnx, name: model, calibration: samples, backend, outDir })
         assert.equal(manifest.backend, backend)
         assert.ok(manifest.constraints > 0)
+        // What PLONK proving (and its quote) scales with; snark-r1cs-roundtrip checks the count against snarkjs's setup.
+        assert.equal(manifest.plonkGates, plonkGateCount(readFileSync(join(outDir, manifest.artifacts.r1cs.file))))
+        assert.ok(manifest.plonkGates! > manifest.constraints)
+        if (backend === 'plonk') assert.equal(manifest.plonkGates, plonkZkeyGates(readFileSync(join(outDir, manifest.artifacts.zkey.file))), "snarkjs's own gate count")
         assert.ok(manifest.fidelity.maxAbsError <= manifest.fidelity.tolerance)
         const c = await loadCircuit(outDir)
         for (const input of samples.slice(0, 2)) {
@@ -79,3 +83,23 @@ test('CLI: zkml compile, prove and verify the flagship model; bad input exits no
   writeFileSync(bad, 'not a model')
   assert.throws(() => zkml(['compile', bad, '--calibrate', 'models/pool-risk/samples.json', '--out', join(work, 'bad')]), (e: { status: number; stderr: string }) => e.status === 1 && /ONNX_MALFORMED/.test(e.stderr))
 })
+
+/**
+ * nConstraints (gates) from a snarkjs PLONK .zkey: "zkey", version u32, nSections u32, then sections
+ * (type u32, size u64, data); section 1 holds the protocol (2 = PLONK), section 2 the header
+ * n8q u32, q, n8r u32, r, nVars u32, nPublic u32, domainSize u32, nAdditions u32, nConstraints u32, ….
+ */
+function plonkZkeyGates(zkey: Uint8Array): number {
+  const v = new DataView(zkey.buffer, zkey.byteOffset, zkey.byteLength)
+  assert.equal(new TextDecoder().decode(zkey.subarray(0, 4)), 'zkey')
+  const sections = new Map<number, number>()
+  for (let off = 12, i = 0; i < v.getUint32(8, true); i++) {
+    sections.set(v.getUint32(off, true), off + 12)
+    off += 12 + Number(v.getBigUint64(off + 4, true))
+  }
+  assert.equal(v.getUint32(sections.get(1)!, true), 2, 'a PLONK zkey')
+  let p = sections.get(2)!
+  p += 4 + v.getUint32(p, true) // n8q, q
+  p += 4 + v.getUint32(p, true) // n8r, r
+  return v.getUint32(p + 16, true) // after nVars, nPublic, domainSize, nAdditions
+}

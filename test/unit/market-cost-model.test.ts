@@ -4,7 +4,7 @@ import Fastify from 'fastify'
 import { BaseError } from '../../src/errors/index.ts'
 import { installErrorHandling } from '../../src/api/index.ts'
 import {
-  priceAt, fitLine, fitBackend, nLogN, parseHardwareProfile, estimateProof, quote, quoteToJson, offerFromQuote,
+  priceAt, fitLine, fitBackend, nLogN, parseHardwareProfile, estimateProof, provingSize, quote, quoteToJson, offerFromQuote,
   loadHardwareProfile, quoteRoute, type HardwareProfile,
 } from '../../src/market/index.ts'
 import type { CircuitManifest } from '../../src/compiler/manifest.ts'
@@ -95,6 +95,18 @@ test('estimateProof and quote follow the profile; a missing backend fit is a cle
   assert.equal(typeof quoteToJson(q).minPrice, 'string')
   assert.throws(() => quote({ backend: 'groth16', constraints: 1 }, profile, { margin: 0.5 }), (err: unknown) =>
     err instanceof BaseError && err.code === 'MARKET_QUOTE_INVALID' && /expected a number ≥ 1, got 0.5/.test(err.details ?? ''))
+})
+
+test('PLONK is priced by its gates, Groth16 by its constraints; old manifests fall back to constraints', () => {
+  const plonkProfile = { ...profile, backends: { ...profile.backends, plonk: profile.backends.groth16 } }
+  assert.equal(provingSize({ backend: 'groth16', constraints: 1000, plonkGates: 4000 }), 1000)
+  assert.equal(provingSize({ backend: 'plonk', constraints: 1000, plonkGates: 4000 }), 4000)
+  assert.equal(provingSize({ backend: 'plonk', constraints: 1000 }), 1000)
+  const wide = estimateProof({ backend: 'plonk', constraints: 1000, plonkGates: 4000 }, plonkProfile)
+  assert.equal(wide.size, 4000)
+  assert.ok(Math.abs(wide.seconds - (0.5 + 1e-5 * nLogN(4000))) < 1e-12)
+  assert.ok(wide.seconds > estimateProof({ backend: 'plonk', constraints: 1000 }, plonkProfile).seconds)
+  assert.ok(quote({ backend: 'plonk', constraints: 1000, plonkGates: 4000 }, plonkProfile).minPrice > quote({ backend: 'plonk', constraints: 1000 }, plonkProfile).minPrice)
 })
 
 test('the committed profile was measured: provenance and raw points present, fit within its points', () => {
