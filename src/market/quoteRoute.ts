@@ -38,7 +38,7 @@ export const quoteResponseSchema = {
     estimate: {
       type: 'object',
       properties: {
-        backend: { type: 'string' }, constraints: { type: 'integer' }, seconds: { type: 'number' }, bytes: { type: 'number' },
+        backend: { type: 'string' }, constraints: { type: 'integer' }, size: { type: 'integer', description: 'what the fit was applied to: constraints (Groth16) or PLONK gates' }, seconds: { type: 'number' }, bytes: { type: 'number' },
         fitsMemory: { type: 'boolean' }, maxRelError: { type: 'number' },
       },
     },
