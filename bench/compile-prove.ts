@@ -9,16 +9,16 @@
  * Run: npx tsx bench/compile-prove.ts [model ...]   (default: every model in models/ with samples.json)
  * Not a test: it prints numbers, it asserts nothing.
  */
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { compileModel, loadCircuit, proveInference, verifyInference } from '../src/compiler/index.ts'
 import { runOnnxruntime } from '../src/compiler/onnx/index.ts'
 import { prove, terminateSnark } from '../src/compiler/snark/index.ts'
+import { bundledModels } from '../models/lib/bundled.ts'
 
-const models = process.argv.slice(2).length
-  ? process.argv.slice(2)
-  : readdirSync('models').filter((m) => existsSync(join('models', m, 'model.onnx')) && existsSync(join('models', m, 'samples.json')))
+const only = process.argv.slice(2)
+const models = bundledModels().filter((m) => only.length === 0 || only.includes(m.name))
 const REPS = Number(process.env.BENCH_REPS ?? 3)
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const time = async <T>(f: () => Promise<T> | T): Promise<[T, number]> => {
@@ -31,9 +31,7 @@ type Row = { model: string; backend: string; constraints: number; compileS: numb
 const rows: Row[] = []
 const work = mkdtempSync(join(tmpdir(), 'zkml-bench-'))
 try {
-  for (const model of models) {
-    const onnx = readFileSync(join('models', model, 'model.onnx'))
-    const samples = JSON.parse(readFileSync(join('models', model, 'samples.json'), 'utf8')) as number[][]
+  for (const { name: model, onnx, samples } of models) {
     for (const backend of ['groth16', 'plonk'] as const) {
       const outDir = join(work, `${model}-${backend}`)
       const [, compileMs] = await time(() => compileModel({ onnx, name: model, calibration: samples, backend, outDir }))
@@ -86,7 +84,7 @@ for (const r of rows)
     `${r.model.padEnd(13)} ${r.backend.padEnd(8)} ${String(r.constraints).padStart(11)} ${f(r.compileS).padStart(10)} ${f(r.proveMs, 0).padStart(9)} ${f(r.verifyMs, 0).padStart(10)} ${f(r.proveMs / r.snarkjsMs, 2).padStart(13)} ${f(r.witnessMs / r.ortMs, 2).padStart(12)} ${f(r.peakRssMb, 0).padStart(7)}`,
   )
 console.log('\nGroth16 / PLONK prove-time ratio:')
-for (const model of models) {
+for (const { name: model } of models) {
   const g = rows.find((r) => r.model === model && r.backend === 'groth16')
   const p = rows.find((r) => r.model === model && r.backend === 'plonk')
   if (g && p) console.log(`  ${model.padEnd(13)} ${f(g.proveMs / p.proveMs, 3)}  (groth16 ${f(g.proveMs, 0)} ms, plonk ${f(p.proveMs, 0)} ms)`)

@@ -34,6 +34,7 @@ import {
   setupGroth16, setupPlonk, prove, encodeProof, exportSolidityVerifier, terminateSnark, DEFAULT_PTAU_PATH, plonkGateCount,
 } from '../src/compiler/snark/index.ts'
 import { compileModel, loadCircuit } from '../src/compiler/index.ts'
+import { bundledModels } from '../models/lib/bundled.ts'
 import type { Backend } from '../src/compiler/manifest.ts'
 import { fitBackend, estimateProof, quote, compileProofMarket, loadHardwareProfile, type HardwareProfile, type ProfilePoint } from '../src/market/index.ts'
 
@@ -104,15 +105,11 @@ if (argv[0] === '--child') {
 
 /** (d): quotes for the bundled models against their measured proving time, same child-process measurement. */
 async function benchModels(profile: HardwareProfile): Promise<void> {
-  const { readdirSync, existsSync } = await import('node:fs')
-  const models = readdirSync('models').filter((m) => existsSync(join('models', m, 'model.onnx')) && existsSync(join('models', m, 'samples.json')))
   console.log(`\n# bundled models: quote estimate / measured prove time (profile ${profile.name}, ${REPS} rep(s))`)
   console.log('model         backend  constraints  plonk_gates  est_s   measured_s  ratio  ratio_if_sized_by_constraints')
   const work = mkdtempSync(join(tmpdir(), 'zkml-bench-models-'))
   try {
-    for (const model of models) {
-      const onnx = readFileSync(join('models', model, 'model.onnx'))
-      const samples = JSON.parse(readFileSync(join('models', model, 'samples.json'), 'utf8')) as number[][]
+    for (const { name: model, onnx, samples } of bundledModels()) {
       for (const backend of ['groth16', 'plonk'] as const) {
         const outDir = join(work, `${model}-${backend}`)
         await compileModel({ onnx, name: model, calibration: samples, backend, outDir })

@@ -143,9 +143,7 @@ export async function registerBody(dir: string): Promise<{ manifest: CircuitMani
   return { manifest, artifacts }
 }
 
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
-
-const modelsDir = fileURLToPath(new URL('../../models/', import.meta.url))
+import { bundledModels } from '../../models/lib/bundled.ts'
 
 /**
  * Compiles a bundled model (`models/<name>/model.onnx` + `samples.json`) to Groth16 in `outDir`.
@@ -153,14 +151,11 @@ const modelsDir = fileURLToPath(new URL('../../models/', import.meta.url))
  */
 export async function compileBundledModel(name: string, outDir: string) {
   const { compileModel } = await import('../../src/compiler/index.ts')
-  const candidates = readdirSync(modelsDir).filter((m) => existsSync(join(modelsDir, m, 'model.onnx')) && existsSync(join(modelsDir, m, 'samples.json')))
-  const model = name === 'tiny'
-    ? candidates.sort((a, b) => statSync(join(modelsDir, a, 'model.onnx')).size - statSync(join(modelsDir, b, 'model.onnx')).size)[0]
-    : name
-  if (!model || !candidates.includes(model)) throw new Error(`no bundled model "${name}" in ${modelsDir} (have: ${candidates.join(', ')})`)
-  const samples = JSON.parse(readFileSync(join(modelsDir, model, 'samples.json'), 'utf8')) as number[][]
-  await compileModel({ onnx: new Uint8Array(readFileSync(join(modelsDir, model, 'model.onnx'))), name: model, calibration: samples, backend: 'groth16', outDir })
-  return { model, dir: outDir, backend: 'groth16' as const, sample: (i: number) => samples[i % samples.length]! }
+  const all = bundledModels()
+  const m = name === 'tiny' ? all[0] : all.find((x) => x.name === name)
+  if (!m) throw new Error(`no bundled model "${name}" in models/ (have: ${all.map((x) => x.name).join(', ')})`)
+  await compileModel({ onnx: m.onnx, name: m.name, calibration: m.samples, backend: 'groth16', outDir })
+  return { model: m.name, dir: outDir, backend: 'groth16' as const, sample: (i: number) => m.samples[i % m.samples.length]! }
 }
 
 /** The tiny bundled model compiled under `dir`. */
