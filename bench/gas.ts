@@ -5,10 +5,10 @@
 import { createPublicClient, createWalletClient, encodeFunctionData, http, type Abi, type Address, type PublicClient } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
-import { anvilPrivateKeys, startAnvil } from '../src/chain/anvil.ts'
+import { anvilPrivateKeys, startAnvil } from '../src/dev/anvil.ts'
 import { deployContract } from '../src/chain/deploy.ts'
 import { projectContract } from '../src/chain/projectContracts.ts'
-import { provedFixture } from '../src/chain/provedFixture.ts'
+import { provedFixture } from '../src/dev/provedFixture.ts'
 import type { Backend } from '../src/compiler/manifest.ts'
 import { terminateSnark } from '../src/compiler/snark/index.ts'
 

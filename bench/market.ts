@@ -26,8 +26,8 @@ import {
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
-import { startAnvil, anvilPrivateKeys } from '../src/chain/anvil.ts'
-import { compileSolidity } from '../src/chain/compileSolidity.ts'
+import { startAnvil, anvilPrivateKeys } from '../src/dev/anvil.ts'
+import { compileSolidity } from '../src/compiler/solidity/compileSolidity.ts'
 import { P, mod } from '../src/compiler/field.ts'
 import { writeR1cs, writeWtns, type R1csData } from '../src/compiler/r1cs/index.ts'
 import {

@@ -8,7 +8,7 @@
 // POST /jobs to the last job verified by the coordinator. Keys are warm in both (one job per
 // worker first). Prints jobs/s and the ratio network/baseline.
 import { parseArgs } from 'node:util'
-import { connectRedis } from '../src/prover/index.ts'
+import { connectRedis } from '../src/network/index.ts'
 import { loadCircuit, proveInference, verifyInference } from '../src/compiler/index.ts'
 import { terminateSnark } from '../src/compiler/snark/index.ts'
 import { compileBundledModel, deletePrefix, registerBody, spawnZkml, tempDir, testPrefix, until, type Proc } from '../test/integration/prover-helpers.ts'

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { inputLength } from '../compiler/manifest.ts'
-import { classOf, className, jobRequirements } from '../prover/index.ts'
+import { classOf, className, jobRequirements } from '../network/index.ts'
 import { requireApiKey } from './auth.ts'
 import { errorResponses, hex32, type ApiContext } from './context.ts'
 

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis'
-import type { CircuitRegistry, JobStore, ProverQueue } from '../prover/index.ts'
+import type { CircuitRegistry, JobStore, ProverQueue } from '../network/index.ts'
 
 /** What every route plugin gets as its options. */
 export type ApiContext = {

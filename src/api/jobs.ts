@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { isTerminal, jobNotFound, type JobEvent, type JobRecord } from '../prover/index.ts'
+import { isTerminal, jobNotFound, type JobEvent, type JobRecord } from '../network/index.ts'
 import { requireApiKey } from './auth.ts'
 import { errorResponses, hex32, type ApiContext } from './context.ts'
 

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import { BaseError } from '../errors/index.ts'
 import { connectMarket, proverReputation, type HardwareProfile, type MarketConnection, type QuoteOptions } from '../market/index.ts'
-import { quoteRoute } from '../market/quoteRoute.ts'
-import { badProofCount } from '../prover/index.ts'
+import { quoteRoute } from './quote.ts'
+import { badProofCount } from '../network/index.ts'
 import { errorResponses, type ApiContext } from './context.ts'
 
 /** What the API needs to know about the proof market. */

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { CircuitManifest } from '../compiler/manifest.ts'
 import { verify, type SnarkProof, type VerificationKey } from '../compiler/snark/index.ts'
 import { BaseError } from '../errors/index.ts'
-import { jobNotFound, type JobRecord } from '../prover/index.ts'
+import { jobNotFound, type JobRecord } from '../network/index.ts'
 import { errorResponses, type ApiContext } from './context.ts'
 
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 200 } } } as const

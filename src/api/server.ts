@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { Redis } from 'ioredis'
-import { CircuitRegistry, ProverQueue, type ArtifactStore } from '../prover/index.ts'
+import { CircuitRegistry, ProverQueue, type ArtifactStore } from '../network/index.ts'
 import { circuitRoutes } from './circuits.ts'
 import type { ApiContext } from './context.ts'
 import { errorSchema, installErrorHandling } from './errors.ts'
@@ -38,7 +38,7 @@ export type ApiOptions = {
  * @example
  * ```ts
  * import { buildApi } from './src/api/index.ts'
- * import { connectRedis, LocalArtifactStore } from './src/prover/index.ts'
+ * import { connectRedis, LocalArtifactStore } from './src/network/index.ts'
  * const { app } = await buildApi({ redis: await connectRedis(), prefix: 'zkml', store: new LocalArtifactStore(), apiKeys: ['k'] })
  * await app.listen({ port: 8080 })
  * ```

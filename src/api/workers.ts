@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { BaseError } from '../errors/index.ts'
-import { listWorkers, redisKeys } from '../prover/index.ts'
+import { listWorkers, redisKeys } from '../network/index.ts'
 import { errorResponses, type ApiContext } from './context.ts'
 
 /**

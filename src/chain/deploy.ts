@@ -1,6 +1,6 @@
 import type { Abi, Account, Address, Chain, PublicClient, Transport, WalletClient } from 'viem'
 import { BaseError } from '../errors/index.ts'
-import type { CompiledContract } from './compileSolidity.ts'
+import type { CompiledContract } from '../compiler/solidity/compileSolidity.ts'
 
 /**
  * Deploys a compiled contract and waits for its receipt; throws `CHAIN_UNAVAILABLE` when the node

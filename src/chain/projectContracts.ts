@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { BaseError } from '../errors/index.ts'
-import { compileSolidity, type CompiledContract } from './compileSolidity.ts'
+import { compileSolidity, type CompiledContract } from '../compiler/solidity/compileSolidity.ts'
 
 const contractsDir = new URL('../../contracts/', import.meta.url)
 

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { compileSolidity } from '../chain/compileSolidity.ts'
+import { compileSolidity } from './solidity/compileSolidity.ts'
 import { BaseError } from '../errors/index.ts'
 import { buildModelCircuit } from './buildModelCircuit.ts'
 import { firstUnsatisfied, runWitnessProgram } from './circuit/index.ts'

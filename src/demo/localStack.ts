@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import { startAnvil, freePort, type AnvilInstance } from '../chain/anvil.ts'
+import { startAnvil, freePort, type AnvilInstance } from '../dev/anvil.ts'
 import { BaseError } from '../errors/index.ts'
 
 const zkmlBin = new URL('../../bin/zkml.js', import.meta.url).pathname

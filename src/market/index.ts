@@ -6,7 +6,6 @@ export {
 export { loadHardwareProfile, DEFAULT_PROFILE } from './loadHardwareProfile.ts'
 export { estimateProof, provingSize, type ProofEstimate } from './estimateProof.ts'
 export { quote, quoteToJson, offerFromQuote, type Quote, type QuoteOptions } from './quote.ts'
-export { quoteRoute, type QuoteRouteOptions } from './quoteRoute.ts'
 export { compileProofMarket, deployProofMarket } from './proofMarketContract.ts'
 export { marketHooks, marketRevertReason, type MarketHooksOptions, type MarketHookEvent } from './marketHooks.ts'
 export { proverReputation, type ProverReputation } from './proverReputation.ts'

@@ -5,7 +5,8 @@ import {
 import { BaseError } from '../errors/index.ts'
 import type { Backend } from '../compiler/manifest.ts'
 import { encodeProof } from '../compiler/snark/index.ts'
-import { attestationMessage, type WorkerHooks, type WorkerJob, type ProveOutcome } from '../prover/index.ts'
+import { type WorkerHooks, type WorkerJob, type ProveOutcome } from '../prover/index.ts'
+import { attestationMessage } from '../network/index.ts'
 import { compileProofMarket } from './proofMarketContract.ts'
 import { RequestStatus } from './offer.ts'
 

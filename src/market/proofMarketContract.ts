@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import type { Abi, Account, Chain, PublicClient, Transport, WalletClient } from 'viem'
-import { compileSolidity, type CompiledContract } from '../chain/compileSolidity.ts'
+import { compileSolidity, type CompiledContract } from '../compiler/solidity/compileSolidity.ts'
 import { BaseError } from '../errors/index.ts'
 
 let cached: CompiledContract | undefined

@@ -8,5 +8,5 @@ export { postRound, NonceTracker, type ChainClients, type PostResult } from './p
 export { encodeJobProof } from '../chain/encodeJobProof.ts'
 export { Oracle, type OracleFeed, type OracleOptions, type TickOutcome } from './Oracle.ts'
 export { createRoundServer, type ProvedRoundView } from './roundServer.ts'
-export { provedRoundSource, provedRoundArgs, decodeProvedRound, simulateProvedRound, denoBinDir, type ProvedRoundResult } from './functions/index.ts'
+export { provedRoundSource, provedRoundArgs, decodeProvedRound, type ProvedRoundResult } from './functions/index.ts'
 export { parseOracleConfig, type OracleConfig, type FeedConfig, type AdapterConfig } from './config.ts'

@@ -3,17 +3,17 @@ import { randomBytes } from 'node:crypto'
 import { UnrecoverableError, Worker as BullWorker, type Job } from 'bullmq'
 import type { Redis } from 'ioredis'
 import { BaseError } from '../errors/index.ts'
-import type { ArtifactStore } from './artifactStore.ts'
-import { CircuitCache } from './circuitCache.ts'
-import { CircuitRegistry } from './circuitRegistry.ts'
-import { ResultClient, type ResultSubmission, type Verdict } from './coordinator.ts'
-import type { Hardware } from './hardware.ts'
-import { JobStore, type ProofResult } from './jobStore.ts'
-import { proveQueueName, redisKeys, type RedisKeys } from './keys.ts'
-import type { ProveJobData } from './proverQueue.ts'
-import type { ProvingEngine } from './provingEngine.ts'
-import type { ResultAttestation } from './resultAttestation.ts'
-import { meetsClass, meetsRequirements, parseClassName } from './requirements.ts'
+import type { ArtifactStore } from '../network/artifactStore.ts'
+import { CircuitCache } from '../network/circuitCache.ts'
+import { CircuitRegistry } from '../network/circuitRegistry.ts'
+import { ResultClient, type ResultSubmission, type Verdict } from '../network/coordinator.ts'
+import type { Hardware } from '../network/hardware.ts'
+import { JobStore, type ProofResult } from '../network/jobStore.ts'
+import { proveQueueName, redisKeys, type RedisKeys } from '../network/keys.ts'
+import type { ProveJobData } from '../network/proverQueue.ts'
+import type { ProvingEngine } from '../network/provingEngine.ts'
+import type { ResultAttestation } from '../network/resultAttestation.ts'
+import { meetsClass, meetsRequirements, parseClassName } from '../network/requirements.ts'
 
 /** A job as hooks see it. */
 export type WorkerJob = ProveJobData & { attempt: number; workerId: string }
@@ -78,9 +78,10 @@ const deterministicCodes = new Set(['INPUT_INVALID', 'QUANTIZATION_OVERFLOW', 'C
  *
  * @example
  * ```ts
- * import { ProverWorker, LocalArtifactStore, compilerEngine, connectRedis, detectHardware } from './src/prover/index.ts'
+ * import { ProverWorker, snarkjsEngine, detectHardware } from './src/prover/index.ts'
+import { LocalArtifactStore, connectRedis } from './src/network/index.ts'
  * const w = new ProverWorker({ redis: await connectRedis(), prefix: 'zkml', store: new LocalArtifactStore(),
- *   engine: await compilerEngine(), hardware: await detectHardware() })
+ *   engine: await snarkjsEngine(), hardware: await detectHardware() })
  * await w.start()
  * process.on('SIGTERM', () => w.stop().then(() => process.exit(0)))
  * ```

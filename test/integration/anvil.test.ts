@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createPublicClient, http } from 'viem'
-import { startAnvil } from '../../src/chain/anvil.ts'
+import { startAnvil } from '../../src/dev/anvil.ts'
 
 test('anvil from npm starts on a free loopback port and mines', async () => {
   const anvil = await startAnvil()

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { Queue } from 'bullmq'
 import { buildApi, apiErrorCodes } from '../../src/api/index.ts'
-import { connectRedis, LocalArtifactStore, proveQueueName } from '../../src/prover/index.ts'
+import { connectRedis, LocalArtifactStore, proveQueueName } from '../../src/network/index.ts'
 import { b64, deletePrefix, syntheticCircuit, tempDir, testPrefix } from './prover-helpers.ts'
 
 const redis = await connectRedis()

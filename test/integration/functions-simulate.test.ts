@@ -7,16 +7,17 @@ import { concat, createPublicClient, createWalletClient, encodePacked, http, par
 import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
 import type { FastifyInstance } from 'fastify'
-import { startAnvil, anvilPrivateKeys, type AnvilInstance } from '../../src/chain/anvil.ts'
+import { startAnvil, anvilPrivateKeys, type AnvilInstance } from '../../src/dev/anvil.ts'
 import { projectContract } from '../../src/chain/projectContracts.ts'
 import { deployContract } from '../../src/chain/deploy.ts'
 import { decodeRevert } from '../../src/chain/decodeRevert.ts'
-import { provedFixture, type ProvedFixture } from '../../src/chain/provedFixture.ts'
+import { provedFixture, type ProvedFixture } from '../../src/dev/provedFixture.ts'
 import { terminateSnark } from '../../src/compiler/snark/index.ts'
 import {
   Oracle, StateStore, createRoundServer, fileAdapter, inProcessProverClient, memoryLogger,
-  provedRoundArgs, simulateProvedRound,
+  provedRoundArgs,
 } from '../../src/oracle/index.ts'
+import { simulateProvedRound } from '../../src/dev/functionsSimulator.ts'
 import { writeFileSync } from 'node:fs'
 
 // The Functions source runs in the toolkit's Deno simulator (Deno from npm) against our real round API,

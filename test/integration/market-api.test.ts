@@ -2,7 +2,7 @@
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { buildApi } from '../../src/api/index.ts'
-import { connectRedis, LocalArtifactStore } from '../../src/prover/index.ts'
+import { connectRedis, LocalArtifactStore } from '../../src/network/index.ts'
 import { loadHardwareProfile, quote, quoteToJson } from '../../src/market/index.ts'
 import { b64, deletePrefix, syntheticCircuit, tempDir, testPrefix } from './prover-helpers.ts'
 

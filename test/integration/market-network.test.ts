@@ -9,11 +9,9 @@ import type { Redis } from 'ioredis'
 import type { Abi, Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { buildApi } from '../../src/api/index.ts'
-import { anvilPrivateKeys } from '../../src/chain/anvil.ts'
-import {
-  connectRedis, defaultRedisUrl, badProofCount, CircuitRegistry, CircuitCache, Coordinator, LocalArtifactStore, ProverQueue, ProverWorker,
-  compilerEngine, detectHardware, type ProvingEngine,
-} from '../../src/prover/index.ts'
+import { anvilPrivateKeys } from '../../src/dev/anvil.ts'
+import { ProverWorker, snarkjsEngine, detectHardware } from '../../src/prover/index.ts'
+import { connectRedis, defaultRedisUrl, badProofCount, CircuitRegistry, CircuitCache, Coordinator, LocalArtifactStore, ProverQueue, type ProvingEngine } from '../../src/network/index.ts'
 import { marketHooks, proverReputation, type MarketHookEvent } from '../../src/market/index.ts'
 import { startMarketFixture, type MarketFixture } from './market-fixture.ts'
 import { compiledTestCircuit, deletePrefix, registerBody, spawnZkml, tempDir, testPrefix, until, type Proc } from './prover-helpers.ts'
@@ -48,7 +46,7 @@ before(async () => {
   const verifier = (await f.client.waitForTransactionReceipt({ hash })).contractAddress!
   await f.write(f.wallets[0]!, 'registerCircuit', [networkCircuitId, verifier, body.manifest.outputs.length])
   queue = new ProverQueue({ redis, prefix, registry, attempts: 6, backoffMs: 200 })
-  engine = await compilerEngine()
+  engine = await snarkjsEngine()
   coordinator = new Coordinator({ redis, prefix, circuits: new CircuitCache({ registry, store, engine, workDir: join(dirs.dir, 'coord') }), engine })
   coordinator.start()
 })

@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import { createPublicClient, createWalletClient, http, type Abi, type Address, type PublicClient } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
-import { anvilPrivateKeys } from '../../src/chain/anvil.ts'
+import { anvilPrivateKeys } from '../../src/dev/anvil.ts'
 import { projectContract } from '../../src/chain/projectContracts.ts'
 import { deployContract } from '../../src/chain/deploy.ts'
 import { registryLayout } from '../../src/chain/registryLayout.ts'
@@ -39,7 +39,7 @@ before(async () => {
 })
 after(async () => {
   if (stack) {
-    const { connectRedis } = await import('../../src/prover/index.ts')
+    const { connectRedis } = await import('../../src/network/index.ts')
     const { deletePrefix } = await import('./prover-helpers.ts')
     const redis = await connectRedis({ url: stack.redisUrl }).catch(() => undefined)
     if (redis) {

@@ -6,10 +6,10 @@ import { join } from 'node:path'
 import { createPublicClient, createWalletClient, http, type Abi, type Address, type PublicClient } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
-import { startAnvil, anvilPrivateKeys, type AnvilInstance } from '../../src/chain/anvil.ts'
+import { startAnvil, anvilPrivateKeys, type AnvilInstance } from '../../src/dev/anvil.ts'
 import { projectContract } from '../../src/chain/projectContracts.ts'
 import { deployContract } from '../../src/chain/deploy.ts'
-import { provedFixture, type ProvedFixture } from '../../src/chain/provedFixture.ts'
+import { provedFixture, type ProvedFixture } from '../../src/dev/provedFixture.ts'
 import { terminateSnark } from '../../src/compiler/snark/index.ts'
 import {
   Oracle, StateStore, chainPoolAdapter, inProcessProverClient, memoryLogger, poolRiskFeatures, toFeedAnswer,

@@ -8,10 +8,8 @@
 // the race is forced deterministically by holding the submitter back right after its enqueue.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import {
-  CircuitCache, CircuitRegistry, Coordinator, connectRedis, LocalArtifactStore, ProverQueue, ProverWorker,
-  type Hardware, type LoadedCircuit, type ProvingEngine,
-} from '../../src/prover/index.ts'
+import { ProverWorker } from '../../src/prover/index.ts'
+import { CircuitCache, CircuitRegistry, Coordinator, connectRedis, LocalArtifactStore, ProverQueue, type Hardware, type LoadedCircuit, type ProvingEngine } from '../../src/network/index.ts'
 import { deletePrefix, syntheticCircuit, tempDir, testPrefix, until } from './prover-helpers.ts'
 
 const redis = await connectRedis()
@@ -22,7 +20,7 @@ const registry = new CircuitRegistry(redis, prefix, store)
 const queue = new ProverQueue({ redis, prefix, registry })
 const c = syntheticCircuit({ inputs: 2 })
 let circuitId = ''
-let warm: { className: string; requirements: import('../../src/prover/index.ts').JobRequirements }
+let warm: { className: string; requirements: import('../../src/network/index.ts').JobRequirements }
 
 // Stand-in engine: every "proof" verifies and its public signals are whatever the witness says.
 const witness = (input: number[], ctx: { subject: bigint; round: bigint }) => ({

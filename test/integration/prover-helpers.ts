@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Redis } from 'ioredis'
 import type { CircuitManifest } from '../../src/compiler/manifest.ts'
-import { sha256Hex } from '../../src/prover/index.ts'
+import { sha256Hex } from '../../src/network/index.ts'
 
 /** A unique key prefix per test run: the Redis is shared with other people's tests. */
 export function testPrefix(tag: string): string {

@@ -2,7 +2,7 @@
 // processes, real snarkjs proofs of a tiny compiled model. One file so the circuit compiles once.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { connectRedis, type JobEvent } from '../../src/prover/index.ts'
+import { connectRedis, type JobEvent } from '../../src/network/index.ts'
 import { loadCircuit, verifyInference } from '../../src/compiler/index.ts'
 import { terminateSnark } from '../../src/compiler/snark/index.ts'
 import { compiledTestCircuit, deletePrefix, registerBody, spawnZkml, tempDir, testPrefix, until, type Proc } from './prover-helpers.ts'

@@ -1,7 +1,7 @@
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { Worker } from 'bullmq'
-import { CircuitRegistry, connectRedis, JobSweeper, LocalArtifactStore, ProverQueue, proveQueueName } from '../../src/prover/index.ts'
+import { CircuitRegistry, connectRedis, JobSweeper, LocalArtifactStore, ProverQueue, proveQueueName } from '../../src/network/index.ts'
 import { deletePrefix, syntheticCircuit, tempDir, testPrefix } from './prover-helpers.ts'
 
 const redis = await connectRedis()

@@ -5,8 +5,9 @@ import { BaseError } from '../../src/errors/index.ts'
 import { installErrorHandling } from '../../src/api/index.ts'
 import {
   priceAt, fitLine, fitBackend, nLogN, parseHardwareProfile, estimateProof, provingSize, quote, quoteToJson, offerFromQuote,
-  loadHardwareProfile, quoteRoute, type HardwareProfile,
+  loadHardwareProfile, type HardwareProfile,
 } from '../../src/market/index.ts'
+import { quoteRoute } from '../../src/api/quote.ts'
 import type { CircuitManifest } from '../../src/compiler/manifest.ts'
 
 test('priceAt: min before the ramp, max after, linear and rounded down between', () => {

@@ -1,8 +1,9 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { privateKeyToAccount } from 'viem/accounts'
-import { anvilPrivateKeys } from '../../src/chain/anvil.ts'
-import { attestationMessage, attestedProver, tamperProof } from '../../src/prover/index.ts'
+import { anvilPrivateKeys } from '../../src/dev/anvil.ts'
+import { tamperProof } from '../../src/prover/index.ts'
+import { attestationMessage, attestedProver } from '../../src/network/index.ts'
 
 const honest = privateKeyToAccount(anvilPrivateKeys[1]!)
 const other = privateKeyToAccount(anvilPrivateKeys[2]!)

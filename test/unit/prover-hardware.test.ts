@@ -1,9 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import {
-  parseNvidiaSmi, detectHardware, classOf, className, parseClassName, meetsClass, meetsRequirements,
-  jobRequirements, estimateMemoryMiB,
-} from '../../src/prover/index.ts'
+import { parseNvidiaSmi, detectHardware } from '../../src/prover/index.ts'
+import { classOf, className, parseClassName, meetsClass, meetsRequirements, jobRequirements, estimateMemoryMiB } from '../../src/network/index.ts'
 import { findError, type ErrorCode } from '../../src/errors/index.ts'
 
 const findErrorFree = (e: unknown, code: ErrorCode) => !!findError(e, code)

@@ -1,6 +1,6 @@
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { allowedFrom, assertTransition, canTransition, connectRedis, isTerminal, jobStates, JobStore } from '../../src/prover/index.ts'
+import { allowedFrom, assertTransition, canTransition, connectRedis, isTerminal, jobStates, JobStore } from '../../src/network/index.ts'
 import { findError } from '../../src/errors/index.ts'
 import { deletePrefix, testPrefix } from '../integration/prover-helpers.ts'
 
@@ -86,7 +86,7 @@ test('connectRedis fails fast with REDIS_UNAVAILABLE when nothing listens', asyn
   assert.ok(Date.now() - t0 < 3000, 'does not hang on retries')
 })
 
-import { RedisArtifactStore, sha256Hex } from '../../src/prover/index.ts'
+import { RedisArtifactStore, sha256Hex } from '../../src/network/index.ts'
 
 test('Redis artifact store: content-addressed, verified on read', async () => {
   const s = new RedisArtifactStore(redis, prefix)

@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { LocalArtifactStore, LruCache, sha256Hex, canonicalJson, circuitId } from '../../src/prover/index.ts'
+import { LocalArtifactStore, LruCache, sha256Hex, canonicalJson, circuitId } from '../../src/network/index.ts'
 import { findError } from '../../src/errors/index.ts'
 import { tempDir, syntheticCircuit } from '../integration/prover-helpers.ts'
 

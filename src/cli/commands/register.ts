@@ -1,5 +1,5 @@
 import { BaseError } from '../../errors/index.ts'
-import { registerCircuit } from '../../prover/registerCircuit.ts'
+import { registerCircuit } from '../../network/registerCircuit.ts'
 import { cliArgs, required } from '../args.ts'
 
 export const summary = 'register a compiled circuit with a prover network (the model owner\'s path)'

@@ -44,7 +44,7 @@ export async function run(argv: string[]): Promise<number> {
   const { connectMarket, proverReputation } = await import('../../market/index.ts')
   const conn = await connectMarket({ rpcUrl: v.rpc ?? process.env.ZKML_RPC_URL, market: v.market })
   const redisUrl = v.redis ?? process.env.REDIS_URL
-  const { connectRedis, badProofCount } = await import('../../prover/index.ts')
+  const { connectRedis, badProofCount } = await import('../../network/index.ts')
   const redis = redisUrl ? await connectRedis({ url: redisUrl }) : undefined
   const prefix = v.prefix ?? process.env.ZKML_PREFIX ?? 'zkml'
   try {

@@ -62,7 +62,8 @@ export async function run(argv: string[]): Promise<number> {
     return 0
   }
   const num = (s: string | undefined) => (s === undefined ? undefined : Number(s))
-  const { connectRedis, openArtifactStore, compilerEngine, detectHardware, ProverWorker } = await import('../../prover/index.ts')
+  const { connectRedis, openArtifactStore } = await import('../../network/index.ts')
+  const { snarkjsEngine, detectHardware, ProverWorker } = await import('../../prover/index.ts')
   const redis = await connectRedis({ url: v.redis })
   const prefix = v.prefix ?? process.env.ZKML_PREFIX ?? 'zkml'
   const hardware = await detectHardware({
@@ -73,7 +74,7 @@ export async function run(argv: string[]): Promise<number> {
   const store = openArtifactStore({ kind: v.store, dir: v['store-dir'], redis, prefix })
   // Before the engine starts: a market misconfiguration should fail fast, not after warming up.
   const market = v.market === undefined ? undefined : await workerMarket({ market: v.market, rpc: v.rpc, redis, prefix, store })
-  const engine = await compilerEngine()
+  const engine = await snarkjsEngine()
   const worker = new ProverWorker({
     redis,
     prefix,
@@ -115,10 +116,10 @@ export async function run(argv: string[]): Promise<number> {
  * and builds the ProofMarket hooks, the backend of each job's circuit read from its registered manifest.
  * `onEvent` is set by the caller once the worker (and its id, for the log lines) exists.
  */
-async function workerMarket(o: { market: string; rpc: string | undefined; redis: import('ioredis').Redis; prefix: string; store: import('../../prover/index.ts').ArtifactStore }) {
+async function workerMarket(o: { market: string; rpc: string | undefined; redis: import('ioredis').Redis; prefix: string; store: import('../../network/index.ts').ArtifactStore }) {
   const { BaseError } = await import('../../errors/index.ts')
   const { connectMarket, marketHooks } = await import('../../market/index.ts')
-  const { CircuitRegistry } = await import('../../prover/index.ts')
+  const { CircuitRegistry } = await import('../../network/index.ts')
   const key = process.env.ZKML_PROVER_KEY
   if (!key) throw new BaseError('MARKET_CONFIG_INVALID', 'No prover key.', { details: 'expected ZKML_PROVER_KEY=0x<64 hex> in the environment with --market, got nothing' })
   const conn = await connectMarket({ rpcUrl: o.rpc ?? process.env.ZKML_RPC_URL, market: o.market, privateKey: key })

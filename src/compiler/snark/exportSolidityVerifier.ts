@@ -26,7 +26,7 @@ const require = createRequire(import.meta.url)
  * @example
  * ```ts
  * import { exportSolidityVerifier } from './src/compiler/snark/index.ts'
- * import { compileSolidity } from './src/chain/compileSolidity.ts'
+ * import { compileSolidity } from './src/compiler/solidity/compileSolidity.ts'
  * const source = await exportSolidityVerifier('groth16', zkey, 'PoolRiskVerifier')
  * const { abi, bytecode } = compileSolidity({ 'PoolRiskVerifier.sol': source })['PoolRiskVerifier.sol:PoolRiskVerifier']
  * ```

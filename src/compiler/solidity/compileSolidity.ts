@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module'
-import { BaseError } from '../errors/index.ts'
+import { BaseError } from '../../errors/index.ts'
 
 const require = createRequire(import.meta.url)
 
@@ -12,7 +12,7 @@ export type CompiledContract = { abi: unknown[]; bytecode: `0x${string}` }
  *
  * @example
  * ```ts
- * import { compileSolidity } from './src/chain/compileSolidity.ts'
+ * import { compileSolidity } from './src/compiler/solidity/compileSolidity.ts'
  * const out = compileSolidity({ 'A.sol': 'pragma solidity ^0.8.0; contract A { function f() external pure returns (uint) { return 1; } }' })
  * console.log(out['A.sol:A'].bytecode.slice(0, 10))
  * ```

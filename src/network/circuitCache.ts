@@ -24,7 +24,7 @@ export type CircuitCacheOptions = {
  *
  * @example
  * ```ts
- * import { CircuitCache } from './src/prover/index.ts'
+ * import { CircuitCache } from './src/network/index.ts'
  * const cache = new CircuitCache({ registry, store, engine })
  * const circuit = await cache.load(circuitId) // second call: from memory
  * ```

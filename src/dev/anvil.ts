@@ -39,9 +39,26 @@ export async function freePort(): Promise<number> {
   })
 }
 
-/** Path of the anvil binary shipped by the npm package @foundry-rs/anvil-linux-amd64. */
+/**
+ * Path of the anvil binary shipped by the npm package @foundry-rs/anvil-linux-amd64, an optional
+ * dependency (it exists for linux-x64 only): where it is missing, `CHAIN_UNAVAILABLE` says what to run.
+ *
+ * @example
+ * ```ts
+ * import { anvilBinary } from './src/dev/anvil.ts'
+ * console.log(anvilBinary()) // …/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil
+ * ```
+ */
 export function anvilBinary(): string {
-  const pkg = require.resolve('@foundry-rs/anvil-linux-amd64/package.json')
+  let pkg: string
+  try {
+    pkg = require.resolve('@foundry-rs/anvil-linux-amd64/package.json')
+  } catch (e) {
+    throw new BaseError('CHAIN_UNAVAILABLE', 'The anvil binary is not installed.', {
+      details: `expected the optional npm package @foundry-rs/anvil-linux-amd64 (linux x64), got none on ${process.platform}-${process.arch}; run \`npm install @foundry-rs/anvil-linux-amd64\` or put a Foundry anvil on PATH`,
+      cause: e,
+    })
+  }
   return join(dirname(pkg), 'bin', 'anvil')
 }
 
@@ -50,7 +67,7 @@ export function anvilBinary(): string {
  *
  * @example
  * ```ts
- * import { startAnvil } from './src/chain/anvil.ts'
+ * import { startAnvil } from './src/dev/anvil.ts'
  * const anvil = await startAnvil()
  * console.log(anvil.rpcUrl) // http://127.0.0.1:PORT
  * await anvil.stop()

@@ -22,7 +22,7 @@ export type CapabilityClass = { backend: Backend; gpu: boolean; memoryGiB: numbe
  *
  * @example
  * ```ts
- * import { maxMemoryGiB } from './src/prover/index.ts'
+ * import { maxMemoryGiB } from './src/network/index.ts'
  * console.log(maxMemoryGiB) // 1024
  * ```
  */
@@ -36,7 +36,7 @@ export const maxMemoryGiB = 1024
  *
  * @example
  * ```ts
- * import { estimateMemoryMiB } from './src/prover/index.ts'
+ * import { estimateMemoryMiB } from './src/network/index.ts'
  * estimateMemoryMiB(manifest) // e.g. 257 for a small circuit
  * ```
  */
@@ -54,7 +54,7 @@ export function estimateMemoryMiB(m: Pick<CircuitManifest, 'backend' | 'constrai
  *
  * @example
  * ```ts
- * import { jobRequirements } from './src/prover/index.ts'
+ * import { jobRequirements } from './src/network/index.ts'
  * jobRequirements(manifest, { gpu: true }) // { backend: 'groth16', memoryMiB: 257, gpu: true }
  * ```
  */
@@ -74,7 +74,7 @@ export function jobRequirements(
  *
  * @example
  * ```ts
- * import { classOf, className } from './src/prover/index.ts'
+ * import { classOf, className } from './src/network/index.ts'
  * className(classOf({ backend: 'groth16', memoryMiB: 300, gpu: false })) // 'groth16.cpu.m1'
  * ```
  */
@@ -94,7 +94,7 @@ export function classOf(req: JobRequirements): CapabilityClass {
  *
  * @example
  * ```ts
- * import { className } from './src/prover/index.ts'
+ * import { className } from './src/network/index.ts'
  * className({ backend: 'plonk', gpu: false, memoryGiB: 4 }) // 'plonk.cpu.m4'
  * ```
  */
@@ -107,7 +107,7 @@ export function className(c: CapabilityClass): string {
  *
  * @example
  * ```ts
- * import { parseClassName } from './src/prover/index.ts'
+ * import { parseClassName } from './src/network/index.ts'
  * parseClassName('plonk.gpu.m8') // { backend: 'plonk', gpu: true, memoryGiB: 8 }
  * ```
  */
@@ -123,7 +123,7 @@ export function parseClassName(s: string): CapabilityClass | undefined {
  *
  * @example
  * ```ts
- * import { meetsClass } from './src/prover/index.ts'
+ * import { meetsClass } from './src/network/index.ts'
  * meetsClass(hw, { backend: 'groth16', gpu: true, memoryGiB: 1 }) // false without a GPU
  * ```
  */
@@ -137,7 +137,7 @@ export function meetsClass(hw: Pick<Hardware, 'backends' | 'memoryMiB' | 'gpus'>
  *
  * @example
  * ```ts
- * import { meetsRequirements } from './src/prover/index.ts'
+ * import { meetsRequirements } from './src/network/index.ts'
  * meetsRequirements({ backends: ['groth16'], memoryMiB: 2048, gpus: [] }, { backend: 'groth16', memoryMiB: 300, gpu: false }) // true
  * ```
  */

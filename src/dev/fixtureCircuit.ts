@@ -26,7 +26,7 @@ export type FixtureCircuit = {
  *
  * @example
  * ```ts
- * import { fixtureCircuit } from './src/chain/fixtureCircuit.ts'
+ * import { fixtureCircuit } from './src/dev/fixtureCircuit.ts'
  * const c = fixtureCircuit(1, 2)
  * c.publicSignals([5n, 3n], 7n, 1n) // [2n, 5n, 3n, 7n, 1n]
  * ```

@@ -110,7 +110,7 @@ return {1, cur}
  *
  * @example
  * ```ts
- * import { RECENT_JOBS_KEPT } from './src/prover/index.ts'
+ * import { RECENT_JOBS_KEPT } from './src/network/index.ts'
  * console.log(RECENT_JOBS_KEPT) // 1000
  * ```
  */
@@ -150,7 +150,7 @@ export type TransitionOptions = {
  *
  * @example
  * ```ts
- * import { JobStore, connectRedis } from './src/prover/index.ts'
+ * import { JobStore, connectRedis } from './src/network/index.ts'
  * const jobs = new JobStore(await connectRedis(), 'zkml')
  * const rec = await jobs.get('some-job-id')
  * console.log(rec?.status, rec?.timestamps)
@@ -278,7 +278,7 @@ export class JobStore {
  *
  * @example
  * ```ts
- * import { jobNotFound } from './src/prover/index.ts'
+ * import { jobNotFound } from './src/network/index.ts'
  * throw jobNotFound('j123')
  * ```
  */

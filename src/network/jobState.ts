@@ -23,7 +23,7 @@ export type JobState = (typeof jobStates)[number]
  *
  * @example
  * ```ts
- * import { allowedFrom } from './src/prover/index.ts'
+ * import { allowedFrom } from './src/network/index.ts'
  * allowedFrom.verified // ['proved', 'proving']
  * ```
  */
@@ -41,7 +41,7 @@ export const allowedFrom: Record<JobState, readonly JobState[]> = {
  *
  * @example
  * ```ts
- * import { isTerminal } from './src/prover/index.ts'
+ * import { isTerminal } from './src/network/index.ts'
  * isTerminal('verified') // true
  * ```
  */
@@ -54,7 +54,7 @@ export function isTerminal(s: JobState): boolean {
  *
  * @example
  * ```ts
- * import { canTransition } from './src/prover/index.ts'
+ * import { canTransition } from './src/network/index.ts'
  * canTransition('proved', 'verified') // true
  * canTransition('verified', 'proving') // false
  * ```
@@ -68,7 +68,7 @@ export function canTransition(from: JobState, to: JobState): boolean {
  *
  * @example
  * ```ts
- * import { assertTransition } from './src/prover/index.ts'
+ * import { assertTransition } from './src/network/index.ts'
  * assertTransition('queued', 'proving') // ok
  * ```
  */

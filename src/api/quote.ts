@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify'
 import { BaseError } from '../errors/index.ts'
-import { errorSchema } from '../api/errors.ts'
+import { errorSchema } from './errors.ts'
 import type { CircuitManifest } from '../compiler/manifest.ts'
-import type { HardwareProfile } from './hardwareProfile.ts'
-import { loadHardwareProfile } from './loadHardwareProfile.ts'
-import { quote, quoteToJson, type QuoteOptions } from './quote.ts'
+import type { HardwareProfile } from '../market/hardwareProfile.ts'
+import { loadHardwareProfile } from '../market/loadHardwareProfile.ts'
+import { quote, quoteToJson, type QuoteOptions } from '../market/quote.ts'
 
 export type QuoteRouteOptions = {
   /** Finds a circuit's manifest by id (the API's registered circuit id); undefined when unknown. */
@@ -23,7 +23,7 @@ const errorRef = { $ref: 'Error#' } as const
  *
  * @example
  * ```ts
- * import { quoteResponseSchema } from './src/market/quoteRoute.ts'
+ * import { quoteResponseSchema } from './src/api/quote.ts'
  * Object.keys(quoteResponseSchema.properties) // ['circuit', 'profile', 'estimate', 'minPrice', …]
  * ```
  */
@@ -62,7 +62,7 @@ export const quoteResponseSchema = {
  * ```ts
  * import Fastify from 'fastify'
  * import { errorSchema, installErrorHandling } from './src/api/index.ts'
- * import { quoteRoute } from './src/market/index.ts'
+ * import { quoteRoute } from './src/api/quote.ts'
  * const app = Fastify()
  * app.addSchema(errorSchema)
  * installErrorHandling(app)

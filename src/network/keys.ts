@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { redisKeys } from './src/prover/index.ts'
+ * import { redisKeys } from './src/network/index.ts'
  * const k = redisKeys('zkml')
  * console.log(k.job('abc')) // zkml:net:job:abc
  * ```
@@ -54,7 +54,7 @@ export type RedisKeys = ReturnType<typeof redisKeys>
  *
  * @example
  * ```ts
- * import { proveQueueName } from './src/prover/index.ts'
+ * import { proveQueueName } from './src/network/index.ts'
  * proveQueueName('groth16.cpu.m1') // 'prove.groth16.cpu.m1'
  * ```
  */
@@ -64,7 +64,7 @@ export const proveQueueName = (cls: string) => `prove.${cls}`
  *
  * @example
  * ```ts
- * import { resultsQueueName } from './src/prover/index.ts'
+ * import { resultsQueueName } from './src/network/index.ts'
  * console.log(resultsQueueName) // 'results'
  * ```
  */

@@ -25,7 +25,7 @@ const live = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-ch
  *
  * @example
  * ```ts
- * import { JobSweeper } from './src/prover/index.ts'
+ * import { JobSweeper } from './src/network/index.ts'
  * const sweeper = new JobSweeper({ redis, queue })
  * sweeper.start(10_000)
  * ```

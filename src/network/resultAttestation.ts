@@ -13,7 +13,7 @@ export type ResultAttestation = { prover: Hex; signature: Hex }
  *
  * @example
  * ```ts
- * import { attestationMessage } from './src/prover/index.ts'
+ * import { attestationMessage } from './src/network/index.ts'
  * const text = attestationMessage({ jobId: 'j1', workerId: 'w1', attempt: 1, result: { proof: {}, publicSignals: [], outputs: [] } })
  * const signature = await wallet.signMessage({ message: text })
  * ```
@@ -28,7 +28,7 @@ export function attestationMessage(sub: { jobId: string; workerId: string; attem
  *
  * @example
  * ```ts
- * import { attestedProver } from './src/prover/index.ts'
+ * import { attestedProver } from './src/network/index.ts'
  * const who = await attestedProver(submission) // '0xf39f…' | undefined
  * ```
  */

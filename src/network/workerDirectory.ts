@@ -19,7 +19,7 @@ export type WorkerAd = {
  *
  * @example
  * ```ts
- * import { listWorkers } from './src/prover/index.ts'
+ * import { listWorkers } from './src/network/index.ts'
  * for (const w of await listWorkers(redis, 'zkml')) console.log(w.id, w.hardware.gpus)
  * ```
  */

@@ -9,7 +9,7 @@ import { RedisArtifactStore } from './redisArtifactStore.ts'
  *
  * @example
  * ```ts
- * import { openArtifactStore } from './src/prover/index.ts'
+ * import { openArtifactStore } from './src/network/index.ts'
  * const store = openArtifactStore({ kind: 'redis', redis, prefix: 'zkml' })
  * ```
  */

@@ -24,7 +24,7 @@ export interface ArtifactStore {
  *
  * @example
  * ```ts
- * import { sha256Hex } from './src/prover/index.ts'
+ * import { sha256Hex } from './src/network/index.ts'
  * sha256Hex(new Uint8Array()) // 0xe3b0c442...
  * ```
  */
@@ -46,7 +46,7 @@ function checkHash(hash: string): asserts hash is ContentHash {
  *
  * @example
  * ```ts
- * import { defaultStoreDir } from './src/prover/index.ts'
+ * import { defaultStoreDir } from './src/network/index.ts'
  * console.log(defaultStoreDir())
  * ```
  */
@@ -63,7 +63,7 @@ export function defaultStoreDir(): string {
  *
  * @example
  * ```ts
- * import { LocalArtifactStore } from './src/prover/index.ts'
+ * import { LocalArtifactStore } from './src/network/index.ts'
  * const store = new LocalArtifactStore('/tmp/zkml-store')
  * const h = await store.put(new TextEncoder().encode('hello'))
  * console.log(new TextDecoder().decode(await store.get(h))) // hello

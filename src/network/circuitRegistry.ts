@@ -10,7 +10,7 @@ import { redisKeys, type RedisKeys } from './keys.ts'
  *
  * @example
  * ```ts
- * import { requiredArtifacts } from './src/prover/index.ts'
+ * import { requiredArtifacts } from './src/network/index.ts'
  * console.log(requiredArtifacts) // ['witnessProgram', 'zkey', 'vkey']
  * ```
  */
@@ -25,7 +25,7 @@ export type RegisteredCircuit = { id: ContentHash; manifest: CircuitManifest }
  *
  * @example
  * ```ts
- * import { CircuitRegistry, LocalArtifactStore, connectRedis } from './src/prover/index.ts'
+ * import { CircuitRegistry, LocalArtifactStore, connectRedis } from './src/network/index.ts'
  * const reg = new CircuitRegistry(await connectRedis(), 'zkml', new LocalArtifactStore())
  * const { id } = await reg.register(manifest, { zkey: zkeyBytes, vkey, r1cs, witnessProgram })
  * ```

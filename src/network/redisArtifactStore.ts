@@ -11,7 +11,7 @@ import { redisKeys } from './keys.ts'
  *
  * @example
  * ```ts
- * import { RedisArtifactStore, connectRedis } from './src/prover/index.ts'
+ * import { RedisArtifactStore, connectRedis } from './src/network/index.ts'
  * const store = new RedisArtifactStore(await connectRedis(), 'zkml')
  * const h = await store.put(new Uint8Array([1, 2, 3]))
  * await store.get(h) // Uint8Array [1, 2, 3]

@@ -53,7 +53,7 @@ export type ProverQueueOptions = {
  *
  * @example
  * ```ts
- * import { parseFieldUint } from './src/prover/index.ts'
+ * import { parseFieldUint } from './src/network/index.ts'
  * parseFieldUint('0x10', 'subject') // 16n
  * ```
  */
@@ -76,7 +76,7 @@ export function parseFieldUint(s: string, what: string): bigint {
  *
  * @example
  * ```ts
- * import { ProverQueue } from './src/prover/index.ts'
+ * import { ProverQueue } from './src/network/index.ts'
  * const q = new ProverQueue({ redis, prefix: 'zkml', registry })
  * const { jobId } = await q.submit({ circuitId, input: [0.1, 0.2], subject: '0x1234', round: '1', idempotencyKey: 'pool-7-r1' })
  * ```

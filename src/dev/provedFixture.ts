@@ -2,7 +2,7 @@ import type { Hex } from 'viem'
 import type { Backend } from '../compiler/manifest.ts'
 import { writeR1cs, writeWtns } from '../compiler/r1cs/index.ts'
 import { DEFAULT_PTAU_PATH, encodeProof, exportSolidityVerifier, prove, setupGroth16, setupPlonk } from '../compiler/snark/index.ts'
-import { compileSolidity, type CompiledContract } from './compileSolidity.ts'
+import { compileSolidity, type CompiledContract } from '../compiler/solidity/compileSolidity.ts'
 import { fixtureCircuit, type FixtureCircuit } from './fixtureCircuit.ts'
 
 /** A fixture circuit with real keys and its compiled IZkmlVerifier contract. */
@@ -21,7 +21,7 @@ export type ProvedFixture = {
  *
  * @example
  * ```ts
- * import { provedFixture } from './src/chain/provedFixture.ts'
+ * import { provedFixture } from './src/dev/provedFixture.ts'
  * const fx = await provedFixture('groth16', 1, 2)
  * const { proof, publicSignals } = await fx.prove([5n, 3n], 7n, 1n)
  * ```

@@ -7,7 +7,7 @@ import type { CircuitManifest } from '../compiler/manifest.ts'
  *
  * @example
  * ```ts
- * import { canonicalJson } from './src/prover/index.ts'
+ * import { canonicalJson } from './src/network/index.ts'
  * canonicalJson({ b: 1, a: [{ d: 2, c: 3 }] }) // '{"a":[{"c":3,"d":2}],"b":1}'
  * ```
  */
@@ -34,7 +34,7 @@ function sortKeys(v: unknown): unknown {
  *
  * @example
  * ```ts
- * import { circuitId } from './src/prover/index.ts'
+ * import { circuitId } from './src/network/index.ts'
  * const id = circuitId(manifest) // '0x…'
  * ```
  */

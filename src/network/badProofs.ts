@@ -7,7 +7,7 @@ import { redisKeys } from './keys.ts'
  *
  * @example
  * ```ts
- * import { badProofCount } from './src/prover/index.ts'
+ * import { badProofCount } from './src/network/index.ts'
  * await badProofCount(redis, 'zkml', '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266') // 0
  * ```
  */

@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { LruCache } from './src/prover/index.ts'
+ * import { LruCache } from './src/network/index.ts'
  * const c = new LruCache<string>(10)
  * c.set('a', 'x', 6); c.set('b', 'y', 6) // evicts 'a'
  * c.get('a') // undefined

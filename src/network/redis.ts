@@ -6,7 +6,7 @@ import { BaseError } from '../errors/index.ts'
  *
  * @example
  * ```ts
- * import { defaultRedisUrl } from './src/prover/index.ts'
+ * import { defaultRedisUrl } from './src/network/index.ts'
  * console.log(process.env.REDIS_URL ?? defaultRedisUrl)
  * ```
  */
@@ -29,7 +29,7 @@ export type ConnectRedisOptions = {
  *
  * @example
  * ```ts
- * import { connectRedis } from './src/prover/index.ts'
+ * import { connectRedis } from './src/network/index.ts'
  * const redis = await connectRedis({ url: 'redis://127.0.0.1:6379' })
  * console.log(await redis.ping()) // PONG
  * redis.disconnect()

@@ -39,7 +39,7 @@ export type CoordinatorOptions = {
  *
  * @example
  * ```ts
- * import { Coordinator } from './src/prover/index.ts'
+ * import { Coordinator } from './src/network/index.ts'
  * const coord = new Coordinator({ redis, prefix: 'zkml', circuits, engine })
  * coord.start()
  * ```
@@ -154,7 +154,7 @@ export class Coordinator {
  *
  * @example
  * ```ts
- * import { ResultClient } from './src/prover/index.ts'
+ * import { ResultClient } from './src/network/index.ts'
  * const rc = new ResultClient(redis, 'zkml')
  * const verdict = await rc.submit({ jobId, workerId, attempt: 1, result })
  * ```

@@ -1,18 +1,7 @@
 import { execFile } from 'node:child_process'
 import { availableParallelism, cpus, totalmem, hostname } from 'node:os'
 import type { Backend } from '../compiler/manifest.ts'
-
-export type GpuInfo = { name: string; memoryMiB: number }
-
-/** What a worker offers; advertised in Redis and matched against job requirements. */
-export type Hardware = {
-  hostname: string
-  cpuModel: string
-  cpuCores: number
-  memoryMiB: number
-  gpus: GpuInfo[]
-  backends: Backend[]
-}
+import type { GpuInfo, Hardware } from '../network/hardware.ts'
 
 /**
  * Parses `nvidia-smi --query-gpu=name,memory.total --format=csv,noheader,nounits`: one GPU a

@@ -1,0 +1,25 @@
+import type { Backend } from '../compiler/manifest.ts'
+
+/**
+ * What a worker advertises: the network matches jobs against it (src/network/requirements.ts)
+ * and lists it (src/network/workerDirectory.ts). Detecting it is the prover's job
+ * (src/prover/detectHardware.ts); the shape lives here so the network never imports a prover.
+ *
+ * @example
+ * ```ts
+ * import type { Hardware } from './src/network/index.ts'
+ * const h: Hardware = { hostname: 'h', cpuModel: 'x', cpuCores: 2, memoryMiB: 4096, gpus: [], backends: ['groth16'] }
+ * ```
+ */
+export type GpuInfo = { name: string; memoryMiB: number }
+
+/** What a worker offers; advertised in Redis and matched against job requirements. */
+export type Hardware = {
+  hostname: string
+  cpuModel: string
+  cpuCores: number
+  memoryMiB: number
+  gpus: GpuInfo[]
+  backends: Backend[]
+}
+

@@ -1,0 +1,26 @@
+// The prover network: queue, job store, coordinator, circuit registry, sweeper, artifact stores,
+// worker directory, and the ProvingEngine seam the provers implement (src/prover/).
+export { connectRedis, defaultRedisUrl, type ConnectRedisOptions } from './redis.ts'
+export { redisKeys, proveQueueName, resultsQueueName, type RedisKeys } from './keys.ts'
+export { LocalArtifactStore, sha256Hex, defaultStoreDir, type ArtifactStore, type ContentHash } from './artifactStore.ts'
+export { RedisArtifactStore } from './redisArtifactStore.ts'
+export { openArtifactStore } from './openStore.ts'
+export { LruCache } from './lruCache.ts'
+export type { Hardware, GpuInfo } from './hardware.ts'
+export { canonicalJson, circuitId } from './canonicalJson.ts'
+export { jobStates, allowedFrom, isTerminal, canTransition, assertTransition, type JobState } from './jobState.ts'
+export { JobStore, jobNotFound, RECENT_JOBS_KEPT, type JobRecord, type JobEvent, type ProofResult, type TransitionOptions } from './jobStore.ts'
+export {
+  estimateMemoryMiB, jobRequirements, classOf, className, parseClassName, meetsClass, meetsRequirements, maxMemoryGiB,
+  type JobRequirements, type CapabilityClass,
+} from './requirements.ts'
+export { CircuitRegistry, requiredArtifacts, type RegisteredCircuit } from './circuitRegistry.ts'
+export { ProverQueue, parseFieldUint, type SubmitJobRequest, type SubmitResult, type ProveJobData, type ProverQueueOptions } from './proverQueue.ts'
+export type { ProvingEngine, LoadedCircuit, ProveProgress } from './provingEngine.ts'
+export { CircuitCache, type CircuitCacheOptions } from './circuitCache.ts'
+export { JobSweeper, type SweepReport } from './jobSweeper.ts'
+export { Coordinator, ResultClient, type ResultSubmission, type Verdict, type CoordinatorOptions } from './coordinator.ts'
+export { listWorkers, type WorkerAd } from './workerDirectory.ts'
+export { readCircuitUpload, registerCircuit, type CircuitUpload } from './registerCircuit.ts'
+export { attestationMessage, attestedProver, type ResultAttestation } from './resultAttestation.ts'
+export { badProofCount } from './badProofs.ts'

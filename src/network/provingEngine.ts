@@ -1,0 +1,36 @@
+import type { CircuitManifest } from '../compiler/manifest.ts'
+
+/** A circuit loaded for proving (the compiler's `LoadedCircuit`). */
+export type LoadedCircuit = {
+  dir: string
+  manifest: CircuitManifest
+  computeWitness(input: number[], ctx: { subject: bigint; round: bigint }): { wtns: Uint8Array; publicSignals: string[]; outputs: number[] }
+}
+
+export type ProveProgress = { stage: string; fraction?: number }
+
+/**
+ * The one seam between the network and its provers: load a circuit directory, prove, verify.
+ * The network (coordinator, circuit cache) is written against this interface only; each engine
+ * lives in its own folder under src/prover/engines/ (snarkjs today), so the network never imports
+ * snarkjs itself (GPL stays in src/compiler/snark) and a native or GPU prover slots in beside it.
+ *
+ * @example
+ * ```ts
+ * import type { ProvingEngine } from './src/network/index.ts'
+ * import { snarkjsEngine } from './src/prover/index.ts'
+ * const engine: ProvingEngine = await snarkjsEngine()
+ * ```
+ */
+export interface ProvingEngine {
+  load(dir: string): Promise<LoadedCircuit>
+  prove(
+    circuit: LoadedCircuit,
+    input: number[],
+    ctx: { subject: bigint; round: bigint },
+    opts?: { onProgress?: (p: ProveProgress) => void },
+  ): Promise<{ proof: unknown; publicSignals: string[]; outputs: number[] }>
+  verify(circuit: LoadedCircuit, proof: unknown, publicSignals: string[]): Promise<boolean>
+  /** Frees prover thread pools so the process can exit. */
+  terminate?(): Promise<void>
+}

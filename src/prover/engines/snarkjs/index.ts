@@ -1,0 +1,26 @@
+import type { LoadedCircuit, ProvingEngine } from '../../../network/provingEngine.ts'
+
+/**
+ * The snarkjs engine: the compiler's own `loadCircuit` / `proveInference` / `verifyInference`,
+ * which reach snarkjs only through src/compiler/snark/ (the GPL adapter). Loaded lazily, so
+ * `zkml serve` without jobs never pays for it.
+ *
+ * @example
+ * ```ts
+ * import { snarkjsEngine } from './src/prover/index.ts'
+ * const engine = await snarkjsEngine()
+ * const circuit = await engine.load('out/pool-risk')
+ * const { proof, publicSignals } = await engine.prove(circuit, input, { subject: 1n, round: 1n })
+ * console.log(await engine.verify(circuit, proof, publicSignals)) // true
+ * ```
+ */
+export async function snarkjsEngine(): Promise<ProvingEngine> {
+  const c = await import('../../../compiler/index.ts')
+  const snark = await import('../../../compiler/snark/index.ts')
+  return {
+    load: (dir) => c.loadCircuit(dir) as Promise<LoadedCircuit>,
+    prove: (circuit, input, ctx, opts) => c.proveInference(circuit as never, input, ctx, opts),
+    verify: (circuit, proof, publicSignals) => c.verifyInference(circuit as never, proof as never, publicSignals),
+    terminate: async () => { await snark.terminateSnark() },
+  }
+}
