@@ -1,0 +1,368 @@
+/**
+ * The soundness suite of each gadget, shared by `gadgets.test.ts` (run against the real gadgets) and
+ * `mutation.test.ts` (run against every mutant of them).
+ *
+ * A gadget's suite is: a one-input circuit x → gadget → public output, the bigint reference it must
+ * match (`reference(x)`, undefined where no witness may exist), inputs for the completeness check,
+ * and *coherent forgeries*: full witnesses in which the prover lied in exactly one witness step
+ * (non-boolean bits, a wrong product, a flipped IsZero, a wrong output) and every later step was
+ * recomputed from the lie, so that the output carries a wrong meaning. A forgery is kept only when
+ * exactly one constraint of the real gadget rejects it: that constraint is then what stands between
+ * the prover and the false output, and dropping or weakening it must let the forgery through.
+ */
+import { CircuitBuilder, firstUnsatisfied, type ConstraintFilter, type FinishedCircuit } from '../../src/compiler/circuit/CircuitBuilder.ts'
+import { Lc } from '../../src/compiler/circuit/Lc.ts'
+import { runWitnessProgram, type WitnessProgram, type WitnessStep } from '../../src/compiler/circuit/WitnessProgram.ts'
+import { rangeCheck, relu, rescale, sigmoid } from '../../src/compiler/circuit/gadgets/index.ts'
+import { inv, mod, toSigned } from '../../src/compiler/field.ts'
+import { fitsSigned, reluRef, rescaleRef, sigmoidRef } from '../../src/compiler/quantize/reference.ts'
+
+export type GadgetCircuit = FinishedCircuit & { gadgetConstraints: number }
+
+/** One-input circuit: x (private) → gadget → public output; `filter` mutates constraints (tests only). */
+export function oneInputCircuit(build: (b: CircuitBuilder, x: Lc) => Lc, filter?: ConstraintFilter): GadgetCircuit {
+  const b = new CircuitBuilder(filter ? { constraintFilter: filter } : {})
+  const x = b.privateInput()
+  const before = b.constraintCount
+  const y = build(b, x)
+  const gadgetConstraints = b.constraintCount - before
+  b.output(y)
+  return { ...b.finish(), gadgetConstraints }
+}
+
+export const outputOf = (fin: FinishedCircuit, w: ReadonlyArray<bigint>) => toSigned(w[fin.outputWires[0]!]!)
+
+/** Indices of every constraint the witness violates (firstUnsatisfied stops at the first). */
+export function violated(fin: FinishedCircuit, w: ReadonlyArray<bigint>): number[] {
+  const out: number[] = []
+  fin.r1cs.constraints.forEach((con, i) => {
+    if (firstUnsatisfied({ ...fin.r1cs, constraints: [con] }, w) === 0) out.push(i)
+  })
+  return out
+}
+
+/** Values a forging prover puts on some of a step's output wires instead of computing them. */
+type Lie = (step: WitnessStep, w: ReadonlyArray<bigint | undefined>) => Array<readonly [number, bigint]> | undefined
+
+/**
+ * Replays a witness program like the prover does, except that `lie` may replace any step's values;
+ * every later step is computed from the lie, so the witness stays coherent downstream.
+ */
+export function replay(program: WitnessProgram, inputs: ReadonlyArray<bigint>, lie?: Lie): bigint[] {
+  const w: (bigint | undefined)[] = new Array(program.nWires)
+  w[0] = 1n
+  program.inputWires.forEach((wire, i) => (w[wire] = mod(inputs[i]!)))
+  for (const step of program.steps) {
+    const forged = lie?.(step, w)
+    if (forged) {
+      for (const [wire, v] of forged) w[wire] = mod(v)
+      continue
+    }
+    switch (step.op) {
+      case 'bits': {
+        const v = toSigned(Lc.fromJson(step.src).evaluate(w)) + BigInt(step.offset)
+        if (v < 0n || v >= 1n << BigInt(step.out.length)) throw new Error(`no honest bits for ${step.what}`)
+        step.out.forEach((wire, i) => (w[wire] = (v >> BigInt(i)) & 1n))
+        break
+      }
+      case 'mul':
+        w[step.out] = mod(Lc.fromJson(step.a).evaluate(w) * Lc.fromJson(step.b).evaluate(w))
+        break
+      case 'lc':
+        w[step.out] = Lc.fromJson(step.src).evaluate(w)
+        break
+      case 'isZero': {
+        const v = Lc.fromJson(step.src).evaluate(w)
+        w[step.out[0]] = v === 0n ? 1n : 0n
+        w[step.out[1]] = inv(v)
+        break
+      }
+    }
+  }
+  const unset = w.findIndex((v) => v === undefined)
+  if (unset >= 0) throw new Error(`forged witness left wire ${unset} unset`)
+  return w as bigint[]
+}
+
+export type Forgery = {
+  /** what the prover lied about and what the forged witness claims */
+  name: string
+  /** index and label of the one constraint of the real gadget that rejects it */
+  target: number
+  label: string
+  input: bigint
+  witness: bigint[]
+  /** the forged output, and what the reference says (undefined: no witness may exist at all) */
+  claimed: bigint
+  expected: bigint | undefined
+}
+
+/** `name` is read after the replay, so a lie can describe the values it chose. */
+type Candidate = { name: () => string; x: bigint; lie: Lie }
+
+/**
+ * Searches, for every constraint of `fin`, a coherent forgery that only that constraint rejects and
+ * whose output differs from `reference`. Lies tried, step by step of the witness program:
+ * - `bits`: bit i non-boolean and absorbing the difference while the other bits encode another value
+ *   (e.g. the quotient off by one with the remainder out of range), or boolean bits of another value;
+ * - `mul`: a product off by ±1, ±1/2, or replaced by 0, 1 or one of its factors;
+ * - `isZero`: the flag flipped;
+ * - `lc` (a public output): the output off by one.
+ * Returns the forgeries by target constraint; a constraint with none is either redundant or lacks a test.
+ */
+export function coherentForgeries(
+  fin: FinishedCircuit,
+  reference: (x: bigint) => bigint | undefined,
+  inputs: ReadonlyArray<bigint>,
+): Map<number, Forgery> {
+  const found = new Map<number, Forgery>()
+  const labels = fin.constraintLabels
+  /** Tries candidates until `want` new constraints each reject one of them alone. */
+  const search = (candidates: Iterable<Candidate>, want = 1) => {
+    let got = 0
+    for (const c of candidates) {
+      let w: bigint[]
+      try {
+        w = replay(fin.program, [mod(c.x)], c.lie)
+      } catch {
+        continue // no honest value for some other step at this input: not a coherent candidate
+      }
+      const bad = violated(fin, w)
+      if (bad.length !== 1 || found.has(bad[0]!)) continue
+      const claimed = outputOf(fin, w)
+      const expected = reference(c.x)
+      if (claimed === expected) continue
+      const target = bad[0]!
+      found.set(target, { name: `${c.name()} (x = ${c.x}): output ${claimed}, reference ${expected ?? 'no witness'}`, target, label: labels[target]!, input: c.x, witness: w, claimed, expected })
+      if (++got >= want) return
+    }
+  }
+  const at = (target: WitnessStep, values: (w: ReadonlyArray<bigint | undefined>) => Array<readonly [number, bigint]>): Lie =>
+    (step, w) => (step === target ? values(w) : undefined)
+
+  for (const step of fin.program.steps) {
+    switch (step.op) {
+      case 'bits': {
+        const n = step.out.length
+        const bitsOf = (U: bigint) => step.out.map((wire, j) => [wire, (U >> BigInt(j)) & 1n] as const)
+        const valueAt = (w: ReadonlyArray<bigint | undefined>) => toSigned(Lc.fromJson(step.src).evaluate(w)) + BigInt(step.offset)
+        const offset = BigInt(step.offset)
+        // other values the bits may encode: V ± 2^j (another sign, quotient or remainder), 0, all ones
+        const others = (V: bigint) => {
+          const us: bigint[] = []
+          for (let j = n - 1; j >= 0; j--) us.push(V + (1n << BigInt(j)), V - (1n << BigInt(j)))
+          us.push(0n, (1n << BigInt(n)) - 1n)
+          return us.filter((U) => U >= 0n && U < 1n << BigInt(n) && U !== V)
+        }
+        // V is only known once the replay reaches the step, so each candidate picks "the u-th other value"
+        const maxOthers = 2 * n + 2
+        for (let i = 0; i < n; i++) {
+          let detail = ''
+          if (labels.includes(`${step.what}: bit ${i} is boolean`) && found.has(labels.indexOf(`${step.what}: bit ${i} is boolean`))) continue
+          search(
+            (function* () {
+              for (const x of inputs)
+                for (let u = 0; u < maxOthers; u++)
+                  yield {
+                    name: () => detail,
+                    x,
+                    lie: at(step, (w) => {
+                      const V = valueAt(w)
+                      const U = others(V)[u]
+                      if (U === undefined) throw new Error('no such candidate')
+                      const rest = bitsOf(U).filter((_, j) => j !== i)
+                      const restSum = U - (((U >> BigInt(i)) & 1n) << BigInt(i))
+                      const bi = mod((V - restSum) * inv(1n << BigInt(i)))
+                      if (bi === 0n || bi === 1n) throw new Error('bit stays boolean')
+                      detail = `${step.what}: the bits claim ${U - offset} instead of ${V - offset}, bit ${i} = ${toSigned(bi)} absorbs the difference`
+                      return [...rest, [step.out[i]!, bi] as const]
+                    }),
+                  }
+            })(),
+          )
+        }
+        let detail = ''
+        search(
+          (function* () {
+            for (const x of inputs)
+              for (let u = 0; u < maxOthers; u++)
+                yield {
+                  name: () => detail,
+                  x,
+                  lie: at(step, (w) => {
+                    const V = valueAt(w)
+                    const U = others(V)[u]
+                    if (U === undefined) throw new Error('no such candidate')
+                    detail = `${step.what}: boolean bits of ${U - offset} instead of ${V - offset}`
+                    return bitsOf(U)
+                  }),
+                }
+          })(),
+        )
+        break
+      }
+      case 'mul': {
+        const half = inv(2n)
+        const lies: Array<[string, (h: bigint, a: bigint, b: bigint) => bigint]> = [
+          ['+1', (h) => h + 1n], ['-1', (h) => h - 1n], ['+1/2', (h) => h + half], ['-1/2', (h) => h - half],
+          ['0', () => 0n], ['1', () => 1n], ['its first factor', (_, a) => a], ['its second factor', (_, __, b) => b],
+        ]
+        search(
+          (function* () {
+            for (const x of inputs)
+              for (const [what, f] of lies)
+                yield {
+                  name: () => `product wire ${step.out} set to ${what} instead of a·b`,
+                  x,
+                  lie: at(step, (w) => {
+                    const a = Lc.fromJson(step.a).evaluate(w)
+                    const b = Lc.fromJson(step.b).evaluate(w)
+                    return [[step.out, f(mod(a * b), a, b)]]
+                  }),
+                }
+          })(),
+        )
+        break
+      }
+      case 'isZero':
+        search(
+          (function* () {
+            for (const x of inputs)
+              yield {
+                name: () => 'IsZero flag flipped (inverse 0)',
+                x,
+                lie: at(step, (w) => {
+                  const z = Lc.fromJson(step.src).evaluate(w) === 0n ? 1n : 0n
+                  return [[step.out[0], 1n - z], [step.out[1], 0n]]
+                }),
+              }
+          })(),
+          2,
+        )
+        break
+      case 'lc':
+        search(
+          (function* () {
+            for (const x of inputs)
+              yield { name: () => 'public output off by one', x, lie: at(step, (w) => [[step.out, Lc.fromJson(step.src).evaluate(w) + 1n]]) }
+          })(),
+        )
+        break
+    }
+  }
+  return found
+}
+
+/** A gadget under test: how to build it (possibly mutated), what it means, what to feed it. */
+export type GadgetSuite = {
+  name: string
+  build(filter?: ConstraintFilter): GadgetCircuit
+  reference(x: bigint): bigint | undefined
+  /** completeness: each must give a satisfying witness whose output equals the reference */
+  honestInputs: bigint[]
+  /** where the forgery search looks (in and out of every range the gadget has) */
+  forgeryInputs: bigint[]
+}
+
+/** The prover's witness for each honest input (a mutant shares the real gadget's witness program). */
+export function honestWitnesses(suite: GadgetSuite, fin: FinishedCircuit): Array<[bigint, bigint[]]> {
+  return suite.honestInputs.map((x) => [x, runWitnessProgram(fin.program, [mod(x)])])
+}
+
+/** The first completeness failure of `fin` (a mutant or the real gadget), or null. */
+export function completenessFailure(suite: GadgetSuite, fin: FinishedCircuit, witnesses = honestWitnesses(suite, fin)): string | null {
+  for (const [x, w] of witnesses) {
+    const bad = firstUnsatisfied(fin.r1cs, w)
+    if (bad >= 0) return `honest witness for x = ${x} fails constraint ${bad} (${fin.constraintLabels[bad]})`
+    if (outputOf(fin, w) !== suite.reference(x)) return `x = ${x}: output ${outputOf(fin, w)}, reference ${suite.reference(x)}`
+  }
+  return null
+}
+
+/** The first forgery that `fin` accepts (every constraint holds), or null. */
+export function acceptedForgery(fin: FinishedCircuit, forgeries: Iterable<Forgery>): Forgery | null {
+  for (const f of forgeries) if (firstUnsatisfied(fin.r1cs, f.witness) === -1) return f
+  return null
+}
+
+/** Deterministic PRNG so failures reproduce. */
+export function rng(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+const randomIn = (seed: number, n: number, lim: bigint) => {
+  const r = rng(seed)
+  return Array.from({ length: n }, () => BigInt(Math.floor((r() * 2 - 1) * Number(lim))))
+}
+const checkedRef = (v: bigint, B: number) => (fitsSigned(v, B) ? v : undefined)
+
+const RC_B = 10
+const RS_K = 8
+const RS_B = 16
+const RELU_K = 4
+const RELU_B = 12
+export const SIG_S = 6
+const SIG_B = 14
+
+/** Every gadget with its suite; sizes are small so a mutant's whole suite runs in milliseconds. */
+export const gadgetSuites: GadgetSuite[] = [
+  {
+    name: `rangeCheck(x, B=${RC_B})`,
+    build: (f) => oneInputCircuit((b, x) => rangeCheck(b, x, RC_B, 'rc').quotient, f),
+    reference: (x) => checkedRef(x, RC_B),
+    honestInputs: Array.from({ length: 1 << RC_B }, (_, i) => BigInt(i) - (1n << BigInt(RC_B - 1))),
+    forgeryInputs: [5n, -5n, 511n, -512n, 512n, -513n, 1000n, -1000n, 1n << 40n],
+  },
+  {
+    name: `rescale(x, k=${RS_K}, B=${RS_B})`,
+    build: (f) => oneInputCircuit((b, x) => rescale(b, x, RS_K, RS_B, 'r').quotient, f),
+    reference: (x) => checkedRef(rescaleRef(x, RS_K), RS_B),
+    honestInputs: (() => {
+      const lim = 1n << BigInt(RS_K + RS_B - 1)
+      return [0n, 1n, -1n, 127n, 128n, -128n, -129n, lim - 129n, -lim - 128n, -lim, ...randomIn(1, 300, lim - 200n)]
+    })(),
+    forgeryInputs: [1000n, -1000n, 0n, 127n, -129n, (1n << 23n) - 129n, -(1n << 23n) - 128n, 1n << 23n, -(1n << 24n)],
+  },
+  {
+    name: `relu(rescale(x, k=${RELU_K}, B=${RELU_B}))`,
+    build: (f) => oneInputCircuit((b, x) => relu(b, rescale(b, x, RELU_K, RELU_B, 'r')), f),
+    reference: (x) => {
+      const q = checkedRef(rescaleRef(x, RELU_K), RELU_B)
+      return q === undefined ? undefined : reluRef(q)
+    },
+    honestInputs: (() => {
+      const lim = 1n << BigInt(RELU_K + RELU_B - 1)
+      return [0n, 7n, 8n, -8n, -9n, lim - 9n, -lim - 8n, ...randomIn(2, 200, lim - 20n)]
+    })(),
+    forgeryInputs: [1000n, -1000n, 17n, -17n, 0n, 1n << 15n, -(1n << 16n)],
+  },
+  {
+    name: `sigmoid(rangeCheck(x, B=${SIG_B}), s=${SIG_S})`,
+    build: (f) => oneInputCircuit((b, x) => sigmoid(b, rangeCheck(b, x, SIG_B, 'in'), SIG_S).value, f),
+    reference: (x) => (fitsSigned(x, SIG_B) ? sigmoidRef(x, SIG_S) : undefined),
+    // every input in [-12, 12], then the whole decomposition range at a stride (bits far from 0)
+    honestInputs: (() => {
+      const xs: bigint[] = []
+      for (let v = -12n << BigInt(SIG_S); v <= 12n << BigInt(SIG_S); v++) xs.push(v)
+      const lim = 1n << BigInt(SIG_B - 1)
+      for (let v = -lim; v < lim; v += 37n) xs.push(v)
+      xs.push(lim - 1n)
+      return xs
+    })(),
+    forgeryInputs: [3, -3, 0, 7.9, -8, 8, 8.5, -8.5, 10, -10, 24, -24, 100, -100]
+      .map((v) => BigInt(Math.round(v * 2 ** SIG_S)))
+      .concat([(1n << BigInt(SIG_B - 1)) - 1n, -(1n << BigInt(SIG_B - 1)), 1n << BigInt(SIG_B - 1), 7n, -7n]),
+  },
+  {
+    name: 'product x·(x + 3)',
+    build: (f) => oneInputCircuit((b, x) => b.mul(x, x.addConst(3n)), f),
+    reference: (x) => toSigned(mod(x * (x + 3n))),
+    honestInputs: [0n, 1n, -3n, 5n, -1000n, 1n << 100n],
+    forgeryInputs: [5n, -7n],
+  },
+]

@@ -1,0 +1,98 @@
+import { describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Constraint, ConstraintFilter } from '../../src/compiler/circuit/CircuitBuilder.ts'
+import { Lc } from '../../src/compiler/circuit/Lc.ts'
+import { acceptedForgery, coherentForgeries, completenessFailure, gadgetSuites, honestWitnesses } from './gadget-suites.ts'
+
+/**
+ * Mutation harness: every constraint every gadget emits is, in turn, dropped, and weakened by
+ * removing one term from one of its three linear combinations (a looser recomposition, a booleanity
+ * b·b = 0 or b·(-1) = 0, a product missing a factor's term…). Each mutant runs the gadget's suite:
+ * the coherent forgeries must still be rejected and honest witnesses must still match the bigint
+ * reference. A mutant is killed when some check fails; a surviving one means the gadget has a
+ * constraint (or a term) that no test needs, i.e. a missing forgery. Constraint counts are not used
+ * to kill mutants: a drop would always change them, and that proves nothing about soundness.
+ */
+
+type Mutation = { name: string; filter: ConstraintFilter }
+
+function mutationsOf(index: number, label: string, c: Constraint): Mutation[] {
+  const only = (f: (c: Constraint) => Constraint | null): ConstraintFilter => (i, con) => (i === index ? f(con) : con)
+  const out: Mutation[] = [{ name: `drop #${index} "${label}"`, filter: only(() => null) }]
+  for (const side of ['a', 'b', 'c'] as const)
+    for (const [wire] of c[side].terms) {
+      const term = wire === 0 ? 'the constant' : `wire ${wire}`
+      out.push({
+        name: `drop ${term} from ${side} of #${index} "${label}"`,
+        filter: only((con) => ({ ...con, [side]: con[side].sub(Lc.wire(wire, con[side].terms.get(wire)!)) })),
+      })
+    }
+  return out
+}
+
+/**
+ * Mutants that no witness can tell apart from the real gadget, with the reason. The harness demands
+ * that exactly these survive, so the list can neither hide a real survivor nor go stale.
+ */
+const EQUIVALENT: Record<string, Record<string, string>> = {
+  'sigmoid(rangeCheck(x, B=14), s=6)': {
+    // t = M − m + 2·sm − sign·M, with sm = sign·m forced by "sign·mismatch". Without the 2·sm term
+    // the combination is t − 2·sign·m: −t when sign = 1, t when sign = 0, so it is zero exactly when t is.
+    'drop wire 16 from a of #17 "sigmoid: t·z = 0"': 't − 2·sm = ±t, so (t − 2·sm)·z = 0 iff t·z = 0',
+  },
+}
+
+describe('mutation harness: every dropped or weakened gadget constraint is caught by a forgery or the reference', () => {
+  const totals = { mutants: 0, byForgery: 0, byReference: 0, equivalent: 0 }
+  for (const suite of gadgetSuites)
+    test(suite.name, (t) => {
+      const real = suite.build()
+      const forgeries = [...coherentForgeries(real, suite.reference, suite.forgeryInputs).values()]
+      const witnesses = honestWitnesses(suite, real)
+      const program = JSON.stringify(real.program)
+      // the emitted constraints as the builder saw them, to enumerate their terms
+      const emitted: Constraint[] = []
+      suite.build((_, c) => (emitted.push(c), c))
+      assert.equal(emitted.length, real.r1cs.constraints.length)
+      const survivors: string[] = []
+      let mutants = 0
+      let drops = 0
+      emitted.forEach((c, index) => {
+        for (const m of mutationsOf(index, c.what, c)) {
+          mutants++
+          const mutant = suite.build(m.filter)
+          assert.equal(JSON.stringify(mutant.program), program, 'a mutant changes constraints only, never the witness program')
+          if (acceptedForgery(mutant, forgeries)) {
+            totals.byForgery++
+            if (m.name.startsWith('drop #')) drops++
+          } else if (completenessFailure(suite, mutant, witnesses)) {
+            // a dropped constraint only loosens the system: it can never fail an honest witness
+            assert.ok(!m.name.startsWith('drop #'), `${m.name} was caught by the reference only`)
+            totals.byReference++
+          } else survivors.push(m.name)
+        }
+      })
+      totals.mutants += mutants
+      totals.equivalent += survivors.length
+      t.diagnostic(`${mutants} mutants of ${emitted.length} constraints (${drops} drops, each killed by a coherent forgery), ${mutants - survivors.length} killed, ${survivors.length} equivalent`)
+      const expected = Object.keys(EQUIVALENT[suite.name] ?? {})
+      assert.deepEqual(survivors, expected, `surviving mutants of ${suite.name}: add a coherent forgery that only this constraint rejects, or prove it equivalent`)
+    })
+  test('totals', (t) => {
+    t.diagnostic(`${totals.mutants} mutants: ${totals.byForgery} killed by a coherent forgery, ${totals.byReference} by the bigint reference, ${totals.equivalent} equivalent`)
+    assert.ok(totals.mutants > 0)
+    assert.equal(totals.equivalent, Object.values(EQUIVALENT).reduce((n, e) => n + Object.keys(e).length, 0))
+    assert.equal(totals.byForgery + totals.byReference + totals.equivalent, totals.mutants)
+  })
+})
+
+describe('the mutation hook stays out of production', () => {
+  test('no file under src/ but the builder mentions constraintFilter', () => {
+    const walk = (dir: string): string[] =>
+      readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? walk(join(dir, n)) : [join(dir, n)]))
+    const users = walk('src').filter((f) => /\.(ts|mts|js)$/.test(f) && readFileSync(f, 'utf8').includes('constraintFilter'))
+    assert.deepEqual(users, [join('src', 'compiler', 'circuit', 'CircuitBuilder.ts')])
+  })
+})
