@@ -102,20 +102,22 @@ type Candidate = { name: () => string; x: bigint; lie: Lie }
 
 /**
  * Searches, for every constraint of `fin`, a coherent forgery that only that constraint rejects and
- * whose output differs from `reference`. Lies tried, step by step of the witness program:
+ * whose output differs from `reference`; and collects every lie it tries that `fin` accepts although
+ * its output is false (`accepted`: each one is a soundness bug). Lies tried, step by step of the witness program:
  * - `bits`: bit i non-boolean and absorbing the difference while the other bits encode another value
  *   (e.g. the quotient off by one with the remainder out of range), or boolean bits of another value;
  * - `mul`: a product off by ±1, ±1/2, or replaced by 0, 1 or one of its factors;
  * - `isZero`: the flag flipped;
  * - `lc` (a public output): the output off by one.
- * Returns the forgeries by target constraint; a constraint with none is either redundant or lacks a test.
+ * `forgeries` are by target constraint; a constraint with none is either redundant or lacks a test.
  */
 export function coherentForgeries(
   fin: FinishedCircuit,
   reference: (x: bigint) => bigint | undefined,
   inputs: ReadonlyArray<bigint>,
-): Map<number, Forgery> {
+): { forgeries: Map<number, Forgery>; accepted: Forgery[] } {
   const found = new Map<number, Forgery>()
+  const accepted: Forgery[] = []
   const labels = fin.constraintLabels
   /** Tries candidates until `want` new constraints each reject one of them alone. */
   const search = (candidates: Iterable<Candidate>, want = 1) => {
@@ -128,12 +130,14 @@ export function coherentForgeries(
         continue // no honest value for some other step at this input: not a coherent candidate
       }
       const bad = violated(fin, w)
-      if (bad.length !== 1 || found.has(bad[0]!)) continue
       const claimed = outputOf(fin, w)
       const expected = reference(c.x)
       if (claimed === expected) continue
+      const name = `${c.name()} (x = ${c.x}): output ${claimed}, reference ${expected ?? 'no witness'}`
+      if (bad.length === 0) accepted.push({ name, target: -1, label: '', input: c.x, witness: w, claimed, expected })
+      if (bad.length !== 1 || found.has(bad[0]!)) continue
       const target = bad[0]!
-      found.set(target, { name: `${c.name()} (x = ${c.x}): output ${claimed}, reference ${expected ?? 'no witness'}`, target, label: labels[target]!, input: c.x, witness: w, claimed, expected })
+      found.set(target, { name, target, label: labels[target]!, input: c.x, witness: w, claimed, expected })
       if (++got >= want) return
     }
   }
@@ -250,7 +254,7 @@ export function coherentForgeries(
         break
     }
   }
-  return found
+  return { forgeries: found, accepted }
 }
 
 /** A gadget under test: how to build it (possibly mutated), what it means, what to feed it. */

@@ -49,7 +49,7 @@ describe('mutation harness: every dropped or weakened gadget constraint is caugh
   for (const suite of gadgetSuites)
     test(suite.name, (t) => {
       const real = suite.build()
-      const forgeries = [...coherentForgeries(real, suite.reference, suite.forgeryInputs).values()]
+      const forgeries = [...coherentForgeries(real, suite.reference, suite.forgeryInputs).forgeries.values()]
       const witnesses = honestWitnesses(suite, real)
       const program = JSON.stringify(real.program)
       // the emitted constraints as the builder saw them, to enumerate their terms
