@@ -270,7 +270,14 @@ export type GadgetSuite = {
 
 /** The prover's witness for each honest input (a mutant shares the real gadget's witness program). */
 export function honestWitnesses(suite: GadgetSuite, fin: FinishedCircuit): Array<[bigint, bigint[]]> {
-  return suite.honestInputs.map((x) => [x, runWitnessProgram(fin.program, [mod(x)])])
+  // shuffled (deterministically) so a broken mutant meets a failing input early, not after a sweep
+  const r = rng(3)
+  const xs = [...suite.honestInputs]
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = Math.floor(r() * (i + 1))
+    ;[xs[i], xs[j]] = [xs[j]!, xs[i]!]
+  }
+  return xs.map((x) => [x, runWitnessProgram(fin.program, [mod(x)])])
 }
 
 /** The first completeness failure of `fin` (a mutant or the real gadget), or null. */
@@ -313,6 +320,27 @@ const RELU_B = 12
 export const SIG_S = 6
 const SIG_B = 14
 
+function sigmoidSuite(s: number, B: number): GadgetSuite {
+  return {
+    name: `sigmoid(rangeCheck(x, B=${B}), s=${s})`,
+    build: (f) => oneInputCircuit((b, x) => sigmoid(b, rangeCheck(b, x, B, 'in'), s).value, f),
+    reference: (x) => (fitsSigned(x, B) ? sigmoidRef(x, s) : undefined),
+    // every input in [-12, 12], then the whole decomposition range at a stride (bits far from 0)
+    honestInputs: (() => {
+      const xs: bigint[] = []
+      for (let v = -12n << BigInt(s); v <= 12n << BigInt(s); v++) xs.push(v)
+      const lim = 1n << BigInt(B - 1)
+      for (let v = -lim; v < lim; v += 37n) xs.push(v)
+      xs.push(lim - 1n)
+      return xs
+    })(),
+    forgeryInputs: [3, -3, 1, 0, 7.9, -8, 8, 8.5, -8.5, 10, -10, 24, -24, 100, -100]
+      .map((v) => BigInt(Math.round(v * 2 ** s)))
+      .filter((v) => v < 1n << BigInt(B)) // far outside, the input's own decomposition has no honest bits
+      .concat([(1n << BigInt(B - 1)) - 1n, -(1n << BigInt(B - 1)), 1n << BigInt(B - 1), 7n, -7n]),
+  }
+}
+
 /** Every gadget with its suite; sizes are small so a mutant's whole suite runs in milliseconds. */
 export const gadgetSuites: GadgetSuite[] = [
   {
@@ -345,23 +373,9 @@ export const gadgetSuites: GadgetSuite[] = [
     })(),
     forgeryInputs: [1000n, -1000n, 17n, -17n, 0n, 1n << 15n, -(1n << 16n)],
   },
-  {
-    name: `sigmoid(rangeCheck(x, B=${SIG_B}), s=${SIG_S})`,
-    build: (f) => oneInputCircuit((b, x) => sigmoid(b, rangeCheck(b, x, SIG_B, 'in'), SIG_S).value, f),
-    reference: (x) => (fitsSigned(x, SIG_B) ? sigmoidRef(x, SIG_S) : undefined),
-    // every input in [-12, 12], then the whole decomposition range at a stride (bits far from 0)
-    honestInputs: (() => {
-      const xs: bigint[] = []
-      for (let v = -12n << BigInt(SIG_S); v <= 12n << BigInt(SIG_S); v++) xs.push(v)
-      const lim = 1n << BigInt(SIG_B - 1)
-      for (let v = -lim; v < lim; v += 37n) xs.push(v)
-      xs.push(lim - 1n)
-      return xs
-    })(),
-    forgeryInputs: [3, -3, 0, 7.9, -8, 8, 8.5, -8.5, 10, -10, 24, -24, 100, -100]
-      .map((v) => BigInt(Math.round(v * 2 ** SIG_S)))
-      .concat([(1n << BigInt(SIG_B - 1)) - 1n, -(1n << BigInt(SIG_B - 1)), 1n << BigInt(SIG_B - 1), 7n, -7n]),
-  },
+  sigmoidSuite(SIG_S, SIG_B),
+  // the smallest scale calibration tries: several monomials have zero coefficients there, yet each still matters
+  sigmoidSuite(4, 11),
   {
     name: 'product x·(x + 3)',
     build: (f) => oneInputCircuit((b, x) => b.mul(x, x.addConst(3n)), f),
