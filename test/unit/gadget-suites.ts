@@ -2,8 +2,9 @@
  * The soundness suite of each gadget, shared by `gadgets.test.ts` (run against the real gadgets) and
  * `mutation.test.ts` (run against every mutant of them).
  *
- * A gadget's suite is: a one-input circuit x → gadget → public output, the bigint reference it must
- * match (`reference(x)`, undefined where no witness may exist), inputs for the completeness check,
+ * A gadget's suite is: a circuit (one input x → gadget → public output, or a whole lowered model),
+ * the bigint reference it must match (`reference(inputs)`, undefined where no witness may exist),
+ * inputs for the completeness check,
  * and *coherent forgeries*: full witnesses in which the prover lied in exactly one witness step
  * (non-boolean bits, a wrong product, a flipped IsZero, a wrong output) and every later step was
  * recomputed from the lie, so that the output carries a wrong meaning. A forgery is kept only when
@@ -30,7 +31,12 @@ export function oneInputCircuit(build: (b: CircuitBuilder, x: Lc) => Lc, filter?
   return { ...b.finish(), gadgetConstraints }
 }
 
-export const outputOf = (fin: FinishedCircuit, w: ReadonlyArray<bigint>) => toSigned(w[fin.outputWires[0]!]!)
+/** Values of a circuit's inputs (in `program.inputWires` order) and of its public outputs. */
+export type Values = ReadonlyArray<bigint>
+
+export const outputsOf = (fin: FinishedCircuit, w: Values): bigint[] => fin.outputWires.map((o) => toSigned(w[o]!))
+const same = (a: Values, b: Values | undefined) => b !== undefined && a.length === b.length && a.every((v, i) => v === b[i])
+const show = (v: Values | undefined) => (v === undefined ? 'no witness' : v.join(', '))
 
 /** Indices of every constraint the witness violates (firstUnsatisfied stops at the first). */
 export function violated(fin: FinishedCircuit, w: ReadonlyArray<bigint>): number[] {
@@ -90,15 +96,15 @@ export type Forgery = {
   /** index and label of the one constraint of the real gadget that rejects it */
   target: number
   label: string
-  input: bigint
+  input: Values
   witness: bigint[]
-  /** the forged output, and what the reference says (undefined: no witness may exist at all) */
-  claimed: bigint
-  expected: bigint | undefined
+  /** the forged outputs, and what the reference says (undefined: no witness may exist at all) */
+  claimed: Values
+  expected: Values | undefined
 }
 
 /** `name` is read after the replay, so a lie can describe the values it chose. */
-type Candidate = { name: () => string; x: bigint; lie: Lie }
+type Candidate = { name: () => string; x: Values; lie: Lie }
 
 /**
  * Searches, for every constraint of `fin`, a coherent forgery that only that constraint rejects and
@@ -113,8 +119,8 @@ type Candidate = { name: () => string; x: bigint; lie: Lie }
  */
 export function coherentForgeries(
   fin: FinishedCircuit,
-  reference: (x: bigint) => bigint | undefined,
-  inputs: ReadonlyArray<bigint>,
+  reference: (inputs: Values) => Values | undefined,
+  inputs: ReadonlyArray<Values>,
 ): { forgeries: Map<number, Forgery>; accepted: Forgery[] } {
   const found = new Map<number, Forgery>()
   const accepted: Forgery[] = []
@@ -125,15 +131,15 @@ export function coherentForgeries(
     for (const c of candidates) {
       let w: bigint[]
       try {
-        w = replay(fin.program, [mod(c.x)], c.lie)
+        w = replay(fin.program, c.x, c.lie)
       } catch {
         continue // no honest value for some other step at this input: not a coherent candidate
       }
       const bad = violated(fin, w)
-      const claimed = outputOf(fin, w)
+      const claimed = outputsOf(fin, w)
       const expected = reference(c.x)
-      if (claimed === expected) continue
-      const name = `${c.name()} (x = ${c.x}): output ${claimed}, reference ${expected ?? 'no witness'}`
+      if (same(claimed, expected)) continue
+      const name = `${c.name()} (inputs ${c.x.join(', ')}): outputs ${show(claimed)}, reference ${show(expected)}`
       if (bad.length === 0) accepted.push({ name, target: -1, label: '', input: c.x, witness: w, claimed, expected })
       if (bad.length !== 1 || found.has(bad[0]!)) continue
       const target = bad[0]!
@@ -260,16 +266,36 @@ export function coherentForgeries(
 /** A gadget under test: how to build it (possibly mutated), what it means, what to feed it. */
 export type GadgetSuite = {
   name: string
-  build(filter?: ConstraintFilter): GadgetCircuit
-  reference(x: bigint): bigint | undefined
-  /** completeness: each must give a satisfying witness whose output equals the reference */
-  honestInputs: bigint[]
+  build(filter?: ConstraintFilter): FinishedCircuit
+  reference(inputs: Values): Values | undefined
+  /** completeness: each must give a satisfying witness whose outputs equal the reference */
+  honestInputs: Values[]
   /** where the forgery search looks (in and out of every range the gadget has) */
+  forgeryInputs: Values[]
+}
+
+/** A suite for a one-input, one-output gadget circuit, written with scalars. */
+function scalarSuite(d: {
+  name: string
+  build: (filter?: ConstraintFilter) => FinishedCircuit
+  reference: (x: bigint) => bigint | undefined
+  honestInputs: bigint[]
   forgeryInputs: bigint[]
+}): GadgetSuite {
+  return {
+    name: d.name,
+    build: d.build,
+    reference: ([x]) => {
+      const y = d.reference(x!)
+      return y === undefined ? undefined : [y]
+    },
+    honestInputs: d.honestInputs.map((x) => [x]),
+    forgeryInputs: d.forgeryInputs.map((x) => [x]),
+  }
 }
 
 /** The prover's witness for each honest input (a mutant shares the real gadget's witness program). */
-export function honestWitnesses(suite: GadgetSuite, fin: FinishedCircuit): Array<[bigint, bigint[]]> {
+export function honestWitnesses(suite: GadgetSuite, fin: FinishedCircuit): Array<[Values, bigint[]]> {
   // shuffled (deterministically) so a broken mutant meets a failing input early, not after a sweep
   const r = rng(3)
   const xs = [...suite.honestInputs]
@@ -277,15 +303,16 @@ export function honestWitnesses(suite: GadgetSuite, fin: FinishedCircuit): Array
     const j = Math.floor(r() * (i + 1))
     ;[xs[i], xs[j]] = [xs[j]!, xs[i]!]
   }
-  return xs.map((x) => [x, runWitnessProgram(fin.program, [mod(x)])])
+  return xs.map((x) => [x, runWitnessProgram(fin.program, x.map(mod))])
 }
 
 /** The first completeness failure of `fin` (a mutant or the real gadget), or null. */
 export function completenessFailure(suite: GadgetSuite, fin: FinishedCircuit, witnesses = honestWitnesses(suite, fin)): string | null {
   for (const [x, w] of witnesses) {
     const bad = firstUnsatisfied(fin.r1cs, w)
-    if (bad >= 0) return `honest witness for x = ${x} fails constraint ${bad} (${fin.constraintLabels[bad]})`
-    if (outputOf(fin, w) !== suite.reference(x)) return `x = ${x}: output ${outputOf(fin, w)}, reference ${suite.reference(x)}`
+    if (bad >= 0) return `honest witness for inputs ${x.join(', ')} fails constraint ${bad} (${fin.constraintLabels[bad]})`
+    const out = outputsOf(fin, w)
+    if (!same(out, suite.reference(x))) return `inputs ${x.join(', ')}: outputs ${show(out)}, reference ${show(suite.reference(x))}`
   }
   return null
 }
@@ -321,7 +348,7 @@ export const SIG_S = 6
 const SIG_B = 14
 
 function sigmoidSuite(s: number, B: number): GadgetSuite {
-  return {
+  return scalarSuite({
     name: `sigmoid(rangeCheck(x, B=${B}), s=${s})`,
     build: (f) => oneInputCircuit((b, x) => sigmoid(b, rangeCheck(b, x, B, 'in'), s).value, f),
     reference: (x) => (fitsSigned(x, B) ? sigmoidRef(x, s) : undefined),
@@ -338,19 +365,19 @@ function sigmoidSuite(s: number, B: number): GadgetSuite {
       .map((v) => BigInt(Math.round(v * 2 ** s)))
       .filter((v) => v < 1n << BigInt(B)) // far outside, the input's own decomposition has no honest bits
       .concat([(1n << BigInt(B - 1)) - 1n, -(1n << BigInt(B - 1)), 1n << BigInt(B - 1), 7n, -7n]),
-  }
+  })
 }
 
 /** Every gadget with its suite; sizes are small so a mutant's whole suite runs in milliseconds. */
 export const gadgetSuites: GadgetSuite[] = [
-  {
+  scalarSuite({
     name: `rangeCheck(x, B=${RC_B})`,
     build: (f) => oneInputCircuit((b, x) => rangeCheck(b, x, RC_B, 'rc').quotient, f),
     reference: (x) => checkedRef(x, RC_B),
     honestInputs: Array.from({ length: 1 << RC_B }, (_, i) => BigInt(i) - (1n << BigInt(RC_B - 1))),
     forgeryInputs: [5n, -5n, 511n, -512n, 512n, -513n, 1000n, -1000n, 1n << 40n],
-  },
-  {
+  }),
+  scalarSuite({
     name: `rescale(x, k=${RS_K}, B=${RS_B})`,
     build: (f) => oneInputCircuit((b, x) => rescale(b, x, RS_K, RS_B, 'r').quotient, f),
     reference: (x) => checkedRef(rescaleRef(x, RS_K), RS_B),
@@ -359,8 +386,8 @@ export const gadgetSuites: GadgetSuite[] = [
       return [0n, 1n, -1n, 127n, 128n, -128n, -129n, lim - 129n, -lim - 128n, -lim, ...randomIn(1, 300, lim - 200n)]
     })(),
     forgeryInputs: [1000n, -1000n, 0n, 127n, -129n, (1n << 23n) - 129n, -(1n << 23n) - 128n, 1n << 23n, -(1n << 24n)],
-  },
-  {
+  }),
+  scalarSuite({
     name: `relu(rescale(x, k=${RELU_K}, B=${RELU_B}))`,
     build: (f) => oneInputCircuit((b, x) => relu(b, rescale(b, x, RELU_K, RELU_B, 'r')), f),
     reference: (x) => {
@@ -372,15 +399,15 @@ export const gadgetSuites: GadgetSuite[] = [
       return [0n, 7n, 8n, -8n, -9n, lim - 9n, -lim - 8n, ...randomIn(2, 200, lim - 20n)]
     })(),
     forgeryInputs: [1000n, -1000n, 17n, -17n, 0n, 1n << 15n, -(1n << 16n)],
-  },
+  }),
   sigmoidSuite(SIG_S, SIG_B),
   // the smallest scale calibration tries: several monomials have zero coefficients there, yet each still matters
   sigmoidSuite(4, 11),
-  {
+  scalarSuite({
     name: 'product x·(x + 3)',
     build: (f) => oneInputCircuit((b, x) => b.mul(x, x.addConst(3n)), f),
     reference: (x) => toSigned(mod(x * (x + 3n))),
     honestInputs: [0n, 1n, -3n, 5n, -1000n, 1n << 100n],
     forgeryInputs: [5n, -7n],
-  },
+  }),
 ]

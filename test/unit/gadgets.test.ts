@@ -340,7 +340,7 @@ describe('coherent forgeries', () => {
       assert.deepEqual(unguarded, [], 'constraints no coherent forgery needs: redundant, or a forgery is missing')
       for (const f of forgeries.values()) {
         assert.deepEqual(violated(fin, f.witness), [f.target], f.name)
-        assert.notEqual(f.claimed, f.expected, f.name)
+        assert.notDeepEqual(f.claimed, f.expected, f.name)
       }
     })
 })
