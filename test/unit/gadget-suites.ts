@@ -17,6 +17,9 @@ import { runWitnessProgram, type WitnessProgram, type WitnessStep } from '../../
 import { rangeCheck, relu, rescale, sigmoid } from '../../src/compiler/circuit/gadgets/index.ts'
 import { inv, mod, toSigned } from '../../src/compiler/field.ts'
 import { fitsSigned, reluRef, rescaleRef, sigmoidRef } from '../../src/compiler/quantize/reference.ts'
+import { circuitAlgebra, lowerGraph, referenceAlgebra, type CircuitValue, type QuantParams } from '../../src/compiler/lower/index.ts'
+import type { OnnxGraph } from '../../src/compiler/onnx/index.ts'
+import { BaseError } from '../../src/errors/index.ts'
 
 export type GadgetCircuit = FinishedCircuit & { gadgetConstraints: number }
 
@@ -272,6 +275,8 @@ export type GadgetSuite = {
   honestInputs: Values[]
   /** where the forgery search looks (in and out of every range the gadget has) */
   forgeryInputs: Values[]
+  /** constraints that, by design, no lie about the outputs needs, with the reason */
+  unguarded?: Record<string, string>
 }
 
 /** A suite for a one-input, one-output gadget circuit, written with scalars. */
@@ -411,3 +416,93 @@ export const gadgetSuites: GadgetSuite[] = [
     forgeryInputs: [5n, -7n],
   }),
 ]
+
+/**
+ * The circuit `buildModelCircuit` makes (inputs and context public, context squared, outputs bound),
+ * built here so a constraint filter reaches its builder; `mutation.test.ts` checks the two agree.
+ */
+export function modelCircuit(graph: OnnxGraph, params: QuantParams, filter?: ConstraintFilter): FinishedCircuit {
+  const b = new CircuitBuilder(filter ? { constraintFilter: filter } : {})
+  const inputs = graph.inputs.map((info) => {
+    const data: CircuitValue[] = Array.from({ length: info.shape.reduce((a, c) => a * c, 1) }, () => ({ lc: b.publicInput() }))
+    return { dims: [...info.shape], data, scale: params.scaleBits }
+  })
+  const subject = b.publicInput()
+  const round = b.publicInput()
+  b.mul(subject, subject, 'bind subject')
+  b.mul(round, round, 'bind round')
+  for (const o of lowerGraph(graph, circuitAlgebra(b), inputs, params)) o.data.forEach((v, i) => b.output(v.lc, `${o.name}[${i}]`))
+  return b.finish()
+}
+
+const t = (dims: number[], data: number[]) => ({ dims, data: Float64Array.from(data) })
+/** x[1,3] → Gemm → Relu → Gemm → Sigmoid: every gadget, composed the way lowering composes them. */
+export const smallModel: OnnxGraph = {
+  name: 'small',
+  opset: 13,
+  inputs: [{ name: 'x', shape: [1, 3] }],
+  outputs: [{ name: 'y', shape: [1, 1] }],
+  initializers: new Map([
+    // not dyadic: quantized weights must be odd, or low accumulator bits would be 0 for every input
+    ['W1', t([3, 2], [0.53, -0.77, 0.97, 0.31, -0.45, 0.59])],
+    ['b1', t([2], [0.13, -0.29])],
+    ['W2', t([2, 1], [1.37, -1.81])],
+    ['b2', t([1], [0.43])],
+  ]),
+  nodes: [
+    { name: 'h', opType: 'Gemm', inputs: ['x', 'W1', 'b1'], outputs: ['h'], attributes: {} },
+    { name: 'a', opType: 'Relu', inputs: ['h'], outputs: ['a'], attributes: {} },
+    { name: 'z', opType: 'Gemm', inputs: ['a', 'W2', 'b2'], outputs: ['z'], attributes: {} },
+    { name: 'y', opType: 'Sigmoid', inputs: ['z'], outputs: ['y'], attributes: {} },
+  ],
+  shapes: new Map(),
+}
+/** Why dropping a context square lets no lie through: see `buildModelCircuit`. */
+export const CONTEXT_SQUARE =
+  'the square of a public input feeds nothing: it is there so backends that do not bind unused public inputs still see it (snarkjs binds them in its setup)'
+export const smallModelParams: QuantParams = { scaleBits: 4, activationBits: 12, sigmoid: 'proved' }
+
+/** The lowered model as a suite: inputs are the 3 quantized values then subject and round. */
+export const modelSuite: GadgetSuite = (() => {
+  const { scaleBits: s, activationBits: B } = smallModelParams
+  const ctx = [5n, 9n]
+  const reference = (xs: Values) => {
+    try {
+      return lowerGraph(smallModel, referenceAlgebra, [{ dims: [1, 3], data: xs.slice(0, 3), scale: s }], smallModelParams).flatMap((o) => o.data)
+    } catch (e) {
+      if (e instanceof BaseError && e.code === 'QUANTIZATION_OVERFLOW') return undefined
+      throw e
+    }
+  }
+  const fits = (x: bigint[]) => reference(x) !== undefined
+  const r = rng(4)
+  const lim = 1 << (B - 1)
+  // random points of the whole input range that stay within B bits everywhere, and a fine line
+  // through 0 so the logit visits every sigmoid segment
+  const honest: bigint[][] = []
+  for (let i = 0; honest.length < 200; i++) {
+    const x = Array.from({ length: 3 }, () => BigInt(Math.floor((r() * 2 - 1) * lim)))
+    if (fits(x)) honest.push(x)
+  }
+  for (let v = -lim; v < lim; v += 8) if (fits([BigInt(v), 0n, 0n])) honest.push([BigInt(v), 0n, 0n])
+  // out-of-range inputs first: only they show an input's range check at work (each one input just
+  // outside, the rest of the model in range), and elsewhere they fail fast
+  const forge: bigint[][] = []
+  for (let i = 0; i < 3; i++)
+    for (const edge of [BigInt(lim), BigInt(-lim - 1)]) {
+      const x = honest.find((h) => fits(h.map((v, j) => (j === i ? (edge > 0n ? edge - 1n : edge + 1n) : v))))
+      if (x) forge.push(x.map((v, j) => (j === i ? edge : v)))
+    }
+  forge.push([16n, -8n, 24n], [-16n, 8n, -24n], [0n, 0n, 0n], [160n, 0n, -160n], [-160n, 0n, 160n], [2047n, 0n, 0n])
+  return {
+    name: `model x[3] → Gemm → Relu → Gemm → Sigmoid (s=${s}, B=${B})`,
+    build: (f) => modelCircuit(smallModel, smallModelParams, f),
+    reference,
+    honestInputs: honest.map((x) => [...x, ...ctx]),
+    forgeryInputs: forge.map((x) => [...x, ...ctx]),
+    unguarded: {
+      'bind subject': CONTEXT_SQUARE,
+      'bind round': CONTEXT_SQUARE,
+    },
+  }
+})()
