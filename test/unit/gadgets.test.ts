@@ -235,6 +235,27 @@ describe('builder', () => {
     assert.equal(firstUnsatisfied(r1cs, w), -1)
   })
 
+  test('a product of two wires is exactly one constraint, by a constant none', () => {
+    const b = new CircuitBuilder()
+    const x = b.privateInput()
+    const y = b.privateInput()
+    b.mul(x, y.addConst(3n))
+    assert.equal(b.constraintCount, 1)
+    const scaled = b.mul(Lc.constant(5n), x.addConst(1n))
+    assert.equal(b.constraintCount, 1)
+    assert.equal(scaled.evaluate([1n, 2n]), 15n)
+  })
+
+  test('a constraint filter sees every constraint with its index and can drop it (mutation tests only)', () => {
+    const seen: string[] = []
+    const b = new CircuitBuilder({ constraintFilter: (i, c) => (seen.push(`${i}:${c.what}`), i === 0 ? null : c) })
+    const x = b.privateInput()
+    b.mul(x, x, 'square')
+    b.output(x.addConst(1n))
+    assert.deepEqual(seen, ['0:square', '1:output: bind public output'])
+    assert.deepEqual(b.finish().constraintLabels, ['output: bind public output'])
+  })
+
   test('a constant constraint that can never hold is a compile-time error', () => {
     const b = new CircuitBuilder()
     assert.throws(() => b.enforceEqual(Lc.constant(1n), Lc.constant(2n), 'x'), /can never hold/)
