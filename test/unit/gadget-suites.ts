@@ -4,10 +4,9 @@
  *
  * A gadget's suite is: a circuit (one input x → gadget → public output, or a whole lowered model),
  * the bigint reference it must match (`reference(inputs)`, undefined where no witness may exist),
- * inputs for the completeness check,
- * and *coherent forgeries*: full witnesses in which the prover lied in exactly one witness step
- * (non-boolean bits, a wrong product, a flipped IsZero, a wrong output) and every later step was
- * recomputed from the lie, so that the output carries a wrong meaning. A forgery is kept only when
+ * inputs for the completeness check, and *coherent forgeries*: full witnesses in which the prover
+ * lied in exactly one witness step (non-boolean bits, a wrong product, a flipped IsZero, a wrong
+ * output) and every later step was recomputed from the lie, so that the output means something false. A forgery is kept only when
  * exactly one constraint of the real gadget rejects it: that constraint is then what stands between
  * the prover and the false output, and dropping or weakening it must let the forgery through.
  */
@@ -112,7 +111,7 @@ type Candidate = { name: () => string; x: Values; lie: Lie }
 /**
  * Searches, for every constraint of `fin`, a coherent forgery that only that constraint rejects and
  * whose output differs from `reference`; and collects every lie it tries that `fin` accepts although
- * its output is false (`accepted`: each one is a soundness bug). Lies tried, step by step of the witness program:
+ * its output is false (`accepted`: each one is a soundness bug). Lies tried, for each witness step:
  * - `bits`: bit i non-boolean and absorbing the difference while the other bits encode another value
  *   (e.g. the quotient off by one with the remainder out of range), or boolean bits of another value;
  * - `mul`: a product off by ±1, ±1/2, or replaced by 0, 1 or one of its factors;
