@@ -1,12 +1,13 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { CircuitBuilder, firstUnsatisfied } from '../../src/compiler/circuit/CircuitBuilder.ts'
+import { CircuitBuilder, firstUnsatisfied, type FinishedCircuit } from '../../src/compiler/circuit/CircuitBuilder.ts'
 import { Lc } from '../../src/compiler/circuit/Lc.ts'
 import { runWitnessProgram, type WitnessStep } from '../../src/compiler/circuit/WitnessProgram.ts'
-import { decompose, rangeCheck, relu, rescale, sigmoid } from '../../src/compiler/circuit/gadgets/index.ts'
+import { decompose, rangeCheck, relu, rescale, sigmoid, sigmoidTable } from '../../src/compiler/circuit/gadgets/index.ts'
 import { mod, toSigned } from '../../src/compiler/field.ts'
 import { fitsSigned, reluRef, rescaleRef, sigmoidRef } from '../../src/compiler/quantize/reference.ts'
 import { BaseError } from '../../src/errors/index.ts'
+import { coherentForgeries, completenessFailure, gadgetSuites, oneInputCircuit, replay, violated } from './gadget-suites.ts'
 
 /** Deterministic PRNG so failures reproduce. */
 function rng(seed: number) {
@@ -234,8 +235,133 @@ describe('builder', () => {
     assert.equal(firstUnsatisfied(r1cs, w), -1)
   })
 
+  test('a product of two wires is exactly one constraint, by a constant none', () => {
+    const b = new CircuitBuilder()
+    const x = b.privateInput()
+    const y = b.privateInput()
+    b.mul(x, y.addConst(3n))
+    assert.equal(b.constraintCount, 1)
+    const scaled = b.mul(Lc.constant(5n), x.addConst(1n))
+    assert.equal(b.constraintCount, 1)
+    assert.equal(scaled.evaluate([1n, 2n]), 15n)
+  })
+
+  test('a constraint filter sees every constraint with its index and can drop it (mutation tests only)', () => {
+    const seen: string[] = []
+    const b = new CircuitBuilder({ constraintFilter: (i, c) => (seen.push(`${i}:${c.what}`), i === 0 ? null : c) })
+    const x = b.privateInput()
+    b.mul(x, x, 'square')
+    b.output(x.addConst(1n))
+    assert.deepEqual(seen, ['0:square', '1:output: bind public output'])
+    assert.deepEqual(b.finish().constraintLabels, ['output: bind public output'])
+  })
+
   test('a constant constraint that can never hold is a compile-time error', () => {
     const b = new CircuitBuilder()
     assert.throws(() => b.enforceEqual(Lc.constant(1n), Lc.constant(2n), 'x'), /can never hold/)
   })
+})
+
+/**
+ * Coherent forgeries: the prover lies in one witness step and computes everything after it from the
+ * lie, so the witness satisfies every constraint but one and its output means something false.
+ * Each must be rejected by exactly the constraint named; `mutation.test.ts` checks that removing or
+ * weakening any constraint lets some forgery (or a wrong honest output) through.
+ */
+describe('coherent forgeries', () => {
+  /** Replays the honest prover but replaces the bits of decomposition `what` by `bits(V)`, V = its honest value. */
+  const forgeBits = (fin: FinishedCircuit, x: bigint, what: string, bits: (V: bigint) => bigint[]) => {
+    const step = fin.program.steps.find((s) => s.op === 'bits' && s.what === what)!
+    return replay(fin.program, [mod(x)], (s, w) => {
+      if (s !== step || s.op !== 'bits') return undefined
+      const V = toSigned(Lc.fromJson(s.src).evaluate(w)) + BigInt(s.offset)
+      return bits(V).map((bit, i) => [s.out[i]!, bit] as const)
+    })
+  }
+  /** The bits of U, except bit i, which absorbs whatever makes them sum to V (non-boolean when U ≠ V). */
+  const absorbIn = (i: number, n: number, U: bigint) => (V: bigint) =>
+    Array.from({ length: n }, (_, j) => (j === i ? (V - (U & ~(1n << BigInt(i)))) >> BigInt(i) : (U >> BigInt(j)) & 1n))
+  const rejectedOnlyBy = (fin: FinishedCircuit, w: bigint[]) => violated(fin, w).map((i) => fin.constraintLabels[i])
+
+  test('rescale: quotient off by one, its remainder 104 - 256 out of range, passed as a non-boolean bit 0', () => {
+    const k = 8
+    const B = 16
+    const fin = oneInputCircuit((b, x) => rescale(b, x, k, B, 'r').quotient)
+    // 1000 + 128 = 4·256 + 104; the forgery claims 5·256 + (104 - 256)
+    const w = forgeBits(fin, 1000n, 'r', (V) => absorbIn(0, k + B, V + 256n)(V))
+    assert.equal(w[stepNamed(fin, 'r').out[0]!], mod(-256n))
+    assert.equal(outputOf(fin, w), 5n)
+    assert.equal(rescaleRef(1000n, k), 4n)
+    assert.deepEqual(rejectedOnlyBy(fin, w), ['r: bit 0 is boolean'])
+  })
+
+  test('relu: a negative input passed through, its sign bit forged to 1 and paid for by a non-boolean bit', () => {
+    const k = 4
+    const B = 12
+    const fin = oneInputCircuit((b, x) => relu(b, rescale(b, x, k, B, 'r')))
+    // rescale(-1000) = -62 (sign bit 0); set the sign bit (weight 2^15) and take 2^15 out of bit 4 (weight 2^4)
+    const w = forgeBits(fin, -1000n, 'r', (V) => absorbIn(k, k + B, V + (1n << BigInt(k + B - 1)))(V))
+    assert.equal(outputOf(fin, w), -62n, 'the forged ReLU outputs the negative value itself')
+    assert.equal(reluRef(rescaleRef(-1000n, k)), 0n)
+    assert.deepEqual(rejectedOnlyBy(fin, w), [`r: bit ${k} is boolean`])
+  })
+
+  describe('sigmoid', () => {
+    const s = 6
+    const B = 14
+    const fin = oneInputCircuit((b, x) => sigmoid(b, rangeCheck(b, x, B, 'in'), s).value)
+    const flag = fin.program.steps.find((st) => st.op === 'isZero')!
+    const forgeFlag = (x: bigint, z: bigint) =>
+      replay(fin.program, [mod(x)], (st) => (st === flag && st.op === 'isZero' ? [[st.out[0], z], [st.out[1], 0n]] : undefined))
+
+    test('a wrong segment: x = 1.0 evaluated on segment 19 instead of 18, offset -32 in a non-boolean bit 0', () => {
+      const x = 1n << BigInt(s)
+      // index bit 0 is h_(s-1) = h_5 (weight 32); set it and take 32 out of bit 0
+      const w = forgeBits(fin, x, 'in', (V) => absorbIn(0, B, V + 32n)(V))
+      const { A, D } = sigmoidTable(s)
+      assert.equal(sigmoidRef(x, s), A[18]! << BigInt(s - 1))
+      assert.equal(outputOf(fin, w), (A[19]! << BigInt(s - 1)) - D[19]! * 32n)
+      assert.notEqual(outputOf(fin, w), sigmoidRef(x, s))
+      assert.deepEqual(rejectedOnlyBy(fin, w), ['in: bit 0 is boolean'])
+    })
+
+    test('an input inside [-8, 8) claimed out of range: saturates to 1.0, only t·t⁻¹ = 1 - z rejects it', () => {
+      const x = 3n << BigInt(s)
+      const w = forgeFlag(x, 0n)
+      assert.equal(outputOf(fin, w), 1n << BigInt(2 * s - 1))
+      assert.notEqual(sigmoidRef(x, s), 1n << BigInt(2 * s - 1))
+      assert.deepEqual(rejectedOnlyBy(fin, w), ['sigmoid: t·t⁻¹ = 1 - z'])
+    })
+
+    test('an input outside [-8, 8) claimed in range: an interpolated value instead of 1.0, only t·z = 0 rejects it', () => {
+      const x = 10n << BigInt(s)
+      const w = forgeFlag(x, 1n)
+      assert.notEqual(outputOf(fin, w), sigmoidRef(x, s))
+      assert.equal(sigmoidRef(x, s), 1n << BigInt(2 * s - 1))
+      assert.deepEqual(rejectedOnlyBy(fin, w), ['sigmoid: t·z = 0'])
+    })
+  })
+
+  test('range check: 512 accepted as a 10-bit value, bits all 0 but bit 9 = 2', () => {
+    const fin = oneInputCircuit((b, x) => rangeCheck(b, x, 10, 'rc').quotient)
+    const w = forgeBits(fin, 512n, 'rc', (V) => absorbIn(9, 10, 0n)(V))
+    assert.equal(w[stepNamed(fin, 'rc').out[9]!], 2n)
+    assert.equal(outputOf(fin, w), 512n)
+    assert.ok(!fitsSigned(512n, 10))
+    assert.deepEqual(rejectedOnlyBy(fin, w), ['rc: bit 9 is boolean'])
+  })
+
+  for (const suite of gadgetSuites)
+    test(`${suite.name}: no lie is accepted, every constraint alone rejects one, honest witnesses match the reference`, () => {
+      const fin = suite.build()
+      assert.equal(completenessFailure(suite, fin), null)
+      const { forgeries, accepted } = coherentForgeries(fin, suite.reference, suite.forgeryInputs)
+      assert.deepEqual(accepted.map((f) => f.name), [], 'lies with a false output that every constraint accepts')
+      const unguarded = fin.constraintLabels.filter((_, i) => !forgeries.has(i))
+      assert.deepEqual(unguarded, Object.keys(suite.unguarded ?? {}), 'constraints no coherent forgery needs: redundant, or a forgery is missing')
+      for (const f of forgeries.values()) {
+        assert.deepEqual(violated(fin, f.witness), [f.target], f.name)
+        assert.notDeepEqual(f.claimed, f.expected, f.name)
+      }
+    })
 })

@@ -5,7 +5,22 @@ import { Lc } from './Lc.ts'
 import type { WitnessProgram, WitnessStep } from './WitnessProgram.ts'
 
 type WireKind = 'output' | 'publicInput' | 'privateInput' | 'internal'
-type Constraint = { a: Lc; b: Lc; c: Lc; what: string }
+/** One R1CS constraint a·b = c, with what it is for. */
+export type Constraint = { a: Lc; b: Lc; c: Lc; what: string }
+
+/**
+ * Test-only hook for mutation testing (`test/unit/mutation.test.ts`): sees every constraint as it is
+ * emitted, with its index among the constraints emitted so far, and returns it, a weakened one, or
+ * null to drop it. Witness steps are never affected, so a mutant circuit has the same wires and the
+ * same witness program as the real one. No production path passes one.
+ *
+ * @example
+ * ```ts
+ * const dropThird: ConstraintFilter = (i, c) => (i === 2 ? null : c)
+ * const b = new CircuitBuilder({ constraintFilter: dropThird })
+ * ```
+ */
+export type ConstraintFilter = (index: number, constraint: Constraint) => Constraint | null
 
 export type FinishedCircuit = {
   r1cs: R1csData
@@ -44,6 +59,14 @@ export class CircuitBuilder {
   private constraints: Constraint[] = []
   private steps: WitnessStep[] = []
   private inputOrder: number[] = []
+  /** Constraints emitted so far, kept or not: the index a constraint filter sees. */
+  private emitted = 0
+  private readonly constraintFilter: ConstraintFilter | undefined
+
+  /** `options.constraintFilter` is for mutation tests only (see `ConstraintFilter`). */
+  constructor(options: { constraintFilter?: ConstraintFilter } = {}) {
+    this.constraintFilter = options.constraintFilter
+  }
 
   get constraintCount(): number {
     return this.constraints.length
@@ -103,7 +126,10 @@ export class CircuitBuilder {
         })
       return
     }
-    this.constraints.push({ a, b, c, what })
+    const emitted: Constraint = { a, b, c, what }
+    const kept = this.constraintFilter ? this.constraintFilter(this.emitted, emitted) : emitted
+    this.emitted++
+    if (kept) this.constraints.push(kept)
   }
   enforceBoolean(w: number, what: string): void {
     this.enforce(Lc.wire(w), Lc.wire(w).addConst(-1n), Lc.zero, what)
