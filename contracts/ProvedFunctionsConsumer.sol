@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.20;
 
+import {ModelRegistry} from "./ModelRegistry.sol";
+
 /// @notice The round data a ProvedFeed exposes for cross-checking a Functions result.
 interface IProvedFeedRounds {
     struct Round {
@@ -8,6 +10,7 @@ interface IProvedFeedRounds {
         uint64 updatedAt;
         uint32 modelVersion;
         uint32 modelId;
+        uint32 epoch;
         bytes32 commitment;
     }
 
@@ -23,9 +26,13 @@ interface IProvedFeedRounds {
 /// Response (160 bytes, within Functions' 256-byte limit):
 ///   abi.encode(int256 answer, uint256 round, uint256 subject, bytes32 commitment, uint256 modelVersion)
 /// `answer` is already in `decimals`; `commitment` = sha256(proof ‖ abi.encodePacked(publicSignals)).
-/// When a ProvedFeed for the same subject lives on this chain, a result for a round the feed has must match
-/// the commitment and answer of the proof the feed accepted (else it is rejected), and is marked `verified`: the Functions DON then only
-/// carries the value, while its correctness rests on the verifier contract.
+///
+/// No round is accepted on the DON's word: a proof whose commitment the response names must have been
+/// verified, either by a ProvedFeed on this chain that has the round (same commitment and answer), or
+/// here, by `confirm(proof, publicSignals)` through the registered model's verifier (the proof does not
+/// fit in a Functions response, so anyone who has it — the round API serves it — submits it). Until then
+/// the response is only a candidate and `latest` does not move, so an unverified response (e.g. with round
+/// 2^256-1) cannot freeze the consumer. A round may exceed `latest.round` by at most `maxRoundJump`.
 contract ProvedFunctionsConsumer {
     struct Result {
         int256 answer;
@@ -34,34 +41,85 @@ contract ProvedFunctionsConsumer {
         bytes32 commitment;
         uint256 modelVersion;
         uint64 receivedAt;
+        /// Always true for a stored result (kept for readers of the earlier shape).
         bool verified;
     }
 
+    /// A response waiting for its proof.
+    struct Candidate {
+        int256 answer;
+        bytes32 commitment;
+        uint256 modelVersion;
+    }
+
+    struct Config {
+        address router;
+        /// Optional on-chain ProvedFeed to cross-check commitments against (address(0) = none).
+        IProvedFeedRounds feed;
+        uint256 subject;
+        ModelRegistry registry;
+        /// The registered model whose verifier checks `confirm`ed proofs.
+        uint256 modelId;
+        /// Which output signal (0-based among the outputs) is the answer, and its decimals.
+        uint16 outputIndex;
+        uint8 decimals;
+        /// Largest allowed `round - latest.round` (0 = DEFAULT_MAX_ROUND_JUMP).
+        uint256 maxRoundJump;
+    }
+
     uint256 public constant RESPONSE_BYTES = 160;
+    uint256 public constant DEFAULT_MAX_ROUND_JUMP = 1_000_000;
+    uint256 internal constant FIELD_P =
+        21888242871839275222246405745257275088548364400416034343698204186575808495617;
 
     error OnlyRouter(address caller);
     error UnexpectedRequestId(bytes32 requestId);
     error NotOwner(address caller);
+    error BadConfig(string what);
+    error NoCandidate(uint256 round, bytes32 commitment);
+    error InvalidProof();
+    error WrongSubject(uint256 expected, uint256 got);
+    error StaleRound(uint256 round, uint256 latestRound);
+    error RoundJumpTooLarge(uint256 round, uint256 latestRound, uint256 maxRoundJump);
+    error SignalCountMismatch(uint256 expected, uint256 got);
+    error AnswerMismatch(int256 response, int256 proved);
+    error OutputOutOfRange(uint256 signal);
 
     event RequestSent(bytes32 indexed requestId);
     event ResultStored(bytes32 indexed requestId, uint256 indexed round, int256 answer, bytes32 commitment, bool verified);
     event RequestFailed(bytes32 indexed requestId, bytes err);
     event ResponseRejected(bytes32 indexed requestId, string reason);
+    /// A response no feed here has verified yet: it is stored once `confirm` verifies its proof.
+    event ResponsePending(bytes32 indexed requestId, uint256 indexed round, bytes32 commitment);
 
     address public immutable router;
     address public immutable owner;
-    /// Optional on-chain ProvedFeed to cross-check commitments against (address(0) = none).
     IProvedFeedRounds public immutable feed;
     uint256 public immutable subject;
+    ModelRegistry public immutable registry;
+    uint256 public immutable modelId;
+    uint16 public immutable outputIndex;
+    uint8 public immutable decimals;
+    uint256 public immutable maxRoundJump;
 
     mapping(bytes32 => bool) public pending;
+    /// Responses awaiting their proof, by round.
+    mapping(uint256 round => Candidate) public candidates;
     Result public latest;
 
-    constructor(address _router, IProvedFeedRounds _feed, uint256 _subject) {
-        router = _router;
+    constructor(Config memory c) {
+        if (!c.registry.exists(c.modelId)) revert BadConfig("unknown modelId");
+        if (c.outputIndex >= c.registry.model(c.modelId).layout.nOutputs) revert BadConfig("outputIndex >= nOutputs");
+        if (c.decimals > 18) revert BadConfig("decimals > 18");
+        router = c.router;
         owner = msg.sender;
-        feed = _feed;
-        subject = _subject;
+        feed = c.feed;
+        subject = c.subject;
+        registry = c.registry;
+        modelId = c.modelId;
+        outputIndex = c.outputIndex;
+        decimals = c.decimals;
+        maxRoundJump = c.maxRoundJump == 0 ? DEFAULT_MAX_ROUND_JUMP : c.maxRoundJump;
     }
 
     /// @notice Records a request id the router handed out (on a real network: returned by `_sendRequest`).
@@ -99,19 +157,59 @@ contract ProvedFunctionsConsumer {
             emit ResponseRejected(requestId, "stale round");
             return;
         }
-        bool verified = false;
+        if (round - latest.round > maxRoundJump) {
+            emit ResponseRejected(requestId, "round jump");
+            return;
+        }
         if (address(feed) != address(0) && round <= type(uint80).max) {
-            // A round the feed has (proof checked there) must match it exactly; one it lacks yet
-            // (e.g. the feed lives on another chain and lags) is stored as unverified.
+            // A round the feed has (proof checked there) must match it exactly.
             try feed.roundInfo(uint80(round)) returns (IProvedFeedRounds.Round memory r) {
                 if (r.commitment != commitment || r.answer != answer) {
                     emit ResponseRejected(requestId, "commitment mismatch");
                     return;
                 }
-                verified = true;
+                _store(requestId, Result(answer, round, subj, commitment, modelVersion, uint64(block.timestamp), true));
+                return;
             } catch {}
         }
-        latest = Result(answer, round, subj, commitment, modelVersion, uint64(block.timestamp), verified);
-        emit ResultStored(requestId, round, answer, commitment, verified);
+        // No verified proof here yet (e.g. the feed lives on another chain): wait for `confirm`.
+        candidates[round] = Candidate(answer, commitment, modelVersion);
+        emit ResponsePending(requestId, round, commitment);
+    }
+
+    /// @notice Verifies the proof a pending response committed to and, if it holds, stores the response.
+    /// Anyone may call it: the registered verifier, not the caller, is trusted.
+    function confirm(bytes calldata proof, uint256[] calldata publicSignals) external {
+        ModelRegistry.Model memory m = registry.model(modelId);
+        ModelRegistry.Layout memory l = m.layout;
+        uint256 expected = uint256(l.nOutputs) + l.nInputs + 2;
+        if (publicSignals.length != expected) revert SignalCountMismatch(expected, publicSignals.length);
+        uint256 round = publicSignals[l.roundIndex];
+        bytes32 commitment = sha256(abi.encodePacked(proof, publicSignals));
+        Candidate memory c = candidates[round];
+        if (c.commitment == bytes32(0) || c.commitment != commitment) revert NoCandidate(round, commitment);
+        if (publicSignals[l.subjectIndex] != subject) revert WrongSubject(subject, publicSignals[l.subjectIndex]);
+        if (round <= latest.round) revert StaleRound(round, latest.round);
+        if (round - latest.round > maxRoundJump) revert RoundJumpTooLarge(round, latest.round, maxRoundJump);
+        // registry.verify also refuses a verifier whose code changed since registration.
+        if (!registry.verify(modelId, proof, publicSignals)) revert InvalidProof();
+        int256 proved = _toAnswer(publicSignals[outputIndex], l.scaleBits);
+        if (proved != c.answer) revert AnswerMismatch(c.answer, proved);
+        delete candidates[round];
+        _store(bytes32(0), Result(c.answer, round, subject, commitment, c.modelVersion, uint64(block.timestamp), true));
+    }
+
+    function _store(bytes32 requestId, Result memory r) private {
+        latest = r;
+        emit ResultStored(requestId, r.round, r.answer, r.commitment, true);
+    }
+
+    /// As ProvedFeed: field element → signed (> P/2 is negative) → `decimals`, truncating toward zero.
+    function _toAnswer(uint256 raw, uint8 scaleBits) internal view returns (int256) {
+        if (raw >= FIELD_P) revert OutputOutOfRange(raw);
+        int256 v = raw > FIELD_P / 2 ? -int256(FIELD_P - raw) : int256(raw);
+        int256 scale = int256(10 ** decimals);
+        if (v > type(int256).max / scale || v < type(int256).min / scale) revert OutputOutOfRange(raw);
+        return (v * scale) / int256(1 << scaleBits);
     }
 }

@@ -70,7 +70,7 @@ async function deployModel(name: string, onnx: Uint8Array, samples: number[][]) 
   const compiled = JSON.parse(readFileSync(join(out, manifest.artifacts.verifierBytecode?.file ?? 'Verifier.json'), 'utf8')) as { abi: unknown[]; bytecode: `0x${string}` }
   const verifier = await deployContract(clients, compiled)
   const registry = await deployContract(clients, projectContract('ModelRegistry'))
-  await write(registry, projectContract('ModelRegistry').abi as Abi, 'register', [name, manifest.modelHash, manifest.circuitHash, verifier, layout])
+  await write(registry, projectContract('ModelRegistry').abi as Abi, 'register', [name, manifest.modelHash, manifest.circuitHash, verifier, manifest.vkHash, 0, layout])
   // A realistic pool (about 200 days old, $5M TVL): the assertion compares against onnxruntime on
   // exactly the features the adapter reads from it.
   const { timestamp } = await pub.getBlock()
@@ -82,7 +82,7 @@ async function deployModel(name: string, onnx: Uint8Array, samples: number[][]) 
   await write(pool, poolAbi, 'setRiskFacts', [85, 3500, 3000])
   const feed = await deployContract(clients, projectContract('ProvedFeed'), [{
     registry, modelId: 0n, subject: BigInt(pool), outputIndex: 0, decimals: 8, description: `${name} / pool`,
-    heartbeat: 3600, minAnswer: -(10n ** 20n), maxAnswer: 10n ** 20n, upgradeDelay: 86400, owner: wallet.account.address,
+    heartbeat: 3600, minAnswer: -(10n ** 20n), maxAnswer: 10n ** 20n, upgradeDelay: 86400, owner: wallet.account.address, maxRoundJump: 0n, resetDelay: 0,
   }])
   await write(feed, projectContract('ProvedFeed').abi as Abi, 'setReporter', [wallet.account.address, true])
   const reg = await fetch(`${stack.apiUrl}/circuits`, {
