@@ -17,6 +17,7 @@ import { anvilPrivateKeys } from '../../src/chain/anvil.ts'
 import { projectContract } from '../../src/chain/projectContracts.ts'
 import { deployContract } from '../../src/chain/deploy.ts'
 import { registryLayout } from '../../src/chain/registryLayout.ts'
+import { modelRegistration, registerArgs } from '../../src/chain/modelRegistration.ts'
 import { Oracle, StateStore, chainPoolAdapter, httpProverClient, memoryLogger } from '../../src/oracle/index.ts'
 import { buildOnnxModel } from '../../src/compiler/onnx/buildOnnxModel.ts'
 
@@ -70,7 +71,7 @@ async function deployModel(name: string, onnx: Uint8Array, samples: number[][]) 
   const compiled = JSON.parse(readFileSync(join(out, manifest.artifacts.verifierBytecode?.file ?? 'Verifier.json'), 'utf8')) as { abi: unknown[]; bytecode: `0x${string}` }
   const verifier = await deployContract(clients, compiled)
   const registry = await deployContract(clients, projectContract('ModelRegistry'))
-  await write(registry, projectContract('ModelRegistry').abi as Abi, 'register', [name, manifest.modelHash, manifest.circuitHash, verifier, manifest.vkHash, 0, layout])
+  await write(registry, projectContract('ModelRegistry').abi as Abi, 'register', registerArgs(name, verifier, modelRegistration(manifest)))
   // A realistic pool (about 200 days old, $5M TVL): the assertion compares against onnxruntime on
   // exactly the features the adapter reads from it.
   const { timestamp } = await pub.getBlock()
@@ -106,8 +107,11 @@ async function checkAgainstOnnxruntime(m: Awaited<ReturnType<typeof deployModel>
   // The feed stores the proved output signal; apply the manifest's postprocess (sigmoid applied outside
   // the circuit) exactly as decodeOutputs does for the proof's signals.
   const fromProof = decodeOutputs(m.manifest, publicSignals)[0]!
+  // The feed itself says how to read its answer (ModelRegistry.Postprocess: 1 = Sigmoid, a logit).
+  const postprocess = await pub.readContract({ address: m.feed, abi: projectContract('ProvedFeed').abi as Abi, functionName: 'postprocess' })
   const outSig = m.manifest.publicSignals.find((s) => s.kind === 'output') as { postprocess?: string }
-  const fromFeed = outSig.postprocess === 'sigmoid' ? 1 / (1 + Math.exp(-Number(answer) / 1e8)) : Number(answer) / 1e8
+  assert.equal(postprocess, outSig.postprocess === 'sigmoid' ? 1 : 0)
+  const fromFeed = postprocess === 1 ? 1 / (1 + Math.exp(-Number(answer) / 1e8)) : Number(answer) / 1e8
   assert.ok(Math.abs(fromFeed - fromProof) <= 1e-7, `feed ${fromFeed} vs proof ${fromProof}`)
   assert.ok(Math.abs(fromFeed - reference) <= m.manifest.fidelity.tolerance + 1e-7,
     `feed ${fromFeed} vs onnxruntime ${reference}: expected within ${m.manifest.fidelity.tolerance}`)
