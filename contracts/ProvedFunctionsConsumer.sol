@@ -48,8 +48,7 @@ contract ProvedFunctionsConsumer {
     /// A response waiting for its proof.
     struct Candidate {
         int256 answer;
-        bytes32 commitment;
-        uint256 modelVersion;
+        uint256 round;
     }
 
     struct Config {
@@ -103,8 +102,9 @@ contract ProvedFunctionsConsumer {
     uint256 public immutable maxRoundJump;
 
     mapping(bytes32 => bool) public pending;
-    /// Responses awaiting their proof, by round.
-    mapping(uint256 round => Candidate) public candidates;
+    /// Responses awaiting their proof, by the commitment they name (so a second response for the same
+    /// round cannot evict the first).
+    mapping(bytes32 commitment => Candidate) public candidates;
     Result public latest;
 
     constructor(Config memory c) {
@@ -147,7 +147,8 @@ contract ProvedFunctionsConsumer {
             emit ResponseRejected(requestId, "response length");
             return;
         }
-        (int256 answer, uint256 round, uint256 subj, bytes32 commitment, uint256 modelVersion) =
+        // modelVersion (the 5th word) is the DON's claim; stored results take it from the feed or the registry.
+        (int256 answer, uint256 round, uint256 subj, bytes32 commitment,) =
             abi.decode(response, (int256, uint256, uint256, bytes32, uint256));
         if (subj != subject) {
             emit ResponseRejected(requestId, "subject");
@@ -168,12 +169,12 @@ contract ProvedFunctionsConsumer {
                     emit ResponseRejected(requestId, "commitment mismatch");
                     return;
                 }
-                _store(requestId, Result(answer, round, subj, commitment, modelVersion, uint64(block.timestamp), true));
+                _store(requestId, Result(answer, round, subj, commitment, r.modelVersion, uint64(block.timestamp), true));
                 return;
             } catch {}
         }
         // No verified proof here yet (e.g. the feed lives on another chain): wait for `confirm`.
-        candidates[round] = Candidate(answer, commitment, modelVersion);
+        candidates[commitment] = Candidate(answer, round);
         emit ResponsePending(requestId, round, commitment);
     }
 
@@ -186,8 +187,8 @@ contract ProvedFunctionsConsumer {
         if (publicSignals.length != expected) revert SignalCountMismatch(expected, publicSignals.length);
         uint256 round = publicSignals[l.roundIndex];
         bytes32 commitment = sha256(abi.encodePacked(proof, publicSignals));
-        Candidate memory c = candidates[round];
-        if (c.commitment == bytes32(0) || c.commitment != commitment) revert NoCandidate(round, commitment);
+        Candidate memory c = candidates[commitment];
+        if (c.round == 0 || c.round != round) revert NoCandidate(round, commitment);
         if (publicSignals[l.subjectIndex] != subject) revert WrongSubject(subject, publicSignals[l.subjectIndex]);
         if (round <= latest.round) revert StaleRound(round, latest.round);
         if (round - latest.round > maxRoundJump) revert RoundJumpTooLarge(round, latest.round, maxRoundJump);
@@ -195,8 +196,9 @@ contract ProvedFunctionsConsumer {
         if (!registry.verify(modelId, proof, publicSignals)) revert InvalidProof();
         int256 proved = _toAnswer(publicSignals[outputIndex], l.scaleBits);
         if (proved != c.answer) revert AnswerMismatch(c.answer, proved);
-        delete candidates[round];
-        _store(bytes32(0), Result(c.answer, round, subject, commitment, c.modelVersion, uint64(block.timestamp), true));
+        delete candidates[commitment];
+        // The model version is the registry's, not the response's.
+        _store(bytes32(0), Result(c.answer, round, subject, commitment, m.version, uint64(block.timestamp), true));
     }
 
     function _store(bytes32 requestId, Result memory r) private {

@@ -192,6 +192,8 @@ test('item 3: an unverified Functions response with round 2^256-1 no longer free
   const p1 = await fx.prove(inputs(5, 3), SUBJECT, 1n)
   assert.deepEqual(await respond(2n * 10n ** 8n, 1n, commit(p1)), { rejected: [], pending: 1, stored: 0 })
   assert.equal(await latest(), 0n, 'an unverified response does not move the consumer')
+  // A second response for the same round cannot evict the first.
+  assert.equal((await respond(5n, 1n, `0x${'ef'.repeat(32)}`)).pending, 1)
   const garbage = `0x${'01'.repeat(256)}` as Hex
   assert.equal((await revertOf(consumer, consumerAbi(), 'confirm', [garbage, p1.publicSignals], other)).name, 'NoCandidate')
   const other2 = await fx.prove(inputs(6, 3), SUBJECT, 1n) // a valid proof, but not the one the response committed to
@@ -200,6 +202,7 @@ test('item 3: an unverified Functions response with round 2^256-1 no longer free
   const stored = await read<unknown[]>(consumer, consumerAbi(), 'latest')
   assert.equal(stored[0], 2n * 10n ** 8n)
   assert.equal(stored[1], 1n)
+  assert.equal(stored[4], 1n, 'the model version is the registry\'s')
   assert.equal(stored[6], true)
   // A response whose answer is not what its proof computes is refused at confirmation.
   const p2 = await fx.prove(inputs(5, 3), SUBJECT, 2n)
