@@ -32,7 +32,8 @@ interface IProvedFeedRounds {
 /// here, by `confirm(proof, publicSignals)` through the registered model's verifier (the proof does not
 /// fit in a Functions response, so anyone who has it — the round API serves it — submits it). Until then
 /// the response is only a candidate and `latest` does not move, so an unverified response (e.g. with round
-/// 2^256-1) cannot freeze the consumer. A round may exceed `latest.round` by at most `maxRoundJump`.
+/// 2^256-1) cannot freeze the consumer. A round may exceed `latest.round` by at most `maxRoundJump`; a bad
+/// round that still gets in is undone by the owner's timelocked reset, as on ProvedFeed.
 contract ProvedFunctionsConsumer {
     struct Result {
         int256 answer;
@@ -41,7 +42,8 @@ contract ProvedFunctionsConsumer {
         bytes32 commitment;
         uint256 modelVersion;
         uint64 receivedAt;
-        /// Always true for a stored result (kept for readers of the earlier shape).
+        /// True for every stored response (its proof was verified); false only for the empty result an
+        /// owner's round reset leaves.
         bool verified;
     }
 
@@ -64,10 +66,13 @@ contract ProvedFunctionsConsumer {
         uint8 decimals;
         /// Largest allowed `round - latest.round` (0 = DEFAULT_MAX_ROUND_JUMP).
         uint256 maxRoundJump;
+        /// Seconds between proposing and executing a round reset (0 = DEFAULT_RESET_DELAY).
+        uint32 resetDelay;
     }
 
     uint256 public constant RESPONSE_BYTES = 160;
     uint256 public constant DEFAULT_MAX_ROUND_JUMP = 1_000_000;
+    uint32 public constant DEFAULT_RESET_DELAY = 2 days;
     uint256 internal constant FIELD_P =
         21888242871839275222246405745257275088548364400416034343698204186575808495617;
 
@@ -83,6 +88,9 @@ contract ProvedFunctionsConsumer {
     error SignalCountMismatch(uint256 expected, uint256 got);
     error AnswerMismatch(int256 response, int256 proved);
     error OutputOutOfRange(uint256 signal);
+    error BadResetRound(uint256 toRound, uint256 latestRound);
+    error NoPendingReset();
+    error ResetNotReady(uint256 eta, uint256 nowTs);
 
     event RequestSent(bytes32 indexed requestId);
     event ResultStored(bytes32 indexed requestId, uint256 indexed round, int256 answer, bytes32 commitment, bool verified);
@@ -90,6 +98,9 @@ contract ProvedFunctionsConsumer {
     event ResponseRejected(bytes32 indexed requestId, string reason);
     /// A response no feed here has verified yet: it is stored once `confirm` verifies its proof.
     event ResponsePending(bytes32 indexed requestId, uint256 indexed round, bytes32 commitment);
+    event RoundResetProposed(uint256 indexed fromRound, uint256 indexed toRound, uint256 eta);
+    event RoundResetCancelled(uint256 indexed toRound);
+    event RoundReset(uint256 indexed fromRound, uint256 indexed toRound);
 
     address public immutable router;
     address public immutable owner;
@@ -100,12 +111,15 @@ contract ProvedFunctionsConsumer {
     uint16 public immutable outputIndex;
     uint8 public immutable decimals;
     uint256 public immutable maxRoundJump;
+    uint32 public immutable resetDelay;
 
     mapping(bytes32 => bool) public pending;
     /// Responses awaiting their proof, by the commitment they name (so a second response for the same
     /// round cannot evict the first).
     mapping(bytes32 commitment => Candidate) public candidates;
     Result public latest;
+    uint256 public pendingResetRound;
+    uint256 public pendingResetEta;
 
     constructor(Config memory c) {
         if (!c.registry.exists(c.modelId)) revert BadConfig("unknown modelId");
@@ -120,6 +134,40 @@ contract ProvedFunctionsConsumer {
         outputIndex = c.outputIndex;
         decimals = c.decimals;
         maxRoundJump = c.maxRoundJump == 0 ? DEFAULT_MAX_ROUND_JUMP : c.maxRoundJump;
+        resetDelay = c.resetDelay == 0 ? DEFAULT_RESET_DELAY : c.resetDelay;
+    }
+
+    modifier onlyOwner() {
+        if (msg.sender != owner) revert NotOwner(msg.sender);
+        _;
+    }
+
+    /// @notice Recovery from a bad round (owner, timelocked): after `resetDelay`, `executeRoundReset` sets
+    /// `latest` to an empty, unverified result at `toRound` (< latest.round), so rounds above it are
+    /// accepted again and readers see no value until the next verified one.
+    function proposeRoundReset(uint256 toRound) external onlyOwner {
+        if (toRound >= latest.round) revert BadResetRound(toRound, latest.round);
+        pendingResetRound = toRound;
+        pendingResetEta = block.timestamp + resetDelay;
+        emit RoundResetProposed(latest.round, toRound, pendingResetEta);
+    }
+
+    function cancelRoundReset() external onlyOwner {
+        if (pendingResetEta == 0) revert NoPendingReset();
+        emit RoundResetCancelled(pendingResetRound);
+        pendingResetEta = 0;
+        pendingResetRound = 0;
+    }
+
+    function executeRoundReset() external onlyOwner {
+        if (pendingResetEta == 0) revert NoPendingReset();
+        if (block.timestamp < pendingResetEta) revert ResetNotReady(pendingResetEta, block.timestamp);
+        uint256 toRound = pendingResetRound;
+        if (toRound >= latest.round) revert BadResetRound(toRound, latest.round);
+        emit RoundReset(latest.round, toRound);
+        latest = Result(0, toRound, subject, bytes32(0), 0, uint64(block.timestamp), false);
+        pendingResetEta = 0;
+        pendingResetRound = 0;
     }
 
     /// @notice Records a request id the router handed out (on a real network: returned by `_sendRequest`).

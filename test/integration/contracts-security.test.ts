@@ -168,7 +168,7 @@ test('item 3: the owner recovers a feed through a timelocked reset: only the own
 test('item 3: an unverified Functions response with round 2^256-1 no longer freezes ProvedFunctionsConsumer; rounds need a verified proof', async () => {
   const router = walletFor(2)
   const consumer = await deployContract(clients(), projectContract('ProvedFunctionsConsumer'), [{
-    router: router.account.address, feed: ZERO, subject: SUBJECT, registry, modelId: 0n, outputIndex: 0, decimals: 8, maxRoundJump: 0n,
+    router: router.account.address, feed: ZERO, subject: SUBJECT, registry, modelId: 0n, outputIndex: 0, decimals: 8, maxRoundJump: 0n, resetDelay: 3600,
   }])
   let n = 0
   const respond = async (answer: bigint, round: bigint, commitment: Hex) => {
@@ -204,6 +204,20 @@ test('item 3: an unverified Functions response with round 2^256-1 no longer free
   assert.equal(stored[1], 1n)
   assert.equal(stored[4], 1n, 'the model version is the registry\'s')
   assert.equal(stored[6], true)
+  // A bad but in-bound round (a proved round 1000) gets in; the owner undoes it through the timelock.
+  const far = await fx.prove(inputs(5, 3), SUBJECT, 1000n)
+  await respond(2n * 10n ** 8n, 1000n, commit(far))
+  await write(consumer, consumerAbi(), 'confirm', [far.proof, far.publicSignals])
+  assert.equal(await latest(), 1000n)
+  assert.deepEqual(await revertOf(consumer, consumerAbi(), 'proposeRoundReset', [1n], other), { name: 'NotOwner', args: [other.account.address] })
+  await write(consumer, consumerAbi(), 'proposeRoundReset', [1n])
+  assert.equal((await revertOf(consumer, consumerAbi(), 'executeRoundReset', [])).name, 'ResetNotReady')
+  await warp(3601)
+  assert.deepEqual(await revertOf(consumer, consumerAbi(), 'executeRoundReset', [], other), { name: 'NotOwner', args: [other.account.address] })
+  await write(consumer, consumerAbi(), 'executeRoundReset', [])
+  const reset = await read<unknown[]>(consumer, consumerAbi(), 'latest')
+  assert.equal(reset[1], 1n)
+  assert.equal(reset[6], false, 'no verified value until the next round')
   // A response whose answer is not what its proof computes is refused at confirmation.
   const p2 = await fx.prove(inputs(5, 3), SUBJECT, 2n)
   await respond(9n * 10n ** 8n, 2n, commit(p2))

@@ -111,7 +111,7 @@ test('simulateScript runs the Functions source against the round API and returns
 
   // The consumer decodes and stores it, cross-checked against the feed.
   const consumer = await deployContract({ wallet: owner, publicClient: pub }, projectContract('ProvedFunctionsConsumer'), [{
-    router: router.account.address, feed, subject: SUBJECT, registry, modelId: 0n, outputIndex: 0, decimals: 8, maxRoundJump: 0n,
+    router: router.account.address, feed, subject: SUBJECT, registry, modelId: 0n, outputIndex: 0, decimals: 8, maxRoundJump: 0n, resetDelay: 0,
   }])
   const id1 = `0x${'01'.repeat(32)}` as Hex
   await write(owner, consumer, consumerAbi(), 'trackRequest', [id1])
