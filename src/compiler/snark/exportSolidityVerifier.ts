@@ -19,7 +19,8 @@ const require = createRequire(import.meta.url)
  * - reverts `PublicSignalCount(expected, got)` when the signal count is wrong and `ProofLength(expected, got)`
  *   when `proof` is not exactly 256 (Groth16) / 768 (PLONK) bytes: those are caller bugs, not false proofs;
  * - returns false for any public signal >= the BN254 scalar field order r, before calling snarkjs's verifier
- *   (snarkjs's PLONK template reduces signals mod r, so `s + r` would otherwise verify as `s`);
+ *   (snarkjs's Groth16 template checks this, its PLONK template does not: it uses the signals mod r in its
+ *   arithmetic, so only the raw bytes in its transcript hash stand between `s + r` and `s`);
  * - otherwise returns the snarkjs verifier's answer, and false (never a revert) for any well-shaped proof
  *   that does not verify;
  * - reverts `InsufficientGas` when it would answer false but the verifier may have been starved of gas
@@ -125,8 +126,8 @@ contract ${name} is IZkmlVerifier, ${inner} {
         if (proof.length != PROOF_BYTES) revert ProofLength(PROOF_BYTES, proof.length);
         uint256[${n}] memory signals;
         for (uint256 i = 0; i < SIGNALS; ++i) {
-            // A signal >= r is not a field element; the PLONK template would reduce it mod r and accept
-            // an alias of a valid signal, so refuse it here for both backends.
+            // A signal >= r is not a field element. The PLONK template does not check it (it reduces mod r
+            // in its arithmetic), so refuse it here, for both backends, before any verification.
             if (publicSignals[i] >= FIELD_R) return false;
             signals[i] = publicSignals[i];
         }
