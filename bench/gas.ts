@@ -34,11 +34,11 @@ try {
       const nIn = n - 3
       const fx = await provedFixture(backend, 1, nIn, `Gas${backend}${n}`)
       const verifier = await deployContract(clients, fx.verifier)
-      await send(registry, regAbi, 'register', [`gas-${backend}-${n}`, `0x${'11'.repeat(32)}`, `0x${'22'.repeat(32)}`, verifier,
+      await send(registry, regAbi, 'register', [`gas-${backend}-${n}`, `0x${'11'.repeat(32)}`, `0x${'22'.repeat(32)}`, verifier, fx.vkHash, 0,
         { nOutputs: 1, nInputs: nIn, subjectIndex: nIn + 1, roundIndex: nIn + 2, scaleBits: 8 }])
       const feed = await deployContract(clients, projectContract('ProvedFeed'), [{
         registry, modelId, subject: 1n, outputIndex: 0, decimals: 8, description: 'gas', heartbeat: 3600,
-        minAnswer: -(10n ** 30n), maxAnswer: 10n ** 30n, upgradeDelay: 0, owner: wallet.account.address,
+        minAnswer: -(10n ** 30n), maxAnswer: 10n ** 30n, upgradeDelay: 0, owner: wallet.account.address, maxRoundJump: 0n, resetDelay: 0,
       }])
       modelId++
       await send(feed, feedAbi, 'setReporter', [wallet.account.address, true])

@@ -15,4 +15,8 @@ interface IZkmlVerifier {
 
     /// @return the number of public signals the circuit has.
     function publicSignalCount() external view returns (uint256);
+
+    /// @return sha256 of the verifying key's canonical JSON (src/compiler/snark/vkHash.ts documents the
+    /// exact preimage); ModelRegistry checks it against the hash registered with the model.
+    function vkHash() external view returns (bytes32);
 }

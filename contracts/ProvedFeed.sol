@@ -15,10 +15,22 @@ import {ModelRegistry} from "./ModelRegistry.sol";
 /// anyone audit the inputs of each round against chain state at that block.
 ///
 /// Round ids are the proof's `round` signal (sparse, strictly increasing), so a round id names the
-/// same data on every chain and every replica of the oracle.
+/// same data on every chain and every replica of the oracle. A round may exceed the last by at most
+/// `maxRoundJump`, so one update cannot push the round to the top of its range and freeze the feed; if a
+/// bad round still gets in, the owner can roll `latestRound` back through a timelocked reset
+/// (proposeRoundReset → wait `resetDelay` → executeRoundReset), announced by events first.
+///
+/// The answer is the output signal as the model computed it. When the registered model's `postprocess`
+/// is `Sigmoid` (compiled with `--sigmoid outside`) the answer is a logit and the value is sigmoid(answer);
+/// `postprocess()` says which, as the registry recorded it.
 contract ProvedFeed is AggregatorV3Interface {
     uint256 internal constant FIELD_P =
         21888242871839275222246405745257275088548364400416034343698204186575808495617;
+    /// The oracle numbers rounds 1, 2, 3…; a million leaves room for skipped rounds and for rounds
+    /// numbered by hour, while a frozen feed would take ~10^18 updates.
+    uint80 public constant DEFAULT_MAX_ROUND_JUMP = 1_000_000;
+    /// Two days: long enough for readers to see a proposed reset and stop reading before it applies.
+    uint32 public constant DEFAULT_RESET_DELAY = 2 days;
 
     struct Config {
         ModelRegistry registry;
@@ -35,6 +47,10 @@ contract ProvedFeed is AggregatorV3Interface {
         /// Seconds between announcing a model upgrade and it taking effect.
         uint32 upgradeDelay;
         address owner;
+        /// Largest allowed `round - latestRound` (0 = DEFAULT_MAX_ROUND_JUMP).
+        uint80 maxRoundJump;
+        /// Seconds between proposing and executing a round reset (0 = DEFAULT_RESET_DELAY).
+        uint32 resetDelay;
     }
 
     struct Round {
@@ -42,8 +58,16 @@ contract ProvedFeed is AggregatorV3Interface {
         uint64 updatedAt;
         uint32 modelVersion;
         uint32 modelId;
+        /// How many round resets had executed when this round was posted (see _roundAt).
+        uint32 epoch;
         /// sha256(proof ‖ abi.encodePacked(publicSignals)): what the Functions source commits to.
         bytes32 commitment;
+    }
+
+    /// An executed reset: rounds in (to, from] posted before it are discarded.
+    struct Reset {
+        uint80 from;
+        uint80 to;
     }
 
     /// Hashes that pin a round to its exact proof and signals.
@@ -73,6 +97,11 @@ contract ProvedFeed is AggregatorV3Interface {
     error WrongFamily(bytes32 expected, bytes32 got);
     error NoPendingUpgrade();
     error UpgradeNotReady(uint256 eta, uint256 nowTs);
+    error RoundJumpTooLarge(uint256 round, uint256 latestRound, uint256 maxRoundJump);
+    error VerifierCodeChanged(address verifier, bytes32 registered, bytes32 current);
+    error BadResetRound(uint256 toRound, uint256 latestRound);
+    error NoPendingReset();
+    error ResetNotReady(uint256 eta, uint256 nowTs);
 
     /// Chainlink's aggregator events, so existing indexers follow this feed unchanged.
     event AnswerUpdated(int256 indexed current, uint256 indexed roundId, uint256 updatedAt);
@@ -93,6 +122,9 @@ contract ProvedFeed is AggregatorV3Interface {
     event ModelUpgradeAnnounced(uint256 indexed fromModelId, uint256 indexed toModelId, uint256 eta);
     event ModelUpgradeCancelled(uint256 indexed toModelId);
     event ModelUpgraded(uint256 indexed fromModelId, uint256 indexed toModelId);
+    event RoundResetProposed(uint80 indexed fromRound, uint80 indexed toRound, uint256 eta);
+    event RoundResetCancelled(uint80 indexed toRound);
+    event RoundReset(uint80 indexed fromRound, uint80 indexed toRound);
 
     ModelRegistry public immutable registry;
     uint256 public immutable subject;
@@ -103,6 +135,8 @@ contract ProvedFeed is AggregatorV3Interface {
     int256 public immutable maxAnswer;
     uint32 public immutable upgradeDelay;
     bytes32 public immutable family;
+    uint80 public immutable maxRoundJump;
+    uint32 public immutable resetDelay;
 
     string public override description;
     address public owner;
@@ -110,8 +144,13 @@ contract ProvedFeed is AggregatorV3Interface {
     uint256 public pendingModelId;
     uint256 public pendingEta;
     uint80 public latestRound;
+    /// A proposed round reset: the round `latestRound` goes back to, and when it may (0 = none pending).
+    uint80 public pendingResetRound;
+    uint256 public pendingResetEta;
     mapping(address => bool) public isReporter;
     mapping(uint80 => Round) private _rounds;
+    /// Executed resets, oldest first; a round posted at epoch e is checked against resets[e..].
+    Reset[] public resets;
 
     constructor(Config memory c) {
         if (!c.registry.exists(c.modelId)) revert UnknownModel(c.modelId);
@@ -133,6 +172,8 @@ contract ProvedFeed is AggregatorV3Interface {
         upgradeDelay = c.upgradeDelay;
         owner = c.owner;
         family = m.family;
+        maxRoundJump = c.maxRoundJump == 0 ? DEFAULT_MAX_ROUND_JUMP : c.maxRoundJump;
+        resetDelay = c.resetDelay == 0 ? DEFAULT_RESET_DELAY : c.resetDelay;
     }
 
     modifier onlyOwner() {
@@ -173,6 +214,7 @@ contract ProvedFeed is AggregatorV3Interface {
             updatedAt: uint64(block.timestamp),
             modelVersion: modelVersion,
             modelId: uint32(modelId),
+            epoch: uint32(resets.length),
             commitment: audit.commitment
         });
         latestRound = roundId;
@@ -205,6 +247,11 @@ contract ProvedFeed is AggregatorV3Interface {
         uint256 r = publicSignals[l.roundIndex];
         if (r > type(uint80).max) revert RoundOutOfRange(r);
         if (r <= latestRound) revert StaleRound(r, latestRound);
+        if (r - latestRound > maxRoundJump) revert RoundJumpTooLarge(r, latestRound, maxRoundJump);
+        // The registry bound this verifier's code at registration; a different code now (a redeployed
+        // address) is not the verifier the model was registered with.
+        bytes32 code = address(m.verifier).codehash;
+        if (code != m.codeHash) revert VerifierCodeChanged(address(m.verifier), m.codeHash, code);
         if (!m.verifier.verify(proof, publicSignals)) revert InvalidProof();
         inputsHash = keccak256(abi.encodePacked(publicSignals[l.nOutputs:uint256(l.nOutputs) + l.nInputs]));
         return (m.version, l.scaleBits, inputsHash, uint80(r));
@@ -226,8 +273,7 @@ contract ProvedFeed is AggregatorV3Interface {
         override
         returns (uint80 roundId, int256 answer, uint256 startedAt, uint256 updatedAt, uint80 answeredInRound)
     {
-        Round memory rd = _rounds[_roundId];
-        if (rd.updatedAt == 0) revert NoDataPresent(_roundId);
+        Round memory rd = _roundAt(_roundId);
         return (_roundId, rd.answer, rd.updatedAt, rd.updatedAt, _roundId);
     }
 
@@ -238,16 +284,57 @@ contract ProvedFeed is AggregatorV3Interface {
         returns (uint80 roundId, int256 answer, uint256 startedAt, uint256 updatedAt, uint80 answeredInRound)
     {
         uint80 id = latestRound;
-        Round memory rd = _rounds[id];
-        if (rd.updatedAt == 0) revert NoDataPresent(id);
+        Round memory rd = _roundAt(id);
         return (id, rd.answer, rd.updatedAt, rd.updatedAt, id);
     }
 
     /// @notice Audit data of a round: model version and id that proved it, and the proof commitment.
     function roundInfo(uint80 roundId) external view returns (Round memory) {
-        Round memory rd = _rounds[roundId];
-        if (rd.updatedAt == 0) revert NoDataPresent(roundId);
-        return rd;
+        return _roundAt(roundId);
+    }
+
+    /// A round a reset discarded reads as never posted, even once later rounds pass its number.
+    function _roundAt(uint80 roundId) private view returns (Round memory rd) {
+        rd = _rounds[roundId];
+        if (rd.updatedAt == 0 || roundId > latestRound) revert NoDataPresent(roundId);
+        for (uint256 k = rd.epoch; k < resets.length; ++k)
+            if (roundId > resets[k].to && roundId <= resets[k].from) revert NoDataPresent(roundId);
+    }
+
+    /// @notice How to read the answer: None (the model's value) or Sigmoid (a logit; value = sigmoid(answer)),
+    /// as registered with the current model.
+    function postprocess() external view returns (ModelRegistry.Postprocess) {
+        return registry.model(modelId).postprocess;
+    }
+
+    /// @notice Recovery from a bad round (owner, timelocked): proposes setting `latestRound` back to
+    /// `toRound` (< latestRound) after `resetDelay`. Rounds above it then read as never posted and
+    /// round numbers above it can be proved again.
+    function proposeRoundReset(uint80 toRound) external onlyOwner {
+        if (toRound >= latestRound) revert BadResetRound(toRound, latestRound);
+        pendingResetRound = toRound;
+        pendingResetEta = block.timestamp + resetDelay;
+        emit RoundResetProposed(latestRound, toRound, pendingResetEta);
+    }
+
+    function cancelRoundReset() external onlyOwner {
+        if (pendingResetEta == 0) revert NoPendingReset();
+        emit RoundResetCancelled(pendingResetRound);
+        pendingResetEta = 0;
+        pendingResetRound = 0;
+    }
+
+    /// @notice Executes a proposed reset once `resetDelay` has passed (owner only).
+    function executeRoundReset() external onlyOwner {
+        if (pendingResetEta == 0) revert NoPendingReset();
+        if (block.timestamp < pendingResetEta) revert ResetNotReady(pendingResetEta, block.timestamp);
+        uint80 toRound = pendingResetRound;
+        if (toRound >= latestRound) revert BadResetRound(toRound, latestRound);
+        emit RoundReset(latestRound, toRound);
+        resets.push(Reset({from: latestRound, to: toRound}));
+        latestRound = toRound;
+        pendingResetEta = 0;
+        pendingResetRound = 0;
     }
 
     /// @notice True when there is no round yet or the latest is older than `heartbeat` seconds.

@@ -7,3 +7,5 @@ export { toFeedAnswer } from './feedAnswer.ts'
 export { encodeJobProof } from './encodeJobProof.ts'
 /** The proving backends a verifier can be (re-exported so the oracle need not reach into the compiler). */
 export type { Backend } from '../compiler/manifest.ts'
+export { modelRegistration, registerArgs, POSTPROCESS, type ModelRegistration } from './modelRegistration.ts'
+export { auditFeed, type AuditLink, type AuditReport } from './auditFeed.ts'

@@ -6,12 +6,12 @@ import { buildModelCircuit } from './buildModelCircuit.ts'
 import { firstUnsatisfied, runWitnessProgram } from './circuit/index.ts'
 import { mod, toSigned } from './field.ts'
 import { sha256Hex } from './hash.ts'
-import type { ArtifactName, Backend, CircuitManifest, FidelityReport } from './manifest.ts'
+import { manifestPostprocessing, type ArtifactName, type Backend, type CircuitManifest, type FidelityReport } from './manifest.ts'
 import { parseOnnx, runOnnxruntime, type OnnxGraph } from './onnx/index.ts'
 import { calibrate, dequantize, quantizeInput, type CalibrationResult, type CalibrationTarget } from './quantize/index.ts'
 import { writeR1cs } from './r1cs/index.ts'
 import { packageVersion, zkmlVersion } from './toolVersions.ts'
-import { DEFAULT_PTAU_PATH, exportSolidityVerifier, plonkGateCount, setupGroth16, setupPlonk } from './snark/index.ts'
+import { DEFAULT_PTAU_PATH, exportSolidityVerifier, plonkGateCount, setupGroth16, setupPlonk, verificationKeyHash } from './snark/index.ts'
 
 export type CompileProgress = { stage: 'parse' | 'calibrate' | 'circuit' | 'fidelity' | 'setup' | 'verifier' | 'write'; message: string }
 
@@ -112,6 +112,8 @@ export async function compileModel(opts: CompileOptions): Promise<CompileResult>
     constraints: circuit.r1cs.constraints.length,
     plonkGates: plonkGateCount(r1csBytes),
     wires: circuit.r1cs.nWires,
+    vkHash: verificationKeyHash(keys.vkey),
+    postprocessing: manifestPostprocessing({ publicSignals: model.publicSignals }),
     fidelity,
     artifacts,
     tools: {

@@ -43,6 +43,18 @@ export type CircuitManifest = {
    */
   plonkGates?: number
   wires: number
+  /**
+   * `verificationKeyHash` of the verifying key (src/compiler/snark/vkHash.ts documents the preimage):
+   * what the verifier's `vkHash()` returns and ModelRegistry registers. Absent in older manifests.
+   */
+  vkHash?: `0x${string}`
+  /**
+   * What a reader applies to the outputs: `{ output: 'logits', function: 'sigmoid' }` when compiled with
+   * `--sigmoid outside` (the feed's answer is a logit), else `{ output: 'value', function: 'none' }`.
+   * Registered with the model (ModelRegistry.Postprocess) and readable from the feed's `postprocess()`.
+   * Absent in older manifests: derive it from `quantization.sigmoid` (see manifestPostprocessing).
+   */
+  postprocessing?: Postprocessing
   fidelity: FidelityReport
   artifacts: Record<ArtifactName, { file: string; sha256: `0x${string}`; bytes: number }>
   tools: Record<string, string>
@@ -50,6 +62,7 @@ export type CircuitManifest = {
 }
 
 export type Backend = 'groth16' | 'plonk'
+export type Postprocessing = { output: 'value'; function: 'none' } | { output: 'logits'; function: 'sigmoid' }
 export type ArtifactName = 'onnx' | 'r1cs' | 'witnessProgram' | 'zkey' | 'vkey' | 'verifier' | 'verifierBytecode'
 export type TensorInfo = { name: string; shape: number[] }
 export type PublicSignalInfo =
@@ -96,10 +109,29 @@ export function parseManifest(json: unknown): CircuitManifest {
     throw fail(`plonkGates as an integer >= constraints (${m.constraints}), or absent`, m.plonkGates)
   if (!m.artifacts || typeof m.artifacts !== 'object') throw fail('an artifacts object', m.artifacts)
   if (!m.quantization || typeof m.quantization.scaleBits !== 'number') throw fail('quantization.scaleBits', m.quantization)
+  if (m.vkHash !== undefined && (typeof m.vkHash !== 'string' || !/^0x[0-9a-f]{64}$/.test(m.vkHash))) throw fail('vkHash as 0x + 64 hex digits, or absent', m.vkHash)
+  const pp = m.postprocessing as { output?: unknown; function?: unknown } | undefined
+  if (pp !== undefined && !(pp && ((pp.output === 'value' && pp.function === 'none') || (pp.output === 'logits' && pp.function === 'sigmoid'))))
+    throw fail('postprocessing as { output: "value", function: "none" } or { output: "logits", function: "sigmoid" }, or absent', pp)
   return m as CircuitManifest
 }
 
 /** Number of flat input values the circuit takes. */
 export function inputLength(m: Pick<CircuitManifest, 'inputs'>): number {
   return m.inputs.reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0)
+}
+
+/**
+ * The manifest's post-processing; for manifests written before the field, derived from whether any
+ * output is published before its sigmoid (`--sigmoid outside`).
+ *
+ * @example
+ * ```ts
+ * manifestPostprocessing(manifest) // { output: 'logits', function: 'sigmoid' } for a --sigmoid outside build
+ * ```
+ */
+export function manifestPostprocessing(m: Pick<CircuitManifest, 'postprocessing' | 'publicSignals'>): Postprocessing {
+  if (m.postprocessing) return m.postprocessing
+  const logits = m.publicSignals.some((s) => s.kind === 'output' && s.postprocess === 'sigmoid')
+  return logits ? { output: 'logits', function: 'sigmoid' } : { output: 'value', function: 'none' }
 }

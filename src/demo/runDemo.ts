@@ -7,6 +7,7 @@ import { foundry } from 'viem/chains'
 import { anvilPrivateKeys } from '../dev/anvil.ts'
 import { deployContract } from '../chain/deploy.ts'
 import { projectContract } from '../chain/projectContracts.ts'
+import { modelRegistration, registerArgs } from '../chain/modelRegistration.ts'
 import { compileModel, type CircuitManifest } from '../compiler/index.ts'
 import { terminateSnark } from '../compiler/snark/index.ts'
 import { BaseError } from '../errors/index.ts'
@@ -108,16 +109,7 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
     const verifier = await deployContract(clients, verifierJson)
     const registryC = projectContract('ModelRegistry')
     const registry = await deployContract(clients, registryC)
-    const nOutputs = manifest.publicSignals.filter((s) => s.kind === 'output').length
-    const nInputs = manifest.publicSignals.filter((s) => s.kind === 'input').length
-    const layout = {
-      nOutputs,
-      nInputs,
-      subjectIndex: manifest.publicSignals.findIndex((s) => s.kind === 'context' && s.name === 'subject'),
-      roundIndex: manifest.publicSignals.findIndex((s) => s.kind === 'context' && s.name === 'round'),
-      scaleBits: (manifest.publicSignals[0] as { scaleBits: number }).scaleBits,
-    }
-    await write(registry, registryC.abi as Abi, 'register', ['pool-risk', manifest.modelHash, manifest.circuitHash, verifier, layout])
+    await write(registry, registryC.abi as Abi, 'register', registerArgs('pool-risk', verifier, modelRegistration(manifest)))
     stage('deploy verifier + registry, register model')
 
     const poolC = projectContract('MockYieldPool')
@@ -134,6 +126,7 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
       const feed = await deployContract(clients, feedC, [{
         registry, modelId: 0n, subject: BigInt(pool), outputIndex: 0, decimals: FEED_DECIMALS, description: `pool-risk / ${spec.name}`,
         heartbeat: 3600, minAnswer: -50n * 10n ** 8n, maxAnswer: 150n * 10n ** 8n, upgradeDelay: 86_400, owner: account.address,
+        maxRoundJump: 0n, resetDelay: 0, // the contract's defaults: rounds may jump by 10^6, resets wait 2 days
       }])
       await write(feed, feedC.abi as Abi, 'setReporter', [account.address, true])
       deployed.push({ spec, pool, feed })

@@ -1,7 +1,7 @@
 import type { Hex } from 'viem'
 import type { Backend } from '../compiler/manifest.ts'
 import { writeR1cs, writeWtns } from '../compiler/r1cs/index.ts'
-import { DEFAULT_PTAU_PATH, encodeProof, exportSolidityVerifier, prove, setupGroth16, setupPlonk } from '../compiler/snark/index.ts'
+import { DEFAULT_PTAU_PATH, encodeProof, exportSolidityVerifier, prove, setupGroth16, setupPlonk, verificationKeyHash, type VerificationKey } from '../compiler/snark/index.ts'
 import { compileSolidity, type CompiledContract } from '../compiler/solidity/compileSolidity.ts'
 import { fixtureCircuit, type FixtureCircuit } from './fixtureCircuit.ts'
 
@@ -11,6 +11,9 @@ export type ProvedFixture = {
   circuit: FixtureCircuit
   zkey: Uint8Array
   verifier: CompiledContract
+  /** The verifying key (snarkjs JSON) and the verifier's `vkHash()` (its verificationKeyHash). */
+  vkey: VerificationKey
+  vkHash: Hex
   /** A real proof (IZkmlVerifier encoding) and its public signals. */
   prove(inputs: readonly bigint[], subject: bigint, round: bigint): Promise<{ proof: Hex; publicSignals: bigint[] }>
 }
@@ -29,7 +32,7 @@ export type ProvedFixture = {
 export async function provedFixture(backend: Backend, nOutputs: number, nInputs: number, name = `Fixture${backend === 'groth16' ? 'G' : 'P'}${nOutputs}x${nInputs}`): Promise<ProvedFixture> {
   const circuit = fixtureCircuit(nOutputs, nInputs)
   const r1cs = writeR1cs(circuit.r1cs)
-  const { zkey } = backend === 'groth16' ? await setupGroth16({ r1cs, ptauPath: DEFAULT_PTAU_PATH }) : await setupPlonk({ r1cs, ptauPath: DEFAULT_PTAU_PATH })
+  const { zkey, vkey } = backend === 'groth16' ? await setupGroth16({ r1cs, ptauPath: DEFAULT_PTAU_PATH }) : await setupPlonk({ r1cs, ptauPath: DEFAULT_PTAU_PATH })
   const source = await exportSolidityVerifier(backend, zkey, name)
   const verifier = compileSolidity({ [`${name}.sol`]: source })[`${name}.sol:${name}`]!
   return {
@@ -37,6 +40,8 @@ export async function provedFixture(backend: Backend, nOutputs: number, nInputs:
     circuit,
     zkey,
     verifier,
+    vkey,
+    vkHash: verificationKeyHash(vkey),
     async prove(inputs, subject, round) {
       const w = circuit.witness(inputs, subject, round)
       const r = await prove(backend, zkey, writeWtns(w))

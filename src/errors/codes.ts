@@ -59,6 +59,7 @@ export const errorCodes = {
   ORACLE_STATE_CORRUPT: 'The oracle\'s persisted state file is unreadable.',
   FUNCTIONS_SIMULATION_FAILED: 'The Chainlink Functions simulator could not run the source.',
   ORACLE_ROUND_FAILED: 'An oracle pass ended without posting a due round for a feed.',
+  AUDIT_LINK_BROKEN: 'zkml audit found a link from feed to ONNX file that does not match.',
 
   // market (issue 5): add codes below this line
   MARKET_PROFILE_INVALID: 'A hardware profile is missing, malformed, or has no fit for the backend.',

@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { compileModel, loadCircuit, proveInference, verifyInference } from '../../src/compiler/index.ts'
 import { runOnnxruntime } from '../../src/compiler/onnx/index.ts'
-import { plonkGateCount, terminateSnark } from '../../src/compiler/snark/index.ts'
+import { plonkGateCount, terminateSnark, verificationKeyHash } from '../../src/compiler/snark/index.ts'
 import { BaseError } from '../../src/errors/index.ts'
+import { modelRegistration } from '../../src/chain/modelRegistration.ts'
 
 const models = readdirSync('models').filter((m) => existsSync(join('models', m, 'model.onnx')) && existsSync(join('models', m, 'samples.json')))
 const work = mkdtempSync(join(tmpdir(), 'zkml-compile-'))
@@ -37,6 +38,10 @@ for (const model of models) {
         assert.ok(manifest.plonkGates! > manifest.constraints)
         if (backend === 'plonk') assert.equal(manifest.plonkGates, plonkZkeyGates(readFileSync(join(outDir, manifest.artifacts.zkey.file))), "snarkjs's own gate count")
         assert.ok(manifest.fidelity.maxAbsError <= manifest.fidelity.tolerance)
+        // The verifier is bound to this setup: the manifest's vkHash is the key file's, and what the verifier reports.
+        assert.equal(manifest.vkHash, verificationKeyHash(JSON.parse(readFileSync(join(outDir, manifest.artifacts.vkey.file), 'utf8'))))
+        assert.match(readFileSync(join(outDir, manifest.artifacts.verifier.file), 'utf8'), new RegExp(`VK_HASH = ${manifest.vkHash}`))
+        assert.deepEqual(manifest.postprocessing, { output: 'value', function: 'none' }, 'compiled with the sigmoid proved')
         const c = await loadCircuit(outDir)
         for (const input of samples.slice(0, 2)) {
           const res = await proveInference(c, input, { subject: 42n, round: 3n })
@@ -61,6 +66,14 @@ for (const model of models) {
     }
   })
 }
+
+test('--sigmoid outside: the manifest declares that the outputs are logits, and the registry entry says so', async () => {
+  const onnx = readFileSync(join('models', 'risk-sigmoid', 'model.onnx'))
+  const samples = JSON.parse(readFileSync(join('models', 'risk-sigmoid', 'samples.json'), 'utf8')) as number[][]
+  const { manifest } = await compileModel({ onnx, name: 'risk-logits', calibration: samples, backend: 'groth16', sigmoid: 'outside', outDir: join(work, 'risk-logits') })
+  assert.deepEqual(manifest.postprocessing, { output: 'logits', function: 'sigmoid' })
+  assert.equal(modelRegistration(manifest).postprocess, 1, 'ModelRegistry.Postprocess.Sigmoid')
+})
 
 test('CLI: zkml compile, prove and verify the flagship model; bad input exits non-zero with a clear error', () => {
   const dir = join(work, 'cli')

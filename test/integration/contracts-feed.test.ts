@@ -58,7 +58,7 @@ async function deployFeed(subject: bigint, opts: { modelId?: bigint; min?: bigin
   const feed = await deployContract(clients(), projectContract('ProvedFeed'), [{
     registry, modelId: opts.modelId ?? 0n, subject, outputIndex: 0, decimals: 8, description: `risk / pool ${subject}`,
     heartbeat: opts.heartbeat ?? 3600, minAnswer: opts.min ?? -(10n ** 12n), maxAnswer: opts.max ?? 10n ** 12n,
-    upgradeDelay: opts.delay ?? 86400, owner: wallet.account.address,
+    upgradeDelay: opts.delay ?? 86400, owner: wallet.account.address, maxRoundJump: 0n, resetDelay: 0,
   }])
   await write(feed, feedAbi(), 'setReporter', [wallet.account.address, true])
   return feed
@@ -79,7 +79,7 @@ before(async () => {
   verifier = await deployContract(clients(), fx.verifier)
   verifier2 = await deployContract(clients(), fx2.verifier)
   registry = await deployContract(clients(), projectContract('ModelRegistry'))
-  await write(registry, registryAbi(), 'register', ['pool-risk', `0x${'11'.repeat(32)}`, `0x${'22'.repeat(32)}`, verifier, layout])
+  await write(registry, registryAbi(), 'register', ['pool-risk', `0x${'11'.repeat(32)}`, `0x${'22'.repeat(32)}`, verifier, fx.vkHash, 0, layout])
 })
 after(async () => {
   await anvil?.stop()
@@ -90,13 +90,13 @@ test('registry: append-only versions, layout checked against the verifier, famil
   const m = (await pub.readContract({ address: registry, abi: registryAbi(), functionName: 'model', args: [0n] })) as { version: number; verifier: Address; layout: typeof layout }
   assert.equal(m.version, 1)
   assert.equal(m.verifier.toLowerCase(), verifier.toLowerCase())
-  assert.deepEqual(await revertOf(registry, registryAbi(), 'register', ['x', `0x${'11'.repeat(32)}`, `0x${'22'.repeat(32)}`, verifier, { ...layout, nInputs: 3, subjectIndex: 4, roundIndex: 5 }]),
+  assert.deepEqual(await revertOf(registry, registryAbi(), 'register', ['x', `0x${'11'.repeat(32)}`, `0x${'22'.repeat(32)}`, verifier, fx.vkHash, 0, { ...layout, nInputs: 3, subjectIndex: 4, roundIndex: 5 }]),
     { name: 'LayoutMismatch', args: [5n, 6n] })
-  assert.equal((await revertOf(registry, registryAbi(), 'register', ['x', `0x${'11'.repeat(32)}`, `0x${'22'.repeat(32)}`, verifier, { ...layout, subjectIndex: 1 }])).name, 'BadLayout')
-  assert.equal((await revertOf(registry, registryAbi(), 'register', ['x', `0x${'11'.repeat(32)}`, `0x${'22'.repeat(32)}`, registry, layout])).name, 'NotAVerifier')
-  assert.equal((await revertOf(registry, registryAbi(), 'register', ['pool-risk', `0x${'11'.repeat(32)}`, `0x${'22'.repeat(32)}`, verifier2, layout], other)).name, 'NotFamilyOwner')
+  assert.equal((await revertOf(registry, registryAbi(), 'register', ['x', `0x${'11'.repeat(32)}`, `0x${'22'.repeat(32)}`, verifier, fx.vkHash, 0, { ...layout, subjectIndex: 1 }])).name, 'BadLayout')
+  assert.equal((await revertOf(registry, registryAbi(), 'register', ['x', `0x${'11'.repeat(32)}`, `0x${'22'.repeat(32)}`, registry, fx.vkHash, 0, layout])).name, 'NotAVerifier')
+  assert.equal((await revertOf(registry, registryAbi(), 'register', ['pool-risk', `0x${'11'.repeat(32)}`, `0x${'22'.repeat(32)}`, verifier2, fx2.vkHash, 0, layout], other)).name, 'NotFamilyOwner')
   assert.deepEqual(await revertOf(registry, registryAbi(), 'model', [99n]), { name: 'UnknownModel', args: [99n] })
-  await write(registry, registryAbi(), 'register', ['pool-risk', `0x${'33'.repeat(32)}`, `0x${'44'.repeat(32)}`, verifier2, layout])
+  await write(registry, registryAbi(), 'register', ['pool-risk', `0x${'33'.repeat(32)}`, `0x${'44'.repeat(32)}`, verifier2, fx2.vkHash, 0, layout])
   assert.deepEqual(await pub.readContract({ address: registry, abi: registryAbi(), functionName: 'versions', args: ['pool-risk'] }), [0n, 1n])
   // A feed for an unregistered model cannot be deployed.
   await assert.rejects(deployFeed(POOL_A, { modelId: 42n }), (e: unknown) => (e as { code?: string }).code === 'CONTRACT_DEPLOY_FAILED')
@@ -212,7 +212,7 @@ test('SafeFeedReader: reads a fresh in-range answer; refuses stale, out-of-range
 test('PLONK verifier behind the same interface: a feed accepts its proof and rejects a tampered one', async () => {
   const plonk = await provedFixture('plonk', 1, 2, 'FeedTestPlonk')
   const v = await deployContract(clients(), plonk.verifier)
-  const rc = await write(registry, registryAbi(), 'register', ['pool-risk-plonk', `0x${'55'.repeat(32)}`, `0x${'66'.repeat(32)}`, v, layout])
+  const rc = await write(registry, registryAbi(), 'register', ['pool-risk-plonk', `0x${'55'.repeat(32)}`, `0x${'66'.repeat(32)}`, v, plonk.vkHash, 0, layout])
   const modelId = (parseEventLogs({ abi: registryAbi(), logs: rc.logs, eventName: 'ModelRegistered' })[0] as unknown as { args: { modelId: bigint } }).args.modelId
   const feed = await deployFeed(POOL_A, { modelId })
   const p = await plonk.prove(inputs(7, 2), POOL_A, 1n)

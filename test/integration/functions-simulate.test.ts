@@ -30,6 +30,7 @@ let owner: ReturnType<typeof walletFor>
 let router: ReturnType<typeof walletFor>
 let fx: ProvedFixture
 let feed: Address
+let registry: Address
 let oracle: Oracle
 let server: FastifyInstance
 let baseUrl: string
@@ -56,12 +57,12 @@ before(async () => {
   const clients = { wallet: owner, publicClient: pub }
   fx = await provedFixture('groth16', 1, 2, 'FunctionsTestVerifier')
   const verifier = await deployContract(clients, fx.verifier)
-  const registry = await deployContract(clients, projectContract('ModelRegistry'))
+  registry = await deployContract(clients, projectContract('ModelRegistry'))
   await write(owner, registry, projectContract('ModelRegistry').abi as Abi, 'register',
-    ['pool-risk', `0x${'11'.repeat(32)}`, `0x${'22'.repeat(32)}`, verifier, { nOutputs: 1, nInputs: 2, subjectIndex: 3, roundIndex: 4, scaleBits: 8 }])
+    ['pool-risk', `0x${'11'.repeat(32)}`, `0x${'22'.repeat(32)}`, verifier, fx.vkHash, 0, { nOutputs: 1, nInputs: 2, subjectIndex: 3, roundIndex: 4, scaleBits: 8 }])
   feed = await deployContract(clients, projectContract('ProvedFeed'), [{
     registry, modelId: 0n, subject: SUBJECT, outputIndex: 0, decimals: 8, description: 'risk', heartbeat: 3600,
-    minAnswer: -(10n ** 12n), maxAnswer: 10n ** 12n, upgradeDelay: 0, owner: owner.account.address,
+    minAnswer: -(10n ** 12n), maxAnswer: 10n ** 12n, upgradeDelay: 0, owner: owner.account.address, maxRoundJump: 0n, resetDelay: 0,
   }])
   await write(owner, feed, feedAbi(), 'setReporter', [owner.account.address, true])
   const inputsPath = join(dir, 'inputs.json')
@@ -110,7 +111,9 @@ test('simulateScript runs the Functions source against the round API and returns
   assert.equal(r.commitment, info.commitment, 'the DON result commits to the very proof the feed verified')
 
   // The consumer decodes and stores it, cross-checked against the feed.
-  const consumer = await deployContract({ wallet: owner, publicClient: pub }, projectContract('ProvedFunctionsConsumer'), [router.account.address, feed, SUBJECT])
+  const consumer = await deployContract({ wallet: owner, publicClient: pub }, projectContract('ProvedFunctionsConsumer'), [{
+    router: router.account.address, feed, subject: SUBJECT, registry, modelId: 0n, outputIndex: 0, decimals: 8, maxRoundJump: 0n, resetDelay: 0,
+  }])
   const id1 = `0x${'01'.repeat(32)}` as Hex
   await write(owner, consumer, consumerAbi(), 'trackRequest', [id1])
   try {

@@ -17,6 +17,7 @@ import { anvilPrivateKeys } from '../../src/dev/anvil.ts'
 import { projectContract } from '../../src/chain/projectContracts.ts'
 import { deployContract } from '../../src/chain/deploy.ts'
 import { registryLayout } from '../../src/chain/registryLayout.ts'
+import { modelRegistration, registerArgs } from '../../src/chain/modelRegistration.ts'
 import { Oracle, StateStore, chainPoolAdapter, httpProverClient, memoryLogger } from '../../src/oracle/index.ts'
 import { buildOnnxModel } from '../../src/compiler/onnx/buildOnnxModel.ts'
 
@@ -70,7 +71,7 @@ async function deployModel(name: string, onnx: Uint8Array, samples: number[][]) 
   const compiled = JSON.parse(readFileSync(join(out, manifest.artifacts.verifierBytecode?.file ?? 'Verifier.json'), 'utf8')) as { abi: unknown[]; bytecode: `0x${string}` }
   const verifier = await deployContract(clients, compiled)
   const registry = await deployContract(clients, projectContract('ModelRegistry'))
-  await write(registry, projectContract('ModelRegistry').abi as Abi, 'register', [name, manifest.modelHash, manifest.circuitHash, verifier, layout])
+  await write(registry, projectContract('ModelRegistry').abi as Abi, 'register', registerArgs(name, verifier, modelRegistration(manifest)))
   // A realistic pool (about 200 days old, $5M TVL): the assertion compares against onnxruntime on
   // exactly the features the adapter reads from it.
   const { timestamp } = await pub.getBlock()
@@ -82,7 +83,7 @@ async function deployModel(name: string, onnx: Uint8Array, samples: number[][]) 
   await write(pool, poolAbi, 'setRiskFacts', [85, 3500, 3000])
   const feed = await deployContract(clients, projectContract('ProvedFeed'), [{
     registry, modelId: 0n, subject: BigInt(pool), outputIndex: 0, decimals: 8, description: `${name} / pool`,
-    heartbeat: 3600, minAnswer: -(10n ** 20n), maxAnswer: 10n ** 20n, upgradeDelay: 86400, owner: wallet.account.address,
+    heartbeat: 3600, minAnswer: -(10n ** 20n), maxAnswer: 10n ** 20n, upgradeDelay: 86400, owner: wallet.account.address, maxRoundJump: 0n, resetDelay: 0,
   }])
   await write(feed, projectContract('ProvedFeed').abi as Abi, 'setReporter', [wallet.account.address, true])
   const reg = await fetch(`${stack.apiUrl}/circuits`, {
@@ -106,8 +107,11 @@ async function checkAgainstOnnxruntime(m: Awaited<ReturnType<typeof deployModel>
   // The feed stores the proved output signal; apply the manifest's postprocess (sigmoid applied outside
   // the circuit) exactly as decodeOutputs does for the proof's signals.
   const fromProof = decodeOutputs(m.manifest, publicSignals)[0]!
+  // The feed itself says how to read its answer (ModelRegistry.Postprocess: 1 = Sigmoid, a logit).
+  const postprocess = await pub.readContract({ address: m.feed, abi: projectContract('ProvedFeed').abi as Abi, functionName: 'postprocess' })
   const outSig = m.manifest.publicSignals.find((s) => s.kind === 'output') as { postprocess?: string }
-  const fromFeed = outSig.postprocess === 'sigmoid' ? 1 / (1 + Math.exp(-Number(answer) / 1e8)) : Number(answer) / 1e8
+  assert.equal(postprocess, outSig.postprocess === 'sigmoid' ? 1 : 0)
+  const fromFeed = postprocess === 1 ? 1 / (1 + Math.exp(-Number(answer) / 1e8)) : Number(answer) / 1e8
   assert.ok(Math.abs(fromFeed - fromProof) <= 1e-7, `feed ${fromFeed} vs proof ${fromProof}`)
   assert.ok(Math.abs(fromFeed - reference) <= m.manifest.fidelity.tolerance + 1e-7,
     `feed ${fromFeed} vs onnxruntime ${reference}: expected within ${m.manifest.fidelity.tolerance}`)

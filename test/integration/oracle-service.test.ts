@@ -78,11 +78,11 @@ before(async () => {
   const registry = await deployContract(clients, projectContract('ModelRegistry'))
   const regAbi = projectContract('ModelRegistry').abi as Abi
   const hash = await wallet.writeContract({ address: registry, abi: regAbi, functionName: 'register', chain: foundry, account: wallet.account,
-    args: ['pool-risk', `0x${'11'.repeat(32)}`, `0x${'22'.repeat(32)}`, verifier, { nOutputs: 1, nInputs: 12, subjectIndex: 13, roundIndex: 14, scaleBits: SCALE }] } as never)
+    args: ['pool-risk', `0x${'11'.repeat(32)}`, `0x${'22'.repeat(32)}`, verifier, fx.vkHash, 0, { nOutputs: 1, nInputs: 12, subjectIndex: 13, roundIndex: 14, scaleBits: SCALE }] } as never)
   await pub.waitForTransactionReceipt({ hash })
   feed = await deployContract(clients, projectContract('ProvedFeed'), [{
     registry, modelId: 0n, subject: POOL_SUBJECT, outputIndex: 0, decimals: 8, description: 'pool-risk / 0xfeed',
-    heartbeat: 3600, minAnswer: -(10n ** 12n), maxAnswer: 10n ** 12n, upgradeDelay: 86400, owner: wallet.account.address,
+    heartbeat: 3600, minAnswer: -(10n ** 12n), maxAnswer: 10n ** 12n, upgradeDelay: 86400, owner: wallet.account.address, maxRoundJump: 0n, resetDelay: 0,
   }])
   await write(feed, feedAbi(), 'setReporter', [wallet.account.address, true])
   pool = await deployContract(clients, projectContract('MockYieldPool'), [0n, 90])

@@ -5,6 +5,7 @@ import * as snarkjs from 'snarkjs'
 import { BaseError } from '../../errors/index.ts'
 import { captureLogger } from './logger.ts'
 import type { Backend } from './types.ts'
+import { verificationKeyHash } from './vkHash.ts'
 
 const require = createRequire(import.meta.url)
 
@@ -17,10 +18,15 @@ const require = createRequire(import.meta.url)
  * The wrapper's `verify(bytes proof, uint256[] publicSignals)`:
  * - reverts `PublicSignalCount(expected, got)` when the signal count is wrong and `ProofLength(expected, got)`
  *   when `proof` is not exactly 256 (Groth16) / 768 (PLONK) bytes: those are caller bugs, not false proofs;
+ * - returns false for any public signal >= the BN254 scalar field order r, before calling snarkjs's verifier
+ *   (snarkjs's Groth16 template checks this, its PLONK template does not: it uses the signals mod r in its
+ *   arithmetic, so only the raw bytes in its transcript hash stand between `s + r` and `s`);
  * - otherwise returns the snarkjs verifier's answer, and false (never a revert) for any well-shaped proof
- *   that does not verify, signals >= the field modulus included;
+ *   that does not verify;
  * - reverts `InsufficientGas` when it would answer false but the verifier may have been starved of gas
  *   (snarkjs's verifier reports a precompile out-of-gas as false), so too little gas never reads as "invalid".
+ * - exposes `vkHash()`: `verificationKeyHash(vkey)` of this zkey's verifying key (see vkHash.ts), which
+ *   ModelRegistry checks at registration against the hash registered with the model.
  * The source is GPL-3.0 (snarkjs's template licence).
  *
  * @example
@@ -58,7 +64,7 @@ export async function exportSolidityVerifier(backend: Backend, zkey: Uint8Array,
   const inner = `${contractName}${base}`
   const renamed = verifier.replace(new RegExp(`\\bcontract ${base}\\b`), `contract ${inner}`)
   if (renamed === verifier) throw new BaseError('SETUP_FAILED', 'Unexpected snarkjs verifier template.', { details: `expected "contract ${base}" in the template output` })
-  return `${renamed.trimEnd()}\n\n${wrapper(backend, contractName, inner, n)}`
+  return `${renamed.trimEnd()}\n\n${wrapper(backend, contractName, inner, n, verificationKeyHash(vkey))}`
 }
 
 function templates(): Record<string, string> {
@@ -69,7 +75,7 @@ function templates(): Record<string, string> {
   }
 }
 
-function wrapper(backend: Backend, name: string, inner: string, n: number): string {
+function wrapper(backend: Backend, name: string, inner: string, n: number, vkHash: string): string {
   const proofBytes = backend === 'groth16' ? 256 : 768
   const [decode, call] =
     backend === 'groth16'
@@ -86,6 +92,7 @@ pragma solidity ^0.8.20;
 interface IZkmlVerifier {
     function verify(bytes calldata proof, uint256[] calldata publicSignals) external view returns (bool);
     function publicSignalCount() external view returns (uint256);
+    function vkHash() external view returns (bytes32);
 }
 
 /// @notice ${backend} verifier for one circuit behind the uniform IZkmlVerifier interface.
@@ -94,6 +101,11 @@ interface IZkmlVerifier {
 contract ${name} is IZkmlVerifier, ${inner} {
     uint256 internal constant SIGNALS = ${n};
     uint256 internal constant PROOF_BYTES = ${proofBytes};
+    /// BN254 scalar field order: public signals are field elements, so each must be below it.
+    uint256 internal constant FIELD_R =
+        21888242871839275222246405745257275088548364400416034343698204186575808495617;
+    /// sha256 of the verifying key's canonical JSON (zkml-oracle's verificationKeyHash).
+    bytes32 internal constant VK_HASH = ${vkHash};
 
     error PublicSignalCount(uint256 expected, uint256 got);
     error ProofLength(uint256 expected, uint256 got);
@@ -105,11 +117,20 @@ contract ${name} is IZkmlVerifier, ${inner} {
         return SIGNALS;
     }
 
+    function vkHash() external pure override returns (bytes32) {
+        return VK_HASH;
+    }
+
     function verify(bytes calldata proof, uint256[] calldata publicSignals) external view override returns (bool) {
         if (publicSignals.length != SIGNALS) revert PublicSignalCount(SIGNALS, publicSignals.length);
         if (proof.length != PROOF_BYTES) revert ProofLength(PROOF_BYTES, proof.length);
         uint256[${n}] memory signals;
-        for (uint256 i = 0; i < SIGNALS; ++i) signals[i] = publicSignals[i];
+        for (uint256 i = 0; i < SIGNALS; ++i) {
+            // A signal >= r is not a field element. The PLONK template does not check it (it reduces mod r
+            // in its arithmetic), so refuse it here, for both backends, before any verification.
+            if (publicSignals[i] >= FIELD_R) return false;
+            signals[i] = publicSignals[i];
+        }
         ${decode}
         // External self-call: snarkjs's verifyProof takes calldata arrays and ends with an assembly
         // return, so it cannot be called internally.
