@@ -265,14 +265,16 @@ export class Oracle {
     }
     // The proof must be of the inputs read for this round, not of whatever the network chose to prove.
     const readFor = pending.inputs ?? (pending.inputsKey === inputsKey ? inputs : undefined)
-    const want = readFor ? expectedInputSignals(readFor, scales) : undefined
+    const want = readFor && readFor.length === scales.length ? expectedInputSignals(readFor, scales) : undefined
     const got = signals.slice(model.layout.nOutputs, model.layout.nOutputs + model.layout.nInputs)
     const at = want ? want.findIndex((w, i) => got[i] !== w) : 0
     if (!want || at >= 0 || got.length !== want.length) {
       store.update(f.id, ({ pending: _, ...s }) => ({ ...s, attempt: pending!.attempt + 1 }))
       const details = want
         ? `expected input signal ${at} (public signal ${model.layout.nOutputs + at}) to be ${want[at]} (input ${readFor![at]} at 2^${scales[at]}), got ${got[at]}`
-        : 'expected the inputs read for this round, got a pending job from an older state file whose inputs were not kept and have changed since'
+        : readFor
+          ? `expected ${scales.length} inputs for the circuit, got ${readFor.length} read for this round`
+          : 'expected the inputs read for this round, got a pending job from an older state file whose inputs were not kept and have changed since'
       log.error('proof.inputs-mismatch', { feed: f.id, round: pending.round, jobId: pending.jobId, code: 'ORACLE_INPUTS_MISMATCH', details })
       throw new BaseError('ORACLE_INPUTS_MISMATCH', `Job ${pending.jobId} proved inputs other than the oracle read for round ${pending.round}.`, {
         details,

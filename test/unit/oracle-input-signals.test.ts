@@ -44,3 +44,22 @@ test('inputScalesFromManifest: scales from a manifest that hashes to the circuit
   assert.throws(() => inputScalesFromManifest(m, id, { nOutputs: 1, nInputs: 1 }), isMismatch(/1 input signals/))
   assert.throws(() => inputScalesFromManifest(null, id, { nOutputs: 1, nInputs: 2 }), isMismatch(/a circuit manifest/))
 })
+
+test('StateStore keeps a pending job\'s inputs and the chain-rejected job ids across a restart, and refuses a malformed list', async () => {
+  const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs')
+  const { tmpdir } = await import('node:os')
+  const { join } = await import('node:path')
+  const { StateStore } = await import('../../src/oracle/index.ts')
+  const dir = mkdtempSync(join(tmpdir(), 'oracle-state-'))
+  try {
+    const path = join(dir, 's.json')
+    new StateStore(path).update('f', (s) => ({ ...s, chainRejected: ['j1'], pending: { round: 2n, jobId: 'j2', attempt: 1, inputsKey: 'k', inputs: [1.5, -2] } }))
+    const st = new StateStore(path).get('f')
+    assert.deepEqual(st.chainRejected, ['j1'])
+    assert.deepEqual(st.pending, { round: 2n, jobId: 'j2', attempt: 1, inputsKey: 'k', inputs: [1.5, -2] })
+    writeFileSync(path, JSON.stringify({ version: 1, feeds: { f: { lastRound: '0n', chainRejected: [7] } } }))
+    assert.throws(() => new StateStore(path), (e: unknown) => e instanceof BaseError && e.code === 'ORACLE_STATE_CORRUPT')
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
