@@ -135,7 +135,7 @@ export class Coordinator {
     } catch (e) {
       const code = (e as { code?: string }).code === 'PROOF_NONCANONICAL' ? 'PROOF_NONCANONICAL' : 'PROOF_INVALID'
       const why = (e as { details?: string }).details ?? (e as Error).message
-      return reject(code === 'PROOF_NONCANONICAL' ? `proof is not in the canonical on-chain encoding: ${why}` : `result is malformed: ${why}`, code)
+      return reject(code === 'PROOF_NONCANONICAL' ? `proof is not in the canonical on-chain encoding: ${why}` : `proof does not verify: ${why}`, code)
     }
     let ok = false
     try {

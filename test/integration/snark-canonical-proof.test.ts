@@ -126,15 +126,17 @@ test('groth16: the honest proof is its own canonical form, verifies here and on 
   assert.equal(await onChain('groth16', proof), true)
 })
 
-test('groth16: projective, unreduced, off-curve and non-subgroup encodings, where snarkjs and the chain disagree or both refuse, are refused as PROOF_NONCANONICAL', async () => {
+test('groth16: projective and unreduced encodings (snarkjs and the chain disagree) are PROOF_NONCANONICAL; off-curve and non-subgroup points PROOF_INVALID', async () => {
   const { proof, vkey, publicSignals } = setups.get('groth16')!
   const [ax, ay] = (proof.pi_a as string[]).map(BigInt) as [bigint, bigint]
   const lambda = 5n
-  const cases: Array<{ name: string; proof: SnarkProof; snarkjsAccepts: boolean; chainAccepts?: boolean; re: RegExp }> = [
+  // Not a group element: PROOF_INVALID (snarkjs refuses it too). The encodings where snarkjs and the chain
+  // disagree: PROOF_NONCANONICAL.
+  const cases: Array<{ name: string; proof: SnarkProof; snarkjsAccepts: boolean; chainAccepts?: boolean; code?: string; re: RegExp }> = [
     { name: 'pi_a projective [x·λ², y·λ³, λ]', proof: { ...proof, pi_a: [m(ax * lambda ** 2n), m(ay * lambda ** 3n), lambda].map(String) }, snarkjsAccepts: true, re: /affine G1/ },
     { name: 'pi_a projective with λ = -1 (encodes -A, on the curve)', proof: { ...proof, pi_a: [ax, q - ay, q - 1n].map(String) }, snarkjsAccepts: true, re: /affine G1/ },
     { name: 'pi_a.x + q', proof: { ...proof, pi_a: [String(ax + q), String(ay), '1'] }, snarkjsAccepts: true, re: /below the base field modulus/ },
-    { name: 'pi_a off the curve', proof: { ...proof, pi_a: [String(ax), String(m(ay + 1n)), '1'] }, snarkjsAccepts: false, re: /on the curve/ },
+    { name: 'pi_a off the curve', proof: { ...proof, pi_a: [String(ax), String(m(ay + 1n)), '1'] }, snarkjsAccepts: false, code: 'PROOF_INVALID', re: /on the curve/ },
     // The other way round: the chain ignores z, so it sees the honest point; snarkjs sees another. The
     // object is not the calldata, so it is refused too.
     { name: 'pi_b projective z = [2, 0]', proof: { ...proof, pi_b: [...(proof.pi_b as string[][]).slice(0, 2), ['2', '0']] }, snarkjsAccepts: false, chainAccepts: true, re: /affine G2/ },
@@ -144,32 +146,32 @@ test('groth16: projective, unreduced, off-curve and non-subgroup encodings, wher
   cases.push({
     name: 'pi_b on the twist but outside G2',
     proof: { ...proof, pi_b: [[String(tw.x[0]), String(tw.x[1])], [String(tw.y[0]), String(tw.y[1])], ['1', '0']] },
-    snarkjsAccepts: false, re: /order-r subgroup/,
+    snarkjsAccepts: false, code: 'PROOF_INVALID', re: /order-r subgroup/,
   })
   for (const c of cases) {
     assert.equal(await snarkjsSays('groth16', c.proof), c.snarkjsAccepts, `${c.name}: snarkjs alone says ${!c.snarkjsAccepts}`)
     assert.equal(await onChain('groth16', c.proof), c.chainAccepts ?? false, `${c.name}: the chain says ${c.chainAccepts ?? false}`)
-    assert.throws(() => canonicalProof('groth16', c.proof), isCode('PROOF_NONCANONICAL', c.re), c.name)
+    assert.throws(() => canonicalProof('groth16', c.proof), isCode(c.code ?? 'PROOF_NONCANONICAL', c.re), c.name)
     assert.equal(await verify('groth16', vkey, publicSignals, c.proof), false, `${c.name}: verify() checks the chain's encoding`)
   }
   assert.throws(() => canonicalProof('groth16', { ...proof, pi_a: ['0x1', '2', '1'] }), isCode('PROOF_INVALID'))
 })
 
-test('plonk: the honest proof passes; projective points, coordinates >= q and evaluations >= r are refused', async () => {
+test('plonk: the honest proof passes; projective points, coordinates >= q and evaluations >= r are PROOF_NONCANONICAL, off-curve points PROOF_INVALID', async () => {
   const { proof, vkey, publicSignals } = setups.get('plonk')!
   assert.deepEqual(canonicalProof('plonk', proof), proof)
   assert.equal(await verify('plonk', vkey, publicSignals, proof), true)
   assert.equal(await onChain('plonk', proof), true)
   const [x, y] = (proof.A as string[]).map(BigInt) as [bigint, bigint]
-  const cases: Array<{ name: string; proof: SnarkProof; re: RegExp }> = [
+  const cases: Array<{ name: string; proof: SnarkProof; code?: string; re: RegExp }> = [
     { name: 'A projective', proof: { ...proof, A: [m(x * 4n), m(y * 8n), '2'].map(String) }, re: /affine G1/ },
     { name: 'A.y + q', proof: { ...proof, A: [String(x), String(y + q), '1'] }, re: /below the base field modulus/ },
-    { name: 'A off the curve', proof: { ...proof, A: [String(x), String(m(y + 1n)), '1'] }, re: /on the curve/ },
+    { name: 'A off the curve', proof: { ...proof, A: [String(x), String(m(y + 1n)), '1'] }, code: 'PROOF_INVALID', re: /on the curve/ },
     { name: 'eval_a + r', proof: { ...proof, eval_a: String(BigInt(proof.eval_a as string) + BN254_R) }, re: /below the scalar field order/ },
   ]
   for (const c of cases) {
     assert.equal(await onChain('plonk', c.proof), false, `${c.name}: the chain refuses it`)
-    assert.throws(() => canonicalProof('plonk', c.proof), isCode('PROOF_NONCANONICAL', c.re), c.name)
+    assert.throws(() => canonicalProof('plonk', c.proof), isCode(c.code ?? 'PROOF_NONCANONICAL', c.re), c.name)
     assert.equal(await verify('plonk', vkey, publicSignals, c.proof), false, c.name)
   }
 })

@@ -42,13 +42,15 @@ export function decodeProof(backend: Backend, calldata: `0x${string}`): SnarkPro
  * Checks that a proof is in the one encoding the Solidity verifier accepts and returns exactly that
  * form (`decodeProof(encodeProof(proof))`), so the caller verifies the calldata the chain will see.
  * snarkjs reads points as projective and reduces coordinates modulo q, so it accepts encodings the
- * chain's precompiles reject: `[x·λ², y·λ³, λ]`, `x + q`, … Refused with `PROOF_NONCANONICAL`:
+ * chain's precompiles reject: `[x·λ², y·λ³, λ]`, `x + q`, … Those, where the two sides disagree, are
+ * `PROOF_NONCANONICAL`:
  * - a z coordinate other than 1 (G1: `'1'`; G2: `['1', '0']`), or more coordinates than that;
- * - a coordinate ≥ q, or a point not on its curve (G1: y² = x³ + 3; G2: the twist over Fp2);
- * - a G2 point outside the order-r subgroup (Groth16's B);
+ * - a coordinate ≥ q;
  * - a PLONK evaluation ≥ r;
  * - `protocol` or `curve` naming another system.
- * Malformed proofs (values that are not decimal strings below 2^256) are `PROOF_INVALID`.
+ * A point that is not in its group (G1 off y² = x³ + 3; G2 off the twist over Fp2 or outside the
+ * order-r subgroup, which the pairing precompile checks) and a malformed proof (values that are not
+ * decimal strings below 2^256) are `PROOF_INVALID`: no verifier may accept those.
  *
  * @example
  * ```ts
@@ -61,9 +63,16 @@ export function canonicalProof(backend: Backend, proof: SnarkProof): SnarkProof 
   if (!proof || typeof proof !== 'object')
     throw new BaseError('PROOF_INVALID', `The ${backend} proof is not an object.`, { details: `expected a snarkjs proof object, got ${typeof proof}` })
   const p = proof as Record<string, unknown>
+  const show = (got: unknown) => JSON.stringify(got, (_, v) => (typeof v === 'bigint' ? String(v) : v))?.slice(0, 200)
   const refuse = (expected: string, got: unknown): never => {
     throw new BaseError('PROOF_NONCANONICAL', `The ${backend} proof is not in the canonical encoding the chain verifies.`, {
-      details: `expected ${expected}, got ${JSON.stringify(got, (_, v) => (typeof v === 'bigint' ? String(v) : v))?.slice(0, 200)}`,
+      details: `expected ${expected}, got ${show(got)}`,
+    })
+  }
+  // Not a group element at all: snarkjs refuses these too, so they are plain invalid proofs.
+  const invalid = (expected: string, got: unknown): never => {
+    throw new BaseError('PROOF_INVALID', `The ${backend} proof does not verify: a point is not in its group.`, {
+      details: `expected ${expected}, got ${show(got)}`,
     })
   }
   if (p.protocol !== undefined && p.protocol !== backend) refuse(`protocol ${JSON.stringify(backend)}`, p.protocol)
@@ -92,7 +101,7 @@ export function canonicalProof(backend: Backend, proof: SnarkProof): SnarkProof 
   const g1 = (k: string) => {
     const [x, y] = (c[k] as string[]).map(big) as [bigint, bigint]
     if (x >= BN254_Q || y >= BN254_Q) refuse(`${k}'s coordinates below the base field modulus q`, c[k])
-    if (!isG1(x, y)) refuse(`${k} on the curve y² = x³ + 3`, c[k])
+    if (!isG1(x, y)) invalid(`${k} on the curve y² = x³ + 3`, c[k])
   }
   if (backend === 'groth16') {
     g1('pi_a'); g1('pi_c')
@@ -100,8 +109,8 @@ export function canonicalProof(backend: Backend, proof: SnarkProof): SnarkProof 
     const x: Fp2 = [x0, x1]
     const y: Fp2 = [y0, y1]
     if ([x0, x1, y0, y1].some((v) => v >= BN254_Q)) refuse('pi_b\'s coordinates below the base field modulus q', c.pi_b)
-    if (!isOnTwist(x, y)) refuse('pi_b on the twist y² = x³ + 3/(9+u)', c.pi_b)
-    if (!inG2Subgroup(x, y)) refuse('pi_b in the order-r subgroup G2', c.pi_b)
+    if (!isOnTwist(x, y)) invalid('pi_b on the twist y² = x³ + 3/(9+u)', c.pi_b)
+    if (!inG2Subgroup(x, y)) invalid('pi_b in the order-r subgroup G2', c.pi_b)
   } else {
     PLONK_POINTS.forEach(g1)
     for (const k of PLONK_EVALS) if (big(c[k]) >= BN254_R) refuse(`${k} below the scalar field order r`, c[k])
