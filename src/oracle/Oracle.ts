@@ -58,6 +58,10 @@ export type OracleOptions = {
  * Crash-safe and idempotent: the round number is max(local, on-chain) + 1; a submitted job is persisted
  * before waiting and resumed after a restart; before posting, the on-chain `latestRound` is checked and
  * the contract itself rejects any round not strictly newer, which the poster treats as already posted.
+ * A proof is posted only if its input signals are exactly the inputs read for the round
+ * (`ORACLE_INPUTS_MISMATCH` otherwise), and a proof the feed refuses (`InvalidProof`) is never posted
+ * again: the job is marked chain-rejected in the state file, reported to the network, and the round
+ * proved again with a new job (`PROOF_REJECTED_ON_CHAIN`).
  *
  * @example
  * ```ts
