@@ -249,6 +249,16 @@ test('a verified proof the feed refuses (InvalidProof) is marked, reported, char
   assert.equal((await queue.jobs.get(newJob))!.result!.provedBy, 'honest-2')
   assert.equal(await latestRound(feed), 1n)
   assert.notEqual(b.o.latestProved('canon-feed')!.proof, encodeProof('groth16', (await queue.jobs.get(rejectedJob))!.result!.proof as SnarkProof))
+
+  // A reporter cannot pin a rejection on an honest worker: its proof passes the re-check, nobody is charged.
+  const falseReport = await apiCall(`/jobs/${newJob}/chain-rejection`, { error: 'InvalidProof' })
+  assert.equal(falseReport.status, 200, show(falseReport.json))
+  assert.deepEqual(falseReport.json, { jobId: newJob, firstReport: true, proofCanonical: true, proofValid: true, charged: [] })
+  assert.equal(await badProofCount(redis, prefix, 'honest-2'), 0)
+  const anon = await fetch(`${baseUrl}/jobs/${newJob}/chain-rejection`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"error":"InvalidProof"}' })
+  assert.equal(anon.status, 401)
+  assert.equal((await apiCall('/jobs/nope/chain-rejection', { error: 'InvalidProof' })).json.code, 'JOB_NOT_FOUND')
+  assert.equal((await apiCall(`/jobs/${newJob}/chain-rejection`, { error: 'Invalid Proof!' })).status, 400)
   await stopWorker(H)
 })
 
