@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { Redis } from 'ioredis'
 import { CircuitRegistry, ProverQueue, type ArtifactStore } from '../network/index.ts'
+import { chainRejectionRoutes } from './chainRejections.ts'
 import { circuitRoutes } from './circuits.ts'
 import type { ApiContext } from './context.ts'
 import { errorSchema, installErrorHandling } from './errors.ts'
@@ -61,6 +62,7 @@ export async function buildApi(opts: ApiOptions): Promise<{ app: FastifyInstance
   await app.register(jobRoutes, { ctx })
   await app.register(workerRoutes, { ctx })
   await app.register(proofRoutes, { ctx })
+  await app.register(chainRejectionRoutes, { ctx })
   await app.register(explorerRoutes, { feeds: opts.feeds })
   await app.register(marketRoutes, { ctx, market: opts.market })
   app.get('/openapi.json', { schema: { response: { 200: { type: 'object', additionalProperties: true } } } }, async () => openapi())

@@ -30,6 +30,7 @@ export const errorCodes = {
   WITNESS_INVALID: 'A witness vector is malformed (a value outside the field, or wire 0 not 1).',
   PROVE_FAILED: 'snarkjs could not make a proof from this zkey and witness.',
   PUBLIC_SIGNALS_INVALID: 'Public signals are not canonical decimal strings or not as many as the circuit has.',
+  PROOF_NONCANONICAL: 'A proof is not in the one encoding the on-chain verifier accepts (affine, reduced, on the curve, G2 in its subgroup).',
 
   // prover network and API (issue 3): add codes below this line
   REDIS_UNAVAILABLE: 'Redis could not be reached at start-up.',
@@ -60,6 +61,8 @@ export const errorCodes = {
   FUNCTIONS_SIMULATION_FAILED: 'The Chainlink Functions simulator could not run the source.',
   ORACLE_ROUND_FAILED: 'An oracle pass ended without posting a due round for a feed.',
   AUDIT_LINK_BROKEN: 'zkml audit found a link from feed to ONNX file that does not match.',
+  PROOF_REJECTED_ON_CHAIN: 'A feed refused a network-verified proof as invalid; the round is re-proved with a new job.',
+  ORACLE_INPUTS_MISMATCH: 'A proof\'s input signals are not the quantized inputs the oracle read for the round.',
 
   // market (issue 5): add codes below this line
   MARKET_PROFILE_INVALID: 'A hardware profile is missing, malformed, or has no fit for the backend.',

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis'
 import { BaseError } from '../errors/index.ts'
 import { parseManifest, type ArtifactName, type CircuitManifest } from '../compiler/manifest.ts'
 import { sha256Hex, type ArtifactStore, type ContentHash } from './artifactStore.ts'
-import { circuitId } from './canonicalJson.ts'
+import { circuitId } from '../compiler/circuitId.ts'
 import { redisKeys, type RedisKeys } from './keys.ts'
 
 /**

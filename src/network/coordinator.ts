@@ -32,8 +32,9 @@ export type CoordinatorOptions = {
 /**
  * The server side of result hand-in. Workers are never trusted: for each result the coordinator
  * recomputes the job's public signals from the job's own recorded input, subject and round
- * (so a valid proof of some other statement is refused), verifies the proof against the
- * registered verification key, and only then moves the record to `verified` — in one atomic
+ * (so a valid proof of some other statement is refused), re-encodes the proof exactly as the chain
+ * will get it (anything but the canonical encoding is `PROOF_NONCANONICAL`), verifies that form
+ * against the registered verification key, and only then moves the record to `verified` — in one atomic
  * transition that every later result for the same job loses (`duplicate`), so a job is verified,
  * and paid, once.
  *
@@ -125,14 +126,30 @@ export class Coordinator {
     }
     if (expected.publicSignals.length !== r.publicSignals.length || expected.publicSignals.some((s, i) => s !== String(r.publicSignals[i])))
       return reject(`public signals do not match the job (expected ${expected.publicSignals.length} signals for its input, subject and round)`)
+    // Only the encoding the chain will be given is judged and kept: snarkjs also accepts projective or
+    // unreduced forms of a valid proof that the Solidity verifier rejects, and a job verified with one
+    // would be refused on-chain round after round.
+    let proof: unknown
+    try {
+      proof = this.opts.engine.canonicalProof(circuit, r.proof)
+    } catch (e) {
+      const code = (e as { code?: string }).code === 'PROOF_NONCANONICAL' ? 'PROOF_NONCANONICAL' : 'PROOF_INVALID'
+      const why = (e as { details?: string }).details ?? (e as Error).message
+      return reject(code === 'PROOF_NONCANONICAL' ? `proof is not in the canonical on-chain encoding: ${why}` : `proof does not verify: ${why}`, code)
+    }
     let ok = false
     try {
-      ok = await this.opts.engine.verify(circuit, r.proof, expected.publicSignals)
+      ok = await this.opts.engine.verify(circuit, proof, expected.publicSignals)
     } catch {
       ok = false
     }
     if (!ok) return reject('proof does not verify against the circuit\'s verification key')
-    const accepted = { proof: r.proof, publicSignals: expected.publicSignals, outputs: expected.outputs, provedBy: sub.workerId }
+    const prover = await attestedProver(sub)
+    const accepted = {
+      proof, publicSignals: expected.publicSignals, outputs: expected.outputs, provedBy: sub.workerId,
+      // Kept so a later chain rejection (docs/network.md) can be counted against the signing prover too.
+      ...(prover ? { provedByAddress: prover } : {}),
+    }
     const t = await this.jobs.transition(sub.jobId, 'verified', {
       workerId: sub.workerId,
       fields: { result: JSON.stringify(accepted) },

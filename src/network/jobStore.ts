@@ -30,8 +30,8 @@ export type JobRecord = {
   errorCode?: string | undefined
   /** When the job last entered each state, ms since the epoch. */
   timestamps: Partial<Record<JobState, number>>
-  /** Present once verified: the accepted result and the worker that made it. */
-  result?: (ProofResult & { provedBy: string }) | undefined
+  /** Present once verified: the accepted result, the worker that made it and (if it signed) its prover address. */
+  result?: (ProofResult & { provedBy: string; provedByAddress?: string }) | undefined
 }
 
 /** One lifecycle or progress event, as stored, published and streamed over SSE. */

@@ -31,6 +31,13 @@ export interface ProvingEngine {
     opts?: { onProgress?: (p: ProveProgress) => void },
   ): Promise<{ proof: unknown; publicSignals: string[]; outputs: number[] }>
   verify(circuit: LoadedCircuit, proof: unknown, publicSignals: string[]): Promise<boolean>
+  /**
+   * The proof in the one encoding the chain's verifier accepts, exactly as it will be posted; throws
+   * `PROOF_NONCANONICAL` for any other encoding (projective points, coordinates ≥ q, off-curve points,
+   * G2 outside its subgroup, PLONK evaluations ≥ r) and `PROOF_INVALID` for a malformed proof. The
+   * coordinator verifies and stores this form, never the worker's object.
+   */
+  canonicalProof(circuit: LoadedCircuit, proof: unknown): unknown
   /** Frees prover thread pools so the process can exit. */
   terminate?(): Promise<void>
 }

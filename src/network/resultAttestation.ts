@@ -1,6 +1,6 @@
 import { verifyMessage, type Hex } from 'viem'
 import { sha256Hex } from './artifactStore.ts'
-import { canonicalJson } from './canonicalJson.ts'
+import { canonicalJson } from '../compiler/circuitId.ts'
 import type { ProofResult } from './jobStore.ts'
 
 /** A prover's signature over one result hand-in: who stands behind it, for bad-proof accounting. */

@@ -6,12 +6,13 @@ import type { InputAdapter } from './adapters/InputAdapter.ts'
 import { encodeJobProof } from '../chain/encodeJobProof.ts'
 import { toFeedAnswer } from '../chain/feedAnswer.ts'
 import type { Backend } from '../chain/index.ts'
+import { expectedInputSignals, inputScalesFromManifest } from './inputSignals.ts'
 import type { OracleLogger } from './logger.ts'
 import { NonceTracker, postRound, type ChainClients } from './postRound.ts'
 import type { ProverClient } from './proverClient.ts'
 import { waitForProof } from './proverClient.ts'
 import type { ProvedRoundView } from './roundServer.ts'
-import { StateStore } from './stateStore.ts'
+import { CHAIN_REJECTED_KEPT, StateStore, type FeedState } from './stateStore.ts'
 import { decidePost, isProofDue, type StandingOrders } from './standingOrders.ts'
 
 export type OracleFeed = {
@@ -23,6 +24,11 @@ export type OracleFeed = {
   backend: Backend
   adapter: InputAdapter
   orders: StandingOrders
+  /**
+   * Fixed-point bits the circuit quantizes every input with. Omitted: taken from the circuit's manifest
+   * on the prover network (`ProverClient.circuit`), which must hash to `circuitId`.
+   */
+  inputScaleBits?: number
 }
 
 export type TickOutcome =
@@ -52,6 +58,10 @@ export type OracleOptions = {
  * Crash-safe and idempotent: the round number is max(local, on-chain) + 1; a submitted job is persisted
  * before waiting and resumed after a restart; before posting, the on-chain `latestRound` is checked and
  * the contract itself rejects any round not strictly newer, which the poster treats as already posted.
+ * A proof is posted only if its input signals are exactly the inputs read for the round
+ * (`ORACLE_INPUTS_MISMATCH` otherwise), and a proof the feed refuses (`InvalidProof`) is never posted
+ * again: the job is marked chain-rejected in the state file, reported to the network, and the round
+ * proved again with a new job (`PROOF_REJECTED_ON_CHAIN`).
  *
  * @example
  * ```ts
@@ -67,6 +77,7 @@ export class Oracle {
   private timer: NodeJS.Timeout | undefined
   private running: Promise<unknown> | undefined
   private readonly latest = new Map<string, ProvedRoundView>()
+  private readonly inputScales = new Map<string, number[]>()
 
   constructor(private readonly o: OracleOptions) {
     this.nonces = new NonceTracker(o.chain)
@@ -78,6 +89,10 @@ export class Oracle {
       if (!(f.orders.heartbeatS > 0) || !(f.orders.deviationBps >= 0))
         throw new BaseError('ORACLE_CONFIG_INVALID', `Feed ${f.id} has bad standing orders.`, {
           details: `expected heartbeatS > 0 and deviationBps >= 0, got ${JSON.stringify(f.orders)}`,
+        })
+      if (f.inputScaleBits === undefined ? typeof o.prover.circuit !== 'function' : !(Number.isInteger(f.inputScaleBits) && f.inputScaleBits >= 0 && f.inputScaleBits <= 64))
+        throw new BaseError('ORACLE_CONFIG_INVALID', `Feed ${f.id} has no input scale to check proofs against.`, {
+          details: `expected inputScaleBits as an integer in [0, 64], or a prover client that serves circuit manifests; got ${JSON.stringify(f.inputScaleBits)}`,
         })
     }
   }
@@ -132,6 +147,48 @@ export class Oracle {
     }
   }
 
+  /** Each input signal's scale for a feed: configured, or from the circuit's manifest (checked against its id). */
+  private async inputScalesOf(f: OracleFeed, layout: { nOutputs: number; nInputs: number }): Promise<number[]> {
+    let scales = this.inputScales.get(f.id)
+    if (!scales) {
+      scales = f.inputScaleBits !== undefined
+        ? Array.from({ length: layout.nInputs }, () => f.inputScaleBits!)
+        : inputScalesFromManifest(await this.o.prover.circuit!(f.circuitId), f.circuitId, layout)
+      this.inputScales.set(f.id, scales)
+    }
+    return scales
+  }
+
+  /**
+   * The feed refused a network-verified proof. Posting it again can only fail again (on every tick and
+   * after every restart: the feed would be frozen), so the job is marked in the persisted state, the
+   * round goes back to proving under a new idempotency key (a new job, which any worker may take and
+   * the coordinator checks afresh), and the network is told so it can charge the worker that made it.
+   */
+  private async chainRejected(f: OracleFeed, pending: NonNullable<FeedState['pending']>, cause: BaseError): Promise<never> {
+    const { log, store } = this.o
+    store.update(f.id, ({ pending: _, ...s }) => ({
+      ...s,
+      attempt: pending.attempt + 1,
+      chainRejected: [...(s.chainRejected ?? []), pending.jobId].slice(-CHAIN_REJECTED_KEPT),
+    }))
+    log.error('round.chain-rejected', { feed: f.id, round: pending.round, jobId: pending.jobId, code: 'PROOF_REJECTED_ON_CHAIN', error: 'InvalidProof' })
+    if (this.o.prover.reportChainRejection) {
+      try {
+        const r = await this.o.prover.reportChainRejection(pending.jobId, { error: 'InvalidProof', feed: f.address })
+        log.info('job.chain-rejection-reported', { feed: f.id, jobId: pending.jobId, answer: r as Record<string, unknown> })
+      } catch (e) {
+        // The report is for the worker's reputation; the round is re-proved either way.
+        log.warn('job.chain-rejection-report-failed', { feed: f.id, jobId: pending.jobId, error: e instanceof BaseError ? `${e.code}: ${e.details ?? e.shortMessage}` : String(e) })
+      }
+    }
+    throw new BaseError('PROOF_REJECTED_ON_CHAIN', `Feed ${f.id} refused job ${pending.jobId}'s verified proof for round ${pending.round}.`, {
+      details: `expected the feed to accept a network-verified proof, got InvalidProof; the job is marked and the round will be proved again with a new job`,
+      meta: { jobId: pending.jobId, round: String(pending.round) },
+      cause,
+    })
+  }
+
   private async tickFeed(f: OracleFeed): Promise<TickOutcome> {
     const { log, store } = this.o
     const [chainRound, subject, decimals, outputIndex, registry, modelId] = await Promise.all([
@@ -142,7 +199,8 @@ export class Oracle {
       this.read<Address>(f.address, this.feedAbi, 'registry'),
       this.read<bigint>(f.address, this.feedAbi, 'modelId'),
     ])
-    const model = await this.read<{ version: number; layout: { scaleBits: number; subjectIndex: number; roundIndex: number } }>(registry, this.registryAbi, 'model', [modelId])
+    const model = await this.read<{ version: number; layout: { nOutputs: number; nInputs: number; scaleBits: number; subjectIndex: number; roundIndex: number } }>(registry, this.registryAbi, 'model', [modelId])
+    const scales = await this.inputScalesOf(f, model.layout)
 
     // The chain is the floor: a round seen there (ours before a crash, or another replica's) is done.
     let st = store.get(f.id)
@@ -153,6 +211,12 @@ export class Oracle {
     if (st.pending && st.pending.round <= st.lastRound) {
       log.info('round.pending-already-on-chain', { feed: f.id, round: st.pending.round })
       st = store.update(f.id, ({ pending: _, ...s }) => s)
+    }
+    if (st.pending && st.chainRejected?.includes(st.pending.jobId)) {
+      // Only reachable from a hand-edited or older state file: a refused proof is never posted again.
+      log.warn('job.chain-rejected-dropped', { feed: f.id, round: st.pending.round, jobId: st.pending.jobId })
+      const attempt = st.pending.attempt + 1
+      st = store.update(f.id, ({ pending: _, ...s }) => ({ ...s, attempt }))
     }
 
     const inputs = await f.adapter.read()
@@ -173,7 +237,7 @@ export class Oracle {
         // One job per (feed, round, attempt): a restart resubmitting is deduplicated by the network.
         idempotencyKey: `${f.id}:${round}:${attempt}`,
       })
-      pending = { round, jobId, attempt, inputsKey }
+      pending = { round, jobId, attempt, inputsKey, inputs }
       store.update(f.id, (s) => ({ ...s, pending }))
       log.info('job.submitted', { feed: f.id, round, jobId, adapter: f.adapter.describe })
     } else {
@@ -203,6 +267,24 @@ export class Oracle {
         details: `expected subject ${subject} round ${pending.round}, got subject ${gotSubject} round ${gotRound}`,
       })
     }
+    // The proof must be of the inputs read for this round, not of whatever the network chose to prove.
+    const readFor = pending.inputs ?? (pending.inputsKey === inputsKey ? inputs : undefined)
+    const want = readFor && readFor.length === scales.length ? expectedInputSignals(readFor, scales) : undefined
+    const got = signals.slice(model.layout.nOutputs, model.layout.nOutputs + model.layout.nInputs)
+    const at = want ? want.findIndex((w, i) => got[i] !== w) : 0
+    if (!want || at >= 0 || got.length !== want.length) {
+      store.update(f.id, ({ pending: _, ...s }) => ({ ...s, attempt: pending!.attempt + 1 }))
+      const details = want
+        ? `expected input signal ${at} (public signal ${model.layout.nOutputs + at}) to be ${want[at]} (input ${readFor![at]} at 2^${scales[at]}), got ${got[at]}`
+        : readFor
+          ? `expected ${scales.length} inputs for the circuit, got ${readFor.length} read for this round`
+          : 'expected the inputs read for this round, got a pending job from an older state file whose inputs were not kept and have changed since'
+      log.error('proof.inputs-mismatch', { feed: f.id, round: pending.round, jobId: pending.jobId, code: 'ORACLE_INPUTS_MISMATCH', details })
+      throw new BaseError('ORACLE_INPUTS_MISMATCH', `Job ${pending.jobId} proved inputs other than the oracle read for round ${pending.round}.`, {
+        details,
+        meta: { jobId: pending.jobId },
+      })
+    }
     const answer = toFeedAnswer(signals[outputIndex]!, model.layout.scaleBits, decimals)
     const decision = decidePost(f.orders, { lastAnswer: st.lastAnswer, lastPostedAt: st.lastPostedAt, nowS, answer })
     if (!decision.post) {
@@ -213,12 +295,18 @@ export class Oracle {
     }
 
     const proof = encodeJobProof(f.backend, proved.proof)
-    const r = await postRound(this.o.chain, this.nonces, f.address, proof, signals, {
-      log,
-      feedId: f.id,
-      ...(this.o.postRetries !== undefined ? { retries: this.o.postRetries } : {}),
-      ...(this.o.postBackoffMs !== undefined ? { backoffMs: this.o.postBackoffMs } : {}),
-    })
+    let r: Awaited<ReturnType<typeof postRound>>
+    try {
+      r = await postRound(this.o.chain, this.nonces, f.address, proof, signals, {
+        log,
+        feedId: f.id,
+        ...(this.o.postRetries !== undefined ? { retries: this.o.postRetries } : {}),
+        ...(this.o.postBackoffMs !== undefined ? { backoffMs: this.o.postBackoffMs } : {}),
+      })
+    } catch (e) {
+      if (e instanceof BaseError && e.code === 'FEED_UPDATE_REVERTED' && e.meta?.error === 'InvalidProof') await this.chainRejected(f, pending, e)
+      throw e
+    }
     if (r.status === 'already-posted') {
       store.update(f.id, ({ pending: _, ...s }) => ({ ...s, lastRound: r.latestRound > s.lastRound ? r.latestRound : s.lastRound }))
       return { feed: f.id, status: 'already-posted', round: pending.round }

@@ -18,14 +18,26 @@ export type ProofJobView = {
   errorCode?: string
 }
 
+/** A feed's report that it refused a verified job's proof (`POST /jobs/:id/chain-rejection`). */
+export type ChainRejectionNotice = { error: string; feed?: string }
+
 /** What the oracle needs from a prover: the HTTP network or an in-process prover behind the same shape. */
 export type ProverClient = {
   submit(req: ProofJobRequest): Promise<{ jobId: string }>
   get(jobId: string): Promise<ProofJobView>
+  /**
+   * The circuit's manifest as registered (`GET /circuits/:id`). The oracle checks it hashes to the
+   * feed's circuit id and takes the input signals' scales from it; a feed with `inputScaleBits` does
+   * not need it.
+   */
+  circuit?(circuitId: string): Promise<unknown>
+  /** Tells the network a feed refused this job's proof, so it can re-check it and charge the worker. */
+  reportChainRejection?(jobId: string, notice: ChainRejectionNotice): Promise<unknown>
 }
 
 /**
- * Client of the prover network's HTTP API (`POST /jobs`, `GET /jobs/:id`; writes carry the bearer key).
+ * Client of the prover network's HTTP API (`POST /jobs`, `GET /jobs/:id`, `GET /circuits/:id`,
+ * `POST /jobs/:id/chain-rejection`; writes carry the bearer key).
  * Any non-2xx answer or network failure is `PROVER_API_ERROR` with the status and body.
  *
  * @example
@@ -76,6 +88,12 @@ export function httpProverClient(opts: { baseUrl: string; apiKey?: string; timeo
     },
     async get(jobId) {
       return (await call('GET', `/jobs/${encodeURIComponent(jobId)}`)) as ProofJobView
+    },
+    async circuit(circuitId) {
+      return ((await call('GET', `/circuits/${encodeURIComponent(circuitId)}`)) as { manifest?: unknown })?.manifest
+    },
+    async reportChainRejection(jobId, notice) {
+      return call('POST', `/jobs/${encodeURIComponent(jobId)}/chain-rejection`, notice)
     },
   }
 }

@@ -10,11 +10,29 @@ export type FeedState = {
   lastPostedAt?: number
   /** Hash of the inputs last proved, so unchanged inputs are not proved again before the heartbeat. */
   lastInputsKey?: string
-  /** A round whose proof job was submitted but not yet posted: resumed after a restart, never resubmitted. */
-  pending?: { round: bigint; jobId: string; attempt: number; inputsKey: string }
+  /**
+   * A round whose proof job was submitted but not yet posted: resumed after a restart, never resubmitted.
+   * `inputs` are the values read for it, which the proof's input signals must match (absent in state
+   * written before they were kept: the current read is used if it hashes to `inputsKey`).
+   */
+  pending?: { round: bigint; jobId: string; attempt: number; inputsKey: string; inputs?: number[] }
   /** Bumped when a job for a round fails, so the retry gets a fresh idempotency key. */
   attempt?: number
+  /** Jobs whose proof a feed refused (`InvalidProof`), newest last: never posted again, even after a restart. */
+  chainRejected?: string[]
 }
+
+/**
+ * How many chain-rejected job ids a feed's state keeps: a pending job is only ever checked against
+ * the latest few, and the file must stay small.
+ *
+ * @example
+ * ```ts
+ * import { CHAIN_REJECTED_KEPT } from './src/oracle/index.ts'
+ * console.log(CHAIN_REJECTED_KEPT) // 32
+ * ```
+ */
+export const CHAIN_REJECTED_KEPT = 32
 
 /**
  * A JSON file of FeedState by feed id, written atomically (temp file + rename) after every change, so a
@@ -80,6 +98,13 @@ function revive(f: Record<string, unknown>): FeedState {
     ...(typeof f.lastPostedAt === 'number' ? { lastPostedAt: f.lastPostedAt } : {}),
     ...(typeof f.lastInputsKey === 'string' ? { lastInputsKey: f.lastInputsKey } : {}),
     ...(typeof f.attempt === 'number' ? { attempt: f.attempt } : {}),
-    ...(p ? { pending: { round: big(p.round), jobId: String(p.jobId), attempt: Number(p.attempt), inputsKey: String(p.inputsKey) } } : {}),
+    ...(Array.isArray(f.chainRejected) ? { chainRejected: f.chainRejected.map((j) => {
+      if (typeof j !== 'string') throw new Error(`expected chainRejected job ids as strings, got ${JSON.stringify(j)}`)
+      return j
+    }) } : {}),
+    ...(p ? { pending: {
+      round: big(p.round), jobId: String(p.jobId), attempt: Number(p.attempt), inputsKey: String(p.inputsKey),
+      ...(Array.isArray(p.inputs) && p.inputs.every((x) => typeof x === 'number' && Number.isFinite(x)) ? { inputs: p.inputs as number[] } : {}),
+    } } : {}),
   }
 }

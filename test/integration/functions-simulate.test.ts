@@ -72,7 +72,7 @@ before(async () => {
     return { proof, publicSignals: publicSignals.map(String) }
   })
   oracle = new Oracle({
-    feeds: [{ id: 'pool', address: feed, circuitId: 'fixture', backend: 'groth16', adapter: fileAdapter(inputsPath, 2), orders: { heartbeatS: 3600, deviationBps: 50 } }],
+    feeds: [{ id: 'pool', address: feed, circuitId: 'fixture', backend: 'groth16', inputScaleBits: 8, adapter: fileAdapter(inputsPath, 2), orders: { heartbeatS: 3600, deviationBps: 50 } }],
     prover, chain: { publicClient: pub, wallet: owner }, store: new StateStore(), log: memoryLogger(),
   })
   server = createRoundServer((id) => oracle.latestProved(id))

@@ -58,7 +58,7 @@ async function latest() {
 }
 function oracle(statePath: string, proveTimeoutMs = 60_000, log = memoryLogger(), now = () => clock) {
   const f: OracleFeed = {
-    id: 'pool-feed', address: feed, circuitId: 'fixture-12', backend: 'groth16',
+    id: 'pool-feed', address: feed, circuitId: 'fixture-12', backend: 'groth16', inputScaleBits: SCALE,
     adapter: chainPoolAdapter(pub, pool), orders: { heartbeatS: 3600, deviationBps: 100 },
   }
   return { log, o: new Oracle({ feeds: [f], prover, chain: { publicClient: pub, wallet }, store: new StateStore(statePath), log, now, proveTimeoutMs, postRetries: 2, postBackoffMs: 100 }) }

@@ -30,6 +30,7 @@ const engine: ProvingEngine = {
   load: async (dir) => ({ dir, manifest: c.manifest, computeWitness: witness }) as LoadedCircuit,
   prove: async (_c, input, ctx) => ({ proof: { pi_a: ['1'] }, ...witness(input, ctx) }),
   verify: async () => true,
+  canonicalProof: (_c, proof) => proof,
 }
 const hardware: Hardware = { hostname: 'test', cpuModel: 'test', cpuCores: 2, memoryMiB: 4096, gpus: [], backends: ['groth16', 'plonk'] }
 let coordinator: Coordinator

@@ -1,6 +1,7 @@
 import * as snarkjs from 'snarkjs'
 import { BaseError } from '../../errors/index.ts'
 import { P } from '../field.ts'
+import { canonicalProof } from './canonicalProof.ts'
 import { captureLogger } from './logger.ts'
 import type { Backend, SnarkProof, VerificationKey } from './types.ts'
 
@@ -8,6 +9,10 @@ import type { Backend, SnarkProof, VerificationKey } from './types.ts'
  * Verifies a proof off-chain. Returns false for any proof that does not verify, including a malformed
  * proof object and public signals >= P (snarkjs's PLONK verifier reduces those mod P and accepts what
  * the Solidity verifier rejects, so they are refused here for both backends to keep both sides identical).
+ * For the same reason only the canonical encoding is verified (`canonicalProof`: affine points on
+ * their curves, coordinates below q, G2 in its subgroup, PLONK evaluations below r): snarkjs also
+ * accepts projective or unreduced forms of a valid proof that the chain's precompiles reject, and what
+ * is checked here must be exactly the calldata the chain will see.
  * Throws `PUBLIC_SIGNALS_INVALID` when the signals are not decimal strings or not as many as the key
  * has (a caller bug, not a bad proof; the Solidity wrapper reverts in the same case), and
  * `PROOF_INVALID` when the key is for the other backend.
@@ -42,11 +47,17 @@ export async function verify(
       details: `expected ${String(vkey.nPublic)} public signals, got ${publicSignals.length}`,
     })
   if (publicSignals.some((s) => BigInt(s) >= P)) return false
+  let onChain: SnarkProof
+  try {
+    onChain = canonicalProof(backend, proof)
+  } catch {
+    return false
+  }
   const log = captureLogger()
   try {
     const ok = backend === 'groth16'
-      ? await snarkjs.groth16.verify(vkey, publicSignals, proof, log)
-      : await snarkjs.plonk.verify(vkey, publicSignals, proof, log)
+      ? await snarkjs.groth16.verify(vkey, publicSignals, onChain, log)
+      : await snarkjs.plonk.verify(vkey, publicSignals, onChain, log)
     return ok === true
   } catch {
     // snarkjs throws on structurally broken proofs (missing points, non-numbers): that is "does not verify".

@@ -21,6 +21,7 @@ export async function snarkjsEngine(): Promise<ProvingEngine> {
     load: (dir) => c.loadCircuit(dir) as Promise<LoadedCircuit>,
     prove: (circuit, input, ctx, opts) => c.proveInference(circuit as never, input, ctx, opts),
     verify: (circuit, proof, publicSignals) => c.verifyInference(circuit as never, proof as never, publicSignals),
+    canonicalProof: (circuit, proof) => snark.canonicalProof(circuit.manifest.backend, proof as never),
     terminate: async () => { await snark.terminateSnark() },
   }
 }

@@ -1,5 +1,5 @@
-import { sha256Hex, type ContentHash } from './artifactStore.ts'
-import type { CircuitManifest } from '../compiler/manifest.ts'
+import { sha256Hex } from './hash.ts'
+import type { CircuitManifest } from './manifest.ts'
 
 /**
  * JSON with object keys sorted at every depth and no whitespace, so equal values serialise to
@@ -7,7 +7,7 @@ import type { CircuitManifest } from '../compiler/manifest.ts'
  *
  * @example
  * ```ts
- * import { canonicalJson } from './src/network/index.ts'
+ * import { canonicalJson } from './src/compiler/index.ts'
  * canonicalJson({ b: 1, a: [{ d: 2, c: 3 }] }) // '{"a":[{"c":3,"d":2}],"b":1}'
  * ```
  */
@@ -34,10 +34,10 @@ function sortKeys(v: unknown): unknown {
  *
  * @example
  * ```ts
- * import { circuitId } from './src/network/index.ts'
+ * import { circuitId } from './src/compiler/index.ts'
  * const id = circuitId(manifest) // '0x…'
  * ```
  */
-export function circuitId(manifest: CircuitManifest): ContentHash {
+export function circuitId(manifest: CircuitManifest): `0x${string}` {
   return sha256Hex(canonicalJson(manifest))
 }
