@@ -58,6 +58,11 @@ contract ProofMarket {
         uint128 collateral;
     }
 
+    struct Payment {
+        uint192 requestId;
+        uint64 at;
+    }
+
     struct Request {
         Offer offer;
         address requester;
@@ -82,8 +87,8 @@ contract ProofMarket {
     /// @notice Slashed collateral that is burned: held by this contract, owed to nobody, never withdrawable.
     uint256 public burned;
     uint256 public requestCount;
-    /// @notice The request that was paid for each statement (see `statementOf`), 0 while unpaid.
-    mapping(bytes32 => uint256) public paidStatement;
+    /// @notice Who paid each statement (see `statementOf`) and when: request id 0 while unpaid. One slot.
+    mapping(bytes32 => Payment) public paidStatement;
 
     uint256 private entered = 1;
 
@@ -174,7 +179,7 @@ contract ProofMarket {
         // A request binds the inputs it pays for: an open "any inputs" request pays for a proof of anything.
         if (offer.inputsHash == bytes32(0)) revert InvalidOffer("inputsHash is zero");
         bytes32 statement = statementOf(offer.circuitId, offer.subject, offer.round, offer.inputsHash);
-        if (paidStatement[statement] != 0) revert StatementAlreadyPaid(statement, paidStatement[statement]);
+        if (paidStatement[statement].requestId != 0) revert StatementAlreadyPaid(statement, paidStatement[statement].requestId);
         // Escrow comes from msg.value, topped up from the caller's balance: prepaid standing orders
         // deposit once and re-offer lapsed rounds from their refunds.
         if (msg.value > offer.maxPrice) revert WrongPayment(offer.maxPrice, msg.value);
@@ -284,8 +289,8 @@ contract ProofMarket {
         _checkProof(id, r.offer, proof, publicSignals);
         // The signals matched the request, so this is the request's statement: pay for it once, ever.
         bytes32 statement = statementOf(r.offer.circuitId, r.offer.subject, r.offer.round, r.offer.inputsHash);
-        if (paidStatement[statement] != 0) revert StatementAlreadyPaid(statement, paidStatement[statement]);
-        paidStatement[statement] = id;
+        if (paidStatement[statement].requestId != 0) revert StatementAlreadyPaid(statement, paidStatement[statement].requestId);
+        paidStatement[statement] = Payment(uint192(id), uint64(nowTs));
 
         uint128 price = r.price;
         uint128 held = r.heldCollateral;
@@ -304,13 +309,15 @@ contract ProofMarket {
 
     /// @notice Refunds an unfulfilled request after its deadline, or at once when its statement was paid through
     /// another request (it can never be fulfilled): the escrowed price and any slashed reward nobody earned.
-    /// A lock holder still within its lock deadline on a superseded request gets its collateral back unslashed.
+    /// A lock holder on a superseded request gets its collateral back unslashed, unless its lock deadline had
+    /// already passed when the statement was paid elsewhere (then it had missed its deal anyway).
     function refund(uint256 id) external nonReentrant {
         Request storage r = _live(id);
-        bool superseded = paidStatement[statementOf(r.offer.circuitId, r.offer.subject, r.offer.round, r.offer.inputsHash)] != 0;
+        Payment storage paid = paidStatement[statementOf(r.offer.circuitId, r.offer.subject, r.offer.round, r.offer.inputsHash)];
+        bool superseded = paid.requestId != 0;
         if (block.timestamp <= r.offer.deadline && !superseded) revert RequestNotExpired(id, r.offer.deadline, block.timestamp);
         if (r.status == Status.Locked) {
-            if (superseded && block.timestamp < r.offer.lockDeadline) {
+            if (superseded && paid.at < r.offer.lockDeadline) {
                 // Not the prover's fault: someone else proved the statement first.
                 uint128 held = r.heldCollateral;
                 lockedOf[r.prover] -= held;

@@ -78,10 +78,10 @@ export class StandingOrder {
       status: number; offer: { deadline: bigint }
     }
     const status = RequestStatus[r.status]
-    const paidBy = (await this.opts.client.readContract({
+    const [paidBy] = (await this.opts.client.readContract({
       address: this.opts.market, abi: this.abi, functionName: 'paidStatement',
       args: [statementOf(this.opts.circuitId, this.opts.subject, this.state.round, this.state.inputsHash!)],
-    })) as bigint
+    })) as [bigint, bigint]
     if (status === 'Fulfilled' || (paidBy !== 0n && paidBy !== this.state.requestId)) {
       if (status !== 'Fulfilled') {
         // Proved through another request: ours can never be paid, take the escrow back now.

@@ -54,7 +54,9 @@ test('one statement pays once: re-fulfil, a second request for it, and a re-prov
   assert.ok((await bal(1)) > before1, 'paid for the first')
   const paid = await bal(1)
   const statement = statementOf(circuitId, offer.subject, offer.round, IN)
-  assert.equal(await f.read<bigint>('paidStatement', [statement]), a)
+  const [paidBy, paidAt] = await f.read<[bigint, bigint]>('paidStatement', [statement])
+  assert.equal(paidBy, a)
+  assert.ok(paidAt > 0n)
   await rejects(f.write(f.wallets[1]!, 'fulfil', [a, p1.proof, p1.signals]), 'WrongStatus') // re-fulfil
   await rejects(f.write(f.wallets[1]!, 'fulfil', [b, p1.proof, p1.signals]), 'StatementAlreadyPaid') // same proof, other request
   await rejects(f.write(f.wallets[2]!, 'fulfil', [b, p2.proof, p2.signals]), 'StatementAlreadyPaid') // other bytes, same statement
@@ -68,7 +70,7 @@ test('one statement pays once: re-fulfil, a second request for it, and a re-prov
   assert.equal(await bal(3), r3 + offer.maxPrice)
 })
 
-test('a lock holder on time is not slashed when its statement is paid elsewhere; an unpaid request still waits for its deadline', async () => {
+test('a lock holder on time is not slashed when its statement is paid elsewhere, even if the refund comes after its lock deadline', async () => {
   const IN = inputsCommitment([5n])
   const { id: a, offer } = await f.submit(f.wallets[0]!, { inputsHash: IN })
   const { id: b } = await f.submit(f.wallets[3]!, { round: offer.round, inputsHash: IN })
@@ -78,8 +80,24 @@ test('a lock holder on time is not slashed when its statement is paid elsewhere;
   const p = await f.proofFor(offer.subject, offer.round, 5n)
   await f.write(f.wallets[1]!, 'fulfil', [a, p.proof, p.signals]) // open request a: anyone may fulfil
   const free = await bal(2)
+  // Nobody refunds b until after its lock deadline: the locker still was not the one who failed.
+  await f.warp(offer.lockDeadline + 5n)
   await f.write(f.wallets[4]!, 'refund', [b])
   assert.equal(await f.read<bigint>('lockedOf', [f.wallets[2]!.account.address]), locked - offer.collateral)
   assert.equal(await bal(2), free + offer.collateral, 'collateral back, unslashed')
   assert.equal(await f.read<bigint>('burned'), 0n)
+})
+
+test('a lock holder that had already missed its deadline when the statement was paid elsewhere is slashed on refund', async () => {
+  const IN = inputsCommitment([5n])
+  const { id: b, offer } = await f.submit(f.wallets[3]!, { inputsHash: IN })
+  await f.write(f.wallets[2]!, 'lock', [b], offer.collateral)
+  await f.warp(offer.lockDeadline + 1n) // the locker misses its deadline
+  const { id: a } = await f.submit(f.wallets[0]!, { round: offer.round, inputsHash: IN })
+  const p = await f.proofFor(offer.subject, offer.round, 5n)
+  await f.write(f.wallets[1]!, 'fulfil', [a, p.proof, p.signals])
+  const burned0 = await f.read<bigint>('burned')
+  await f.write(f.wallets[4]!, 'refund', [b])
+  assert.equal((await f.read<bigint>('burned')) - burned0, offer.collateral / 2n, 'half the collateral burned (burnBps 5000)')
+  assert.equal((await req(b)).status, 5)
 })
