@@ -36,7 +36,7 @@ import {
 import { compileModel, loadCircuit } from '../src/compiler/index.ts'
 import { bundledModels } from '../models/lib/bundled.ts'
 import type { Backend } from '../src/compiler/manifest.ts'
-import { fitBackend, estimateProof, quote, compileProofMarket, loadHardwareProfile, type HardwareProfile, type ProfilePoint } from '../src/market/index.ts'
+import { fitBackend, estimateProof, quote, compileProofMarket, inputsCommitment, loadHardwareProfile, type HardwareProfile, type ProfilePoint } from '../src/market/index.ts'
 
 const argv = process.argv.slice(2)
 const name = argv.includes('--name') ? argv[argv.indexOf('--name') + 1]! : 'ci-2core'
@@ -224,7 +224,7 @@ try {
   let round = 1n
   const submit = async (label: string) => {
     const t = await now()
-    const offer = { circuitId, subject: 42n, round: round++, inputsHash: `0x${'00'.repeat(32)}`, minPrice: 10n ** 12n, maxPrice: 3n * 10n ** 12n,
+    const offer = { circuitId, subject: 42n, round: round++, inputsHash: inputsCommitment([small!.signals[1]!]), minPrice: 10n ** 12n, maxPrice: 3n * 10n ** 12n,
       rampStart: t, rampLength: 60n, lockDeadline: t + 300n, deadline: t + 900n, collateral: 10n ** 13n }
     await send(req, label, 'submitRequest', [offer], offer.maxPrice)
     return { id: (await client.readContract({ address: market.address, abi: m.abi as Abi, functionName: 'requestCount' })) as bigint, t }

@@ -17,8 +17,15 @@ import {IZkmlVerifier} from "./IZkmlVerifier.sol";
 /// Payouts are credited to `balanceOf` and taken with `withdraw` (pull payments), every entry point is
 /// `nonReentrant`, and effects precede the one external value transfer, so re-entering buys nothing.
 /// `fulfil` checks the proof through the circuit's registered `IZkmlVerifier` and binds it to the request:
-/// the public signals (`outputs…, inputs…, subject, round`) must end in the request's subject and round and,
-/// when the requester fixed them, hash (inputs) to `inputsHash`.
+/// the public signals (`outputs…, inputs…, subject, round`) must end in the request's subject and round and
+/// their inputs must hash to the request's `inputsHash`, which every request must set: the market never pays
+/// for a proof over inputs the requester did not ask for.
+///
+/// A statement, `keccak256(abi.encode(circuitId, subject, round, inputsHash))`, is paid at most once across
+/// all requests: re-sending a proof (or a re-randomised copy of it, a different byte string for the same
+/// statement) to a second request for the same statement reverts `StatementAlreadyPaid`, and a new request
+/// for a paid statement is refused. A live request whose statement was paid through another request can be
+/// refunded at once (its lock holder, if any and still on time, gets its collateral back, unslashed).
 contract ProofMarket {
     enum Status {
         None,
@@ -39,7 +46,8 @@ contract ProofMarket {
         bytes32 circuitId;
         uint256 subject;
         uint256 round;
-        /// keccak256(abi.encodePacked(inputs)) over the public model-input signals, or 0 for "any inputs".
+        /// keccak256(abi.encodePacked(inputs)) over the public model-input signals (field elements, in
+        /// signal order). Required: zero ("any inputs") is refused, see `inputsCommitment` in src/market.
         bytes32 inputsHash;
         uint128 minPrice;
         uint128 maxPrice;
@@ -48,6 +56,11 @@ contract ProofMarket {
         uint64 lockDeadline;
         uint64 deadline;
         uint128 collateral;
+    }
+
+    struct Payment {
+        uint192 requestId;
+        uint64 at;
     }
 
     struct Request {
@@ -74,6 +87,8 @@ contract ProofMarket {
     /// @notice Slashed collateral that is burned: held by this contract, owed to nobody, never withdrawable.
     uint256 public burned;
     uint256 public requestCount;
+    /// @notice Who paid each statement (see `statementOf`) and when: request id 0 while unpaid. One slot.
+    mapping(bytes32 => Payment) public paidStatement;
 
     uint256 private entered = 1;
 
@@ -106,6 +121,7 @@ contract ProofMarket {
     error PublicSignalsMismatch(uint256 id, string what);
     error InvalidProof(uint256 id);
     error TransferFailed(address to, uint256 amount);
+    error StatementAlreadyPaid(bytes32 statement, uint256 paidRequestId);
 
     modifier nonReentrant() {
         if (entered != 1) revert Reentrancy();
@@ -160,6 +176,10 @@ contract ProofMarket {
         if (offer.lockDeadline <= offer.rampStart) revert InvalidOffer("lockDeadline <= rampStart");
         if (offer.deadline < offer.lockDeadline) revert InvalidOffer("deadline < lockDeadline");
         if (offer.deadline <= block.timestamp) revert InvalidOffer("deadline in the past");
+        // A request binds the inputs it pays for: an open "any inputs" request pays for a proof of anything.
+        if (offer.inputsHash == bytes32(0)) revert InvalidOffer("inputsHash is zero");
+        bytes32 statement = statementOf(offer.circuitId, offer.subject, offer.round, offer.inputsHash);
+        if (paidStatement[statement].requestId != 0) revert StatementAlreadyPaid(statement, paidStatement[statement].requestId);
         // Escrow comes from msg.value, topped up from the caller's balance: prepaid standing orders
         // deposit once and re-offer lapsed rounds from their refunds.
         if (msg.value > offer.maxPrice) revert WrongPayment(offer.maxPrice, msg.value);
@@ -267,6 +287,10 @@ contract ProofMarket {
         }
 
         _checkProof(id, r.offer, proof, publicSignals);
+        // The signals matched the request, so this is the request's statement: pay for it once, ever.
+        bytes32 statement = statementOf(r.offer.circuitId, r.offer.subject, r.offer.round, r.offer.inputsHash);
+        if (paidStatement[statement].requestId != 0) revert StatementAlreadyPaid(statement, paidStatement[statement].requestId);
+        paidStatement[statement] = Payment(uint192(id), uint64(nowTs));
 
         uint128 price = r.price;
         uint128 held = r.heldCollateral;
@@ -283,11 +307,24 @@ contract ProofMarket {
         emit RequestFulfilled(id, msg.sender, price, held, late);
     }
 
-    /// @notice Refunds an expired, unfulfilled request: the escrowed price and any slashed reward nobody earned.
+    /// @notice Refunds an unfulfilled request after its deadline, or at once when its statement was paid through
+    /// another request (it can never be fulfilled): the escrowed price and any slashed reward nobody earned.
+    /// A lock holder on a superseded request gets its collateral back unslashed, unless its lock deadline had
+    /// already passed when the statement was paid elsewhere (then it had missed its deal anyway).
     function refund(uint256 id) external nonReentrant {
         Request storage r = _live(id);
-        if (block.timestamp <= r.offer.deadline) revert RequestNotExpired(id, r.offer.deadline, block.timestamp);
-        if (r.status == Status.Locked) _slash(id, r);
+        Payment storage paid = paidStatement[statementOf(r.offer.circuitId, r.offer.subject, r.offer.round, r.offer.inputsHash)];
+        bool superseded = paid.requestId != 0;
+        if (block.timestamp <= r.offer.deadline && !superseded) revert RequestNotExpired(id, r.offer.deadline, block.timestamp);
+        if (r.status == Status.Locked) {
+            if (superseded && paid.at < r.offer.lockDeadline) {
+                // Not the prover's fault: someone else proved the statement first.
+                uint128 held = r.heldCollateral;
+                lockedOf[r.prover] -= held;
+                balanceOf[r.prover] += held;
+                r.heldCollateral = 0;
+            } else _slash(id, r);
+        }
         uint256 amount = uint256(r.price) + r.heldCollateral;
         r.status = Status.Refunded;
         r.heldCollateral = 0;
@@ -305,6 +342,11 @@ contract ProofMarket {
         if (t <= o.rampStart) return o.minPrice;
         if (o.rampLength == 0 || t >= uint256(o.rampStart) + o.rampLength) return o.maxPrice;
         return uint128(uint256(o.minPrice) + (uint256(o.maxPrice - o.minPrice) * (t - o.rampStart)) / o.rampLength);
+    }
+
+    /// @notice The statement a request pays for: the circuit, the subject and round, and the inputs' hash.
+    function statementOf(bytes32 circuitId, uint256 subject, uint256 round, bytes32 inputsHash) public pure returns (bytes32) {
+        return keccak256(abi.encode(circuitId, subject, round, inputsHash));
     }
 
     function getRequest(uint256 id) external view returns (Request memory) {
@@ -345,7 +387,7 @@ contract ProofMarket {
         if (n != c.verifier.publicSignalCount()) revert PublicSignalsMismatch(id, "count");
         if (s[n - 2] != o.subject) revert PublicSignalsMismatch(id, "subject");
         if (s[n - 1] != o.round) revert PublicSignalsMismatch(id, "round");
-        if (o.inputsHash != bytes32(0) && keccak256(abi.encodePacked(s[c.nOutputs:n - 2])) != o.inputsHash)
+        if (keccak256(abi.encodePacked(s[c.nOutputs:n - 2])) != o.inputsHash)
             revert PublicSignalsMismatch(id, "inputs");
         if (!c.verifier.verify(proof, s)) revert InvalidProof(id);
     }

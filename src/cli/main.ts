@@ -4,7 +4,7 @@
  * Commands load lazily so `zkml worker` never pays for the compiler's imports and vice versa.
  */
 import { readdirSync } from 'node:fs'
-import { BaseError } from '../errors/index.ts'
+import { debugRequested, formatCliError } from './reportError.ts'
 
 type Command = { summary: string; run(argv: string[]): Promise<number | void> }
 
@@ -31,11 +31,19 @@ async function main(argv: string[]): Promise<number> {
   return (await cmd.run(rest)) ?? 0
 }
 
-main(process.argv.slice(2)).then(
+// `--debug` is global: taken off before the command's strict parser sees it.
+const argv = process.argv.slice(2)
+const debug = debugRequested(argv)
+// Long-running commands (serve, worker, oracle) fail outside main's promise too: same format, same exit code.
+for (const event of ['uncaughtException', 'unhandledRejection'] as const)
+  process.on(event, (err: unknown) => {
+    console.error(formatCliError(err, debug))
+    process.exit(1)
+  })
+main(argv.filter((a) => a !== '--debug')).then(
   (code) => process.exit(code),
   (err) => {
-    if (err instanceof BaseError) console.error(`zkml: ${err.message}`)
-    else console.error(err)
+    console.error(formatCliError(err, debug))
     process.exit(1)
   },
 )

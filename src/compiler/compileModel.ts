@@ -11,7 +11,7 @@ import { parseOnnx, runOnnxruntime, type OnnxGraph } from './onnx/index.ts'
 import { calibrate, dequantize, quantizeInput, type CalibrationResult, type CalibrationTarget } from './quantize/index.ts'
 import { writeR1cs } from './r1cs/index.ts'
 import { packageVersion, zkmlVersion } from './toolVersions.ts'
-import { DEFAULT_PTAU_PATH, exportSolidityVerifier, plonkGateCount, setupGroth16, setupPlonk, verificationKeyHash } from './snark/index.ts'
+import { DEFAULT_PTAU_PATH, exportSolidityVerifier, plonkGateCount, readPtauProvenance, setupGroth16, setupPlonk, verificationKeyHash } from './snark/index.ts'
 
 export type CompileProgress = { stage: 'parse' | 'calibrate' | 'circuit' | 'fidelity' | 'setup' | 'verifier' | 'write'; message: string }
 
@@ -23,6 +23,10 @@ export type CompileOptions = {
   backend: Backend
   outDir: string
   ptauPath?: string
+  /** Refuse the bundled test-only ptau (PTAU_TEST_ONLY), whether defaulted to or passed as ptauPath. */
+  production?: boolean
+  /** Called with a warning a person should see, e.g. that the keys come from the test-only ptau. */
+  onWarning?: (message: string) => void
   sigmoid?: 'proved' | 'outside'
   target?: CalibrationTarget
   tolerance?: number
@@ -52,6 +56,17 @@ export type CompileResult = { manifest: CircuitManifest; calibration: Calibratio
 export async function compileModel(opts: CompileOptions): Promise<CompileResult> {
   const progress = opts.onProgress ?? (() => {})
   const t0 = Date.now()
+  // Provenance first: a production compile must not spend minutes before refusing its setup.
+  const ptauPath = opts.ptauPath ?? DEFAULT_PTAU_PATH
+  const ptau = await readPtauProvenance(ptauPath)
+  if (ptau.testOnly) {
+    const why = `${opts.ptauPath === undefined ? 'no ptau was given, so the bundled' : 'the given ptau is the bundled'} test-only ${ptauPath} (one contributor, ${ptau.sha256.slice(0, 18)}…) was used`
+    if (opts.production)
+      throw new BaseError('PTAU_TEST_ONLY', 'A production compile needs a powers of tau from a public multi-party ceremony.', {
+        details: `expected --ptau <ceremony file> (e.g. powersOfTau28_hez_final_15.ptau), got ${why.replace(' was used', '')}`,
+      })
+    opts.onWarning?.(`NOT FOR PRODUCTION: ${why}. Whoever made it could forge proofs for this circuit. Pass --ptau with a public ceremony file (fixtures/ptau/README.md); --production refuses this one.`)
+  }
   progress({ stage: 'parse', message: `parsing ONNX (${opts.onnx.length} bytes)` })
   const graph = parseOnnx(opts.onnx)
 
@@ -72,7 +87,6 @@ export async function compileModel(opts: CompileOptions): Promise<CompileResult>
   const fidelity = await measureFidelity(graph, opts.onnx, model, opts.calibration, params.scaleBits)
 
   progress({ stage: 'setup', message: `${opts.backend} setup for ${circuit.r1cs.constraints.length} constraints` })
-  const ptauPath = opts.ptauPath ?? DEFAULT_PTAU_PATH
   const keys = opts.backend === 'groth16' ? await setupGroth16({ r1cs: r1csBytes, ptauPath }) : await setupPlonk({ r1cs: r1csBytes, ptauPath })
 
   progress({ stage: 'verifier', message: 'exporting and compiling the Solidity verifier' })
@@ -124,6 +138,7 @@ export async function compileModel(opts: CompileOptions): Promise<CompileResult>
       'onnx-proto': packageVersion('onnx-proto'),
       node: process.version,
     },
+    ptau,
     createdAt: new Date().toISOString(),
   }
   await writeFile(join(opts.outDir, 'manifest.json'), JSON.stringify(manifest, null, 2))

@@ -58,6 +58,12 @@ export type CircuitManifest = {
   fidelity: FidelityReport
   artifacts: Record<ArtifactName, { file: string; sha256: `0x${string}`; bytes: number }>
   tools: Record<string, string>
+  /**
+   * The powers of tau the keys were made from: its sha256, its contributors (from its contributions
+   * section) and `testOnly` when it is the bundled one-machine file (fixtures/ptau/README.md), which anyone
+   * who ran it could use to forge proofs. Absent in manifests written before it was recorded.
+   */
+  ptau?: { sha256: `0x${string}`; power: number; contributors: { name: string; beacon: boolean; nextChallenge: `0x${string}` }[]; testOnly: boolean }
   createdAt: string
 }
 
@@ -113,6 +119,8 @@ export function parseManifest(json: unknown): CircuitManifest {
   const pp = m.postprocessing as { output?: unknown; function?: unknown } | undefined
   if (pp !== undefined && !(pp && ((pp.output === 'value' && pp.function === 'none') || (pp.output === 'logits' && pp.function === 'sigmoid'))))
     throw fail('postprocessing as { output: "value", function: "none" } or { output: "logits", function: "sigmoid" }, or absent', pp)
+  if (m.ptau !== undefined && (!m.ptau || typeof m.ptau.sha256 !== 'string' || !/^0x[0-9a-f]{64}$/.test(m.ptau.sha256) || typeof m.ptau.testOnly !== 'boolean' || !Array.isArray(m.ptau.contributors)))
+    throw fail('ptau as { sha256: 0x + 64 hex, contributors: [...], testOnly: boolean }, or absent', m.ptau)
   return m as CircuitManifest
 }
 

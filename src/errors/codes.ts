@@ -31,6 +31,11 @@ export const errorCodes = {
   PROVE_FAILED: 'snarkjs could not make a proof from this zkey and witness.',
   PUBLIC_SIGNALS_INVALID: 'Public signals are not canonical decimal strings or not as many as the circuit has.',
   PROOF_NONCANONICAL: 'A proof is not in the one encoding the on-chain verifier accepts (affine, reduced, on the curve, G2 in its subgroup).',
+  ONNX_NONFINITE_VALUE: 'A weight, bias or constant of the model is NaN or infinite.',
+  ONNX_INPUT_TYPE_UNSUPPORTED: 'A graph input is not a float tensor (bool, integer and string inputs are not supported).',
+  ONNX_RUNTIME_FAILED: 'onnxruntime-node could not load or run the model for the fidelity reference.',
+  PTAU_TEST_ONLY: 'The bundled test-only powers of tau was refused for a production compile.',
+  PTAU_INVALID: 'A powers-of-tau file is unreadable or not a snarkjs ptau file.',
 
   // prover network and API (issue 3): add codes below this line
   REDIS_UNAVAILABLE: 'Redis could not be reached at start-up.',

@@ -11,3 +11,4 @@ export { marketHooks, marketRevertReason, type MarketHooksOptions, type MarketHo
 export { proverReputation, type ProverReputation } from './proverReputation.ts'
 export { StandingOrder, type StandingOrderOptions, type StandingOrderState } from './standingOrder.ts'
 export { connectMarket, type MarketConnection } from './connectMarket.ts'
+export { inputsCommitment, inputSignalsOf, statementOf } from './inputsCommitment.ts'

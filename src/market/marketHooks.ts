@@ -16,6 +16,12 @@ export type MarketHooksOptions = {
   market: Hex
   /** The circuit's backend, to ABI-encode its proof for the verifier. */
   backendOf(job: WorkerJob): Backend | Promise<Backend>
+  /**
+   * The inputs commitment a request for this job must carry (`inputsCommitment(inputSignalsOf(manifest,
+   * job.input))`): only a request for exactly the job's inputs is locked and fulfilled, so a worker never
+   * locks a request its proof cannot pay (the contract would refuse it, and slash the lock).
+   */
+  inputsHashOf(job: WorkerJob): Hex | Promise<Hex>
   /** bytes32 id the market registered the circuit under. Default: the job's circuitId if 0x + 64 hex, else keccak256 of it. */
   onChainCircuitId?(job: WorkerJob): Hex
   /** Called for every market step, for logs and reputation bookkeeping. */
@@ -53,7 +59,8 @@ export function marketRevertReason(e: unknown): string {
  * ```ts
  * import { ProverWorker } from './src/prover/index.ts'
  * import { marketHooks } from './src/market/index.ts'
- * const hooks = marketHooks({ wallet, client, market: '0x…', backendOf: () => 'groth16' })
+ * const hooks = marketHooks({ wallet, client, market: '0x…', backendOf: () => 'groth16',
+ *   inputsHashOf: (job) => inputsCommitment(inputSignalsOf(manifest, job.input)) })
  * const worker = new ProverWorker({ redis, prefix, store, engine, hardware, hooks })
  * ```
  */
@@ -73,7 +80,7 @@ export function marketHooks(opts: MarketHooksOptions): WorkerHooks & { requestOf
   }
   const chainNow = async () => (await opts.client.getBlock()).timestamp
 
-  /** The newest live request for the job's (circuit, subject, round). */
+  /** The newest live request for the job's (circuit, subject, round, inputs). */
   async function findRequest(job: WorkerJob): Promise<bigint | undefined> {
     const cached = requests.get(job.jobId)
     if (cached !== undefined) return cached
@@ -85,9 +92,12 @@ export function marketHooks(opts: MarketHooksOptions): WorkerHooks & { requestOf
     })
     const subject = BigInt(job.subject)
     const round = BigInt(job.round)
-    const parsed = parseEventLogs({ abi, logs, eventName: 'RequestSubmitted' }) as unknown as { args: { id: bigint; subject: bigint; round: bigint } }[]
+    const inputsHash = (await opts.inputsHashOf(job)).toLowerCase()
+    const parsed = parseEventLogs({ abi, logs, eventName: 'RequestSubmitted' }) as unknown as {
+      args: { id: bigint; subject: bigint; round: bigint; offer: { inputsHash: Hex } }
+    }[]
     for (const l of parsed.reverse()) {
-      if (l.args.subject !== subject || l.args.round !== round) continue
+      if (l.args.subject !== subject || l.args.round !== round || l.args.offer.inputsHash.toLowerCase() !== inputsHash) continue
       const r = await read<ReqView>('getRequest', [l.args.id])
       if (r.status >= 1 && r.status <= 3) {
         requests.set(job.jobId, l.args.id)
@@ -109,7 +119,7 @@ export function marketHooks(opts: MarketHooksOptions): WorkerHooks & { requestOf
       const id = await findRequest(job)
       if (id === undefined)
         throw new BaseError('MARKET_REQUEST_NOT_FOUND', `No live market request for job ${job.jobId}.`, {
-          details: `expected an Open, Locked or Slashed request for circuit ${circuitOf(job)}, subject ${job.subject}, round ${job.round}; got none`,
+          details: `expected an Open, Locked or Slashed request for circuit ${circuitOf(job)}, subject ${job.subject}, round ${job.round} and inputs ${await opts.inputsHashOf(job)}; got none`,
         })
       const r = await read<ReqView>('getRequest', [id])
       const status = RequestStatus[r.status]
@@ -155,7 +165,8 @@ export function marketHooks(opts: MarketHooksOptions): WorkerHooks & { requestOf
         emit({ event: 'fulfilled', jobId: job.jobId, requestId: id, late, txHash })
       } catch (e) {
         const reason = marketRevertReason(e)
-        if (reason === 'WrongStatus' || reason === 'RequestExpired') {
+        // StatementAlreadyPaid: another request for the same statement was paid with this proof's twin.
+        if (reason === 'WrongStatus' || reason === 'RequestExpired' || reason === 'StatementAlreadyPaid') {
           emit({ event: 'lost', jobId: job.jobId, requestId: id, reason })
           return
         }

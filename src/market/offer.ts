@@ -4,9 +4,9 @@
  *
  * @example
  * ```ts
- * import type { Offer } from './src/market/index.ts'
+ * import { inputsCommitment, type Offer } from './src/market/index.ts'
  * const offer: Offer = {
- *   circuitId: `0x${'ab'.repeat(32)}`, subject: 1n, round: 7n, inputsHash: `0x${'00'.repeat(32)}`,
+ *   circuitId: `0x${'ab'.repeat(32)}`, subject: 1n, round: 7n, inputsHash: inputsCommitment([5n]),
  *   minPrice: 1000n, maxPrice: 5000n, rampStart: 1_700_000_000n, rampLength: 60n,
  *   lockDeadline: 1_700_000_300n, deadline: 1_700_000_900n, collateral: 10_000n,
  * }
@@ -16,7 +16,7 @@ export type Offer = {
   circuitId: `0x${string}`
   subject: bigint
   round: bigint
-  /** keccak256(abi.encodePacked(inputs)) of the public model-input signals, or zero for "any inputs". */
+  /** keccak256(abi.encodePacked(inputs)) of the public model-input signals (`inputsCommitment`); never zero. */
   inputsHash: `0x${string}`
   minPrice: bigint
   maxPrice: bigint

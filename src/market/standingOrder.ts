@@ -2,6 +2,7 @@ import type { Abi, Account, Chain, Hex, PublicClient, Transport, WalletClient } 
 import { BaseError } from '../errors/index.ts'
 import { compileProofMarket } from './proofMarketContract.ts'
 import { RequestStatus, type Offer } from './offer.ts'
+import { statementOf } from './inputsCommitment.ts'
 
 export type StandingOrderOptions = {
   wallet: WalletClient<Transport, Chain, Account>
@@ -15,21 +16,38 @@ export type StandingOrderOptions = {
   rounds: number
   /** Price and timing of each offer, relative to the moment it is (re-)offered. */
   terms: { minPrice: bigint; maxPrice: bigint; rampLength: bigint; lockTimeout: bigint; timeout: bigint; collateral: bigint }
-  inputsHash?: Hex
+  /**
+   * The inputs commitment of each round (`inputsCommitment(inputSignalsOf(manifest, inputsReadForRound))`):
+   * every request binds the inputs it pays for, so a feed's order re-reads its inputs per round.
+   */
+  inputsHashFor(round: bigint): Hex | Promise<Hex>
 }
 
-export type StandingOrderState = { round: bigint; requestId: bigint | undefined; fulfilled: number; reoffers: number; done: boolean }
+export type StandingOrderState = {
+  round: bigint
+  requestId: bigint | undefined
+  /** The inputs commitment of the live request. */
+  inputsHash: Hex | undefined
+  fulfilled: number
+  /** Rounds whose statement was paid through someone else's request (proved, not paid by this order). */
+  supersededRounds: number
+  reoffers: number
+  done: boolean
+}
 
 /**
  * A feed's standing order: `rounds` proofs prepaid by one deposit (`rounds × maxPrice` into the market
- * balance), one live request at a time. `tick()` (call it on a timer) moves on when the current round is
- * fulfilled and, when a round lapses unfulfilled, refunds it into the balance and re-offers the same round
- * with fresh times; the escrow of every request is drawn from that balance.
+ * balance), one live request at a time, each bound to that round's inputs (`inputsHashFor`). `tick()` (call
+ * it on a timer) moves on when the current round is fulfilled, or when its statement was paid through another
+ * request (the market pays a statement once: this one is refunded and counts as proved); when a round lapses
+ * unfulfilled, it refunds it into the balance and re-offers the same round with fresh times; the escrow of
+ * every request is drawn from that balance.
  *
  * @example
  * ```ts
- * import { StandingOrder } from './src/market/index.ts'
+ * import { StandingOrder, inputsCommitment, inputSignalsOf } from './src/market/index.ts'
  * const order = new StandingOrder({ wallet, client, market, circuitId, subject: 1n, firstRound: 1n, rounds: 24,
+ *   inputsHashFor: async (round) => inputsCommitment(inputSignalsOf(manifest, await readInputs(round))),
  *   terms: { minPrice: 10n ** 12n, maxPrice: 3n * 10n ** 12n, rampLength: 30n, lockTimeout: 60n, timeout: 300n, collateral: 10n ** 13n } })
  * await order.start()
  * setInterval(() => void order.tick(), 5000)
@@ -44,7 +62,7 @@ export class StandingOrder {
       throw new BaseError('MARKET_QUOTE_INVALID', 'Standing order terms are inconsistent.', {
         details: `expected rounds ≥ 1, minPrice ≤ maxPrice and timeout ≥ rampLength + lockTimeout, got rounds ${opts.rounds}, ${opts.terms.minPrice}..${opts.terms.maxPrice}, timeout ${opts.terms.timeout}`,
       })
-    this.state = { round: opts.firstRound, requestId: undefined, fulfilled: 0, reoffers: 0, done: false }
+    this.state = { round: opts.firstRound, requestId: undefined, inputsHash: undefined, fulfilled: 0, supersededRounds: 0, reoffers: 0, done: false }
   }
 
   /** Deposits the prepayment for every round and offers the first. */
@@ -60,7 +78,16 @@ export class StandingOrder {
       status: number; offer: { deadline: bigint }
     }
     const status = RequestStatus[r.status]
-    if (status === 'Fulfilled') {
+    const [paidBy] = (await this.opts.client.readContract({
+      address: this.opts.market, abi: this.abi, functionName: 'paidStatement',
+      args: [statementOf(this.opts.circuitId, this.opts.subject, this.state.round, this.state.inputsHash!)],
+    })) as [bigint, bigint]
+    if (status === 'Fulfilled' || (paidBy !== 0n && paidBy !== this.state.requestId)) {
+      if (status !== 'Fulfilled') {
+        // Proved through another request: ours can never be paid, take the escrow back now.
+        if (status !== 'Refunded') await this.send('refund', [this.state.requestId])
+        this.state.supersededRounds++
+      }
       this.state.fulfilled++
       if (this.state.fulfilled >= this.opts.rounds) {
         this.state.done = true
@@ -83,8 +110,14 @@ export class StandingOrder {
   private async offer(): Promise<void> {
     const t = (await this.opts.client.getBlock()).timestamp + 1n
     const { terms } = this.opts
+    const inputsHash = await this.opts.inputsHashFor(this.state.round)
+    if (!/^0x[0-9a-fA-F]{64}$/.test(inputsHash) || /^0x0{64}$/.test(inputsHash))
+      throw new BaseError('MARKET_QUOTE_INVALID', `No inputs commitment for round ${this.state.round}.`, {
+        details: `expected a non-zero bytes32 from inputsHashFor, got ${JSON.stringify(inputsHash)}`,
+      })
+    this.state.inputsHash = inputsHash
     const offer: Offer = {
-      circuitId: this.opts.circuitId, subject: this.opts.subject, round: this.state.round, inputsHash: this.opts.inputsHash ?? `0x${'00'.repeat(32)}`,
+      circuitId: this.opts.circuitId, subject: this.opts.subject, round: this.state.round, inputsHash,
       minPrice: terms.minPrice, maxPrice: terms.maxPrice, rampStart: t, rampLength: terms.rampLength,
       lockDeadline: t + terms.rampLength + terms.lockTimeout, deadline: t + terms.timeout, collateral: terms.collateral,
     }

@@ -2,7 +2,8 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { decodeEventLog, type Hex } from 'viem'
 import { terminateSnark } from '../../src/compiler/snark/index.ts'
-import { startMarketFixture, revertName, circuitId, ZERO32, type MarketFixture, type Signer } from './market-fixture.ts'
+import { inputsCommitment } from '../../src/market/index.ts'
+import { startMarketFixture, revertName, circuitId, type MarketFixture, type Signer } from './market-fixture.ts'
 
 let f: MarketFixture
 before(async () => {
@@ -59,7 +60,8 @@ test(`funds are conserved and every request is settled at most once over ${STEPS
     }
   }
 
-  const rounds = [1n, 2n, 3n, 4n]
+  const rounds = [1n, 2n, 3n, 4n, 5n, 6n]
+  const inputOf = new Map<bigint, bigint>()
   for (let step = 0; step < STEPS; step++) {
     const w = pick(actors)
     const id = ids.length > 0 && rnd(8) > 0 ? pick(ids) : BigInt(1 + rnd(ids.length + 1))
@@ -68,13 +70,18 @@ test(`funds are conserved and every request is settled at most once over ${STEPS
       case 1: {
         const t = await f.now()
         const min = big(5000)
+        // Two inputs per round: distinct statements, and repeats of one (paid once, the rest superseded).
+        const input = pick([5n, 6n])
         const rampStart = t + big(20)
         const lockDeadline = rampStart + 1n + big(40)
         const offer = {
-          circuitId, subject: 7n, round: pick(rounds), inputsHash: ZERO32, minPrice: min, maxPrice: min + big(20000),
+          circuitId, subject: 7n, round: pick(rounds), inputsHash: inputsCommitment([input]), minPrice: min, maxPrice: min + big(20000),
           rampStart, rampLength: big(30), lockDeadline, deadline: lockDeadline + big(60), collateral: big(8000),
         }
-        if (await send(w, 'submitRequest', [offer], offer.maxPrice)) ids.push(await f.read<bigint>('requestCount'))
+        if (await send(w, 'submitRequest', [offer], offer.maxPrice)) {
+          ids.push(await f.read<bigint>('requestCount'))
+          inputOf.set(ids[ids.length - 1]!, input)
+        }
         break
       }
       case 2: await send(w, 'deposit', [], big(20000)); break
@@ -88,7 +95,7 @@ test(`funds are conserved and every request is settled at most once over ${STEPS
       case 6:
       case 7: {
         const r = await f.read<{ offer: { subject: bigint; round: bigint } }>('getRequest', [id])
-        const { proof, signals } = await f.proofFor(7n, r.offer.round || 1n)
+        const { proof, signals } = await f.proofFor(7n, r.offer.round || 1n, inputOf.get(id) ?? 5n)
         const tamper = rnd(5) === 0
         const bad = tamper ? (`${proof.slice(0, 10)}${proof[10] === '0' ? '1' : '0'}${proof.slice(11)}` as Hex) : proof
         await send(w, 'fulfil', [id, bad, signals])
@@ -111,9 +118,16 @@ test(`funds are conserved and every request is settled at most once over ${STEPS
     let owed = await f.read<bigint>('burned')
     for (const a of addrs) owed += await f.read<bigint>('balanceOf', [a])
     const lockedBy = new Map<string, bigint>()
+    const paidPerStatement = new Map<string, number>()
     for (const i of ids) {
       owed += await f.read<bigint>('escrowOf', [i])
-      const r = await f.read<{ status: number; prover: Hex; heldCollateral: bigint }>('getRequest', [i])
+      const r = await f.read<{ status: number; prover: Hex; heldCollateral: bigint; offer: { round: bigint } }>('getRequest', [i])
+      // Invariant 5: a statement (round, inputs) is paid through at most one request.
+      if (r.status === 4) {
+        const k = `${r.offer.round}:${inputOf.get(i)}`
+        paidPerStatement.set(k, (paidPerStatement.get(k) ?? 0) + 1)
+        assert.equal(paidPerStatement.get(k), 1, `step ${step}: statement ${k} paid twice`)
+      }
       if (r.status === 2) lockedBy.set(r.prover, (lockedBy.get(r.prover) ?? 0n) + r.heldCollateral)
       // Invariant 3: settled at most once, and terminal states match the one settlement.
       const ev = settled.get(i) ?? []

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { encodeFunctionData, toFunctionSelector, encodePacked, keccak256, decodeErrorResult, type Abi, type Hex } from 'viem'
 import { terminateSnark } from '../../src/compiler/snark/index.ts'
 import { priceAt, type Offer } from '../../src/market/index.ts'
-import { startMarketFixture, revertName, type MarketFixture } from './market-fixture.ts'
+import { startMarketFixture, revertName, IN5, ZERO32, type MarketFixture } from './market-fixture.ts'
 
 let f: MarketFixture
 before(async () => {
@@ -249,10 +249,12 @@ test('requester raises the max price and extends deadlines of a live request; ot
 test('submitRequest validates terms: unknown circuit, min > max, deadlines, payment', async () => {
   await rejects(f.submit(requester(), { circuitId: `0x${'ee'.repeat(32)}` }), 'UnknownCircuit')
   await rejects(f.submit(requester(), { minPrice: 10n, maxPrice: 9n }), 'InvalidOffer')
+  // A request must bind its inputs: "any inputs" (zero) is refused.
+  await rejects(f.submit(requester(), { inputsHash: ZERO32 }), 'InvalidOffer')
   const t = await f.now()
   await rejects(f.submit(requester(), { rampStart: t + 10n, lockDeadline: t + 10n }), 'InvalidOffer')
   await rejects(f.submit(requester(), { lockDeadline: t + 500n, deadline: t + 400n }), 'InvalidOffer')
-  const offer = { circuitId: `0x${'c1'.repeat(32)}`, subject: 1n, round: 1n, inputsHash: `0x${'00'.repeat(32)}`, minPrice: 1n, maxPrice: 10n,
+  const offer = { circuitId: `0x${'c1'.repeat(32)}`, subject: 1n, round: 1n, inputsHash: IN5, minPrice: 1n, maxPrice: 10n,
     rampStart: t, rampLength: 1n, lockDeadline: t + 100n, deadline: t + 200n, collateral: 0n }
   await rejects(f.write(requester(), 'submitRequest', [offer], 11n), 'WrongPayment')
   // Short payment is drawn from the caller's balance (prepaid orders), and fails when that is short too.
@@ -292,7 +294,7 @@ test('re-entrancy: an attacker re-entering withdraw/lock/refund from its receive
 
   // As a requester: refund credits the balance (no push), and re-entering lock during withdraw is refused too.
   const t = await f.now()
-  const offer = { circuitId: `0x${'c1'.repeat(32)}`, subject: 9n, round: 9n, inputsHash: `0x${'00'.repeat(32)}`, minPrice: 100n, maxPrice: 900n,
+  const offer = { circuitId: `0x${'c1'.repeat(32)}`, subject: 9n, round: 9n, inputsHash: IN5, minPrice: 100n, maxPrice: 900n,
     rampStart: t + 1n, rampLength: 10n, lockDeadline: t + 20n, deadline: t + 30n, collateral: 0n }
   await attackerAct(att, marketCall('submitRequest', [offer]), 900n)
   const id = await f.read<bigint>('requestCount')

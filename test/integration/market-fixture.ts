@@ -14,7 +14,7 @@ import { P, mod } from '../../src/compiler/field.ts'
 import type { R1csData } from '../../src/compiler/r1cs/index.ts'
 import { writeR1cs, writeWtns } from '../../src/compiler/r1cs/index.ts'
 import { encodeProof, exportSolidityVerifier, prove, setupGroth16, DEFAULT_PTAU_PATH } from '../../src/compiler/snark/index.ts'
-import { compileProofMarket, type Offer } from '../../src/market/index.ts'
+import { compileProofMarket, inputsCommitment, type Offer } from '../../src/market/index.ts'
 
 /**
  * Wires: 0 one, 1 output, 2 input, 3 subject, 4 round (public), 5 x (private), 6 s = subject·round.
@@ -33,6 +33,8 @@ export const marketCircuit: R1csData = {
 
 export const circuitId = `0x${'c1'.repeat(32)}` as const
 export const ZERO32 = `0x${'00'.repeat(32)}` as const
+/** The inputs commitment of the fixture circuit's default proof input (5): every request must bind one. */
+export const IN5 = inputsCommitment([5n])
 
 export type Signer = WalletClient<Transport, Chain, Account>
 
@@ -121,7 +123,7 @@ export async function startMarketFixture(options: { burnBps?: number } = {}): Pr
   const submit: MarketFixture['submit'] = async (w, partial) => {
     const t = await now()
     const offer: Offer = {
-      circuitId, subject: 42n, round: nextRound++, inputsHash: ZERO32,
+      circuitId, subject: 42n, round: nextRound++, inputsHash: IN5,
       minPrice: 1_000n, maxPrice: 11_000n, rampStart: t + 10n, rampLength: 100n,
       lockDeadline: t + 300n, deadline: t + 1000n, collateral: 50_000n, ...partial,
     }

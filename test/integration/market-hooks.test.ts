@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Hex } from 'viem'
 import { terminateSnark } from '../../src/compiler/snark/index.ts'
-import { marketHooks, proverReputation, type MarketHookEvent } from '../../src/market/index.ts'
+import { inputsCommitment, marketHooks, proverReputation, type MarketHookEvent } from '../../src/market/index.ts'
 import type { WorkerJob, ProveOutcome } from '../../src/prover/index.ts'
 import { startMarketFixture, circuitId, type MarketFixture } from './market-fixture.ts'
 
@@ -22,7 +22,9 @@ const job = (round: bigint, workerId: string): WorkerJob => ({
   requirements: {} as never, className: 'prove.groth16.cpu.m1',
 })
 const hooksFor = (i: number, events: MarketHookEvent[]) =>
-  marketHooks({ wallet: f.wallets[i]!, client: f.client, market: f.market.address, backendOf: () => 'groth16', pollMs: 50, onEvent: (e) => events.push(e) })
+  marketHooks({ wallet: f.wallets[i]!, client: f.client, market: f.market.address, backendOf: () => 'groth16', pollMs: 50, onEvent: (e) => events.push(e),
+    // the fixture circuit's input signal is the input itself (no fixed-point scale)
+    inputsHashOf: (j) => inputsCommitment(j.input.map((x) => BigInt(x))) })
 const verified = async (round: bigint): Promise<ProveOutcome> => {
   const p = await f.proofFor(42n, round)
   return { status: 'verified', result: { proof: p.raw, publicSignals: p.publicSignals, outputs: [15] }, verdict: { accepted: true } }
@@ -100,4 +102,12 @@ test('a worker that stops mid-proof is slashed after its lock deadline and the o
 test('beforeProve without a live request fails with MARKET_REQUEST_NOT_FOUND (the job is retried)', async () => {
   const A = hooksFor(1, [])
   await assert.rejects(async () => A.beforeProve!(job(987654n, 'A')), (e: unknown) => (e as { code?: string }).code === 'MARKET_REQUEST_NOT_FOUND')
+})
+
+test('beforeProve does not lock a request for the same round over other inputs (its proof could not be paid)', async () => {
+  const { offer } = await f.submit(f.wallets[0]!, {}) // binds input 5
+  const events: MarketHookEvent[] = []
+  const A = hooksFor(1, events)
+  await assert.rejects(async () => A.beforeProve!({ ...job(offer.round, 'A'), jobId: 'job-other-inputs', input: [6] }), (e: unknown) => (e as { code?: string }).code === 'MARKET_REQUEST_NOT_FOUND')
+  assert.deepEqual(events, [])
 })

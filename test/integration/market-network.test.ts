@@ -12,7 +12,8 @@ import { buildApi } from '../../src/api/index.ts'
 import { anvilPrivateKeys } from '../../src/dev/anvil.ts'
 import { ProverWorker, snarkjsEngine, detectHardware } from '../../src/prover/index.ts'
 import { connectRedis, defaultRedisUrl, badProofCount, CircuitRegistry, CircuitCache, Coordinator, LocalArtifactStore, ProverQueue, type ProvingEngine } from '../../src/network/index.ts'
-import { marketHooks, proverReputation, type MarketHookEvent } from '../../src/market/index.ts'
+import { inputsCommitment, inputSignalsOf, marketHooks, proverReputation, type MarketHookEvent } from '../../src/market/index.ts'
+import type { CircuitManifest } from '../../src/compiler/manifest.ts'
 import { startMarketFixture, type MarketFixture } from './market-fixture.ts'
 import { compiledTestCircuit, deletePrefix, registerBody, spawnZkml, tempDir, testPrefix, until, type Proc } from './prover-helpers.ts'
 
@@ -25,6 +26,7 @@ let coordinator: Coordinator
 let engine: ProvingEngine
 let circuit: Awaited<ReturnType<typeof compiledTestCircuit>>
 let networkCircuitId = '' as Hex
+let manifest: CircuitManifest
 const workers: ProverWorker[] = []
 // Each in-process worker gets its own connection (BullMQ blocks on it); the caller owns and closes it.
 const connections: Redis[] = []
@@ -39,6 +41,7 @@ before(async () => {
   const registry = new CircuitRegistry(redis, prefix, store)
   const bytes = Object.fromEntries(Object.entries(body.artifacts).map(([k, v]) => [k, new Uint8Array(Buffer.from(v, 'base64'))]))
   networkCircuitId = (await registry.register(body.manifest, bytes)).id
+  manifest = body.manifest
   // The compiler's own verifier for this circuit, registered on the market under the network's circuit id
   // (the hooks' default on-chain id): a proof under any other key is rejected on-chain (InvalidProof).
   const v = JSON.parse(readFileSync(join(circuit.dir, 'Verifier.json'), 'utf8')) as { abi: Abi; bytecode: Hex }
@@ -69,6 +72,7 @@ const hanging = (): ProvingEngine => ({ ...engine, prove: () => new Promise(() =
 async function startWorker(walletIndex: number, events: MarketHookEvent[], eng = engine) {
   const hooks = marketHooks({
     wallet: f.wallets[walletIndex]!, client: f.client, market: f.market.address, backendOf: () => 'groth16', pollMs: 100,
+    inputsHashOf: (job) => inputsCommitment(inputSignalsOf(manifest, job.input)),
     onEvent: (e) => { events.push(e); if (process.env.ZKML_TEST_VERBOSE) console.error(`[m${walletIndex}]`, e.event) },
   })
   const conn = redis.duplicate()
@@ -86,10 +90,12 @@ const bal = (a: Hex) => f.read<bigint>('balanceOf', [a])
 const fulfilledEvents = async (id: bigint) =>
   (await f.client.getContractEvents({ address: f.market.address, abi: f.market.abi, eventName: 'RequestFulfilled', fromBlock: 0n }))
     .filter((e) => (e.args as { id: bigint }).id === id)
+/** The inputs commitment of the test circuit's sample i, as a requester computes it before anyone proves. */
+const sampleHash = (i: number) => inputsCommitment(inputSignalsOf(manifest, circuit.sample(i)))
 const submitJob = (round: bigint, i: number) => queue.submit({ circuitId: networkCircuitId, input: circuit.sample(i), subject: '42', round: String(round) })
 
 test('two workers on the queue: the job is locked, proved and paid exactly once', async () => {
-  const { id, offer } = await f.submit(f.wallets[0]!, { circuitId: networkCircuitId, round: 101n, subject: 42n })
+  const { id, offer } = await f.submit(f.wallets[0]!, { circuitId: networkCircuitId, round: 101n, subject: 42n, inputsHash: sampleHash(0) })
   const evA: MarketHookEvent[] = []
   const evB: MarketHookEvent[] = []
   await startWorker(1, evA)
@@ -107,7 +113,7 @@ test('two workers on the queue: the job is locked, proved and paid exactly once'
 })
 
 test('a worker that stops mid-proof is slashed; the job is re-delivered and the other worker fulfils late', async () => {
-  const { id, offer } = await f.submit(f.wallets[0]!, { circuitId: networkCircuitId, round: 102n, subject: 42n })
+  const { id, offer } = await f.submit(f.wallets[0]!, { circuitId: networkCircuitId, round: 102n, subject: 42n, inputsHash: sampleHash(1) })
   const evA: MarketHookEvent[] = []
   const evB: MarketHookEvent[] = []
   const A = await startWorker(3, evA, hanging())
@@ -151,7 +157,7 @@ test('zkml worker --market: a rejected (tampered) proof is counted against the p
   const key = anvilPrivateKeys[5]!
   const prover = privateKeyToAccount(key).address
   const honest = f.wallets[1]!.account.address // paid on time in the first test, no rejected proof
-  const { id, offer } = await f.submit(f.wallets[0]!, { circuitId: networkCircuitId, round: 103n, subject: 42n })
+  const { id, offer } = await f.submit(f.wallets[0]!, { circuitId: networkCircuitId, round: 103n, subject: 42n, inputsHash: sampleHash(2) })
   const w = spawnZkml(workerArgs(['--id', 'cli-tamper', '--market', f.market.address, '--rpc', f.anvil.rpcUrl, '--test-tamper-proofs', '1']), { ZKML_PROVER_KEY: key }, 'worker-market')
   procs.push(w)
   const configured = JSON.parse(await w.waitFor(/"event":"market-configured"/, 60_000))

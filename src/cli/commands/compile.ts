@@ -6,7 +6,7 @@ import { cliArgs, required } from '../args.ts'
 
 export const summary = 'compile an ONNX model into a circuit, keys and a Solidity verifier'
 const usage =
-  'zkml compile model.onnx --calibrate samples.json --backend groth16|plonk --out dir/ [--name NAME] [--sigmoid proved|outside] [--target resources|accuracy] [--tolerance X] [--ptau FILE]'
+  'zkml compile model.onnx --calibrate samples.json --backend groth16|plonk --out dir/ [--name NAME] [--sigmoid proved|outside] [--target resources|accuracy] [--tolerance X] [--ptau FILE] [--production]'
 
 function readJson(path: string, what: string): unknown {
   try {
@@ -34,6 +34,7 @@ export async function run(argv: string[]): Promise<number> {
       target: { type: 'string', default: 'resources' },
       tolerance: { type: 'string' },
       ptau: { type: 'string' },
+      production: { type: 'boolean', default: false },
     },
     usage,
   )
@@ -64,6 +65,9 @@ export async function run(argv: string[]): Promise<number> {
     target: values.target,
     ...(values.tolerance ? { tolerance: Number(values.tolerance) } : {}),
     ...(values.ptau ? { ptauPath: values.ptau } : {}),
+    production: values.production,
+    // Loud on purpose: keys from the test ptau look exactly like real ones.
+    onWarning: (message) => process.stderr.write(`\n${'!'.repeat(78)}\n!! WARNING: ${message}\n${'!'.repeat(78)}\n\n`),
     onProgress: (p) => {
       const now = Date.now()
       process.stderr.write(`[${((now - started) / 1000).toFixed(1).padStart(6)} s] ${p.stage.padEnd(9)} ${p.message}\n`)
@@ -79,6 +83,7 @@ export async function run(argv: string[]): Promise<number> {
       `fixed point  scale 2^${manifest.quantization.scaleBits}, ${manifest.quantization.activationBits}-bit activations (target ${calibration.target}, tolerance ${calibration.tolerance.toPrecision(3)})`,
       `fidelity     max |error| ${f.maxAbsError.toPrecision(3)}, mean ${f.meanAbsError.toPrecision(3)} vs ${f.reference} on ${f.samples} samples`,
       `circuit hash ${manifest.circuitHash}`,
+      `ptau         ${manifest.ptau!.sha256} (${manifest.ptau!.contributors.length} contributions${manifest.ptau!.testOnly ? ', TEST ONLY' : ''})`,
       `written to   ${values.out}/manifest.json`,
     ].join('\n'),
   )

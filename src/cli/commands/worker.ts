@@ -118,7 +118,7 @@ export async function run(argv: string[]): Promise<number> {
  */
 async function workerMarket(o: { market: string; rpc: string | undefined; redis: import('ioredis').Redis; prefix: string; store: import('../../network/index.ts').ArtifactStore }) {
   const { BaseError } = await import('../../errors/index.ts')
-  const { connectMarket, marketHooks } = await import('../../market/index.ts')
+  const { connectMarket, marketHooks, inputsCommitment, inputSignalsOf } = await import('../../market/index.ts')
   const { CircuitRegistry } = await import('../../network/index.ts')
   const key = process.env.ZKML_PROVER_KEY
   if (!key) throw new BaseError('MARKET_CONFIG_INVALID', 'No prover key.', { details: 'expected ZKML_PROVER_KEY=0x<64 hex> in the environment with --market, got nothing' })
@@ -136,6 +136,7 @@ async function workerMarket(o: { market: string; rpc: string | undefined; redis:
     client: conn.client,
     market: conn.market,
     backendOf: async (job) => (await registry.require(job.circuitId)).manifest.backend,
+    inputsHashOf: async (job) => inputsCommitment(inputSignalsOf((await registry.require(job.circuitId)).manifest, job.input)),
     onEvent: (e) => out.onEvent?.(e),
   })
   return out

@@ -56,6 +56,10 @@ export function decodeTensor(t: onnxProto.onnx.ITensorProto, what: string): Tens
   }
   if (data.length !== n)
     throw new BaseError('ONNX_MALFORMED', `Tensor ${what} holds the wrong number of values.`, { details: `expected ${n} values for dims [${dims}], got ${data.length}` })
+  // NaN or ±Infinity has no fixed-point value: it would reach BigInt() deep in calibration as a RangeError.
+  const bad = data.findIndex((x) => !Number.isFinite(x))
+  if (bad >= 0)
+    throw new BaseError('ONNX_NONFINITE_VALUE', `Tensor ${what} holds a non-finite value.`, { details: `expected finite numbers, got ${data[bad]} at index ${bad}` })
   return { dims, data }
 }
 
@@ -78,6 +82,19 @@ function decodeAttribute(a: onnxProto.onnx.IAttributeProto, node: string): AttrV
     default:
       throw new BaseError('ONNX_UNSUPPORTED_ATTRIBUTE', `Unsupported ${what}.`, { details: `expected a float, int, string, tensor, floats or ints attribute, got ${T[a.type ?? 0] ?? a.type}` })
   }
+}
+
+/** Element types a graph input may have: the circuit quantizes real numbers, and onnxruntime is fed float32. */
+const FLOAT_TYPES = new Set<number>([0, onnx.TensorProto.DataType.FLOAT, onnx.TensorProto.DataType.DOUBLE, onnx.TensorProto.DataType.FLOAT16])
+
+/** Refuses a bool/integer/string graph input here, instead of as onnxruntime's uncoded error at fidelity time. */
+function floatInput(v: onnxProto.onnx.IValueInfoProto): onnxProto.onnx.IValueInfoProto {
+  const t = v.type?.tensorType?.elemType ?? 0
+  if (!FLOAT_TYPES.has(t))
+    throw new BaseError('ONNX_INPUT_TYPE_UNSUPPORTED', `Graph input "${v.name}" is not a float tensor.`, {
+      details: `expected FLOAT, DOUBLE or FLOAT16, got ${onnx.TensorProto.DataType[t] ?? t}; cast it to float in the model`,
+    })
+  return v
 }
 
 function valueInfo(v: onnxProto.onnx.IValueInfoProto): ValueInfo {
@@ -113,7 +130,7 @@ export function parseOnnx(bytes: Uint8Array): OnnxGraph {
 
   const initializers = new Map<string, Tensor>()
   for (const t of g.initializer ?? []) initializers.set(t.name ?? '', decodeTensor(t, `initializer "${t.name}"`))
-  const inputs = (g.input ?? []).filter((v) => !initializers.has(v.name ?? '')).map(valueInfo)
+  const inputs = (g.input ?? []).filter((v) => !initializers.has(v.name ?? '')).map((v) => valueInfo(floatInput(v)))
   const outputs = (g.output ?? []).map(valueInfo)
 
   const raw: OnnxNode[] = (g.node ?? []).map((n, i) => {

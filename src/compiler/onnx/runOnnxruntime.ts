@@ -1,4 +1,5 @@
 import * as ort from 'onnxruntime-node'
+import { BaseError } from '../../errors/index.ts'
 
 /**
  * Runs a model in onnxruntime-node (CPU), the float32 reference the circuit's fidelity is measured against.
@@ -18,11 +19,20 @@ export async function runOnnxruntime(
     session = ort.InferenceSession.create(modelBytes, { executionProviders: ['cpu'], intraOpNumThreads: 1 })
     sessions.set(modelBytes, session)
   }
-  const s = await session
-  const feeds: Record<string, ort.Tensor> = {}
-  for (const [name, { data, dims }] of Object.entries(inputs)) feeds[name] = new ort.Tensor('float32', data, dims)
-  const res = await s.run(feeds)
-  return Object.fromEntries(Object.entries(res).map(([k, t]) => [k, t.data as Float32Array]))
+  try {
+    const s = await session
+    const feeds: Record<string, ort.Tensor> = {}
+    for (const [name, { data, dims }] of Object.entries(inputs)) feeds[name] = new ort.Tensor('float32', data, dims)
+    const res = await s.run(feeds)
+    return Object.fromEntries(Object.entries(res).map(([k, t]) => [k, t.data as Float32Array]))
+  } catch (cause) {
+    // onnxruntime's errors carry no code; whatever parseOnnx did not already refuse ends here.
+    sessions.delete(modelBytes)
+    throw new BaseError('ONNX_RUNTIME_FAILED', 'onnxruntime-node could not run the model.', {
+      details: `expected the model to run on float32 inputs ${Object.entries(inputs).map(([n, v]) => `${n}[${v.dims}]`).join(', ')}, got: ${String((cause as Error)?.message ?? cause).split('\n')[0]}`,
+      cause,
+    })
+  }
 }
 
 const sessions = new WeakMap<Uint8Array, Promise<ort.InferenceSession>>()

@@ -3,6 +3,9 @@ import { evaluateFloat, type OnnxGraph } from '../onnx/index.ts'
 import { lowerGraph, referenceAlgebra, type QuantParams } from '../lower/index.ts'
 import { dequantizeOutputs, quantizeInput, splitInputs } from './quantizeIo.ts'
 
+/** scale bits + activation bits a rescale may decompose (the field is 254 bits; see gadgets/decompose.ts). */
+const MAX_DECOMPOSED_BITS = 253
+
 export type CalibrationTarget = 'accuracy' | 'resources'
 
 export type CalibrationCandidate = { scaleBits: number; activationBits: number; maxAbsError: number; meanAbsError: number; cost: number }
@@ -57,6 +60,8 @@ export function calibrate(
   for (const s of options.scales ?? [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 16]) {
     let B = Math.ceil(Math.log2(Math.max(floatMaxAbs, 2 ** -s) * 2 ** s * 2)) + 1
     if (hasSigmoid && sigmoidMode === 'proved') B = Math.max(B, s + 5)
+    // A rescale decomposes s + B bits, which must stay below the 254-bit field (decompose's k + B < 253).
+    if (!(s + B < MAX_DECOMPOSED_BITS)) continue
     const params: QuantParams = { scaleBits: s, activationBits: B, sigmoid: sigmoidMode }
     let maxAbsError = 0
     let sum = 0
@@ -81,7 +86,7 @@ export function calibrate(
   }
   if (candidates.length === 0)
     throw new BaseError('QUANTIZATION_OVERFLOW', 'No fixed-point scale fits the calibration samples.', {
-      details: `expected values representable at some scale 2^4…2^16; the largest |value| was ${floatMaxAbs}`,
+      details: `expected values representable at some scale 2^4…2^16 in fewer than ${MAX_DECOMPOSED_BITS} bits; got a largest |value| of ${floatMaxAbs}`,
     })
   const within = candidates.filter((c) => c.maxAbsError <= tolerance)
   const chosen =

@@ -13,3 +13,4 @@ export { DEFAULT_PTAU_PATH, ptauPower, readPtauHeader, type PtauHeader } from '.
 export { requiredPtauPower, plonkGateCount } from './requiredPtauPower.ts'
 export { terminateSnark } from './terminateSnark.ts'
 export { verificationKeyHash } from './vkHash.ts'
+export { readPtauProvenance, type PtauProvenance } from './ptauProvenance.ts'

@@ -1,0 +1,102 @@
+import { after, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createServer, type AddressInfo } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import onnxProto from 'onnx-proto'
+import { buildOnnxModel, parseOnnx, runOnnxruntime } from '../../src/compiler/onnx/index.ts'
+import { calibrate } from '../../src/compiler/quantize/index.ts'
+import { compileModel } from '../../src/compiler/index.ts'
+import { terminateSnark } from '../../src/compiler/snark/index.ts'
+import { formatCliError } from '../../src/cli/reportError.ts'
+import { BaseError } from '../../src/errors/index.ts'
+
+// Issue #11 item 11: the CLI never prints a raw stack trace; each known case gets a code and "expected X, got Y".
+const { onnx } = onnxProto
+const root = fileURLToPath(new URL('../..', import.meta.url))
+const isCode = (code: string, re?: RegExp) => (e: unknown) => e instanceof BaseError && e.code === code && (!re || re.test(e.message))
+const gemm = (W: number[]) =>
+  buildOnnxModel({
+    name: 'g', inputs: [{ name: 'x', shape: [1, 2] }], outputs: [{ name: 'y', shape: [1, 1] }],
+    initializers: { W: { dims: [2, 1], data: Float64Array.from(W) }, b: { dims: [1], data: Float64Array.from([0]) } },
+    nodes: [{ opType: 'Gemm', inputs: ['x', 'W', 'b'], outputs: ['y'] }],
+  })
+/** The same model with its input re-declared as another element type (buildOnnxModel writes FLOAT only). */
+const withInputType = (bytes: Uint8Array, elemType: number) => {
+  const m = onnx.ModelProto.decode(bytes)
+  m.graph!.input![0]!.type!.tensorType!.elemType = elemType
+  return onnx.ModelProto.encode(m).finish()
+}
+const zkml = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], {
+    cwd: root, encoding: 'utf8', timeout: 60_000, env: { ...process.env, ZKML_DEBUG: '', ...env },
+  })
+after(() => terminateSnark())
+/** A port nothing listens on: bound, then released. */
+const closedPort = () =>
+  new Promise<number>((res) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo
+      srv.close(() => res(port))
+    })
+  })
+const STACK = /^\s+at .+:\d+:\d+\)?$/m
+
+test('NaN weights are refused at parse as ONNX_NONFINITE_VALUE, not a RangeError from fitsSigned', () => {
+  assert.throws(() => parseOnnx(gemm([NaN, 1])), isCode('ONNX_NONFINITE_VALUE', /expected finite numbers, got NaN at index 0/))
+  assert.throws(() => parseOnnx(gemm([1, Infinity])), isCode('ONNX_NONFINITE_VALUE', /got Infinity at index 1/))
+})
+
+test('a calibration sample of 1e300 is QUANTIZATION_OVERFLOW, not a RangeError from decompose', () => {
+  const g = parseOnnx(gemm([0.5, 1]))
+  assert.throws(() => calibrate(g, [[1e300, 2], [0.5, -1]]), isCode('QUANTIZATION_OVERFLOW', /expected values representable .* got a largest \|value\| of 1e\+300/))
+  // an ordinary sample still calibrates
+  assert.ok(calibrate(g, [[1, 2], [0.5, -1]]).params.activationBits < 32)
+})
+
+test('a bool or integer graph input is ONNX_INPUT_TYPE_UNSUPPORTED; onnxruntime failures are ONNX_RUNTIME_FAILED', async () => {
+  const DT = onnx.TensorProto.DataType
+  assert.throws(() => parseOnnx(withInputType(gemm([0.5, 1]), DT.BOOL)), isCode('ONNX_INPUT_TYPE_UNSUPPORTED', /expected FLOAT, DOUBLE or FLOAT16, got BOOL/))
+  assert.throws(() => parseOnnx(withInputType(gemm([0.5, 1]), DT.INT64)), isCode('ONNX_INPUT_TYPE_UNSUPPORTED', /got INT64/))
+  // the runtime's own refusal (here: fed float32 where the model declares int64) carries a code too
+  await assert.rejects(
+    runOnnxruntime(withInputType(gemm([0.5, 1]), DT.INT64), { x: { data: Float32Array.from([1, 2]), dims: [1, 2] } }),
+    isCode('ONNX_RUNTIME_FAILED', /expected the model to run on float32 inputs x\[1,2\], got/),
+  )
+})
+
+test('an unknown error is printed as INTERNAL_ERROR without a stack trace unless --debug', () => {
+  const plain = formatCliError(new RangeError('The number NaN cannot be converted to a BigInt'), false)
+  assert.match(plain, /Code: INTERNAL_ERROR/)
+  assert.match(plain, /expected no error, got RangeError: The number NaN/)
+  assert.doesNotMatch(plain, STACK)
+  assert.match(formatCliError(new RangeError('x'), true), STACK)
+  const coded = formatCliError(new BaseError('INPUT_INVALID', 'Bad.', { details: 'expected a, got b' }), false)
+  assert.match(coded, /^zkml: Bad\.\n\nDetails: expected a, got b\nCode: INPUT_INVALID/)
+})
+
+test('zkml compile of a NaN-weight model and zkml register with the API down: a code, non-zero exit, no stack', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'zkml-cli-errors-'))
+  writeFileSync(join(dir, 'nan.onnx'), gemm([NaN, 1]))
+  writeFileSync(join(dir, 'samples.json'), JSON.stringify([[1, 2], [0.5, -1]]))
+  const c = zkml(['compile', join(dir, 'nan.onnx'), '--calibrate', join(dir, 'samples.json'), '--out', join(dir, 'nan')])
+  assert.equal(c.status, 1, c.stderr)
+  assert.match(c.stderr, /Code: ONNX_NONFINITE_VALUE/)
+  assert.doesNotMatch(c.stderr, STACK)
+
+  await compileModel({ onnx: gemm([0.5, 1]), name: 'g', calibration: [[1, 2], [0.5, -1]], backend: 'groth16', outDir: join(dir, 'ok') })
+  const api = `http://127.0.0.1:${await closedPort()}`
+  const r = zkml(['register', join(dir, 'ok'), '--api', api], { ZKML_API_KEY: 'k' })
+  assert.equal(r.status, 1, r.stderr)
+  assert.ok(r.stderr.includes(`Could not reach the prover network at ${api}.`), r.stderr)
+  assert.ok(r.stderr.includes(`expected an API answering at ${api}/circuits (is zkml serve running?), got ECONNREFUSED`), r.stderr)
+  assert.match(r.stderr, /Code: PROVER_API_ERROR/)
+  assert.doesNotMatch(r.stderr, STACK)
+  const missing = zkml(['register', join(dir, 'nowhere'), '--api', 'http://127.0.0.1:9'], { ZKML_API_KEY: 'k' })
+  assert.equal(missing.status, 1)
+  assert.match(missing.stderr, /Code: ARTIFACT_NOT_FOUND/)
+  assert.doesNotMatch(missing.stderr, STACK)
+})
