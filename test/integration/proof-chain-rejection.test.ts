@@ -22,7 +22,7 @@ import { buildApi } from '../../src/api/index.ts'
 import { anvilPrivateKeys, startAnvil, type AnvilInstance } from '../../src/dev/anvil.ts'
 import { deployContract } from '../../src/chain/deploy.ts'
 import { projectContract } from '../../src/chain/projectContracts.ts'
-import { registryLayout } from '../../src/chain/registryLayout.ts'
+import { modelRegistration, registerArgs } from '../../src/chain/modelRegistration.ts'
 import { inputLength, type CircuitManifest } from '../../src/compiler/manifest.ts'
 import { BN254_Q, canonicalProof, encodeProof, type SnarkProof } from '../../src/compiler/snark/index.ts'
 import { Oracle, StateStore, fileAdapter, httpProverClient, memoryLogger, type OracleFeed, type ProverClient } from '../../src/oracle/index.ts'
@@ -162,7 +162,7 @@ before(async () => {
   const v = JSON.parse(readFileSync(join(circuit.dir, 'Verifier.json'), 'utf8')) as { abi: Abi; bytecode: Hex }
   verifier = { address: await deployContract({ wallet, publicClient: pub }, v as never), abi: v.abi }
   modelRegistry = await deployContract({ wallet, publicClient: pub }, projectContract('ModelRegistry'))
-  await write(modelRegistry, projectContract('ModelRegistry').abi as Abi, 'register', [manifest.name, manifest.modelHash, manifest.circuitHash, verifier.address, registryLayout(manifest)])
+  await write(modelRegistry, projectContract('ModelRegistry').abi as Abi, 'register', registerArgs(manifest.name, verifier.address, modelRegistration(manifest)))
 })
 after(async () => {
   for (const w of workers.splice(0)) await w.stop().catch(() => {})
