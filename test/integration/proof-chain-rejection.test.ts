@@ -120,6 +120,7 @@ async function deployFeed(subject: bigint): Promise<Address> {
   const feed = await deployContract({ wallet, publicClient: pub }, projectContract('ProvedFeed'), [{
     registry: modelRegistry, modelId: 0n, subject, outputIndex: 0, decimals: 8, description: `canon / ${subject}`,
     heartbeat: 3600, minAnswer: -(10n ** 20n), maxAnswer: 10n ** 20n, upgradeDelay: 86400, owner: wallet.account.address,
+    maxRoundJump: 0n, resetDelay: 0,
   }])
   await write(feed, projectContract('ProvedFeed').abi as Abi, 'setReporter', [wallet.account.address, true])
   return feed
