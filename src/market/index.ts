@@ -9,6 +9,6 @@ export { quote, quoteToJson, offerFromQuote, type Quote, type QuoteOptions } fro
 export { compileProofMarket, deployProofMarket } from './proofMarketContract.ts'
 export { marketHooks, marketRevertReason, type MarketHooksOptions, type MarketHookEvent } from './marketHooks.ts'
 export { proverReputation, type ProverReputation } from './proverReputation.ts'
-export { StandingOrder, type StandingOrderOptions, type StandingOrderState } from './standingOrder.ts'
+export { PrepaidRounds, type PrepaidRoundsOptions, type PrepaidRoundsState } from './prepaidRounds.ts'
 export { connectMarket, type MarketConnection } from './connectMarket.ts'
 export { inputsCommitment, inputSignalsOf, statementOf } from './inputsCommitment.ts'

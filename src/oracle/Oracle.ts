@@ -13,7 +13,7 @@ import type { ProverClient } from './proverClient.ts'
 import { waitForProof } from './proverClient.ts'
 import type { ProvedRoundView } from './roundServer.ts'
 import { CHAIN_REJECTED_KEPT, StateStore, type FeedState } from './stateStore.ts'
-import { decidePost, isProofDue, type StandingOrders } from './standingOrders.ts'
+import { decidePost, isProofDue, type PostingPolicy } from './postingPolicy.ts'
 
 export type OracleFeed = {
   /** Stable name, the key of persisted state and of idempotency keys. */
@@ -23,7 +23,7 @@ export type OracleFeed = {
   circuitId: string
   backend: Backend
   adapter: InputAdapter
-  orders: StandingOrders
+  orders: PostingPolicy
   /**
    * Fixed-point bits the circuit quantizes every input with. Omitted: taken from the circuit's manifest
    * on the prover network (`ProverClient.circuit`), which must hash to `circuitId`.
@@ -54,7 +54,7 @@ export type OracleOptions = {
 }
 
 /**
- * The oracle: per feed, per tick — read inputs, prove if due, post if the standing orders say so.
+ * The oracle: per feed, per tick — read inputs, prove if due, post if its posting policy says so.
  * Crash-safe and idempotent: the round number is max(local, on-chain) + 1; a submitted job is persisted
  * before waiting and resumed after a restart; before posting, the on-chain `latestRound` is checked and
  * the contract itself rejects any round not strictly newer, which the poster treats as already posted.
@@ -87,7 +87,7 @@ export class Oracle {
         throw new BaseError('ORACLE_CONFIG_INVALID', `Feed id ${JSON.stringify(f.id)} is empty or repeated.`, { details: 'expected unique non-empty feed ids' })
       ids.add(f.id)
       if (!(f.orders.heartbeatS > 0) || !(f.orders.deviationBps >= 0))
-        throw new BaseError('ORACLE_CONFIG_INVALID', `Feed ${f.id} has bad standing orders.`, {
+        throw new BaseError('ORACLE_CONFIG_INVALID', `Feed ${f.id} has a bad posting policy.`, {
           details: `expected heartbeatS > 0 and deviationBps >= 0, got ${JSON.stringify(f.orders)}`,
         })
       if (f.inputScaleBits === undefined ? typeof o.prover.circuit !== 'function' : !(Number.isInteger(f.inputScaleBits) && f.inputScaleBits >= 0 && f.inputScaleBits <= 64))

@@ -97,7 +97,7 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-test('standing orders: first round, skip unchanged, skip within deviation, post on deviation and on heartbeat', async () => {
+test('posting policy: first round, skip unchanged, skip within deviation, post on deviation and on heartbeat', async () => {
   const { o, log } = oracle(join(dir, 'a.json'))
   const [first] = await o.tick()
   assert.equal(first!.status, 'posted', show(first))

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { createServer } from 'node:http'
 import { P } from '../../src/compiler/field.ts'
 import { BaseError } from '../../src/errors/index.ts'
-import { decidePost, movedBeyond, isProofDue } from '../../src/oracle/standingOrders.ts'
+import { decidePost, movedBeyond, isProofDue } from '../../src/oracle/postingPolicy.ts'
 import { toFeedAnswer } from '../../src/chain/feedAnswer.ts'
 import { StateStore } from '../../src/oracle/stateStore.ts'
 import { fileAdapter, httpAdapter, poolRiskFeatures, POOL_RISK_FEATURES, checkInputs } from '../../src/oracle/adapters/index.ts'
@@ -22,7 +22,7 @@ test('toFeedAnswer: signed fixed point to feed decimals, truncating toward zero 
   assert.throws(() => toFeedAnswer(P, 8, 8), RangeError)
 })
 
-test('standing orders: first round, heartbeat, deviation, within threshold', () => {
+test('posting policy: first round, heartbeat, deviation, within threshold', () => {
   const o = { heartbeatS: 3600, deviationBps: 50 }
   assert.deepEqual(decidePost(o, { lastAnswer: undefined, lastPostedAt: undefined, nowS: 0, answer: 1n }), { post: true, reason: 'first' })
   assert.deepEqual(decidePost(o, { lastAnswer: 1000n, lastPostedAt: 0, nowS: 3600, answer: 1000n }), { post: true, reason: 'heartbeat' })

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { terminateSnark } from '../../src/compiler/snark/index.ts'
-import { StandingOrder, inputsCommitment } from '../../src/market/index.ts'
+import { PrepaidRounds, inputsCommitment } from '../../src/market/index.ts'
 import { startMarketFixture, circuitId, revertName, type MarketFixture } from './market-fixture.ts'
 
 let f: MarketFixture
@@ -13,11 +13,11 @@ after(async () => {
   await terminateSnark()
 })
 
-test('standing order: prepaid rounds, a lapsed round is refunded and re-offered, then the next round follows', async () => {
+test('prepaid rounds: prepaid rounds, a lapsed round is refunded and re-offered, then the next round follows', async () => {
   const terms = { minPrice: 1000n, maxPrice: 4000n, rampLength: 10n, lockTimeout: 30n, timeout: 100n, collateral: 8000n }
   // Each round binds the inputs the feed read for it: 5 for round 500, 6 for round 501.
   const inputOf = (round: bigint) => (round === 500n ? 5n : 6n)
-  const order = new StandingOrder({
+  const order = new PrepaidRounds({
     wallet: f.wallets[0]!, client: f.client, market: f.market.address, circuitId, subject: 42n, firstRound: 500n, rounds: 2, terms,
     inputsHashFor: (round) => inputsCommitment([inputOf(round)]),
   })
@@ -52,9 +52,9 @@ test('standing order: prepaid rounds, a lapsed round is refunded and re-offered,
   assert.equal(order.state.reoffers, 1)
 })
 
-test('standing order: a round whose statement another request already paid is refunded at once and counts as proved', async () => {
+test('prepaid rounds: a round whose statement another request already paid is refunded at once and counts as proved', async () => {
   const terms = { minPrice: 1000n, maxPrice: 4000n, rampLength: 10n, lockTimeout: 30n, timeout: 100n, collateral: 8000n }
-  const order = new StandingOrder({
+  const order = new PrepaidRounds({
     wallet: f.wallets[0]!, client: f.client, market: f.market.address, circuitId, subject: 42n, firstRound: 700n, rounds: 1, terms,
     inputsHashFor: () => inputsCommitment([5n]),
   })

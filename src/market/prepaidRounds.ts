@@ -4,7 +4,7 @@ import { compileProofMarket } from './proofMarketContract.ts'
 import { RequestStatus, type Offer } from './offer.ts'
 import { statementOf } from './inputsCommitment.ts'
 
-export type StandingOrderOptions = {
+export type PrepaidRoundsOptions = {
   wallet: WalletClient<Transport, Chain, Account>
   client: PublicClient
   market: Hex
@@ -23,7 +23,7 @@ export type StandingOrderOptions = {
   inputsHashFor(round: bigint): Hex | Promise<Hex>
 }
 
-export type StandingOrderState = {
+export type PrepaidRoundsState = {
   round: bigint
   requestId: bigint | undefined
   /** The inputs commitment of the live request. */
@@ -36,7 +36,7 @@ export type StandingOrderState = {
 }
 
 /**
- * A feed's standing order: `rounds` proofs prepaid by one deposit (`rounds × maxPrice` into the market
+ * A feed's prepaid rounds: `rounds` proofs prepaid by one deposit (`rounds × maxPrice` into the market
  * balance), one live request at a time, each bound to that round's inputs (`inputsHashFor`). `tick()` (call
  * it on a timer) moves on when the current round is fulfilled, or when its statement was paid through another
  * request (the market pays a statement once: this one is refunded and counts as proved); when a round lapses
@@ -45,21 +45,21 @@ export type StandingOrderState = {
  *
  * @example
  * ```ts
- * import { StandingOrder, inputsCommitment, inputSignalsOf } from './src/market/index.ts'
- * const order = new StandingOrder({ wallet, client, market, circuitId, subject: 1n, firstRound: 1n, rounds: 24,
+ * import { PrepaidRounds, inputsCommitment, inputSignalsOf } from './src/market/index.ts'
+ * const order = new PrepaidRounds({ wallet, client, market, circuitId, subject: 1n, firstRound: 1n, rounds: 24,
  *   inputsHashFor: async (round) => inputsCommitment(inputSignalsOf(manifest, await readInputs(round))),
  *   terms: { minPrice: 10n ** 12n, maxPrice: 3n * 10n ** 12n, rampLength: 30n, lockTimeout: 60n, timeout: 300n, collateral: 10n ** 13n } })
  * await order.start()
  * setInterval(() => void order.tick(), 5000)
  * ```
  */
-export class StandingOrder {
-  readonly state: StandingOrderState
+export class PrepaidRounds {
+  readonly state: PrepaidRoundsState
   private abi = compileProofMarket().abi as Abi
 
-  constructor(private opts: StandingOrderOptions) {
+  constructor(private opts: PrepaidRoundsOptions) {
     if (opts.rounds < 1 || opts.terms.minPrice > opts.terms.maxPrice || opts.terms.timeout < opts.terms.rampLength + opts.terms.lockTimeout)
-      throw new BaseError('MARKET_QUOTE_INVALID', 'Standing order terms are inconsistent.', {
+      throw new BaseError('MARKET_QUOTE_INVALID', 'Prepaid-rounds terms are inconsistent.', {
         details: `expected rounds ≥ 1, minPrice ≤ maxPrice and timeout ≥ rampLength + lockTimeout, got rounds ${opts.rounds}, ${opts.terms.minPrice}..${opts.terms.maxPrice}, timeout ${opts.terms.timeout}`,
       })
     this.state = { round: opts.firstRound, requestId: undefined, inputsHash: undefined, fulfilled: 0, supersededRounds: 0, reoffers: 0, done: false }
@@ -131,7 +131,7 @@ export class StandingOrder {
       const rc = await this.opts.client.waitForTransactionReceipt({ hash })
       if (rc.status !== 'success') throw new Error(`status ${rc.status}`)
     } catch (e) {
-      throw new BaseError('MARKET_TX_FAILED', `Standing order ${functionName} failed.`, { details: (e as Error).message.split('\n')[0], cause: e })
+      throw new BaseError('MARKET_TX_FAILED', `Prepaid rounds ${functionName} failed.`, { details: (e as Error).message.split('\n')[0], cause: e })
     }
   }
 }

@@ -1,5 +1,5 @@
 /** When a feed gets a new round: Chainlink's two triggers. */
-export type StandingOrders = {
+export type PostingPolicy = {
   /** Post at least this often, seconds. */
   heartbeatS: number
   /** Post when the answer moves by more than this, in basis points of the last answer. */
@@ -19,7 +19,7 @@ export type PostDecision = { post: boolean; reason: 'first' | 'heartbeat' | 'dev
  * ```
  */
 export function decidePost(
-  orders: StandingOrders,
+  orders: PostingPolicy,
   s: { lastAnswer: bigint | undefined; lastPostedAt: number | undefined; nowS: number; answer: bigint },
 ): PostDecision {
   if (s.lastAnswer === undefined || s.lastPostedAt === undefined) return { post: true, reason: 'first' }
@@ -51,6 +51,6 @@ export function movedBeyond(last: bigint, next: bigint, deviationBps: number): b
  * isProofDue({ heartbeatS: 60, deviationBps: 10 }, { lastPostedAt: 0, nowS: 30, inputsChanged: false }) // false
  * ```
  */
-export function isProofDue(orders: StandingOrders, s: { lastPostedAt: number | undefined; nowS: number; inputsChanged: boolean }): boolean {
+export function isProofDue(orders: PostingPolicy, s: { lastPostedAt: number | undefined; nowS: number; inputsChanged: boolean }): boolean {
   return s.lastPostedAt === undefined || s.nowS - s.lastPostedAt >= orders.heartbeatS || s.inputsChanged
 }
