@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+// Builds the native Groth16 prover (native/, Rust + napi-rs) from source with cargo and copies the
+// library to native/zkml-native.node (git-ignored), where src/prover/engines/native/ loads it.
+// No download happens beyond crates.io (Cargo.lock is committed). Without cargo it exits 0 with a
+// warning: the network then proves with snarkjs. `--if-missing` skips the build when the addon exists.
+//
+//   node scripts/build-native.mjs [--if-missing] [--quiet]
+import { spawn, spawnSync } from 'node:child_process'
+import { copyFileSync, existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const crate = join(root, 'native')
+const out = join(crate, 'zkml-native.node')
+const args = new Set(process.argv.slice(2))
+
+export async function buildNative({ ifMissing = false, quiet = false } = {}) {
+  if (ifMissing && existsSync(out)) return { built: false, path: out }
+  const cargo = spawnSync('cargo', ['--version'], { encoding: 'utf8' })
+  if (cargo.status !== 0) {
+    console.warn('zkml: cargo not found: the native prover is not built; workers prove with snarkjs (install Rust from rustup or your distribution to build it)')
+    return { built: false, path: undefined }
+  }
+  const started = Date.now()
+  if (!quiet) process.stderr.write('zkml: building the native prover (cargo build --release in native/; a few minutes the first time)…\n')
+  const code = await new Promise((resolve) => {
+    const p = spawn('cargo', ['build', '--release', '--message-format=short'], {
+      cwd: crate,
+      env: { ...process.env, CARGO_BUILD_JOBS: process.env.CARGO_BUILD_JOBS ?? '2' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
+    let n = 0
+    let tail = ''
+    p.stderr.on('data', (d) => {
+      const text = String(d)
+      tail = (tail + text).slice(-4000)
+      for (const line of text.split('\n')) {
+        const m = /^\s*Compiling (\S+)/.exec(line)
+        if (m && !quiet) process.stderr.write(`\r  compiling ${++n}: ${m[1].padEnd(28)}`)
+      }
+    })
+    p.on('close', (c) => {
+      if (!quiet && n) process.stderr.write('\n')
+      if (c !== 0) process.stderr.write(tail)
+      resolve(c)
+    })
+    p.on('error', () => resolve(1))
+  })
+  if (code !== 0) {
+    console.warn('zkml: the native prover failed to build (above); workers prove with snarkjs')
+    return { built: false, path: undefined }
+  }
+  copyFileSync(join(crate, 'target', 'release', 'libzkml_native.so'), out)
+  if (!quiet) process.stderr.write(`zkml: native prover built in ${((Date.now() - started) / 1000).toFixed(1)} s: ${out}\n`)
+  return { built: true, path: out }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  await buildNative({ ifMissing: args.has('--if-missing'), quiet: args.has('--quiet') })
+}
