@@ -1,0 +1,44 @@
+//! The split MSM must equal arkworks' MSM for every mix of scalar sizes.
+
+use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
+use ark_ec::{CurveGroup, VariableBaseMSM};
+use ark_ff::{PrimeField, UniformRand};
+use ark_std::rand::{rngs::StdRng, SeedableRng};
+use zkml_native::msm::{msm_split, msm_u64};
+
+fn scalars(rng: &mut StdRng, n: usize) -> Vec<Fr> {
+    (0..n)
+        .map(|i| match i % 6 {
+            0 => Fr::from(0u64),
+            1 => Fr::from(1u64),
+            2 => Fr::from(u64::rand(rng) >> (i % 50)),
+            3 => -Fr::from(u64::rand(rng) >> (i % 40)),
+            4 => -Fr::from(1u64),
+            _ => Fr::rand(rng),
+        })
+        .collect()
+}
+
+#[test]
+fn split_equals_arkworks_g1_and_g2() {
+    let mut rng = StdRng::seed_from_u64(16);
+    for n in [0usize, 1, 7, 40, 300] {
+        let s = scalars(&mut rng, n);
+        let big: Vec<_> = s.iter().map(|x| x.into_bigint()).collect();
+        let g1: Vec<G1Affine> = (0..n).map(|_| G1Projective::rand(&mut rng).into_affine()).collect();
+        assert_eq!(msm_split(&g1, &big), G1Projective::msm(&g1, &s).unwrap(), "G1 n={n}");
+        let g2: Vec<G2Affine> = (0..n).map(|_| G2Projective::rand(&mut rng).into_affine()).collect();
+        assert_eq!(msm_split(&g2, &big), G2Projective::msm(&g2, &s).unwrap(), "G2 n={n}");
+    }
+}
+
+#[test]
+fn u64_msm_all_widths() {
+    let mut rng = StdRng::seed_from_u64(7);
+    let g1: Vec<G1Affine> = (0..100).map(|_| G1Projective::rand(&mut rng).into_affine()).collect();
+    for shift in [0u32, 20, 60, 63] {
+        let s: Vec<u64> = (0..100).map(|_| u64::rand(&mut rng) >> shift).collect();
+        let f: Vec<Fr> = s.iter().map(|&x| Fr::from(x)).collect();
+        assert_eq!(msm_u64(&g1, &s), G1Projective::msm(&g1, &f).unwrap(), "shift {shift}");
+    }
+}
