@@ -12,7 +12,16 @@ export type Hardware = {
   memoryMiB: number
   gpus: GpuInfo[]
   backends: Backend[]
+  /**
+   * Which proving engine proves each backend here ('native': the arkworks addon, 'snarkjs'),
+   * so matching and the market can tell a native worker from a snarkjs one. Absent on workers
+   * older than the native engine: read that as snarkjs.
+   */
+  engines?: Partial<Record<Backend, ProverEngineName>>
 }
+
+/** A proving engine as workers advertise it. */
+export type ProverEngineName = 'native' | 'snarkjs'
 
 /**
  * Parses `nvidia-smi --query-gpu=name,memory.total --format=csv,noheader,nounits`: one GPU a
@@ -67,6 +76,8 @@ export type DetectHardwareOptions = {
   noGpu?: boolean | undefined
   /** Backends this worker proves; default both. */
   backends?: Backend[] | undefined
+  /** The engine of each backend (see `Hardware.engines`); default snarkjs for all. */
+  engines?: Partial<Record<Backend, ProverEngineName>> | undefined
 }
 
 /**
@@ -89,5 +100,6 @@ export async function detectHardware(opts: DetectHardwareOptions = {}): Promise<
     memoryMiB: opts.memoryMiB !== undefined ? Math.min(opts.memoryMiB, hostMiB) : hostMiB,
     gpus,
     backends: opts.backends ?? ['groth16', 'plonk'],
+    engines: opts.engines ?? { groth16: 'snarkjs', plonk: 'snarkjs' },
   }
 }
