@@ -5,6 +5,7 @@
 //! witnesses, one at a time (`prove`) or many in one call (`proveBatch`), off the JS thread.
 //! Errors are thrown as `Error("CODE: message")` with a project error code.
 
+pub mod benchkey;
 pub mod binfile;
 pub mod error;
 pub mod field;

@@ -156,3 +156,10 @@ impl Task for ProveTask {
 pub fn native_info() -> String {
     format!("{{\"version\":\"{}\",\"threads\":{}}}", env!("CARGO_PKG_VERSION"), rayon::current_num_threads())
 }
+
+/// BENCHMARKS AND TESTS ONLY (bench/prove-engines): an insecure Groth16 `.zkey` for an `.r1cs`,
+/// from seeded toxic waste (native/src/benchkey.rs). Never register such a key.
+#[napi]
+pub fn insecure_bench_key(r1cs: Buffer, seed: u32) -> Result<Buffer> {
+    crate::benchkey::insecure_bench_key(&r1cs, seed as u64).map(Buffer::from).map_err(js_err)
+}

@@ -111,6 +111,17 @@ test('a key of another circuit gives a clear error', { skip }, async () => {
   assert.throws(() => new addon!.NativeKey(plonk.zkey), /ENGINE_BACKEND_UNSUPPORTED/)
 })
 
+test('the bench-only key maker (larger than the bundled ptau allows) makes keys both provers agree on', { skip }, async () => {
+  const snarkjs = await import('snarkjs')
+  const zkey = new Uint8Array(addon!.insecureBenchKey(r1cs, 7))
+  const vkey = await snarkjs.zKey.exportVerificationKey(zkey)
+  const native = await proveWtns(new addon!.NativeKey(zkey, r1cs), wtns)
+  const snark = await prove('groth16', zkey, wtns)
+  assert.equal(await verify('groth16', vkey, native.publicSignals, native.proof), true)
+  assert.equal(await verify('groth16', vkey, snark.publicSignals, snark.proof), true)
+  assert.equal(await verify('groth16', keys.vkey, native.publicSignals, native.proof), false, 'not a proof for the real key')
+})
+
 test('selectEngine: an unknown engine is refused; snarkjs on request', async () => {
   await assert.rejects(selectEngine('rapidsnark'), isCode('ENGINE_UNAVAILABLE'))
   const lines: string[] = []

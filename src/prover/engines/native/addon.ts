@@ -19,6 +19,8 @@ export type NativeKeyHandle = {
 export type NativeAddon = {
   NativeKey: new (zkey: Uint8Array, r1cs?: Uint8Array | null) => NativeKeyHandle
   nativeInfo(): string
+  /** BENCHMARKS AND TESTS ONLY: an insecure Groth16 .zkey for an .r1cs from seeded toxic waste. */
+  insecureBenchKey(r1cs: Uint8Array, seed: number): Uint8Array
 }
 
 /** Where scripts/build-native.mjs puts the built addon. */
