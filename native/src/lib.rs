@@ -10,6 +10,7 @@ pub mod binfile;
 pub mod error;
 pub mod field;
 pub mod msm;
+pub mod msm_affine;
 pub mod prover;
 pub mod qap;
 pub mod r1cs;

@@ -7,7 +7,7 @@
 
 use ark_bn254::Fr;
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
-use ark_ec::{AdditiveGroup, VariableBaseMSM};
+use ark_ec::AdditiveGroup;
 use ark_ff::{BigInt, BigInteger, PrimeField, Zero};
 use rayon::prelude::*;
 
@@ -25,6 +25,7 @@ pub fn msm_split<P: SWCurveConfig<ScalarField = Fr>>(bases: &[Affine<P>], scalar
         let l = s.0;
         if l[1] == 0 && l[2] == 0 && l[3] == 0 {
             match l[0] {
+                _ if bases[i].infinity => {}
                 0 => {}
                 1 => ones.push(bases[i]),
                 v => {
@@ -47,7 +48,7 @@ pub fn msm_split<P: SWCurveConfig<ScalarField = Fr>>(bases: &[Affine<P>], scalar
     }
     let (one_sum, (small_sum, big_sum)) = rayon::join(
         || ones.par_iter().fold(Projective::<P>::zero, |acc, b| acc + b).reduce(Projective::<P>::zero, |a, b| a + b),
-        || rayon::join(|| msm_u64(&small_b, &small_s), || Projective::<P>::msm_bigint(&big_b, &big_s)),
+        || rayon::join(|| msm_u64(&small_b, &small_s), || crate::msm_affine::msm_batch_affine(&big_b, &big_s)),
     );
     one_sum + small_sum + big_sum
 }

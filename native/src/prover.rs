@@ -12,8 +12,8 @@
 
 use std::time::Instant;
 
-use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine};
-use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
+use ark_bn254::{Fr, G1Affine, G2Affine};
+use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::{BigInt, PrimeField};
 use ark_groth16::r1cs_to_qap::R1CSToQAP;
 use ark_poly::Radix2EvaluationDomain;
@@ -75,7 +75,7 @@ pub fn prove(pk: &ZkeyPk, w: &[Fr], r: Fr, s: Fr) -> Result<(Proof, Timings)> {
     t.msm_c_ms = ms(tt);
     let tt = Instant::now();
     let hs: Vec<BigInt<4>> = h.par_iter().map(|x| x.into_bigint()).collect();
-    let h_acc = G1Projective::msm_bigint(&pk.h, &hs);
+    let h_acc = crate::msm_affine::msm_batch_affine(&pk.h, &hs);
     t.msm_h_ms = ms(tt);
 
     let a = a_acc + pk.alpha1 + pk.delta1 * r;

@@ -5,6 +5,7 @@ use ark_ec::{CurveGroup, VariableBaseMSM};
 use ark_ff::{PrimeField, UniformRand};
 use ark_std::rand::{rngs::StdRng, SeedableRng};
 use zkml_native::msm::{msm_split, msm_u64};
+use zkml_native::msm_affine::msm_batch_affine;
 
 fn scalars(rng: &mut StdRng, n: usize) -> Vec<Fr> {
     (0..n)
@@ -40,5 +41,24 @@ fn u64_msm_all_widths() {
         let s: Vec<u64> = (0..100).map(|_| u64::rand(&mut rng) >> shift).collect();
         let f: Vec<Fr> = s.iter().map(|&x| Fr::from(x)).collect();
         assert_eq!(msm_u64(&g1, &s), G1Projective::msm(&g1, &f).unwrap(), "shift {shift}");
+    }
+}
+
+#[test]
+fn batch_affine_equals_arkworks_incl_repeated_and_opposite_bases() {
+    let mut rng = StdRng::seed_from_u64(3);
+    for n in [0usize, 5, 300, 3000] {
+        let mut g1: Vec<G1Affine> = (0..n).map(|_| G1Projective::rand(&mut rng).into_affine()).collect();
+        // Equal and opposite bases force the doubling / cancellation fallback.
+        if n > 10 {
+            g1[1] = g1[0];
+            g1[2] = -g1[0];
+            g1[3] = G1Affine::identity();
+        }
+        let s: Vec<Fr> = (0..n).map(|i| if i < 4 { Fr::from(5u64) } else { Fr::rand(&mut rng) }).collect();
+        let big: Vec<_> = s.iter().map(|x| x.into_bigint()).collect();
+        assert_eq!(msm_batch_affine(&g1, &big), G1Projective::msm(&g1, &s).unwrap(), "G1 n={n}");
+        let g2: Vec<G2Affine> = (0..n.min(600)).map(|_| G2Projective::rand(&mut rng).into_affine()).collect();
+        assert_eq!(msm_batch_affine(&g2, &big[..g2.len()]), G2Projective::msm(&g2, &s[..g2.len()]).unwrap(), "G2 n={n}");
     }
 }
