@@ -39,7 +39,8 @@ const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.len
 const now = () => performance.now()
 
 /** Runs f while sampling RSS every 10 ms; returns its value, wall time and the peak RSS above the start, MiB. */
-async function measured<T>(f: () => Promise<T> | T): Promise<{ v: T; ms: number; peakMiB: number }> {
+async function measured<T>(f: () => Promise<T> | T): Promise<{ v: T; ms: number; cpuMs: number; peakMiB: number }> {
+  const cpu0 = process.cpuUsage()
   const base = process.memoryUsage.rss()
   let peak = base
   const timer = setInterval(() => { peak = Math.max(peak, process.memoryUsage.rss()) }, 10)
@@ -48,7 +49,10 @@ async function measured<T>(f: () => Promise<T> | T): Promise<{ v: T; ms: number;
   const ms = now() - t
   clearInterval(timer)
   peak = Math.max(peak, process.memoryUsage.rss())
-  return { v, ms, peakMiB: (peak - base) / 2 ** 20 }
+  const cpu = process.cpuUsage(cpu0)
+  // CPU time of every thread of the process (snarkjs's workers included): on a shared machine
+  // wall time swings with other people's load, CPU time much less.
+  return { v, ms, cpuMs: (cpu.user + cpu.system) / 1000, peakMiB: (peak - base) / 2 ** 20 }
 }
 
 /** n constraints w_{i+3} = w_{i+2}·(w_{i+2} + 1); wire 1 = the last value (public output). */
@@ -84,7 +88,7 @@ type Row = {
   circuit: string; constraints: number; domain: number
   snarkProveMs: number; snarkPeakMiB: number
   nativeLoadMs: number; nativeProveMs: number; nativePeakMiB: number
-  ratio: number; snarkPps: number; nativePps: number; batchPps: number; batchRatio: number
+  ratio: number; cpuRatio: number; snarkCpuMs: number; nativeCpuMs: number; snarkPps: number; nativePps: number; batchPps: number; batchRatio: number
   witnessMs?: number; profile: NativeTimings
 }
 const rows: Row[] = []
@@ -93,22 +97,26 @@ async function compare(name: string, zkey: Uint8Array, vkey: Record<string, unkn
   // snarkjs: its prove reads and converts the zkey every call (there is no handle to keep).
   await prove('groth16', zkey, wtnss[0]!) // warm its thread pool
   const sp: number[] = []
+  const sc: number[] = []
   let sPeak = 0
   for (let i = 0; i < REPS; i++) {
     const m = await measured(() => prove('groth16', zkey, wtnss[i % wtnss.length]!))
     if (!(await verify('groth16', vkey, m.v.publicSignals, m.v.proof))) throw new Error(`${name}: snarkjs proof does not verify`)
     sp.push(m.ms)
+    sc.push(m.cpuMs)
     sPeak = Math.max(sPeak, m.peakMiB)
   }
   const load = await measured(() => new addon!.NativeKey(zkey, r1cs))
   const key = load.v
   const np: number[] = []
+  const nc: number[] = []
   let nPeak = load.peakMiB
   let profile: NativeTimings | undefined
   for (let i = 0; i < REPS; i++) {
     const m = await measured(() => proveWtns(key, wtnss[i % wtnss.length]!))
     if (!(await verify('groth16', vkey, m.v.publicSignals, m.v.proof))) throw new Error(`${name}: native proof does not verify`)
     np.push(m.ms)
+    nc.push(m.cpuMs)
     nPeak = Math.max(nPeak, m.peakMiB)
     profile = m.v.timings
   }
@@ -120,7 +128,7 @@ async function compare(name: string, zkey: Uint8Array, vkey: Record<string, unkn
     circuit: name, constraints: key.nConstraints, domain: d,
     snarkProveMs: median(sp), snarkPeakMiB: sPeak,
     nativeLoadMs: load.ms, nativeProveMs: median(np), nativePeakMiB: Math.max(nPeak, bm.peakMiB),
-    ratio: median(sp) / median(np), snarkPps: 1000 / median(sp), nativePps: 1000 / median(np),
+    ratio: median(sp) / median(np), cpuRatio: median(sc) / median(nc), snarkCpuMs: median(sc), nativeCpuMs: median(nc), snarkPps: 1000 / median(sp), nativePps: 1000 / median(np),
     batchPps: (BATCH * 1000) / bm.ms, batchRatio: (BATCH * 1000) / bm.ms / (1000 / median(sp)),
     ...(witnessMs !== undefined ? { witnessMs } : {}), profile: profile!,
   }
@@ -128,7 +136,7 @@ async function compare(name: string, zkey: Uint8Array, vkey: Record<string, unkn
   const f = (x: number, d = 1) => x.toFixed(d)
   const p = row.profile
   console.log(
-    `${name.padEnd(18)} ${String(row.constraints).padStart(7)} 2^${Math.log2(d)}  snarkjs ${f(row.snarkProveMs, 0).padStart(7)} ms ${f(sPeak, 0).padStart(5)} MiB | native load ${f(row.nativeLoadMs, 0).padStart(5)} ms prove ${f(row.nativeProveMs, 0).padStart(6)} ms ${f(row.nativePeakMiB, 0).padStart(5)} MiB | x${f(row.ratio, 2)} | proofs/s snarkjs ${f(row.snarkPps, 2)} native ${f(row.nativePps, 2)} batch(${BATCH}) ${f(row.batchPps, 2)} (x${f(row.batchRatio, 2)})`,
+    `${name.padEnd(18)} ${String(row.constraints).padStart(7)} 2^${Math.log2(d)}  snarkjs ${f(row.snarkProveMs, 0).padStart(7)} ms ${f(sPeak, 0).padStart(5)} MiB | native load ${f(row.nativeLoadMs, 0).padStart(5)} ms prove ${f(row.nativeProveMs, 0).padStart(6)} ms ${f(row.nativePeakMiB, 0).padStart(5)} MiB | x${f(row.ratio, 2)} wall, x${f(row.cpuRatio, 2)} cpu (${f(row.snarkCpuMs, 0)}/${f(row.nativeCpuMs, 0)} cpu-ms) | proofs/s snarkjs ${f(row.snarkPps, 2)} native ${f(row.nativePps, 2)} batch(${BATCH}) ${f(row.batchPps, 2)} (x${f(row.batchRatio, 2)})`,
   )
   console.log(
     `${''.padEnd(18)} profile ms: read ${f(p.readMs)} check ${f(p.checkMs)} qap/fft ${f(p.qapMs)} msm A ${f(p.msmAMs)} B1 ${f(p.msmB1Ms)} B2 ${f(p.msmB2Ms)} C ${f(p.msmCMs)} H ${f(p.msmHMs)}${witnessMs !== undefined ? ` | TS witness ${f(witnessMs)}` : ''}`,
@@ -165,8 +173,8 @@ try {
     }
     await compare(m.name, c.zkey, c.vkey, r1cs, ws, median(wt))
   }
-  console.log('\nsummary (ratio = snarkjs prove / native prove; batch ratio = native batch proofs/s / snarkjs proofs/s)')
-  for (const r of rows) console.log(`  ${r.circuit.padEnd(18)} 2^${Math.log2(r.domain)}  x${r.ratio.toFixed(2)} single, x${r.batchRatio.toFixed(2)} batch`)
+  console.log('\nsummary (ratio = snarkjs prove / native prove, by wall time and by process CPU time; batch = native batch proofs/s / snarkjs proofs/s)')
+  for (const r of rows) console.log(`  ${r.circuit.padEnd(18)} 2^${Math.log2(r.domain)}  x${r.ratio.toFixed(2)} wall, x${r.cpuRatio.toFixed(2)} cpu, x${r.batchRatio.toFixed(2)} batch`)
 } finally {
   rmSync(work, { recursive: true, force: true })
   await terminateSnark()

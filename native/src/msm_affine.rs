@@ -22,10 +22,14 @@ where
         // Small inputs: rounds of tiny batches gain nothing; arkworks' projective buckets.
         return Projective::<P>::msm_bigint(&bases[..n], &scalars[..n]);
     }
-    let c = (((n as f64).ln() as usize) + 2).clamp(4, 16);
-    let num_bits = 254usize;
-    let windows: Vec<usize> = (0..num_bits).step_by(c).collect();
-    let sums: Vec<Projective<P>> = windows.par_iter().map(|&w| window_sum(&bases[..n], &scalars[..n], w, c)).collect();
+    // Signed digits in (−2^(c−1), 2^(c−1)]: half the buckets of unsigned ones, so one more bit of window.
+    let c = (((n as f64).ln() as usize) + 3).clamp(4, 17);
+    let num_windows = 254 / c + 1;
+    let digits: Vec<i32> = scalars[..n].par_iter().flat_map_iter(|s| signed_digits(s, c, num_windows)).collect();
+    let sums: Vec<Projective<P>> = (0..num_windows)
+        .into_par_iter()
+        .map(|k| window_sum(&bases[..n], &digits, num_windows, k, c))
+        .collect();
     let mut total = Projective::<P>::zero();
     for s in sums.iter().rev() {
         for _ in 0..c {
@@ -36,6 +40,26 @@ where
     total
 }
 
+/// The scalar as Σ d_k·2^(c·k) with d_k in (−2^(c−1), 2^(c−1)] (a carry moves up a window).
+fn signed_digits(s: &BigInt<4>, c: usize, num_windows: usize) -> impl Iterator<Item = i32> {
+    let mut out = vec![0i32; num_windows];
+    let mut carry = 0i64;
+    let half = 1i64 << (c - 1);
+    for (k, d) in out.iter_mut().enumerate() {
+        let mut v = digit(s, k * c, c) as i64 + carry;
+        carry = 0;
+        if v > half {
+            v -= 1i64 << c;
+            carry = 1;
+        }
+        *d = v as i32;
+    }
+    // floor(254/c)·c ≥ 255 − c for every c in 4..=17, so the top window never carries out.
+    debug_assert_eq!(carry, 0);
+    out.into_iter()
+}
+
+/// Bits [w, w + c) of the scalar.
 fn digit(s: &BigInt<4>, w: usize, c: usize) -> usize {
     let limb = w / 64;
     let off = w % 64;
@@ -46,14 +70,15 @@ fn digit(s: &BigInt<4>, w: usize, c: usize) -> usize {
     (v & ((1u64 << c) - 1)) as usize
 }
 
-fn window_sum<P: SWCurveConfig>(bases: &[Affine<P>], scalars: &[BigInt<4>], w: usize, c: usize) -> Projective<P> {
-    let nb = (1usize << c) - 1;
+fn window_sum<P: SWCurveConfig>(bases: &[Affine<P>], digits: &[i32], num_windows: usize, k: usize, c: usize) -> Projective<P> {
+    let nb = 1usize << (c - 1);
     let mut buckets: Vec<Affine<P>> = vec![Affine::<P>::identity(); nb];
+    // (bucket, base index | sign bit 31)
     let mut pending: Vec<(u32, u32)> = Vec::with_capacity(bases.len());
-    for (i, s) in scalars.iter().enumerate() {
-        let d = digit(s, w, c);
-        if d != 0 && !bases[i].is_zero() {
-            pending.push(((d - 1) as u32, i as u32));
+    for (i, b) in bases.iter().enumerate() {
+        let d = digits[i * num_windows + k];
+        if d != 0 && !b.is_zero() {
+            pending.push(((d.unsigned_abs() - 1), (i as u32) | if d < 0 { 1 << 31 } else { 0 }));
         }
     }
     let mut stamp: Vec<u32> = vec![0; nb];
@@ -72,7 +97,7 @@ fn window_sum<P: SWCurveConfig>(bases: &[Affine<P>], scalars: &[BigInt<4>], w: u
                 next.push((b, i));
                 continue;
             }
-            let p = &bases[i as usize];
+            let p = &point(bases, i);
             let acc = &buckets[bu];
             if acc.is_zero() {
                 buckets[bu] = *p;
@@ -91,7 +116,7 @@ fn window_sum<P: SWCurveConfig>(bases: &[Affine<P>], scalars: &[BigInt<4>], w: u
         }
         batch_inversion(&mut denom);
         for (&(b, i), inv) in batch.iter().zip(&denom) {
-            let p = &bases[i as usize];
+            let p = &point(bases, i);
             let acc = &mut buckets[b as usize];
             let lambda = (p.y - acc.y) * inv;
             let x3 = lambda.square() - acc.x - p.x;
@@ -109,3 +134,9 @@ fn window_sum<P: SWCurveConfig>(bases: &[Affine<P>], scalars: &[BigInt<4>], w: u
     res
 }
 
+
+#[inline]
+fn point<P: SWCurveConfig>(bases: &[Affine<P>], tagged: u32) -> Affine<P> {
+    let p = bases[(tagged & 0x7fff_ffff) as usize];
+    if tagged >> 31 == 1 { -p } else { p }
+}
