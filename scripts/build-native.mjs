@@ -6,7 +6,7 @@
 //
 //   node scripts/build-native.mjs [--if-missing] [--quiet]
 import { spawn, spawnSync } from 'node:child_process'
-import { copyFileSync, existsSync } from 'node:fs'
+import { copyFileSync, existsSync, renameSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -51,7 +51,11 @@ export async function buildNative({ ifMissing = false, quiet = false } = {}) {
     console.warn('zkml: the native prover failed to build (above); workers prove with snarkjs')
     return { built: false, path: undefined }
   }
-  copyFileSync(join(crate, 'target', 'release', 'libzkml_native.so'), out)
+  // Copy then rename: another process (a second worker building at the same time) may be loading
+  // the addon, and must see either the old file or the whole new one.
+  const tmp = `${out}.${process.pid}.tmp`
+  copyFileSync(join(crate, 'target', 'release', 'libzkml_native.so'), tmp)
+  renameSync(tmp, out)
   if (!quiet) process.stderr.write(`zkml: native prover built in ${((Date.now() - started) / 1000).toFixed(1)} s: ${out}\n`)
   return { built: true, path: out }
 }
