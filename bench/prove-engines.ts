@@ -95,7 +95,7 @@ const rows: Row[] = []
 
 async function compare(name: string, zkey: Uint8Array, vkey: Record<string, unknown>, r1cs: Uint8Array, wtnss: Uint8Array[], witnessMs?: number) {
   // snarkjs: its prove reads and converts the zkey every call (there is no handle to keep).
-  await prove('groth16', zkey, wtnss[0]!) // warm its thread pool
+  if (rows.length === 0) await prove('groth16', zkey, wtnss[0]!) // warm its thread pool, once
   const sp: number[] = []
   const sc: number[] = []
   let sPeak = 0

@@ -22,8 +22,9 @@ where
         // Small inputs: rounds of tiny batches gain nothing; arkworks' projective buckets.
         return Projective::<P>::msm_bigint(&bases[..n], &scalars[..n]);
     }
-    // Signed digits in (−2^(c−1), 2^(c−1)]: half the buckets of unsigned ones, so one more bit of window.
-    let c = (((n as f64).ln() as usize) + 3).clamp(4, 17);
+    // Signed digits in (−2^(c−1), 2^(c−1)]: half the buckets of unsigned ones. c ≈ ln n + 1 balances
+    // n·(254/c) affine additions against (254/c)·2^c projective ones in the bucket sums.
+    let c = (((n as f64).ln() as usize) + 1).clamp(4, 17);
     let num_windows = 254 / c + 1;
     let digits: Vec<i32> = scalars[..n].par_iter().flat_map_iter(|s| signed_digits(s, c, num_windows)).collect();
     let sums: Vec<Projective<P>> = (0..num_windows)
