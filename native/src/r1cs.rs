@@ -50,7 +50,7 @@ impl R1cs {
         let mut r = Reader::new(f.section(2, rerr)?, "the constraints section", rerr);
         let lc = |r: &mut Reader| -> Result<Lc> {
             let n = r.u32()? as usize;
-            let mut out = Vec::with_capacity(n.min(1 << 20));
+            let mut out = Vec::with_capacity(n.min((r.bytes.len() - r.pos) / 36));
             for _ in 0..n {
                 let w = r.u32()? as usize;
                 let v = fr_standard(r.limbs()?).ok_or_else(|| rerr("expected coefficients below r, got a larger one".into()))?;
@@ -61,7 +61,8 @@ impl R1cs {
             }
             Ok(out)
         };
-        let mut constraints = Vec::with_capacity(m.min(1 << 24));
+        // Each constraint takes at least 12 bytes: a hostile count cannot reserve more than the file holds.
+        let mut constraints = Vec::with_capacity(m.min(r.bytes.len() / 12));
         for _ in 0..m {
             let a = lc(&mut r)?;
             let b = lc(&mut r)?;

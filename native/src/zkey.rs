@@ -123,6 +123,14 @@ impl ZkeyPk {
         if !domain_size.is_power_of_two() || domain_size > 1 << 27 {
             return Err(kerr(format!("expected a power-of-two domain size up to 2^27, got {domain_size}")));
         }
+        // Sizes come from the header: check them against the point sections before allocating
+        // anything by them (a hostile header must not make us reserve gigabytes).
+        for (ty, want, what) in [(5u32, n_vars * 64, "A"), (6, n_vars * 64, "B1"), (7, n_vars * 128, "B2"), (9, domain_size * 64, "H")] {
+            let got = f.section(ty, kerr)?.len();
+            if got != want {
+                return Err(kerr(format!("expected section {ty} ({what}) of {want} bytes for nVars {n_vars} and domain {domain_size}, got {got} bytes")));
+            }
+        }
         let alpha1 = one_g1(&mut h, "alpha1")?;
         let beta1 = one_g1(&mut h, "beta1")?;
         let beta2 = one_g2(&mut h, "beta2")?;

@@ -107,3 +107,13 @@ fn find_section(b: &[u8], ty: u32) -> usize {
         pos += 12 + len;
     }
 }
+
+#[test]
+fn zkey_hostile_sizes_are_refused_before_allocating() {
+    // domainSize 2^27 in the header: the H section is far too small for it.
+    let mut b = ZKEY.to_vec();
+    let at = find_section(&b, 2) + 4 + 32 + 4 + 32 + 8;
+    b[at..at + 4].copy_from_slice(&(1u32 << 27).to_le_bytes());
+    let e = ZkeyPk::parse(&b).err().unwrap();
+    assert!(e.message.contains("section 9 (H)"), "{e}");
+}
