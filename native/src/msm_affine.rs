@@ -9,7 +9,7 @@
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
 use ark_ff::PrimeField;
 use ark_ec::{AdditiveGroup, AffineRepr, CurveGroup, VariableBaseMSM};
-use ark_ff::{batch_inversion, BigInt, Field, Zero};
+use ark_ff::{BigInt, Field, Zero};
 use rayon::prelude::*;
 
 /// Σ scalars[i]·bases[i] over 256-bit little-endian scalars.
@@ -87,6 +87,10 @@ fn window_sum<P: SWCurveConfig>(bases: &[Affine<P>], digits: &[i32], num_windows
     let mut batch: Vec<(u32, u32)> = Vec::with_capacity(nb.min(pending.len()));
     let mut denom: Vec<P::BaseField> = Vec::with_capacity(nb.min(pending.len()));
     let mut next: Vec<(u32, u32)> = Vec::new();
+    // Projective overflow buckets: once a round's batch gets small (a skewed window, such as the
+    // top one where every digit is tiny, puts most points in a few buckets) one inversion per
+    // round no longer pays, so the remaining additions go here instead.
+    let mut overflow: Vec<Projective<P>> = Vec::new();
     while !pending.is_empty() {
         round += 1;
         batch.clear();
@@ -115,7 +119,7 @@ fn window_sum<P: SWCurveConfig>(bases: &[Affine<P>], digits: &[i32], num_windows
             batch.push((b, i));
             denom.push(p.x - acc.x);
         }
-        batch_inversion(&mut denom);
+        serial_inversion(&mut denom);
         for (&(b, i), inv) in batch.iter().zip(&denom) {
             let p = &point(bases, i);
             let acc = &mut buckets[b as usize];
@@ -125,14 +129,44 @@ fn window_sum<P: SWCurveConfig>(bases: &[Affine<P>], digits: &[i32], num_windows
             *acc = Affine::<P>::new_unchecked(x3, y3);
         }
         std::mem::swap(&mut pending, &mut next);
+        if !pending.is_empty() && batch.len() < 64 {
+            overflow = vec![Projective::<P>::zero(); nb];
+            for &(b, i) in &pending {
+                overflow[b as usize] += point(bases, i);
+            }
+            break;
+        }
     }
     let mut running = Projective::<P>::zero();
     let mut res = Projective::<P>::zero();
-    for b in buckets.iter().rev() {
+    for (k, b) in buckets.iter().enumerate().rev() {
         running += b;
+        if let Some(o) = overflow.get(k) {
+            running += o;
+        }
         res += &running;
     }
     res
+}
+
+/// Montgomery's trick on one thread (the windows already run in parallel): every element
+/// replaced by its inverse with one field inversion. No element is zero (distinct x).
+fn serial_inversion<F: Field>(v: &mut [F]) {
+    if v.is_empty() {
+        return;
+    }
+    let mut prefix = Vec::with_capacity(v.len());
+    let mut acc = F::one();
+    for x in v.iter() {
+        prefix.push(acc);
+        acc *= x;
+    }
+    let mut inv = acc.inverse().expect("non-zero denominators");
+    for (x, p) in v.iter_mut().zip(prefix).rev() {
+        let t = inv * *x;
+        *x = inv * p;
+        inv = t;
+    }
 }
 
 

@@ -62,3 +62,29 @@ fn batch_affine_equals_arkworks_incl_repeated_and_opposite_bases() {
         assert_eq!(msm_batch_affine(&g2, &big[..g2.len()]), G2Projective::msm(&g2, &s[..g2.len()]).unwrap(), "G2 n={n}");
     }
 }
+
+/// `cargo test --release --no-default-features --test msm -- --ignored --nocapture`: times the
+/// batch-affine MSM against arkworks' on random full-size scalars (a profile, not a check).
+#[test]
+#[ignore]
+fn msm_speed() {
+    let mut rng = StdRng::seed_from_u64(1);
+    for k in [12u32, 14, 16] {
+        let n = 1usize << k;
+        let g: Vec<G1Affine> = {
+            let p = G1Projective::rand(&mut rng);
+            let mut acc = p;
+            (0..n).map(|_| { acc += p; acc }).collect::<Vec<_>>().iter().map(|x| x.into_affine()).collect()
+        };
+        let s: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+        let big: Vec<_> = s.iter().map(|x| x.into_bigint()).collect();
+        let t = std::time::Instant::now();
+        let a = msm_batch_affine(&g, &big);
+        let ta = t.elapsed();
+        let t = std::time::Instant::now();
+        let b = G1Projective::msm_bigint(&g, &big);
+        let tb = t.elapsed();
+        assert_eq!(a, b);
+        println!("2^{k}: batch-affine {:?}, arkworks {:?}", ta, tb);
+    }
+}
