@@ -5,12 +5,17 @@
  */
 import { runDemo, type DemoResult } from '../src/demo/runDemo.ts'
 import { BaseError } from '../src/errors/index.ts'
+// @ts-expect-error: a plain .mjs script without types
+import { buildNative } from './build-native.mjs'
 
 const verbose = process.argv.includes('--verbose')
 const serve = process.argv.includes('--serve')
 /** With --serve: seconds between further stress steps + oracle passes (new proved rounds, live in the explorer). */
 const everyS = 30
 console.log('zkml demo: proved risk scores for yield pools, end to end on this machine\n')
+// The demo's workers prove with the native engine: build it once here (a progress line, a few
+// minutes the first time; skipped when built; without cargo a warning and the workers use snarkjs).
+await buildNative({ ifMissing: true })
 const started = Date.now()
 
 function report({ pools, manifest }: DemoResult): void {

@@ -15,6 +15,10 @@ function collect(dir) {
   return out
 }
 
+// The native prover's tests need its addon: build it if missing (progress line; without cargo a
+// warning, and those tests skip saying why).
+await (await import('./build-native.mjs')).buildNative({ ifMissing: true })
+
 const filter = process.argv.slice(2)
 const files = collect('test').filter((f) => filter.length === 0 || filter.some((x) => f.includes(x)))
 if (files.length === 0) {

@@ -80,6 +80,12 @@ export const errorCodes = {
   // explorer (issue 6): add codes below this line
   JOB_HAS_NO_PROOF: 'A proof was asked of a job that has not been verified (yet).',
   FEEDS_CONFIG_INVALID: 'The explorer\'s feed configuration file is unreadable or malformed.',
+
+  // native prover (issue 16): add codes below this line
+  NATIVE_KEY_INVALID: 'The native prover cannot read a proving key: not a BN254 Groth16 .zkey, or a malformed one.',
+  NATIVE_KEY_MISMATCH: 'A witness or .r1cs is not of the proving key\'s circuit (wire count, public count or coefficients differ).',
+  ENGINE_BACKEND_UNSUPPORTED: 'The chosen proving engine does not prove this backend (the native engine proves Groth16 only).',
+  ENGINE_UNAVAILABLE: 'The proving engine asked for cannot run here (unknown name, or the native addon is not built).',
 } as const
 
 export type ErrorCode = keyof typeof errorCodes

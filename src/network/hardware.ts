@@ -21,5 +21,14 @@ export type Hardware = {
   memoryMiB: number
   gpus: GpuInfo[]
   backends: Backend[]
+  /**
+   * Which proving engine proves each backend here ('native': the arkworks addon, 'snarkjs'),
+   * so matching and the market can tell a native worker from a snarkjs one. Absent on workers
+   * older than the native engine: read that as snarkjs.
+   */
+  engines?: Partial<Record<Backend, ProverEngineName>>
 }
+
+/** A proving engine as workers advertise it. */
+export type ProverEngineName = 'native' | 'snarkjs'
 

@@ -6,7 +6,7 @@ export { LocalArtifactStore, sha256Hex, defaultStoreDir, type ArtifactStore, typ
 export { RedisArtifactStore } from './redisArtifactStore.ts'
 export { openArtifactStore } from './openStore.ts'
 export { LruCache } from './lruCache.ts'
-export type { Hardware, GpuInfo } from './hardware.ts'
+export type { Hardware, GpuInfo, ProverEngineName } from './hardware.ts'
 export { canonicalJson, circuitId } from '../compiler/circuitId.ts'
 export { jobStates, allowedFrom, isTerminal, canTransition, assertTransition, type JobState } from './jobState.ts'
 export { JobStore, jobNotFound, RECENT_JOBS_KEPT, type JobRecord, type JobEvent, type ProofResult, type TransitionOptions } from './jobStore.ts'

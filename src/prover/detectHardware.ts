@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process'
 import { availableParallelism, cpus, totalmem, hostname } from 'node:os'
 import type { Backend } from '../compiler/manifest.ts'
-import type { GpuInfo, Hardware } from '../network/hardware.ts'
+import type { GpuInfo, Hardware, ProverEngineName } from '../network/hardware.ts'
+
 
 /**
  * Parses `nvidia-smi --query-gpu=name,memory.total --format=csv,noheader,nounits`: one GPU a
@@ -56,6 +57,8 @@ export type DetectHardwareOptions = {
   noGpu?: boolean | undefined
   /** Backends this worker proves; default both. */
   backends?: Backend[] | undefined
+  /** The engine of each backend (see `Hardware.engines`); default snarkjs for all. */
+  engines?: Partial<Record<Backend, ProverEngineName>> | undefined
 }
 
 /**
@@ -78,5 +81,6 @@ export async function detectHardware(opts: DetectHardwareOptions = {}): Promise<
     memoryMiB: opts.memoryMiB !== undefined ? Math.min(opts.memoryMiB, hostMiB) : hostMiB,
     gpus,
     backends: opts.backends ?? ['groth16', 'plonk'],
+    engines: opts.engines ?? { groth16: 'snarkjs', plonk: 'snarkjs' },
   }
 }

@@ -67,7 +67,7 @@ export type ProverWorkerOptions = {
 }
 
 /** Error codes no retry can cure: the job's own input is at fault. */
-const deterministicCodes = new Set(['INPUT_INVALID', 'QUANTIZATION_OVERFLOW', 'CIRCUIT_UNSATISFIED', 'CIRCUIT_NOT_FOUND'])
+const deterministicCodes = new Set(['INPUT_INVALID', 'QUANTIZATION_OVERFLOW', 'CIRCUIT_UNSATISFIED', 'CIRCUIT_NOT_FOUND', 'NATIVE_KEY_MISMATCH', 'NATIVE_KEY_INVALID', 'ENGINE_BACKEND_UNSUPPORTED'])
 
 /**
  * A prover: advertises its hardware, takes jobs only from the queues of capability classes it

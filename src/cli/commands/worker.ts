@@ -11,6 +11,8 @@ const help = `usage: zkml worker [options]
   --store-dir <dir>         artifact store directory (env ZKML_STORE_DIR)
   --id <id>                 worker id (default w-<host>-<pid>-<rand>)
   --backends <list>         backends offered, comma-separated (default groth16,plonk)
+  --engine <name>           native (arkworks addon, Groth16; PLONK stays on snarkjs) or snarkjs;
+                            default native when the addon builds/loads, else snarkjs with a warning
   --memory-mib <n>          advertise at most this much memory
   --no-gpu                  ignore GPUs even if nvidia-smi reports some
   --lock-ms <n>             job lock duration (default 30000); a killed worker's job is retaken after it
@@ -44,6 +46,7 @@ export async function run(argv: string[]): Promise<number> {
       store: { type: 'string' },
       id: { type: 'string' },
       backends: { type: 'string' },
+      engine: { type: 'string' },
       'memory-mib': { type: 'string' },
       'no-gpu': { type: 'boolean' },
       'lock-ms': { type: 'string' },
@@ -63,18 +66,22 @@ export async function run(argv: string[]): Promise<number> {
   }
   const num = (s: string | undefined) => (s === undefined ? undefined : Number(s))
   const { connectRedis, openArtifactStore } = await import('../../network/index.ts')
-  const { snarkjsEngine, detectHardware, ProverWorker } = await import('../../prover/index.ts')
+  const { detectHardware, ProverWorker } = await import('../../prover/index.ts')
+  const { selectEngine } = await import('../../prover/engines/native/index.ts')
+  // First: a bad --engine fails before anything connects; the line says which engine runs.
+  const picked = await selectEngine(v.engine, (line) => console.error(line))
   const redis = await connectRedis({ url: v.redis })
   const prefix = v.prefix ?? process.env.ZKML_PREFIX ?? 'zkml'
   const hardware = await detectHardware({
     memoryMiB: num(v['memory-mib']),
     noGpu: v['no-gpu'],
     backends: v.backends ? (v.backends.split(',').map((s) => s.trim()) as Backend[]) : undefined,
+    engines: { groth16: picked.name, plonk: 'snarkjs' },
   })
   const store = openArtifactStore({ kind: v.store, dir: v['store-dir'], redis, prefix })
   // Before the engine starts: a market misconfiguration should fail fast, not after warming up.
   const market = v.market === undefined ? undefined : await workerMarket({ market: v.market, rpc: v.rpc, redis, prefix, store })
-  const engine = await snarkjsEngine()
+  const engine = picked.engine
   const worker = new ProverWorker({
     redis,
     prefix,

@@ -1,0 +1,177 @@
+//! Pippenger MSM with batch-affine bucket accumulation, for full-size scalars.
+//!
+//! arkworks adds each base into a projective bucket (a mixed addition, ~11 field
+//! multiplications). Here buckets stay affine and additions are done in rounds: one pending
+//! addition per bucket per round, all the rounds' slopes inverted together (Montgomery's trick),
+//! about 6 multiplications per addition. Equal x (doubling or P + (−P)) falls back to one
+//! projective addition; the result is the same group element (tests/msm.rs).
+
+use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
+use ark_ff::PrimeField;
+use ark_ec::{AdditiveGroup, AffineRepr, CurveGroup, VariableBaseMSM};
+use ark_ff::{BigInt, Field, Zero};
+use rayon::prelude::*;
+
+/// Σ scalars[i]·bases[i] over 256-bit little-endian scalars.
+pub fn msm_batch_affine<P: SWCurveConfig>(bases: &[Affine<P>], scalars: &[BigInt<4>]) -> Projective<P>
+where
+    P::ScalarField: PrimeField<BigInt = BigInt<4>>,
+{
+    let n = bases.len().min(scalars.len());
+    if n < 256 {
+        // Small inputs: rounds of tiny batches gain nothing; arkworks' projective buckets.
+        return Projective::<P>::msm_bigint(&bases[..n], &scalars[..n]);
+    }
+    // Signed digits in (−2^(c−1), 2^(c−1)]: half the buckets of unsigned ones. c ≈ ln n + 1 balances
+    // n·(254/c) affine additions against (254/c)·2^c projective ones in the bucket sums.
+    let c = (((n as f64).ln() as usize) + 1).clamp(4, 17);
+    let num_windows = 254 / c + 1;
+    let digits: Vec<i32> = scalars[..n].par_iter().flat_map_iter(|s| signed_digits(s, c, num_windows)).collect();
+    let sums: Vec<Projective<P>> = (0..num_windows)
+        .into_par_iter()
+        .map(|k| window_sum(&bases[..n], &digits, num_windows, k, c))
+        .collect();
+    let mut total = Projective::<P>::zero();
+    for s in sums.iter().rev() {
+        for _ in 0..c {
+            total.double_in_place();
+        }
+        total += s;
+    }
+    total
+}
+
+/// The scalar as Σ d_k·2^(c·k) with d_k in (−2^(c−1), 2^(c−1)] (a carry moves up a window).
+fn signed_digits(s: &BigInt<4>, c: usize, num_windows: usize) -> impl Iterator<Item = i32> {
+    let mut out = vec![0i32; num_windows];
+    let mut carry = 0i64;
+    let half = 1i64 << (c - 1);
+    for (k, d) in out.iter_mut().enumerate() {
+        let mut v = digit(s, k * c, c) as i64 + carry;
+        carry = 0;
+        if v > half {
+            v -= 1i64 << c;
+            carry = 1;
+        }
+        *d = v as i32;
+    }
+    // floor(254/c)·c ≥ 255 − c for every c in 4..=17, so the top window never carries out.
+    debug_assert_eq!(carry, 0);
+    out.into_iter()
+}
+
+/// Bits [w, w + c) of the scalar.
+fn digit(s: &BigInt<4>, w: usize, c: usize) -> usize {
+    let limb = w / 64;
+    let off = w % 64;
+    let mut v = s.0[limb] >> off;
+    if off + c > 64 && limb + 1 < 4 {
+        v |= s.0[limb + 1] << (64 - off);
+    }
+    (v & ((1u64 << c) - 1)) as usize
+}
+
+fn window_sum<P: SWCurveConfig>(bases: &[Affine<P>], digits: &[i32], num_windows: usize, k: usize, c: usize) -> Projective<P> {
+    let nb = 1usize << (c - 1);
+    let mut buckets: Vec<Affine<P>> = vec![Affine::<P>::identity(); nb];
+    // (bucket, base index | sign bit 31)
+    let mut pending: Vec<(u32, u32)> = Vec::with_capacity(bases.len());
+    for (i, b) in bases.iter().enumerate() {
+        let d = digits[i * num_windows + k];
+        if d != 0 && !b.is_zero() {
+            pending.push(((d.unsigned_abs() - 1), (i as u32) | if d < 0 { 1 << 31 } else { 0 }));
+        }
+    }
+    let mut stamp: Vec<u32> = vec![0; nb];
+    let mut round = 0u32;
+    let mut batch: Vec<(u32, u32)> = Vec::with_capacity(nb.min(pending.len()));
+    let mut denom: Vec<P::BaseField> = Vec::with_capacity(nb.min(pending.len()));
+    let mut next: Vec<(u32, u32)> = Vec::new();
+    // Projective overflow buckets: once a round's batch gets small (a skewed window, such as the
+    // top one where every digit is tiny, puts most points in a few buckets) one inversion per
+    // round no longer pays, so the remaining additions go here instead.
+    let mut overflow: Vec<Projective<P>> = Vec::new();
+    while !pending.is_empty() {
+        round += 1;
+        batch.clear();
+        denom.clear();
+        next.clear();
+        for &(b, i) in &pending {
+            let bu = b as usize;
+            if stamp[bu] == round {
+                next.push((b, i));
+                continue;
+            }
+            let p = &point(bases, i);
+            let acc = &buckets[bu];
+            if acc.is_zero() {
+                buckets[bu] = *p;
+                stamp[bu] = round;
+                continue;
+            }
+            if acc.x == p.x {
+                // Doubling or cancellation: rare; do it projectively.
+                buckets[bu] = (acc.into_group() + p).into_affine();
+                stamp[bu] = round;
+                continue;
+            }
+            stamp[bu] = round;
+            batch.push((b, i));
+            denom.push(p.x - acc.x);
+        }
+        serial_inversion(&mut denom);
+        for (&(b, i), inv) in batch.iter().zip(&denom) {
+            let p = &point(bases, i);
+            let acc = &mut buckets[b as usize];
+            let lambda = (p.y - acc.y) * inv;
+            let x3 = lambda.square() - acc.x - p.x;
+            let y3 = lambda * (acc.x - x3) - acc.y;
+            *acc = Affine::<P>::new_unchecked(x3, y3);
+        }
+        std::mem::swap(&mut pending, &mut next);
+        if !pending.is_empty() && batch.len() < 64 {
+            overflow = vec![Projective::<P>::zero(); nb];
+            for &(b, i) in &pending {
+                overflow[b as usize] += point(bases, i);
+            }
+            break;
+        }
+    }
+    let mut running = Projective::<P>::zero();
+    let mut res = Projective::<P>::zero();
+    for (k, b) in buckets.iter().enumerate().rev() {
+        running += b;
+        if let Some(o) = overflow.get(k) {
+            running += o;
+        }
+        res += &running;
+    }
+    res
+}
+
+/// Montgomery's trick on one thread (the windows already run in parallel): every element
+/// replaced by its inverse with one field inversion. No element is zero (distinct x).
+fn serial_inversion<F: Field>(v: &mut [F]) {
+    if v.is_empty() {
+        return;
+    }
+    let mut prefix = Vec::with_capacity(v.len());
+    let mut acc = F::one();
+    for x in v.iter() {
+        prefix.push(acc);
+        acc *= x;
+    }
+    let mut inv = acc.inverse().expect("non-zero denominators");
+    for (x, p) in v.iter_mut().zip(prefix).rev() {
+        let t = inv * *x;
+        *x = inv * p;
+        inv = t;
+    }
+}
+
+
+#[inline]
+fn point<P: SWCurveConfig>(bases: &[Affine<P>], tagged: u32) -> Affine<P> {
+    let p = bases[(tagged & 0x7fff_ffff) as usize];
+    if tagged >> 31 == 1 { -p } else { p }
+}

@@ -1,0 +1,165 @@
+//! The napi-rs bindings: what JavaScript sees of the prover.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use ark_bn254::Fr;
+use ark_std::UniformRand;
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use rayon::prelude::*;
+
+use crate::error::NativeError;
+use crate::{prover, wtns};
+use crate::r1cs::R1cs;
+use crate::zkey::ZkeyPk;
+
+fn js_err(e: NativeError) -> napi::Error {
+    napi::Error::new(Status::GenericFailure, e.to_string())
+}
+
+struct Loaded {
+    pk: ZkeyPk,
+    r1cs: Option<R1cs>,
+}
+
+/// One proof as JSON: `{"proof": {...snarkjs groth16 proof...}, "publicSignals": [...], "timings": {...}}`.
+fn prove_one(k: &Loaded, wtns: &[u8]) -> std::result::Result<String, NativeError> {
+    let t0 = Instant::now();
+    let w = wtns::parse_wtns(wtns)?;
+    let read_ms = t0.elapsed().as_secs_f64() * 1000.0;
+    check_witness(k, &w)?;
+    let check_ms = t0.elapsed().as_secs_f64() * 1000.0 - read_ms;
+    let mut rng = rand::rngs::OsRng;
+    let (r, s) = (Fr::rand(&mut rng), Fr::rand(&mut rng));
+    let (p, t) = prover::prove(&k.pk, &w, r, s)?;
+    let sig = prover::public_signals(&k.pk, &w);
+    Ok(format!(
+        "{{\"proof\":{},\"publicSignals\":[{}],\"timings\":{{\"readMs\":{:.3},\"checkMs\":{:.3},\"qapMs\":{:.3},\"msmAMs\":{:.3},\"msmB1Ms\":{:.3},\"msmB2Ms\":{:.3},\"msmCMs\":{:.3},\"msmHMs\":{:.3},\"proveMs\":{:.3}}}}}",
+        prover::proof_json(&p),
+        sig.iter().map(|x| format!("\"{x}\"")).collect::<Vec<_>>().join(","),
+        read_ms, check_ms, t.qap_ms, t.msm_a_ms, t.msm_b1_ms, t.msm_b2_ms, t.msm_c_ms, t.msm_h_ms, t.total_ms
+    ))
+}
+
+fn check_witness(k: &Loaded, w: &[Fr]) -> std::result::Result<(), NativeError> {
+    if w.len() != k.pk.n_vars {
+        return Err(NativeError::new(
+            "NATIVE_KEY_MISMATCH",
+            format!("expected a witness of {} wires (this key's circuit), got {} wires: the witness and the key are of different circuits", k.pk.n_vars, w.len()),
+        ));
+    }
+    if let Some(r) = &k.r1cs {
+        if let Some(i) = r.first_unsatisfied(w) {
+            return Err(NativeError::new("CIRCUIT_UNSATISFIED", format!("expected a witness satisfying every constraint, got one that breaks constraint {i} (A·w × B·w ≠ C·w)")));
+        }
+    }
+    Ok(())
+}
+
+/// A Groth16 proving key held natively across proofs.
+#[napi]
+pub struct NativeKey {
+    inner: Arc<Loaded>,
+}
+
+#[napi]
+impl NativeKey {
+    /// Parses a snarkjs Groth16 `.zkey`; with the circuit's `.r1cs`, witnesses are checked
+    /// against every constraint before proving (and the r1cs must be the key's circuit).
+    #[napi(constructor)]
+    pub fn new(zkey: Buffer, r1cs: Option<Buffer>) -> Result<Self> {
+        let pk = ZkeyPk::parse(&zkey).map_err(js_err)?;
+        let r1cs = match r1cs {
+            Some(b) => {
+                let r = R1cs::parse(&b).map_err(js_err)?;
+                r.check_matches(&pk).map_err(js_err)?;
+                Some(r)
+            }
+            None => None,
+        };
+        Ok(NativeKey { inner: Arc::new(Loaded { pk, r1cs }) })
+    }
+
+    #[napi(getter)]
+    pub fn n_vars(&self) -> u32 {
+        self.inner.pk.n_vars as u32
+    }
+    #[napi(getter)]
+    pub fn n_public(&self) -> u32 {
+        self.inner.pk.n_public as u32
+    }
+    #[napi(getter)]
+    pub fn n_constraints(&self) -> u32 {
+        self.inner.pk.n_constraints() as u32
+    }
+    #[napi(getter)]
+    pub fn domain_size(&self) -> u32 {
+        self.inner.pk.domain_size as u32
+    }
+    #[napi(getter)]
+    pub fn has_r1cs(&self) -> bool {
+        self.inner.r1cs.is_some()
+    }
+    /// Approximate bytes the cached key holds.
+    #[napi(getter)]
+    pub fn bytes(&self) -> f64 {
+        self.inner.pk.bytes() as f64
+    }
+
+    /// Checks a `.wtns` against this key's circuit without proving: throws
+    /// `NATIVE_KEY_MISMATCH` (another circuit), `CIRCUIT_UNSATISFIED` or `WITNESS_INVALID`.
+    #[napi]
+    pub fn check(&self, wtns: Buffer) -> Result<()> {
+        let w = wtns::parse_wtns(&wtns).map_err(js_err)?;
+        check_witness(&self.inner, &w).map_err(js_err)
+    }
+
+    /// Proves one `.wtns` on the libuv thread pool; resolves to the JSON of `prove_one`.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn prove(&self, wtns: Buffer) -> AsyncTask<ProveTask> {
+        AsyncTask::new(ProveTask { key: self.inner.clone(), wtns: vec![wtns.to_vec()] })
+    }
+
+    /// Proves many `.wtns` of this circuit in one call; resolves to a JSON array, in order.
+    /// Proofs run side by side on the thread pool, so small circuits use every core.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn prove_batch(&self, wtns: Vec<Buffer>) -> AsyncTask<ProveTask> {
+        AsyncTask::new(ProveTask { key: self.inner.clone(), wtns: wtns.iter().map(|b| b.to_vec()).collect() })
+    }
+}
+
+pub struct ProveTask {
+    key: Arc<Loaded>,
+    wtns: Vec<Vec<u8>>,
+}
+
+impl Task for ProveTask {
+    type Output = String;
+    type JsValue = String;
+
+    fn compute(&mut self) -> Result<String> {
+        if self.wtns.len() == 1 {
+            return prove_one(&self.key, &self.wtns[0]).map_err(js_err);
+        }
+        let out: Vec<String> = self.wtns.par_iter().map(|w| prove_one(&self.key, w)).collect::<std::result::Result<_, _>>().map_err(js_err)?;
+        Ok(format!("[{}]", out.join(",")))
+    }
+
+    fn resolve(&mut self, _env: Env, out: String) -> Result<String> {
+        Ok(out)
+    }
+}
+
+/// The addon's version and build, for the worker's capability report.
+#[napi]
+pub fn native_info() -> String {
+    format!("{{\"version\":\"{}\",\"threads\":{}}}", env!("CARGO_PKG_VERSION"), rayon::current_num_threads())
+}
+
+/// BENCHMARKS AND TESTS ONLY (bench/prove-engines): an insecure Groth16 `.zkey` for an `.r1cs`,
+/// from seeded toxic waste (native/src/benchkey.rs). Never register such a key.
+#[napi]
+pub fn insecure_bench_key(r1cs: Buffer, seed: u32) -> Result<Buffer> {
+    crate::benchkey::insecure_bench_key(&r1cs, seed as u64).map(Buffer::from).map_err(js_err)
+}

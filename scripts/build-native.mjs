@@ -1,0 +1,96 @@
+#!/usr/bin/env node
+// Builds the native Groth16 prover (native/, Rust + napi-rs) from source with cargo and copies the
+// library to native/zkml-native.node (git-ignored), where src/prover/engines/native/ loads it.
+// No download happens beyond crates.io (Cargo.lock is committed). Without cargo it exits 0 with a
+// warning: the network then proves with snarkjs. `--if-missing` skips the build when the addon exists.
+//
+//   node scripts/build-native.mjs [--if-missing] [--quiet]   build (and install) the addon
+//   node scripts/build-native.mjs --test                      cargo test (no napi bindings)
+import { spawn, spawnSync } from 'node:child_process'
+import { copyFileSync, existsSync, readFileSync, renameSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const crate = join(root, 'native')
+const out = join(crate, 'zkml-native.node')
+const args = new Set(process.argv.slice(2))
+
+/**
+ * ark-ff's assembly field multiplication needs BMI2 and ADX at compile time (it is 1.5-2x faster than
+ * the portable code). Enabled only when this CPU has both: the addon is built where it runs, so it
+ * never meets a CPU without them. The same flags must go to `cargo test` or every crate rebuilds.
+ */
+export function nativeRustflags() {
+  let info = ''
+  try {
+    info = readFileSync('/proc/cpuinfo', 'utf8')
+  } catch {
+    return ''
+  }
+  return /\bbmi2\b/.test(info) && /\badx\b/.test(info) ? '-C target-feature=+bmi2,+adx' : ''
+}
+
+function cargoEnv() {
+  const flags = nativeRustflags()
+  return { ...process.env, CARGO_BUILD_JOBS: process.env.CARGO_BUILD_JOBS ?? '2', ...(flags ? { RUSTFLAGS: flags } : {}) }
+}
+
+export async function buildNative({ ifMissing = false, quiet = false } = {}) {
+  if (ifMissing && existsSync(out)) return { built: false, path: out }
+  const cargo = spawnSync('cargo', ['--version'], { encoding: 'utf8' })
+  if (cargo.status !== 0) {
+    console.warn('zkml: cargo not found: the native prover is not built; workers prove with snarkjs (install Rust from rustup or your distribution to build it)')
+    return { built: false, path: undefined }
+  }
+  const started = Date.now()
+  if (!quiet) process.stderr.write('zkml: building the native prover (cargo build --release in native/; a few minutes the first time)…\n')
+  const code = await new Promise((resolve) => {
+    const p = spawn('cargo', ['build', '--release', '--message-format=short'], {
+      cwd: crate,
+      env: cargoEnv(),
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
+    let n = 0
+    let tail = ''
+    p.stderr.on('data', (d) => {
+      const text = String(d)
+      tail = (tail + text).slice(-4000)
+      for (const line of text.split('\n')) {
+        const m = /^\s*Compiling (\S+)/.exec(line)
+        if (m && !quiet) process.stderr.write(`\r  compiling ${++n}: ${m[1].padEnd(28)}`)
+      }
+    })
+    p.on('close', (c) => {
+      if (!quiet && n) process.stderr.write('\n')
+      if (c !== 0) process.stderr.write(tail)
+      resolve(c)
+    })
+    p.on('error', () => resolve(1))
+  })
+  if (code !== 0) {
+    console.warn('zkml: the native prover failed to build (above); workers prove with snarkjs')
+    return { built: false, path: undefined }
+  }
+  // Copy then rename: another process (a second worker building at the same time) may be loading
+  // the addon, and must see either the old file or the whole new one.
+  const tmp = `${out}.${process.pid}.tmp`
+  copyFileSync(join(crate, 'target', 'release', 'libzkml_native.so'), tmp)
+  renameSync(tmp, out)
+  if (!quiet) process.stderr.write(`zkml: native prover built in ${((Date.now() - started) / 1000).toFixed(1)} s: ${out}\n`)
+  return { built: true, path: out }
+}
+
+/** Runs the crate's Rust tests (readers' golden bytes, MSMs) with the addon's flags; exit code. */
+export function testNative() {
+  if (spawnSync('cargo', ['--version']).status !== 0) {
+    console.warn('zkml: cargo not found: the native prover\'s Rust tests are skipped')
+    return 0
+  }
+  return spawnSync('cargo', ['test', '--release', '--no-default-features'], { cwd: crate, env: cargoEnv(), stdio: 'inherit' }).status ?? 1
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  if (args.has('--test')) process.exit(testNative())
+  await buildNative({ ifMissing: args.has('--if-missing'), quiet: args.has('--quiet') })
+}

@@ -1,0 +1,60 @@
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+/** The native addon's surface (native/src/lib.rs). */
+export type NativeKeyHandle = {
+  readonly nVars: number
+  readonly nPublic: number
+  readonly nConstraints: number
+  readonly domainSize: number
+  readonly hasR1Cs: boolean
+  readonly bytes: number
+  check(wtns: Uint8Array): void
+  prove(wtns: Uint8Array): Promise<string>
+  proveBatch(wtns: Uint8Array[]): Promise<string>
+}
+
+export type NativeAddon = {
+  NativeKey: new (zkey: Uint8Array, r1cs?: Uint8Array | null) => NativeKeyHandle
+  nativeInfo(): string
+  /** BENCHMARKS AND TESTS ONLY: an insecure Groth16 .zkey for an .r1cs from seeded toxic waste. */
+  insecureBenchKey(r1cs: Uint8Array, seed: number): Uint8Array
+}
+
+/** Where scripts/build-native.mjs puts the built addon. */
+export const nativeAddonPath = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'native', 'zkml-native.node')
+
+let cached: { addon?: NativeAddon; reason?: string } | undefined
+
+/**
+ * Loads the native prover addon once. With `build: true` and no addon on disk, builds it first
+ * (scripts/build-native.mjs: cargo, with a progress line; a warning and no addon without cargo).
+ * Never throws: `reason` says why there is no addon.
+ *
+ * @example
+ * ```ts
+ * import { loadNativeAddon } from './src/prover/engines/native/index.ts'
+ * const { addon, reason } = await loadNativeAddon({ build: true })
+ * console.log(addon ? 'native' : `snarkjs (${reason})`)
+ * ```
+ */
+export async function loadNativeAddon(opts: { build?: boolean } = {}): Promise<{ addon?: NativeAddon; reason?: string }> {
+  if (cached?.addon) return cached
+  if (!existsSync(nativeAddonPath) && opts.build) {
+    const script = join(dirname(nativeAddonPath), '..', 'scripts', 'build-native.mjs')
+    const mod = (await import(script)) as { buildNative(o: { ifMissing: boolean }): Promise<unknown> }
+    await mod.buildNative({ ifMissing: true })
+  }
+  if (!existsSync(nativeAddonPath)) {
+    cached = { reason: `the native addon is not built (expected ${nativeAddonPath}; run node scripts/build-native.mjs, which needs cargo)` }
+    return cached
+  }
+  try {
+    cached = { addon: createRequire(import.meta.url)(nativeAddonPath) as NativeAddon }
+  } catch (e) {
+    cached = { reason: `the native addon did not load: ${(e as Error).message}` }
+  }
+  return cached
+}
