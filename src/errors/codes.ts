@@ -71,6 +71,11 @@ export const errorCodes = {
   // explorer (issue 6): add codes below this line
   JOB_HAS_NO_PROOF: 'A proof was asked of a job that has not been verified (yet).',
   FEEDS_CONFIG_INVALID: 'The explorer\'s feed configuration file is unreadable or malformed.',
+
+  // ezkl backend (issue 15): add codes below this line
+  EZKL_UNAVAILABLE: 'Python 3 or the pinned ezkl wheel is missing from the project virtualenv (.venv).',
+  EZKL_FAILED: 'An ezkl call in the Python bridge raised an exception.',
+  EZKL_BRIDGE_CRASHED: 'The ezkl Python bridge process died or answered something other than a JSON line.',
 } as const
 
 export type ErrorCode = keyof typeof errorCodes
