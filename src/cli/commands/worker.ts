@@ -63,7 +63,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const num = (s: string | undefined) => (s === undefined ? undefined : Number(s))
   const { connectRedis, openArtifactStore } = await import('../../network/index.ts')
-  const { snarkjsEngine, detectHardware, ProverWorker } = await import('../../prover/index.ts')
+  const { backendEngine, detectHardware, ProverWorker } = await import('../../prover/index.ts')
   const redis = await connectRedis({ url: v.redis })
   const prefix = v.prefix ?? process.env.ZKML_PREFIX ?? 'zkml'
   const hardware = await detectHardware({
@@ -74,7 +74,7 @@ export async function run(argv: string[]): Promise<number> {
   const store = openArtifactStore({ kind: v.store, dir: v['store-dir'], redis, prefix })
   // Before the engine starts: a market misconfiguration should fail fast, not after warming up.
   const market = v.market === undefined ? undefined : await workerMarket({ market: v.market, rpc: v.rpc, redis, prefix, store })
-  const engine = await snarkjsEngine()
+  const engine = backendEngine()
   const worker = new ProverWorker({
     redis,
     prefix,

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { BaseError } from '../../errors/index.ts'
@@ -81,8 +81,8 @@ async function install(progress: (line: string) => void): Promise<string> {
 }
 
 /**
- * Whether the pinned wheel is already installed (no install attempt): a worker advertises the
- * `ezkl` backend only then.
+ * Whether the pinned wheel is already installed (no install attempt, no Python started): a worker
+ * advertises the `ezkl` backend only then.
  *
  * @example
  * ```ts
@@ -90,5 +90,8 @@ async function install(progress: (line: string) => void): Promise<string> {
  * ```
  */
 export async function ezklInstalled(): Promise<boolean> {
-  return (await installedVersion()) === EZKL_VERSION
+  // The wheel's dist-info, not an import: a worker checks this at start-up and Python is slow to import ezkl.
+  const lib = join(venvDir(), 'lib')
+  if (!existsSync(venvPython()) || !existsSync(lib)) return false
+  return readdirSync(lib).some((py) => existsSync(join(lib, py, 'site-packages', `ezkl-${EZKL_VERSION}.dist-info`)))
 }
