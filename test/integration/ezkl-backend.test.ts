@@ -86,7 +86,7 @@ test('on anvil: the ezkl verifier behind IZkmlVerifier feeds a ProvedFeed; tampe
   const pub = createPublicClient({ chain: foundry, transport: http(anvil.rpcUrl) }) as PublicClient
   const wallet = createWalletClient({ account: privateKeyToAccount(anvilPrivateKeys[0]), chain: foundry, transport: http(anvil.rpcUrl) })
   const clients = { wallet, publicClient: pub }
-  const compiled = JSON.parse(readFileSync(join(out, 'Verifier.json'), 'utf8')) as { abi: Abi; bytecode: Hex }
+  const compiled = JSON.parse(readFileSync(join(out, 'Verifier.json'), 'utf8')) as { abi: Abi & unknown[]; bytecode: Hex }
   const verifier = await deployContract(clients, compiled)
   const signals = proofDoc.publicSignals.map(BigInt)
   const proof = encodeJobProof('ezkl', proofDoc.proof)
@@ -127,4 +127,75 @@ test('on anvil: the ezkl verifier behind IZkmlVerifier feeds a ProvedFeed; tampe
   assert.ok(Math.abs(Number(answer) / 1e8 - proofDoc.outputs[0]!) < 1e-6, `answer ${answer} vs proved ${proofDoc.outputs[0]}`)
   console.log(`ezkl gas: verify ${verifyGas}, feed update ${receipt.gasUsed} (proof ${(proof.length - 2) / 2} bytes, ${signals.length} signals)`)
   assert.ok(receipt.gasUsed > 200_000n && receipt.gasUsed < 2_000_000n, `feed update gas ${receipt.gasUsed}`)
+})
+
+test('network: an ezkl worker proves a pool-risk round, the coordinator verifies it, the oracle posts it and latestRoundData reads it', { timeout: 600_000 }, async (t) => {
+  const { startLocalStack } = await import('../../src/demo/localStack.ts')
+  const { Oracle, StateStore, chainPoolAdapter, httpProverClient, memoryLogger } = await import('../../src/oracle/index.ts')
+  const { registerBody, deletePrefix } = await import('./prover-helpers.ts')
+  const { connectRedis } = await import('../../src/network/index.ts')
+  const { decodeOutputs } = await import('../../src/compiler/index.ts')
+  const stack = await startLocalStack({ workers: 1 })
+  t.after(async () => {
+    const redis = await connectRedis({ url: stack.redisUrl }).catch(() => undefined)
+    if (redis) {
+      await deletePrefix(redis, stack.prefix)
+      redis.disconnect()
+    }
+    await stack.stop()
+  })
+  const pub = createPublicClient({ chain: foundry, transport: http(stack.anvil.rpcUrl) }) as PublicClient
+  const wallet = createWalletClient({ account: privateKeyToAccount(anvilPrivateKeys[0]), chain: foundry, transport: http(stack.anvil.rpcUrl) })
+  const clients = { wallet, publicClient: pub }
+  const write = async (address: Address, abi: Abi, functionName: string, args: unknown[]) => {
+    const hash = await wallet.writeContract({ address, abi, functionName, args, account: wallet.account, chain: foundry } as never)
+    assert.equal((await pub.waitForTransactionReceipt({ hash })).status, 'success')
+  }
+
+  // The worker advertises ezkl (the wheel is in .venv) and the circuit routes to the ezkl class.
+  const workers = (await (await fetch(`${stack.apiUrl}/workers`)).json()) as { workers: { hardware: { backends: string[] } }[] }
+  assert.ok(workers.workers.some((w) => w.hardware.backends.includes('ezkl')), JSON.stringify(workers).slice(0, 300))
+  const reg = await fetch(`${stack.apiUrl}/circuits`, {
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.apiKey}` },
+    body: JSON.stringify(await registerBody(out)),
+  })
+  const regJson = (await reg.json()) as { circuit?: { id: string } }
+  assert.equal(reg.status, 201, JSON.stringify(regJson))
+
+  const compiled = JSON.parse(readFileSync(join(out, 'Verifier.json'), 'utf8')) as { abi: Abi & unknown[]; bytecode: Hex }
+  const verifier = await deployContract(clients, compiled)
+  const registry = await deployContract(clients, projectContract('ModelRegistry'))
+  await write(registry, projectContract('ModelRegistry').abi as Abi, 'register', ['pool-risk-ezkl', manifest.modelHash, manifest.circuitHash, verifier, registryLayout(manifest)])
+  const { timestamp } = await pub.getBlock()
+  const poolAbi = projectContract('MockYieldPool').abi as Abi
+  const pool = await deployContract(clients, projectContract('MockYieldPool'), [timestamp - 200n * 86_400n, 85])
+  await write(pool, poolAbi, 'setTvl', [5_000_000n, 4_800_000n])
+  for (const bps of [450, 520, 480, 610]) await write(pool, poolAbi, 'recordApy', [bps])
+  await write(pool, poolAbi, 'setMarket', [7200, 100_400_000n, 100_000_000n])
+  await write(pool, poolAbi, 'setRiskFacts', [85, 3500, 3000])
+  const feedAbi = projectContract('ProvedFeed').abi as Abi
+  const feed = await deployContract(clients, projectContract('ProvedFeed'), [{
+    registry, modelId: 0n, subject: BigInt(pool), outputIndex: 0, decimals: 8, description: 'pool-risk (ezkl) / pool',
+    heartbeat: 3600, minAnswer: -(10n ** 20n), maxAnswer: 10n ** 20n, upgradeDelay: 86400, owner: wallet.account.address,
+  }])
+  await write(feed, feedAbi, 'setReporter', [wallet.account.address, true])
+
+  const log = memoryLogger()
+  const oracle = new Oracle({
+    feeds: [{ id: 'pool-risk-ezkl', address: feed, circuitId: regJson.circuit!.id, backend: 'ezkl', adapter: chainPoolAdapter(pub, pool), orders: { heartbeatS: 3600, deviationBps: 50 } }],
+    prover: httpProverClient({ baseUrl: stack.apiUrl, apiKey: stack.apiKey }),
+    chain: clients, store: new StateStore(join(dir, 'oracle-state.json')), log, proveTimeoutMs: 400_000,
+  })
+  const [outcome] = await oracle.tick()
+  const show = (x: unknown) => JSON.stringify(x, (_, v) => (typeof v === 'bigint' ? String(v) : v))
+  assert.equal(outcome!.status, 'posted', show([outcome, log.entries.slice(-4)]))
+  const proved = oracle.latestProved('pool-risk-ezkl')!
+  assert.equal(BigInt(proved.publicSignals.at(-2)!), BigInt(pool), 'the proof names the pool')
+  const [roundId, answer] = (await pub.readContract({ address: feed, abi: feedAbi, functionName: 'latestRoundData' })) as bigint[]
+  assert.equal(roundId, 1n)
+  const fromProof = decodeOutputs(manifest, proved.publicSignals)[0]!
+  assert.ok(Math.abs(Number(answer) / 1e8 - fromProof) < 1e-6, `feed ${answer} vs proof ${fromProof}`)
+  // The coordinator judged it: the job is verified, not merely handed in.
+  const jobs = (await (await fetch(`${stack.apiUrl}/jobs?limit=5`)).json()) as { jobs: { status: string }[] }
+  assert.ok(jobs.jobs.some((j) => j.status === 'verified'), JSON.stringify(jobs).slice(0, 300))
 })
