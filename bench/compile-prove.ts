@@ -8,8 +8,8 @@
  * - ours (Groth16, PLONK) against ezkl (Halo2/KZG through the Python wheel) on the same models and
  *   inputs: compile+setup, prove, verify, proof bytes, on-chain verify gas (anvil), peak memory
  *   (Node's max RSS for snarkjs, the bridge's VmHWM for ezkl, a fresh bridge per model) and max
- *   error against onnxruntime-node. ezkl calibrates with logrows ≤ BENCH_EZKL_LOGROWS (default 12,
- *   what the tests use); BENCH_EZKL=0 skips it.
+ *   error against onnxruntime-node. ezkl calibrates with logrows ≤ BENCH_EZKL_LOGROWS (default 13,
+ *   the smallest that fits all three bundled models on all their samples); BENCH_EZKL=0 skips it.
  *
  * Run: npx tsx bench/compile-prove.ts [model ...]   (default: every model in models/ with samples.json)
  * Not a test: it prints numbers, it asserts nothing.
@@ -107,7 +107,7 @@ try {
     // ezkl: same model, samples and inputs; a fresh bridge so its VmHWM is this model's peak.
     await ezklBridge().close()
     const outDir = join(work, `${model}-ezkl`)
-    const maxLogrows = Number(process.env.BENCH_EZKL_LOGROWS ?? 12)
+    const maxLogrows = Number(process.env.BENCH_EZKL_LOGROWS ?? 13)
     const [compiled, compileMs] = await time(() => compileEzkl({ onnx, name: model, calibration: samples, outDir, maxLogrows }))
     const c = await loadEzklCircuit(outDir)
     const prove_: number[] = []

@@ -196,6 +196,10 @@ test('network: an ezkl worker proves a pool-risk round, the coordinator verifies
   const fromProof = decodeOutputs(manifest, proved.publicSignals)[0]!
   assert.ok(Math.abs(Number(answer) / 1e8 - fromProof) < 1e-6, `feed ${answer} vs proof ${fromProof}`)
   // The coordinator judged it: the job is verified, not merely handed in.
-  const jobs = (await (await fetch(`${stack.apiUrl}/jobs?limit=5`)).json()) as { jobs: { status: string }[] }
-  assert.ok(jobs.jobs.some((j) => j.status === 'verified'), JSON.stringify(jobs).slice(0, 300))
+  const jobs = (await (await fetch(`${stack.apiUrl}/jobs?limit=5`)).json()) as { jobs: { jobId: string; status: string }[] }
+  const job = jobs.jobs.find((j) => j.status === 'verified')
+  assert.ok(job, JSON.stringify(jobs).slice(0, 300))
+  // An auditor's re-verify through the API (the explorer's button) works for ezkl proofs too.
+  const again = (await (await fetch(`${stack.apiUrl}/jobs/${job.jobId}/verify`, { method: 'POST' })).json()) as { valid: boolean; matchesJob: boolean; backend: string }
+  assert.deepEqual([again.backend, again.valid, again.matchesJob], ['ezkl', true, true], JSON.stringify(again))
 })

@@ -102,7 +102,16 @@ export async function compileEzkl(opts: EzklCompileOptions): Promise<{ manifest:
     // The context limbs calibrate at their extremes, so any subject and round fits the settings.
     const extremes = opts.calibration.map((_, i) => Array.from({ length: CONTEXT_LENGTH }, () => (i % 2 ? 0 : 2 ** CONTEXT.limbBits - 1)))
     await writeFile(join(work, 'calibration.json'), JSON.stringify(dataFile(opts.calibration, extremes)))
-    await bridge.request('calibrate_settings', { data: join(work, 'calibration.json'), model: out('model.onnx'), settings: settingsPath, target: opts.target ?? 'resources', max_logrows: maxLogrows })
+    await bridge
+      .request('calibrate_settings', { data: join(work, 'calibration.json'), model: out('model.onnx'), settings: settingsPath, target: opts.target ?? 'resources', max_logrows: maxLogrows })
+      .catch((e: unknown) => {
+        if (!(e instanceof BaseError) || e.code !== 'EZKL_FAILED') throw e
+        throw new BaseError('EZKL_FAILED', `ezkl found no settings for this model within 2^${maxLogrows} rows.`, {
+          details: `expected calibration to fit the ${opts.calibration.length} samples with logrows ≤ ${maxLogrows} (raise --max-logrows, up to 26), got: ${e.details ?? e.shortMessage}`,
+          meta: { op: 'calibrate_settings' },
+          cause: e,
+        })
+      })
     const settings = JSON.parse(await readFile(settingsPath, 'utf8')) as EzklSettings
 
     progress({ stage: 'circuit', message: `compile_circuit at logrows ${settings.run_args.logrows}, input scale 2^${settings.run_args.input_scale}, ${settings.num_rows} rows` })
