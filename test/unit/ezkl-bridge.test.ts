@@ -56,3 +56,18 @@ test('ezkl bridge: a killed bridge fails the request in flight with EZKL_BRIDGE_
     await b.close()
   }
 })
+
+test('ezkl venv: without python3 on PATH the error is EZKL_UNAVAILABLE and names the command to run', async () => {
+  const { spawnSync } = await import('node:child_process')
+  const venv = join(mkdtempSync(join(tmpdir(), 'ezkl-novenv-')), 'venv')
+  const script = `import('./src/compiler/ezkl/venv.ts').then((m) => m.ensureEzklVenv()).then(() => process.exit(0), (e) => { console.log(JSON.stringify({ code: e.code, details: e.details })); process.exit(3) })`
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
+    cwd: new URL('../../', import.meta.url).pathname,
+    env: { ...process.env, PATH: '/nonexistent', ZKML_EZKL_VENV: venv },
+    encoding: 'utf8',
+  })
+  assert.equal(r.status, 3, r.stderr)
+  const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { code: string; details: string }
+  assert.equal(out.code, 'EZKL_UNAVAILABLE')
+  assert.match(out.details, /expected python3 with the venv module on PATH, got .*; run: npx tsx scripts\/ezkl-venv\.mts .*pip install ezkl==23\.0\.5/)
+})
