@@ -46,3 +46,12 @@ test('ezkl on-chain pieces: the adapter checks the signal count and limb ranges;
   assert.throws(() => encodeJobProof('ezkl', { hexProof: '0xabc' }), (e: unknown) => e instanceof BaseError && e.code === 'PROVER_JOB_FAILED')
   assert.deepEqual(parseClassName('ezkl.cpu.m1'), { backend: 'ezkl', gpu: false, memoryGiB: 1 })
 })
+
+test('tamperProof (the workers\' TEST ONLY knob) corrupts an ezkl proof too', async () => {
+  const { tamperProof } = await import('../../src/prover/index.ts')
+  const hexProof = `0x${'ab'.repeat(100)}`
+  const t = tamperProof({ protocol: 'ezkl-halo2-kzg', hexProof }) as { hexProof: string }
+  assert.notEqual(t.hexProof, hexProof)
+  assert.equal(t.hexProof.length, hexProof.length)
+  assert.deepEqual(tamperProof({ pi_a: ['1', '2'] }), { pi_a: ['2', '2'] })
+})
