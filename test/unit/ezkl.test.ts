@@ -55,3 +55,28 @@ test('tamperProof (the workers\' TEST ONLY knob) corrupts an ezkl proof too', as
   assert.equal(t.hexProof.length, hexProof.length)
   assert.deepEqual(tamperProof({ pi_a: ['1', '2'] }), { pi_a: ['2', '2'] })
 })
+
+test('workers advertise ezkl only where the pinned wheel is installed, and only such workers meet ezkl classes', async () => {
+  const { detectHardware } = await import('../../src/prover/index.ts')
+  const { meetsClass, classOf, jobRequirements } = await import('../../src/network/index.ts')
+  const { ensureEzklVenv } = await import('../../src/compiler/ezkl/venv.ts')
+  const { mkdtempSync } = await import('node:fs')
+  const { tmpdir } = await import('node:os')
+  const { join } = await import('node:path')
+  await ensureEzklVenv()
+  const withWheel = await detectHardware({ noGpu: true })
+  assert.deepEqual(withWheel.backends, ['groth16', 'plonk', 'ezkl'])
+  const saved = process.env.ZKML_EZKL_VENV
+  process.env.ZKML_EZKL_VENV = join(mkdtempSync(join(tmpdir(), 'no-venv-')), 'venv')
+  try {
+    const without = await detectHardware({ noGpu: true })
+    assert.deepEqual(without.backends, ['groth16', 'plonk'])
+    const cls = classOf(jobRequirements({ backend: 'ezkl', constraints: 1232, wires: 2464, artifacts: { zkey: { file: 'pk.key', sha256: '0x', bytes: 30e6 } } as never }))
+    assert.equal(cls.backend, 'ezkl')
+    assert.equal(meetsClass(without, cls), false)
+    assert.equal(meetsClass(withWheel, cls), true)
+  } finally {
+    if (saved === undefined) delete process.env.ZKML_EZKL_VENV
+    else process.env.ZKML_EZKL_VENV = saved
+  }
+})
