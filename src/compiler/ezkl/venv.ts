@@ -59,6 +59,8 @@ export function ensureEzklVenv(opts: { onProgress?: (line: string) => void } = {
 }
 
 async function install(progress: (line: string) => void): Promise<string> {
+  // Both wheels' dist-info present: done, without paying for a Python start that imports them.
+  if ((await ezklInstalled()) && hasDistInfo(`onnx-${ONNX_PY_VERSION}`)) return venvPython()
   const have = await installedVersion()
   if (have === EZKL_VERSION) return venvPython()
   const unavailable = (what: string, got: string) =>
@@ -91,7 +93,11 @@ async function install(progress: (line: string) => void): Promise<string> {
  */
 export async function ezklInstalled(): Promise<boolean> {
   // The wheel's dist-info, not an import: a worker checks this at start-up and Python is slow to import ezkl.
+  return hasDistInfo(`ezkl-${EZKL_VERSION}`)
+}
+
+function hasDistInfo(nameVersion: string): boolean {
   const lib = join(venvDir(), 'lib')
   if (!existsSync(venvPython()) || !existsSync(lib)) return false
-  return readdirSync(lib).some((py) => existsSync(join(lib, py, 'site-packages', `ezkl-${EZKL_VERSION}.dist-info`)))
+  return readdirSync(lib).some((py) => existsSync(join(lib, py, 'site-packages', `${nameVersion}.dist-info`)))
 }
