@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { BaseError } from '../../src/errors/index.ts'
-import { compileModel } from '../../src/compiler/index.ts'
+import { compileModel, sha256Hex } from '../../src/compiler/index.ts'
 import { buildOnnxModel } from '../../src/compiler/onnx/buildOnnxModel.ts'
 import { compileEzkl, ezklBridge, loadEzklCircuit, proveEzkl, verifyEzkl } from '../../src/compiler/ezkl/index.ts'
 
@@ -17,9 +17,9 @@ after(async () => {
   await ezklBridge().close()
 })
 
-async function roundTrip(name: string, onnx: Uint8Array, samples: number[][]) {
+async function roundTrip(name: string, onnx: Uint8Array, samples: number[][], srsPath?: string) {
   const out = join(dir, name)
-  const { manifest } = await compileEzkl({ onnx, name, calibration: samples.slice(0, 6), outDir: out, maxLogrows: 12 })
+  const { manifest } = await compileEzkl({ onnx, name, calibration: samples.slice(0, 6), outDir: out, maxLogrows: 12, ...(srsPath ? { srsPath } : {}) })
   assert.equal(manifest.backend, 'ezkl')
   const c = await loadEzklCircuit(out)
   const r = await proveEzkl(c, samples[0]!, { subject: 7n, round: 3n })
@@ -52,7 +52,12 @@ test('a model the R1CS backend refuses (Tanh) compiles, proves and verifies thro
     compileModel({ onnx, name: 'tanh-head', calibration: samples, backend: 'groth16', outDir: join(dir, 'r1cs') }),
     (e: unknown) => e instanceof BaseError && e.code === 'ONNX_UNSUPPORTED_OP',
   )
-  const { manifest, r } = await roundTrip('tanh-head', onnx, samples)
+  // --srs: an SRS file made elsewhere (standing in for a ceremony's) is copied and hashed, not regenerated.
+  const srs = join(dir, 'ceremony.srs')
+  await ezklBridge().request('gen_srs', { srs_path: srs, logrows: 12 })
+  const { manifest, r } = await roundTrip('tanh-head', onnx, samples, srs)
+  assert.deepEqual(manifest.ezkl!.srs, { provenance: 'file', logrows: manifest.ezkl!.settings.logrows, source: 'ceremony.srs' })
+  assert.equal(manifest.artifacts.srs!.sha256, sha256Hex(readFileSync(srs)))
   assert.equal(manifest.outputs[0]!.shape.join(), '1,2')
   const want = samples[0]!.reduce((acc, x, i) => acc.map((a, j) => a + x * [0.5, -0.25, 0.75, 0.1, -0.5, 0.3, 0.2, -0.6][i * 2 + j]!), [0.1, -0.2]).map(Math.tanh)
   r.outputs.forEach((o, j) => assert.ok(Math.abs(o - want[j]!) < 0.02, `output ${j}: ${o} vs tanh ${want[j]}`))
