@@ -35,7 +35,7 @@ import {
 } from '../src/compiler/snark/index.ts'
 import { compileModel, loadCircuit } from '../src/compiler/index.ts'
 import { bundledModels } from '../models/lib/bundled.ts'
-import type { Backend } from '../src/compiler/manifest.ts'
+import type { SnarkBackend as Backend } from '../src/compiler/manifest.ts'
 import { fitBackend, estimateProof, quote, compileProofMarket, inputsCommitment, loadHardwareProfile, type HardwareProfile, type ProfilePoint } from '../src/market/index.ts'
 
 const argv = process.argv.slice(2)

@@ -10,6 +10,13 @@ import { buildNative } from './build-native.mjs'
 
 const verbose = process.argv.includes('--verbose')
 const serve = process.argv.includes('--serve')
+/** `--backend ezkl`: the same demo on an ezkl (Halo2/KZG) circuit. */
+const backendArg = process.argv.includes('--backend') ? process.argv[process.argv.indexOf('--backend') + 1] : 'groth16'
+if (backendArg !== 'groth16' && backendArg !== 'ezkl') {
+  console.error(new BaseError('INPUT_INVALID', 'Unknown demo backend.', { details: `expected --backend groth16 or ezkl, got ${backendArg}` }).message)
+  process.exit(2)
+}
+const backend: 'groth16' | 'ezkl' = backendArg
 /** With --serve: seconds between further stress steps + oracle passes (new proved rounds, live in the explorer). */
 const everyS = 30
 console.log('zkml demo: proved risk scores for yield pools, end to end on this machine\n')
@@ -19,7 +26,7 @@ await buildNative({ ifMissing: true })
 const started = Date.now()
 
 function report({ pools, manifest }: DemoResult): void {
-  console.log(`\npool-risk circuit: ${manifest.constraints} constraints, scale 2^${manifest.quantization.scaleBits}, max |error| vs onnxruntime ${manifest.fidelity.maxAbsError.toPrecision(2)}`)
+  console.log(`\npool-risk circuit (${manifest.backend}): ${manifest.constraints} ${manifest.backend === 'ezkl' ? 'rows' : 'constraints'}, scale 2^${manifest.quantization.scaleBits}, max |error| vs onnxruntime ${manifest.fidelity.maxAbsError.toPrecision(2)}`)
   console.log('\npool            feed (AggregatorV3Interface)                    round  score   grade')
   for (const p of pools)
     console.log(`${p.name.padEnd(15)} ${p.feed}  ${String(p.roundId).padStart(5)}  ${Math.min(100, Math.max(0, p.score)).toFixed(2).padStart(6)}  ${p.grade}`)
@@ -30,6 +37,7 @@ try {
   const result = await runDemo({
     log: (l) => console.log(l),
     verbose,
+    backend,
     // --serve starts with a short history (3 passes) so the explorer's charts have a shape.
     rounds: serve ? 3 : 1,
     // --serve: report while the stack still runs, then keep it up until Ctrl-C.

@@ -170,7 +170,6 @@ export async function proofRoutes(app: FastifyInstance, { ctx }: { ctx: ApiConte
     const rec = await requireProved(ctx, req.params.id)
     const { manifest } = await ctx.registry.require(rec.circuitId)
     const vkeyHash = manifest.artifacts.vkey.sha256
-    const vkey = JSON.parse(new TextDecoder().decode(await ctx.registry.store.get(vkeyHash))) as VerificationKey
     const proof = (req.body?.proof ?? rec.result.proof) as SnarkProof
     const publicSignals = req.body?.publicSignals ?? rec.result.publicSignals
     let ms = 0
@@ -180,6 +179,8 @@ export async function proofRoutes(app: FastifyInstance, { ctx }: { ctx: ApiConte
       valid = await slots(async () => {
         const started = performance.now()
         try {
+          if (manifest.backend === 'ezkl') return await verifyEzklFromStore(ctx, manifest, proof, publicSignals)
+          const vkey = JSON.parse(new TextDecoder().decode(await ctx.registry.store.get(vkeyHash))) as VerificationKey
           return await verify(manifest.backend, vkey, publicSignals, proof)
         } finally {
           ms = Math.round(performance.now() - started) // the verification itself, not the wait for a slot
@@ -201,4 +202,29 @@ export async function proofRoutes(app: FastifyInstance, { ctx }: { ctx: ApiConte
     const matchesJob = at('subject') && at('round')
     return { jobId: rec.id, circuitId: rec.circuitId, backend: manifest.backend, valid, matchesJob, ...(reason ? { reason } : {}), ms, vkeySha256: vkeyHash }
   })
+}
+
+/**
+ * ezkl verifies from files: the registered vk, settings and SRS are written from the store (each
+ * re-hashed on the way) into a scratch directory for the one call.
+ */
+async function verifyEzklFromStore(ctx: ApiContext, manifest: CircuitManifest, proof: unknown, publicSignals: string[]): Promise<boolean> {
+  const { mkdtemp, rm, writeFile } = await import('node:fs/promises')
+  const { join } = await import('node:path')
+  const { tmpdir } = await import('node:os')
+  const { verifyEzkl } = await import('../compiler/ezkl/index.ts')
+  const dir = await mkdtemp(join(tmpdir(), 'zkml-reverify-'))
+  try {
+    const path = async (name: 'vkey' | 'settings' | 'srs') => {
+      const a = manifest.artifacts[name]
+      if (!a) throw new BaseError('ARTIFACT_NOT_FOUND', `The circuit has no "${name}" artifact.`, { details: `expected artifacts.${name} for backend ezkl, got none` })
+      const p = join(dir, name)
+      await writeFile(p, await ctx.registry.store.get(a.sha256))
+      return p
+    }
+    const paths = { vk: await path('vkey'), settings: await path('settings'), srs: await path('srs'), compiled: '', pk: '' }
+    return await verifyEzkl({ manifest, paths }, proof, publicSignals)
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
 }

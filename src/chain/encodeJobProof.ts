@@ -14,6 +14,15 @@ import { BaseError } from '../errors/index.ts'
  * ```
  */
 export function encodeJobProof(backend: Backend, proof: unknown): Hex {
+  if (backend === 'ezkl') {
+    // ezkl's Halo2 proof bytes are the calldata as they are: { hexProof } from the ezkl engine, or the hex itself.
+    const hex = typeof proof === 'string' ? proof : (proof as { hexProof?: unknown } | null)?.hexProof
+    if (typeof hex !== 'string' || !/^0x([0-9a-fA-F]{2})+$/.test(hex) || hex.length > 2 + 2 * 2 ** 20)
+      throw new BaseError('PROVER_JOB_FAILED', 'The job returned a malformed ezkl proof.', {
+        details: `expected { hexProof: 0x + an even number of hex digits } (at most 1 MiB), got ${JSON.stringify(proof)?.slice(0, 40)}`,
+      })
+    return hex as Hex
+  }
   if (typeof proof === 'string') {
     const bytes = backend === 'groth16' ? 256 : 768
     if (!/^0x[0-9a-fA-F]*$/.test(proof) || proof.length !== 2 + 2 * bytes)

@@ -56,7 +56,7 @@ export type CircuitManifest = {
    */
   postprocessing?: Postprocessing
   fidelity: FidelityReport
-  artifacts: Record<ArtifactName, { file: string; sha256: `0x${string}`; bytes: number }>
+  artifacts: Record<ArtifactName, ArtifactEntry> & Partial<Record<EzklArtifactName, ArtifactEntry>>
   tools: Record<string, string>
   /**
    * The powers of tau the keys were made from: its sha256, its contributors (from its contributions
@@ -65,11 +65,45 @@ export type CircuitManifest = {
    */
   ptau?: { sha256: `0x${string}`; power: number; contributors: { name: string; beacon: boolean; nextChallenge: `0x${string}` }[]; testOnly: boolean }
   createdAt: string
+  /** Backend `ezkl` only: settings, SRS provenance and how public signals map to ezkl's instances (src/compiler/ezkl/). */
+  ezkl?: EzklManifestSection
 }
 
-export type Backend = 'groth16' | 'plonk'
+/**
+ * What an ezkl (Halo2/KZG) circuit adds to the manifest. `constraints` holds ezkl's `num_rows`
+ * and `wires` its `total_assignments`; the public signals keep the R1CS layout (outputs…,
+ * inputs…, subject, round) and `instances` says how they become ezkl's instances.
+ */
+export type EzklManifestSection = {
+  settings: {
+    logrows: number
+    inputScale: number
+    paramScale: number
+    outputScales: number[]
+    inputVisibility: string
+    outputVisibility: string
+    paramVisibility: string
+  }
+  /** The extra graph input carrying subject and round limbs (see src/compiler/ezkl/context.ts). */
+  context: { tensor: string; limbBits: number; subjectLimbs: number; roundLimbs: number }
+  instances: ({ from: 'signals'; start: number; length: number } | { from: 'context' })[]
+  /** `testOnly`: made by ezkl.gen_srs on the compiling machine (its toxic waste was known there); `file`: given with --srs. */
+  srs: { provenance: 'testOnly' | 'file'; logrows: number; source?: string }
+}
+
+/** The snarkjs backends (R1CS circuits). */
+export type SnarkBackend = 'groth16' | 'plonk'
+export type Backend = SnarkBackend | 'ezkl'
 export type Postprocessing = { output: 'value'; function: 'none' } | { output: 'logits'; function: 'sigmoid' }
+/**
+ * For `ezkl`: `witnessProgram` is ezkl's compiled circuit (network.ezkl), `zkey`/`vkey` its
+ * proving/verification keys, `settings` and `srs` its settings.json and KZG parameters, `onnx`
+ * the model as compiled (with the context input added).
+ */
 export type ArtifactName = 'onnx' | 'r1cs' | 'witnessProgram' | 'zkey' | 'vkey' | 'verifier' | 'verifierBytecode'
+/** Artifacts only ezkl circuits have. */
+export type EzklArtifactName = 'settings' | 'srs'
+export type ArtifactEntry = { file: string; sha256: `0x${string}`; bytes: number }
 export type TensorInfo = { name: string; shape: number[] }
 export type PublicSignalInfo =
   | { kind: 'output'; name: string; index: number; scaleBits: number; postprocess?: 'sigmoid' }
@@ -105,7 +139,9 @@ export function parseManifest(json: unknown): CircuitManifest {
     })
   if (!m || typeof m !== 'object') throw fail('a JSON object', m)
   if (m.manifestVersion !== 1) throw fail('manifestVersion 1', m.manifestVersion)
-  if (m.backend !== 'groth16' && m.backend !== 'plonk') throw fail('backend "groth16" or "plonk"', m.backend)
+  if (m.backend !== 'groth16' && m.backend !== 'plonk' && m.backend !== 'ezkl') throw fail('backend "groth16", "plonk" or "ezkl"', m.backend)
+  if (m.backend === 'ezkl' && (!m.ezkl || typeof m.ezkl.settings?.inputScale !== 'number' || !Array.isArray(m.ezkl.instances)))
+    throw fail('an ezkl section with settings and instances for backend "ezkl"', m.ezkl)
   for (const k of ['modelHash', 'circuitHash'] as const)
     if (typeof m[k] !== 'string' || !/^0x[0-9a-f]{64}$/.test(m[k]!)) throw fail(`${k} as 0x + 64 hex digits`, m[k])
   if (!Array.isArray(m.publicSignals) || m.publicSignals.length === 0) throw fail('a non-empty publicSignals array', m.publicSignals)

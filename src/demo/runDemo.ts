@@ -40,6 +40,8 @@ export type DemoResult = {
 
 export type DemoOptions = {
   workers?: number
+  /** Circuit backend: our Groth16 (default) or ezkl's Halo2/KZG (`npm run demo -- --backend ezkl`, docs/ezkl.md). */
+  backend?: 'groth16' | 'ezkl'
   log?: (line: string) => void
   verbose?: boolean
   /**
@@ -91,8 +93,10 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
     const onnx = readFileSync(new URL('../../models/pool-risk/model.onnx', import.meta.url))
     const samples = JSON.parse(readFileSync(new URL('../../models/pool-risk/samples.json', import.meta.url), 'utf8')) as number[][]
     const circuitDir = join(dir, 'pool-risk')
-    const { manifest } = await compileModel({ onnx, name: 'pool-risk', calibration: samples, backend: 'groth16', target: 'accuracy', outDir: circuitDir })
-    stage(`compile pool-risk (${manifest.constraints} constraints)`)
+    const { manifest } = o.backend === 'ezkl'
+      ? await (await import('../compiler/ezkl/index.ts')).compileEzkl({ onnx, name: 'pool-risk', calibration: samples, outDir: circuitDir, maxLogrows: 12 }) // 2^12: the proving key (~30 MB) fits POST /circuits' 64 MiB body
+      : await compileModel({ onnx, name: 'pool-risk', calibration: samples, backend: 'groth16', target: 'accuracy', outDir: circuitDir })
+    stage(o.backend === 'ezkl' ? `compile pool-risk with ezkl (${manifest.constraints} rows)` : `compile pool-risk (${manifest.constraints} constraints)`)
     const { id: circuitId } = await registerCircuit({ apiUrl: stack.apiUrl, apiKey: stack.apiKey, dir: circuitDir })
     stage('register circuit with the network')
 

@@ -86,6 +86,10 @@ export const errorCodes = {
   NATIVE_KEY_MISMATCH: 'A witness or .r1cs is not of the proving key\'s circuit (wire count, public count or coefficients differ).',
   ENGINE_BACKEND_UNSUPPORTED: 'The chosen proving engine does not prove this backend (the native engine proves Groth16 only).',
   ENGINE_UNAVAILABLE: 'The proving engine asked for cannot run here (unknown name, or the native addon is not built).',
+  // ezkl backend (issue 15): add codes below this line
+  EZKL_UNAVAILABLE: 'Python 3 or the pinned ezkl wheel is missing from the project virtualenv (.venv).',
+  EZKL_FAILED: 'An ezkl call in the Python bridge raised an exception.',
+  EZKL_BRIDGE_CRASHED: 'The ezkl Python bridge process died or answered something other than a JSON line.',
 } as const
 
 export type ErrorCode = keyof typeof errorCodes

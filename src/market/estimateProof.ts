@@ -17,7 +17,8 @@ export type ProofEstimate = {
 /**
  * What a backend's proving cost grows with: R1CS constraints for Groth16; for PLONK the gates snarkjs
  * makes of them (a wide linear combination becomes several gates), recorded by the compiler as
- * `plonkGates`, else `constraints` for manifests that predate it.
+ * `plonkGates`, else `constraints` for manifests that predate it; for ezkl the rows of its evaluation
+ * domain, 2^logrows (Halo2 commits to whole columns, used rows or not).
  *
  * @example
  * ```ts
@@ -25,7 +26,8 @@ export type ProofEstimate = {
  * provingSize({ backend: 'plonk', constraints: 1426, plonkGates: 5230 }) // 5230
  * ```
  */
-export function provingSize(m: Pick<CircuitManifest, 'backend' | 'constraints' | 'plonkGates'>): number {
+export function provingSize(m: Pick<CircuitManifest, 'backend' | 'constraints' | 'plonkGates' | 'ezkl'>): number {
+  if (m.backend === 'ezkl' && m.ezkl) return 2 ** m.ezkl.settings.logrows
   return m.backend === 'plonk' ? (m.plonkGates ?? m.constraints) : m.constraints
 }
 
@@ -40,7 +42,7 @@ export function provingSize(m: Pick<CircuitManifest, 'backend' | 'constraints' |
  * console.log(e.seconds.toFixed(2), 's')
  * ```
  */
-export function estimateProof(manifest: Pick<CircuitManifest, 'backend' | 'constraints' | 'plonkGates'>, profile: HardwareProfile): ProofEstimate {
+export function estimateProof(manifest: Pick<CircuitManifest, 'backend' | 'constraints' | 'plonkGates' | 'ezkl'>, profile: HardwareProfile): ProofEstimate {
   const fit = profile.backends[manifest.backend]
   if (!fit)
     throw new BaseError('MARKET_PROFILE_INVALID', `Hardware profile "${profile.name}" has no fit for ${manifest.backend}.`, {

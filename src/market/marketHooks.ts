@@ -4,7 +4,7 @@ import {
 } from 'viem'
 import { BaseError } from '../errors/index.ts'
 import type { Backend } from '../compiler/manifest.ts'
-import { encodeProof } from '../compiler/snark/index.ts'
+import { encodeJobProof } from '../chain/encodeJobProof.ts'
 import { type WorkerHooks, type WorkerJob, type ProveOutcome } from '../prover/index.ts'
 import { attestationMessage } from '../network/index.ts'
 import { compileProofMarket } from './proofMarketContract.ts'
@@ -159,7 +159,8 @@ export function marketHooks(opts: MarketHooksOptions): WorkerHooks & { requestOf
         return
       }
       const late = !(RequestStatus[r.status] === 'Locked' && r.prover.toLowerCase() === me && (await chainNow()) < r.offer.lockDeadline) && r.status !== 1
-      const proof = encodeProof(await opts.backendOf(job), outcome.result.proof as never)
+      // encodeJobProof: snarkjs proofs ABI-encoded, ezkl proofs as their bytes.
+      const proof = encodeJobProof(await opts.backendOf(job), outcome.result.proof)
       try {
         const txHash = await send('fulfil', [id, proof, outcome.result.publicSignals.map(BigInt)])
         emit({ event: 'fulfilled', jobId: job.jobId, requestId: id, late, txHash })

@@ -48,7 +48,7 @@ const ceil = (x: number) => BigInt(Math.ceil(x))
  * ```
  */
 export function quote(
-  manifest: Pick<CircuitManifest, 'backend' | 'constraints'> & Partial<Pick<CircuitManifest, 'name' | 'circuitHash' | 'plonkGates'>>,
+  manifest: Pick<CircuitManifest, 'backend' | 'constraints'> & Partial<Pick<CircuitManifest, 'name' | 'circuitHash' | 'plonkGates' | 'ezkl'>>,
   profile: HardwareProfile,
   options: QuoteOptions = {},
 ): Quote {

@@ -16,6 +16,19 @@ import { redisKeys, type RedisKeys } from './keys.ts'
  */
 export const requiredArtifacts: readonly ArtifactName[] = ['witnessProgram', 'zkey', 'vkey']
 
+/**
+ * {@link requiredArtifacts} for a backend: ezkl circuits also need their settings and SRS.
+ *
+ * @example
+ * ```ts
+ * import { requiredArtifactsFor } from './src/network/index.ts'
+ * requiredArtifactsFor('ezkl') // ['witnessProgram', 'zkey', 'vkey', 'settings', 'srs']
+ * ```
+ */
+export function requiredArtifactsFor(backend: CircuitManifest['backend']): readonly string[] {
+  return backend === 'ezkl' ? [...requiredArtifacts, 'settings', 'srs'] : requiredArtifacts
+}
+
 export type RegisteredCircuit = { id: ContentHash; manifest: CircuitManifest }
 
 /**
@@ -43,15 +56,16 @@ export class CircuitRegistry {
     for (const name of Object.keys(artifacts))
       if (!(name in manifest.artifacts))
         throw mismatch(`Artifact "${name}" is not in the manifest.`, `expected one of [${Object.keys(manifest.artifacts).join(', ')}], got "${name}"`, { artifact: name })
-    for (const name of requiredArtifacts)
+    const required = requiredArtifactsFor(manifest.backend)
+    for (const name of required)
       if (!(name in manifest.artifacts))
-        throw mismatch(`The manifest lists no "${name}" artifact.`, `expected artifacts [${requiredArtifacts.join(', ')}], got [${Object.keys(manifest.artifacts).join(', ')}]`, { artifact: name })
+        throw mismatch(`The manifest lists no "${name}" artifact.`, `expected artifacts [${required.join(', ')}], got [${Object.keys(manifest.artifacts).join(', ')}]`, { artifact: name })
     for (const [name, entry] of Object.entries(manifest.artifacts)) {
       const bytes = artifacts[name]
       if (!bytes) {
         // Already stored (e.g. a second registration): fine; otherwise it must come with the request.
         if (await this.store.has(entry.sha256)) continue
-        if (!requiredArtifacts.includes(name as ArtifactName)) continue
+        if (!required.includes(name)) continue
         throw mismatch(`Artifact "${name}" is missing.`, `expected the bytes of "${name}" (sha256 ${entry.sha256}, ${entry.bytes} bytes), got none`, { artifact: name })
       }
       const got = sha256Hex(bytes)

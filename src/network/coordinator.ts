@@ -120,7 +120,7 @@ export class Coordinator {
     let expected: { publicSignals: string[]; outputs: number[] }
     const circuit = await this.opts.circuits.load(rec.circuitId)
     try {
-      expected = circuit.computeWitness(rec.input, { subject: BigInt(rec.subject), round: BigInt(rec.round) })
+      expected = await circuit.computeWitness(rec.input, { subject: BigInt(rec.subject), round: BigInt(rec.round) })
     } catch (e) {
       return reject(`the job's own input does not evaluate: ${(e as Error).message.split('\n')[0]}`, (e as { code?: string }).code ?? 'INPUT_INVALID', false)
     }

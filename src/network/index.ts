@@ -14,7 +14,7 @@ export {
   estimateMemoryMiB, jobRequirements, classOf, className, parseClassName, meetsClass, meetsRequirements, maxMemoryGiB,
   type JobRequirements, type CapabilityClass,
 } from './requirements.ts'
-export { CircuitRegistry, requiredArtifacts, type RegisteredCircuit } from './circuitRegistry.ts'
+export { CircuitRegistry, requiredArtifacts, requiredArtifactsFor, type RegisteredCircuit } from './circuitRegistry.ts'
 export { ProverQueue, parseFieldUint, type SubmitJobRequest, type SubmitResult, type ProveJobData, type ProverQueueOptions } from './proverQueue.ts'
 export type { ProvingEngine, LoadedCircuit, ProveProgress } from './provingEngine.ts'
 export { CircuitCache, type CircuitCacheOptions } from './circuitCache.ts'

@@ -4,8 +4,11 @@ import type { CircuitManifest } from '../compiler/manifest.ts'
 export type LoadedCircuit = {
   dir: string
   manifest: CircuitManifest
-  computeWitness(input: number[], ctx: { subject: bigint; round: bigint }): { wtns: Uint8Array; publicSignals: string[]; outputs: number[] }
+  /** Synchronous for snarkjs circuits; ezkl computes its witness in Python, so it may be a promise. */
+  computeWitness(input: number[], ctx: { subject: bigint; round: bigint }): WitnessOut | Promise<WitnessOut>
 }
+
+export type WitnessOut = { wtns: Uint8Array; publicSignals: string[]; outputs: number[] }
 
 export type ProveProgress = { stage: string; fraction?: number }
 

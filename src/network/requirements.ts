@@ -112,7 +112,7 @@ export function className(c: CapabilityClass): string {
  * ```
  */
 export function parseClassName(s: string): CapabilityClass | undefined {
-  const m = /^(groth16|plonk)\.(gpu|cpu)\.m(\d+)$/.exec(s)
+  const m = /^(groth16|plonk|ezkl)\.(gpu|cpu)\.m(\d+)$/.exec(s)
   if (!m) return undefined
   return { backend: m[1] as Backend, gpu: m[2] === 'gpu', memoryGiB: Number(m[3]) }
 }

@@ -10,7 +10,7 @@ export type FeedConfig = {
   id: string
   address: Address
   circuitId: string
-  backend: 'groth16' | 'plonk'
+  backend: 'groth16' | 'plonk' | 'ezkl'
   heartbeatS: number
   deviationBps: number
   adapter: AdapterConfig
@@ -58,7 +58,7 @@ export function parseOracleConfig(json: unknown): OracleConfig {
     const at = `feeds[${i}].`
     const address = str(f, 'address', at)
     if (!isAddress(address)) fail(`${at}address`, 'a 0x address', address)
-    const backend = f.backend === 'groth16' || f.backend === 'plonk' ? f.backend : fail(`${at}backend`, '"groth16" or "plonk"', f.backend)
+    const backend = f.backend === 'groth16' || f.backend === 'plonk' || f.backend === 'ezkl' ? f.backend : fail(`${at}backend`, '"groth16", "plonk" or "ezkl"', f.backend)
     const a = (f.adapter ?? {}) as Record<string, unknown>
     let adapter: AdapterConfig
     if (a.kind === 'chain-pool') {

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process'
 import { availableParallelism, cpus, totalmem, hostname } from 'node:os'
+import { ezklInstalled } from '../compiler/ezkl/venv.ts'
 import type { Backend } from '../compiler/manifest.ts'
 import type { GpuInfo, Hardware, ProverEngineName } from '../network/hardware.ts'
 
@@ -55,7 +56,7 @@ export type DetectHardwareOptions = {
   memoryMiB?: number | undefined
   /** Pretend there is no GPU even if one is present. */
   noGpu?: boolean | undefined
-  /** Backends this worker proves; default both. */
+  /** Backends this worker proves; default groth16 and plonk, and ezkl where the ezkl wheel is installed in .venv. */
   backends?: Backend[] | undefined
   /** The engine of each backend (see `Hardware.engines`); default snarkjs for all. */
   engines?: Partial<Record<Backend, ProverEngineName>> | undefined
@@ -80,7 +81,7 @@ export async function detectHardware(opts: DetectHardwareOptions = {}): Promise<
     cpuCores: availableParallelism(),
     memoryMiB: opts.memoryMiB !== undefined ? Math.min(opts.memoryMiB, hostMiB) : hostMiB,
     gpus,
-    backends: opts.backends ?? ['groth16', 'plonk'],
+    backends: opts.backends ?? ['groth16', 'plonk', ...((await ezklInstalled()) ? (['ezkl'] as const) : [])],
     engines: opts.engines ?? { groth16: 'snarkjs', plonk: 'snarkjs' },
   }
 }

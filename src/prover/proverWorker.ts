@@ -385,8 +385,8 @@ export class ProverWorker extends EventEmitter {
 }
 
 /**
- * TEST ONLY helper: returns a copy of a proof with its first numeric coordinate changed, which
- * any sound verifier rejects.
+ * TEST ONLY helper: returns a copy of a proof with its first numeric coordinate changed (or, for
+ * an ezkl proof, a byte of its hex), which any sound verifier rejects.
  *
  * @example
  * ```ts
@@ -402,6 +402,10 @@ export function tamperProof(proof: unknown): unknown {
     if (typeof v === 'string' && /^[0-9]+$/.test(v)) {
       done = true
       return (BigInt(v) + 1n).toString()
+    }
+    if (typeof v === 'string' && /^0x[0-9a-fA-F]{64,}$/.test(v)) {
+      done = true
+      return `${v.slice(0, 66)}${v[66] === '0' ? '1' : '0'}${v.slice(67)}` // a byte inside the first commitment
     }
     if (Array.isArray(v)) return v.map(walk)
     if (v && typeof v === 'object') {

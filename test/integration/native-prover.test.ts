@@ -146,7 +146,7 @@ test('a zkml worker --engine native proves a network job the coordinator accepts
     const ctx = { subject: 7n, round: 1n }
     const p = await engine.prove(c, circuit.sample(0), ctx)
     assert.equal(await engine.verify(c, p.proof, p.publicSignals), true)
-    assert.deepEqual(p.publicSignals, c.computeWitness(circuit.sample(0), ctx).publicSignals)
+    assert.deepEqual(p.publicSignals, (await c.computeWitness(circuit.sample(0), ctx)).publicSignals)
 
     const server = spawnZkml(['serve', '--port', '0'], { ...env, ZKML_WORK_DIR: `${dirs.dir}/work-server` }, 'serve')
     procs.push(server)

@@ -189,7 +189,7 @@ test('a projective-form proof handed in by a worker is refused as PROOF_NONCANON
   // The attack's premise: what it handed in verifies in snarkjs and fails on-chain.
   const first = handedIn[0]!
   const signals = (await queue.jobs.get(jobId))!
-  const { publicSignals } = (await engine.load(circuit.dir)).computeWitness(circuit.sample(0), { subject: 7n, round: 1n })
+  const { publicSignals } = await (await engine.load(circuit.dir)).computeWitness(circuit.sample(0), { subject: 7n, round: 1n })
   const vkey = JSON.parse(readFileSync(join(circuit.dir, manifest.artifacts.vkey.file), 'utf8'))
   assert.equal(await snarkjs.groth16.verify(vkey, publicSignals, first), true, 'snarkjs accepts the projective form')
   assert.equal(await onChainVerify(first, publicSignals), false, 'the chain does not')

@@ -6,7 +6,7 @@ import { cliArgs, required } from '../args.ts'
 
 export const summary = 'compile an ONNX model into a circuit, keys and a Solidity verifier'
 const usage =
-  'zkml compile model.onnx --calibrate samples.json --backend groth16|plonk --out dir/ [--name NAME] [--sigmoid proved|outside] [--target resources|accuracy] [--tolerance X] [--ptau FILE] [--production]'
+  'zkml compile model.onnx --calibrate samples.json --backend groth16|plonk|ezkl --out dir/ [--name NAME] [--sigmoid proved|outside] [--target resources|accuracy] [--tolerance X] [--ptau FILE] [--production] [ezkl: --srs FILE] [--max-logrows N]'
 
 function readJson(path: string, what: string): unknown {
   try {
@@ -35,14 +35,16 @@ export async function run(argv: string[]): Promise<number> {
       tolerance: { type: 'string' },
       ptau: { type: 'string' },
       production: { type: 'boolean', default: false },
+      srs: { type: 'string' },
+      'max-logrows': { type: 'string' },
     },
     usage,
   )
   if (values.help) return console.log(usage), 0
   const model = required(positionals[0], 'the ONNX model path', usage)
   const backend = values.backend
-  if (backend !== 'groth16' && backend !== 'plonk')
-    throw new BaseError('INPUT_INVALID', 'Unknown backend.', { details: `expected groth16 or plonk, got ${backend}` })
+  if (backend !== 'groth16' && backend !== 'plonk' && backend !== 'ezkl')
+    throw new BaseError('INPUT_INVALID', 'Unknown backend.', { details: `expected groth16, plonk or ezkl, got ${backend}` })
   if (values.sigmoid !== 'proved' && values.sigmoid !== 'outside')
     throw new BaseError('INPUT_INVALID', 'Unknown sigmoid mode.', { details: `expected proved or outside, got ${values.sigmoid}` })
   if (values.target !== 'resources' && values.target !== 'accuracy')
@@ -55,6 +57,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const started = Date.now()
   let stageStart = started
+  if (backend === 'ezkl') return compileWithEzkl(onnx, model, values, started)
   const { manifest, calibration } = await compileModel({
     onnx,
     name: values.name ?? basename(model).replace(/\.onnx$/, ''),
@@ -84,6 +87,43 @@ export async function run(argv: string[]): Promise<number> {
       `fidelity     max |error| ${f.maxAbsError.toPrecision(3)}, mean ${f.meanAbsError.toPrecision(3)} vs ${f.reference} on ${f.samples} samples`,
       `circuit hash ${manifest.circuitHash}`,
       `ptau         ${manifest.ptau!.sha256} (${manifest.ptau!.contributors.length} contributions${manifest.ptau!.testOnly ? ', TEST ONLY' : ''})`,
+      `written to   ${values.out}/manifest.json`,
+    ].join('\n'),
+  )
+  return 0
+}
+
+/** `--backend ezkl`: the ezkl wheel (Halo2/KZG) compiles the model; same manifest, same prove/verify. */
+async function compileWithEzkl(
+  onnx: Uint8Array,
+  model: string,
+  values: { calibrate?: string | undefined; out?: string | undefined; name?: string | undefined; target: string; srs?: string | undefined; 'max-logrows'?: string | undefined },
+  started: number,
+): Promise<number> {
+  const { compileEzkl } = await import('../../compiler/ezkl/index.ts')
+  const maxLogrows = values['max-logrows'] === undefined ? undefined : Number(values['max-logrows'])
+  if (maxLogrows !== undefined && !Number.isInteger(maxLogrows))
+    throw new BaseError('INPUT_INVALID', 'Bad --max-logrows.', { details: `expected an integer in [8, 26], got ${values['max-logrows']}` })
+  const { manifest } = await compileEzkl({
+    onnx,
+    name: values.name ?? basename(model).replace(/\.onnx$/, ''),
+    calibration: readJson(required(values.calibrate, '--calibrate samples.json', usage), 'calibration samples') as number[][],
+    outDir: required(values.out, '--out dir', usage),
+    target: values.target as 'resources' | 'accuracy',
+    ...(maxLogrows !== undefined ? { maxLogrows } : {}),
+    ...(values.srs ? { srsPath: values.srs } : {}),
+    onProgress: (p) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${p.stage.padEnd(9)} ${p.message}\n`),
+  })
+  const f = manifest.fidelity
+  const e = manifest.ezkl!
+  console.log(
+    [
+      `circuit      ${manifest.name} (ezkl ${manifest.tools.ezkl}, Halo2/KZG)`,
+      `rows         ${manifest.constraints} of 2^${e.settings.logrows}   public signals ${manifest.publicSignals.length}`,
+      `fixed point  input scale 2^${e.settings.inputScale}, param scale 2^${e.settings.paramScale} (target ${manifest.quantization.target})`,
+      `fidelity     max |error| ${f.maxAbsError.toPrecision(3)}, mean ${f.meanAbsError.toPrecision(3)} vs ${f.reference} on ${f.samples} samples`,
+      `srs          ${e.srs.provenance === 'testOnly' ? 'TEST ONLY (gen_srs on this machine; use --srs with a ceremony file for production)' : e.srs.source}`,
+      `circuit hash ${manifest.circuitHash}`,
       `written to   ${values.out}/manifest.json`,
     ].join('\n'),
   )

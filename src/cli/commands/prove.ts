@@ -1,7 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { BaseError } from '../../errors/index.ts'
-import { loadCircuit, proveInference, verifyInference } from '../../compiler/index.ts'
-import { terminateSnark } from '../../compiler/snark/index.ts'
+import { backendEngine } from '../../prover/index.ts'
 import { cliArgs, required } from '../args.ts'
 
 export const summary = 'prove one inference of a compiled circuit'
@@ -20,7 +19,9 @@ export async function run(argv: string[]): Promise<number> {
     usage,
   )
   if (values.help) return console.log(usage), 0
-  const circuit = await loadCircuit(required(positionals[0], 'the circuit directory', usage))
+  // Any backend: the engine follows the manifest (snarkjs for groth16/plonk, the ezkl wheel for ezkl).
+  const engine = backendEngine()
+  const circuit = await engine.load(required(positionals[0], 'the circuit directory', usage))
   let input: unknown
   try {
     input = JSON.parse(readFileSync(required(values.input, '--input input.json', usage), 'utf8'))
@@ -36,13 +37,13 @@ export async function run(argv: string[]): Promise<number> {
   }
   const t = Date.now()
   try {
-    const res = await proveInference(circuit, input as number[], { subject: toBig(values.subject, '--subject'), round: toBig(values.round, '--round') })
-    const ok = await verifyInference(circuit, res.proof, res.publicSignals)
+    const res = await engine.prove(circuit, input as number[], { subject: toBig(values.subject, '--subject'), round: toBig(values.round, '--round') })
+    const ok = await engine.verify(circuit, res.proof, res.publicSignals)
     const out = values.out ?? 'proof.json'
     writeFileSync(out, JSON.stringify({ backend: circuit.manifest.backend, circuitHash: circuit.manifest.circuitHash, ...res }, null, 1))
     console.log(`proved in ${((Date.now() - t) / 1000).toFixed(2)} s, self-check ${ok ? 'ok' : 'FAILED'}; outputs [${res.outputs.map((x) => x.toFixed(4)).join(', ')}] → ${out}`)
     return ok ? 0 : 1
   } finally {
-    await terminateSnark()
+    await engine.terminate?.()
   }
 }

@@ -61,7 +61,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const num = (s: string | undefined) => (s === undefined ? undefined : Number(s))
   const { connectRedis, openArtifactStore, CircuitRegistry, CircuitCache, Coordinator, JobSweeper } = await import('../../network/index.ts')
-  const { snarkjsEngine } = await import('../../prover/index.ts')
+  const { backendEngine } = await import('../../prover/index.ts')
   const { buildApi, apiKeysFromEnv } = await import('../../api/index.ts')
   const { feedsFromFile } = await import('../../explorer/index.ts')
   const feedsFile = v.feeds ?? process.env.ZKML_FEEDS
@@ -77,9 +77,9 @@ export async function run(argv: string[]): Promise<number> {
     market: v.market === undefined ? undefined : { address: v.market, rpcUrl: v.rpc ?? process.env.ZKML_RPC_URL },
   })
   let coordinator: InstanceType<typeof Coordinator> | undefined
-  let engine: Awaited<ReturnType<typeof snarkjsEngine>> | undefined
+  let engine: ReturnType<typeof backendEngine> | undefined
   if (!v['no-coordinator']) {
-    engine = await snarkjsEngine()
+    engine = backendEngine()
     const circuits = new CircuitCache({ registry: new CircuitRegistry(redis, prefix, store), store, engine })
     coordinator = new Coordinator({ redis, prefix, circuits, engine })
     coordinator.start()

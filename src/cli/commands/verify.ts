@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { BaseError } from '../../errors/index.ts'
-import { loadCircuit, verifyInference } from '../../compiler/index.ts'
-import { terminateSnark } from '../../compiler/snark/index.ts'
+import { backendEngine } from '../../prover/index.ts'
 import { cliArgs, required } from '../args.ts'
 
 export const summary = 'verify a proof against a compiled circuit'
@@ -18,7 +17,8 @@ const usage = 'zkml verify <circuit-dir> proof.json'
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = cliArgs(argv, {}, usage)
   if (values.help) return console.log(usage), 0
-  const circuit = await loadCircuit(required(positionals[0], 'the circuit directory', usage))
+  const engine = backendEngine()
+  const circuit = await engine.load(required(positionals[0], 'the circuit directory', usage))
   let doc: { proof?: unknown; publicSignals?: unknown }
   try {
     doc = JSON.parse(readFileSync(required(positionals[1], 'the proof file', usage), 'utf8'))
@@ -28,10 +28,10 @@ export async function run(argv: string[]): Promise<number> {
   if (!doc.proof || !Array.isArray(doc.publicSignals))
     throw new BaseError('INPUT_INVALID', 'The proof file lacks proof or publicSignals.', { details: 'expected { proof, publicSignals } as written by zkml prove' })
   try {
-    const ok = await verifyInference(circuit, doc.proof as Record<string, unknown>, doc.publicSignals as string[])
+    const ok = await engine.verify(circuit, doc.proof, doc.publicSignals as string[])
     console.log(ok ? 'proof OK' : 'proof INVALID')
     return ok ? 0 : 1
   } finally {
-    await terminateSnark()
+    await engine.terminate?.()
   }
 }

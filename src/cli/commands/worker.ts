@@ -70,6 +70,7 @@ export async function run(argv: string[]): Promise<number> {
   const { selectEngine } = await import('../../prover/engines/native/index.ts')
   // First: a bad --engine fails before anything connects; the line says which engine runs.
   const picked = await selectEngine(v.engine, (line) => console.error(line))
+  const { backendEngine } = await import('../../prover/index.ts')
   const redis = await connectRedis({ url: v.redis })
   const prefix = v.prefix ?? process.env.ZKML_PREFIX ?? 'zkml'
   const hardware = await detectHardware({
@@ -81,7 +82,8 @@ export async function run(argv: string[]): Promise<number> {
   const store = openArtifactStore({ kind: v.store, dir: v['store-dir'], redis, prefix })
   // Before the engine starts: a market misconfiguration should fail fast, not after warming up.
   const market = v.market === undefined ? undefined : await workerMarket({ market: v.market, rpc: v.rpc, redis, prefix, store })
-  const engine = picked.engine
+  // Groth16 through the picked engine (native or snarkjs), PLONK through snarkjs, ezkl through its bridge.
+  const engine = backendEngine({ r1cs: async () => picked.engine })
   const worker = new ProverWorker({
     redis,
     prefix,

@@ -108,7 +108,7 @@ export async function nativeEngine(addon: NativeAddon, opts: { onTimings?: (t: N
       const key = (circuit as NativeCircuit).native
       if (circuit.manifest.backend !== 'groth16' || !key) return snark.prove(circuit, input, ctx, o)
       o.onProgress?.({ stage: 'witness', fraction: 0 })
-      const w = circuit.computeWitness(input, ctx)
+      const w = await circuit.computeWitness(input, ctx)
       o.onProgress?.({ stage: 'prove', fraction: 0.1 })
       const out = await proveWtns(key, w.wtns)
       if (out.publicSignals.length !== w.publicSignals.length || out.publicSignals.some((s, i) => s !== w.publicSignals[i]))
