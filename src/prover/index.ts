@@ -2,6 +2,7 @@ export { connectRedis, defaultRedisUrl, type ConnectRedisOptions } from './redis
 export { redisKeys, proveQueueName, resultsQueueName, type RedisKeys } from './keys.ts'
 export { LocalArtifactStore, sha256Hex, defaultStoreDir, type ArtifactStore, type ContentHash } from './artifactStore.ts'
 export { RedisArtifactStore } from './redisArtifactStore.ts'
+export { isPlainArtifactFile, checkManifestArtifacts, joinPlainFile, MAX_ARTIFACT_FILE_LENGTH } from './artifactNames.ts'
 export { openArtifactStore } from './openStore.ts'
 export { LruCache } from './lruCache.ts'
 export { parseNvidiaSmi, detectGpus, detectHardware, type Hardware, type GpuInfo, type DetectHardwareOptions } from './hardware.ts'
