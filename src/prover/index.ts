@@ -14,7 +14,7 @@ export {
   type JobRequirements, type CapabilityClass,
 } from './requirements.ts'
 export { CircuitRegistry, requiredArtifacts, type RegisteredCircuit } from './circuitRegistry.ts'
-export { ProverQueue, parseFieldUint, type SubmitJobRequest, type SubmitResult, type ProveJobData, type ProverQueueOptions } from './proverQueue.ts'
+export { ProverQueue, parseFieldUint, checkInputRange, idempotentJobId, type SubmitJobRequest, type SubmitResult, type ProveJobData, type ProverQueueOptions } from './proverQueue.ts'
 export { compilerEngine, type ProvingEngine, type LoadedCircuit, type ProveProgress } from './provingEngine.ts'
 export { CircuitCache, type CircuitCacheOptions } from './circuitCache.ts'
 export { JobSweeper, type SweepReport } from './jobSweeper.ts'

@@ -155,7 +155,7 @@ test('item 9: an input outside the circuit\'s fixed-point range is refused at su
     const r = await app.inject({ method: 'POST', url: '/jobs', headers: auth(), payload: { circuitId, input: [0, x, 0, 0], subject: '1', round: '3' } })
     assert.equal(r.statusCode, 400, `${x}: ${r.body}`)
     assert.equal(r.json().code, 'QUANTIZATION_OVERFLOW')
-    assert.match(r.json().details, /expected input\[1\] within \(-32768, 32768\) \(a signed 24-bit integer at scale 2\^8\), got /)
+    assert.match(r.json().details, /expected input\[1\] within \[-32768, 32768\) \(a signed 24-bit integer at scale 2\^8\), got /)
   }
   const ok = await app.inject({ method: 'POST', url: '/jobs', headers: auth(), payload: { circuitId, input: [0, 32767.99, -32767.99, 0], subject: '1', round: '3' } })
   assert.equal(ok.statusCode, 202, ok.body)
