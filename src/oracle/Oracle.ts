@@ -12,6 +12,7 @@ import type { ProverClient } from './proverClient.ts'
 import { waitForProof } from './proverClient.ts'
 import type { ProvedRoundView } from './roundServer.ts'
 import { StateStore } from './stateStore.ts'
+import { oracleIdempotencyKey } from './idempotencyKey.ts'
 import { decidePost, isProofDue, type StandingOrders } from './standingOrders.ts'
 
 export type OracleFeed = {
@@ -170,8 +171,8 @@ export class Oracle {
         input: inputs,
         subject: subject.toString(),
         round: round.toString(),
-        // One job per (feed, round, attempt): a restart resubmitting is deduplicated by the network.
-        idempotencyKey: `${f.id}:${round}:${attempt}`,
+        // Unguessable, so no other key holder can take it first (see idempotencyKey.ts).
+        idempotencyKey: oracleIdempotencyKey(f.id, round, attempt),
       })
       pending = { round, jobId, attempt, inputsKey }
       store.update(f.id, (s) => ({ ...s, pending }))
