@@ -1,4 +1,5 @@
 export { connectRedis, defaultRedisUrl, type ConnectRedisOptions } from './redis.ts'
+export { redisPersistence, requireDurableRedis, type RedisPersistence } from './redisPersistence.ts'
 export { redisKeys, proveQueueName, resultsQueueName, type RedisKeys } from './keys.ts'
 export { LocalArtifactStore, sha256Hex, defaultStoreDir, type ArtifactStore, type ContentHash } from './artifactStore.ts'
 export { RedisArtifactStore } from './redisArtifactStore.ts'
