@@ -59,7 +59,7 @@ export async function buildApi(opts: ApiOptions): Promise<{ app: FastifyInstance
     // Routes that take more say so (POST /circuits, POST /jobs); everything else is small.
     bodyLimit: DEFAULT_BODY_LIMIT,
     // The longest path parameter any route accepts (ids); longer is URL_TOO_LONG.
-    maxParamLength: MAX_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // Errors raised before routing (bad URL encoding, a parameter over maxParamLength) get codes too.
     frameworkErrors: (err, _req, reply) => {
       const e = frameworkError(err)
