@@ -72,7 +72,7 @@ test('item 10: redisPersistence reads AOF, RDB and an unreadable CONFIG', async 
   }
 })
 
-test('item 10: zkml serve and zkml worker refuse a Redis without persistence unless --allow-volatile-redis', async () => {
+test('item 10: zkml serve and zkml worker refuse a Redis without persistence unless --allow-volatile-redis', { timeout: 120_000 }, async () => {
   const r = await privateRedis('volatile', volatileArgs)
   const env = { REDIS_URL: r.url, ZKML_API_KEYS: 'k', ZKML_STORE: 'redis' }
   for (const cmd of ['serve', 'worker']) {
@@ -92,7 +92,7 @@ test('item 10: zkml serve and zkml worker refuse a Redis without persistence unl
   await r.kill()
 })
 
-test('item 9: POST /jobs answers 503 REDIS_UNAVAILABLE at once while Redis is down, and works again after', async () => {
+test('item 9: POST /jobs answers 503 REDIS_UNAVAILABLE at once while Redis is down, and works again after', { timeout: 120_000 }, async () => {
   const r = await privateRedis('down', aofArgs)
   const redis = await connectRedis({ url: r.url })
   const { app } = await buildApi({ redis, prefix: 'zkml', store: new RedisArtifactStore(redis, 'zkml'), apiKeys: ['k'] })
