@@ -5,6 +5,7 @@ import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { buildApi, apiErrorCodes } from '../../src/api/index.ts'
 import { CircuitCache, CircuitRegistry, compilerEngine, connectRedis, LocalArtifactStore, sha256Hex } from '../../src/prover/index.ts'
+import { terminateSnark } from '../../src/compiler/snark/index.ts'
 import { b64, deletePrefix, syntheticCircuit, tempDir, testPrefix } from './prover-helpers.ts'
 
 const redis = await connectRedis()
@@ -16,6 +17,7 @@ after(async () => {
   await deletePrefix(redis, prefix)
   redis.disconnect()
   store.remove()
+  await terminateSnark() // POST /jobs/:id/verify started snarkjs's thread pool
 })
 const auth = (k = 'k1') => ({ authorization: `Bearer ${k}` })
 const bodyOf = (c: ReturnType<typeof syntheticCircuit>) => ({ manifest: c.manifest, artifacts: Object.fromEntries(Object.entries(c.artifacts).map(([k, v]) => [k, b64(v)])) })
