@@ -24,13 +24,13 @@ async function network(circuitDir: string, sample: (i: number) => number[], work
   const env = { ZKML_API_KEYS: 'bench', ZKML_STORE_DIR: `${dirs.dir}/store`, ZKML_PREFIX: prefix }
   const procs: Proc[] = []
   try {
-    const server = spawnZkml(['serve', '--port', '0'], { ...env, ZKML_WORK_DIR: `${dirs.dir}/w-server` }, 'serve')
+    const server = spawnZkml(['serve', '--allow-volatile-redis', '--port', '0'], { ...env, ZKML_WORK_DIR: `${dirs.dir}/w-server` }, 'serve')
     procs.push(server)
     const base = (await server.waitFor(/^listening on /)).replace('listening on ', '').trim()
     const post = async (path: string, body: unknown) => (await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer bench' }, body: JSON.stringify(body) })).json() as Promise<any>
     const id = (await post('/circuits', await registerBody(circuitDir))).circuit.id
     for (let w = 0; w < workers; w++) {
-      const p = spawnZkml(['worker', '--poll-ms', '200'], { ...env, ZKML_WORK_DIR: `${dirs.dir}/w-${w}` }, `w${w}`)
+      const p = spawnZkml(['worker', '--allow-volatile-redis', '--poll-ms', '200'], { ...env, ZKML_WORK_DIR: `${dirs.dir}/w-${w}` }, `w${w}`)
       procs.push(p)
       await p.waitFor(/"event":"started"/)
     }

@@ -17,15 +17,33 @@ export function apiKeysFromEnv(env = process.env.ZKML_API_KEYS ?? ''): string[] 
 
 const digest = (s: string) => createHash('sha256').update(s).digest()
 
+// The id of the key that authenticated a request: a digest prefix, so the key itself is never stored.
+const keyIds = new WeakMap<FastifyRequest, string>()
+
 /**
- * A preHandler that admits `authorization: Bearer <key>` for a key in `keys`, else answers
- * `UNAUTHORIZED`. Keys are compared by constant-time digest equality. With no keys configured
- * every write is refused (fail closed).
+ * The id of the API key that authenticated `req` (hex of its sha256, 32 digits), or undefined when
+ * the route needs none. Idempotency keys are scoped by it.
+ *
+ * @example
+ * ```ts
+ * import { apiKeyIdOf } from './src/api/index.ts'
+ * await ctx.queue.submit({ ...req.body, scope: apiKeyIdOf(req) })
+ * ```
+ */
+export function apiKeyIdOf(req: FastifyRequest): string | undefined {
+  return keyIds.get(req)
+}
+
+/**
+ * An `onRequest` hook that admits `authorization: Bearer <key>` for a key in `keys`, else answers
+ * `UNAUTHORIZED`. It runs before the body is read, so a stranger's body is never buffered or
+ * parsed. Keys are compared by constant-time digest equality. With no keys configured every write
+ * is refused (fail closed).
  *
  * @example
  * ```ts
  * import { requireApiKey } from './src/api/index.ts'
- * app.post('/jobs', { preHandler: requireApiKey(['secret']) }, handler)
+ * app.post('/jobs', { onRequest: requireApiKey(['secret']) }, handler)
  * ```
  */
 export function requireApiKey(keys: string[]) {
@@ -34,7 +52,9 @@ export function requireApiKey(keys: string[]) {
     const h = req.headers.authorization
     const m = typeof h === 'string' ? /^Bearer\s+(\S+)$/i.exec(h) : null
     const d = m ? digest(m[1]!) : undefined
-    if (!d || !digests.some((k) => timingSafeEqual(k, d)))
+    const i = d ? digests.findIndex((k) => timingSafeEqual(k, d)) : -1
+    if (i >= 0) keyIds.set(req, digests[i]!.toString('hex').slice(0, 32))
+    else
       throw new BaseError('UNAUTHORIZED', 'A valid API key is required for this request.', {
         details: keys.length === 0
           ? 'expected the server to have API keys (ZKML_API_KEYS), got none configured: writes are disabled'

@@ -36,7 +36,9 @@ function summary(id: string, m: Parameters<typeof inputLength>[0] & Parameters<t
  */
 export async function circuitRoutes(app: FastifyInstance, { ctx }: { ctx: ApiContext }): Promise<void> {
   app.post<{ Body: { manifest: unknown; artifacts: Record<string, string> } }>('/circuits', {
-    preHandler: requireApiKey(ctx.apiKeys),
+    onRequest: requireApiKey(ctx.apiKeys),
+    // Circuits carry their proving keys: the one route with the large limit (checked after the key).
+    bodyLimit: ctx.circuitBodyLimit,
     schema: {
       summary: 'Register a compiled circuit: its manifest and the artifact bytes (base64)',
       security: [{ bearer: [] }],
@@ -56,7 +58,7 @@ export async function circuitRoutes(app: FastifyInstance, { ctx }: { ctx: ApiCon
       response: {
         200: { type: 'object', properties: { created: { type: 'boolean' }, circuit: summarySchema } },
         201: { type: 'object', properties: { created: { type: 'boolean' }, circuit: summarySchema } },
-        ...errorResponses(400, 401, 413),
+        ...errorResponses(400, 401, 413, 415, 503),
       },
     },
   }, async (req, reply) => {

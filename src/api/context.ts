@@ -10,6 +10,8 @@ export type ApiContext = {
   jobs: JobStore
   /** Keys admitted on write routes; empty = writes refused. */
   apiKeys: string[]
+  /** Largest `POST /circuits` body, bytes (the other routes have smaller limits). */
+  circuitBodyLimit: number
 }
 
 /** Reusable schema bits. */

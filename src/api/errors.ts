@@ -13,7 +13,9 @@ import { BaseError, type ErrorCode } from '../errors/index.ts'
  */
 export const apiErrorStatus = {
   REQUEST_INVALID: 400,
+  URL_INVALID: 400,
   INPUT_INVALID: 400,
+  QUANTIZATION_OVERFLOW: 400,
   MANIFEST_INVALID: 400,
   CIRCUIT_ARTIFACT_MISMATCH: 400,
   UNAUTHORIZED: 401,
@@ -24,6 +26,8 @@ export const apiErrorStatus = {
   IDEMPOTENCY_CONFLICT: 409,
   JOB_HAS_NO_PROOF: 409,
   PAYLOAD_TOO_LARGE: 413,
+  URL_TOO_LONG: 414,
+  MEDIA_TYPE_UNSUPPORTED: 415,
   NO_ELIGIBLE_WORKER: 422,
   MARKET_PROFILE_INVALID: 422,
   INTERNAL_ERROR: 500,
@@ -79,6 +83,41 @@ function validationDetails(err: FastifyError): string {
 }
 
 /**
+ * The documented code of a fastify error (client errors raised by fastify itself, before or while
+ * reading a request): bad URL encoding → `URL_INVALID`, a path parameter over the limit →
+ * `URL_TOO_LONG`, a content type other than JSON → `MEDIA_TYPE_UNSUPPORTED`, a body over the
+ * limit → `PAYLOAD_TOO_LARGE`, any other → `REQUEST_INVALID`. Never a stack trace.
+ *
+ * @example
+ * ```ts
+ * import { frameworkError } from './src/api/errors.ts'
+ * frameworkError({ code: 'FST_ERR_BAD_URL', message: "'/%zz' is not a valid url component" } as never).status // 400
+ * ```
+ */
+export function frameworkError(err: FastifyError): { status: number; error: BaseError } {
+  const at = (err.message.match(/'([^']*)'/)?.[1] ?? '').slice(0, 80)
+  let e: BaseError
+  switch (err.code) {
+    case 'FST_ERR_BAD_URL':
+      e = new BaseError('URL_INVALID', 'The request URL is not valid.', { details: `expected a URL whose %-escapes decode to UTF-8, got ${JSON.stringify(at)}` })
+      break
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      e = new BaseError('URL_TOO_LONG', 'A path parameter is too long.', { details: `expected each path parameter to be at most 200 characters, got a longer one in ${JSON.stringify(at)}` })
+      break
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_TYPE':
+      e = new BaseError('MEDIA_TYPE_UNSUPPORTED', 'The request body is not JSON.', { details: `expected content-type application/json, got: ${err.message.slice(0, 120)}` })
+      break
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      e = new BaseError('PAYLOAD_TOO_LARGE', 'Request body is too large.', { details: 'expected a smaller body, got more than the route admits' })
+      break
+    default:
+      e = new BaseError('REQUEST_INVALID', 'The request could not be read.', { details: `expected a well-formed HTTP request with a JSON body, got: ${err.message.slice(0, 160)}` })
+  }
+  return { status: apiErrorStatus[e.code as ApiErrorCode] ?? 400, error: e }
+}
+
+/**
  * Installs the error and not-found handlers: every failure becomes `{ code, message, details }`
  * with a stable code (BaseError.toJSON) and the status from {@link apiErrorStatus}.
  *
@@ -95,12 +134,11 @@ export function installErrorHandling(app: FastifyInstance): void {
     let e: BaseError
     if (err instanceof BaseError) e = err
     else if (err.validation) e = new BaseError('REQUEST_INVALID', `Request does not match the schema of ${req.method} ${req.routeOptions.url}.`, { details: validationDetails(err) })
-    else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') e = new BaseError('PAYLOAD_TOO_LARGE', 'Request body is too large.', { details: `expected at most ${app.initialConfig.bodyLimit} bytes, got more` })
-    else if (err.code?.startsWith('FST_ERR_CTP') || (err.statusCode === 400 && err.code?.startsWith('FST_')))
-      e = new BaseError('REQUEST_INVALID', 'Request body could not be parsed.', { details: `expected a JSON body with content-type application/json, got: ${err.message}` })
+    else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') e = new BaseError('PAYLOAD_TOO_LARGE', 'Request body is too large.', { details: `expected at most ${req.routeOptions.bodyLimit ?? app.initialConfig.bodyLimit} bytes, got more` })
+    else if (err.code?.startsWith('FST_') && err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) e = frameworkError(err).error
     else {
       req.log.error({ err }, 'unexpected error')
-      e = new BaseError('INTERNAL_ERROR', 'Internal server error.', { details: err.message })
+      e = new BaseError('INTERNAL_ERROR', 'Internal server error.', { details: err instanceof RangeError ? 'the request could not be processed' : err.message })
     }
     const status = (apiErrorStatus as Record<string, number>)[e.code]
     if (status === undefined) {

@@ -1,7 +1,19 @@
 import type { FastifyInstance } from 'fastify'
 import { isTerminal, jobNotFound, type JobEvent, type JobRecord } from '../network/index.ts'
-import { requireApiKey } from './auth.ts'
+import { apiKeyIdOf, requireApiKey } from './auth.ts'
+import { withRedisDeadline } from './redisGuard.ts'
 import { errorResponses, hex32, type ApiContext } from './context.ts'
+
+/**
+ * Largest `POST /jobs` body, bytes (8 MiB).
+ *
+ * @example
+ * ```ts
+ * import { JOB_BODY_LIMIT } from './src/api/jobs.ts'
+ * console.log(JOB_BODY_LIMIT) // 8388608
+ * ```
+ */
+export const JOB_BODY_LIMIT = 8 * 2 ** 20
 
 const uintString = { type: 'string', minLength: 1, maxLength: 80, description: 'unsigned integer, decimal or 0x hex, below the BN254 field order' } as const
 
@@ -70,7 +82,9 @@ export function jobView(r: JobRecord) {
  */
 export async function jobRoutes(app: FastifyInstance, { ctx }: { ctx: ApiContext }): Promise<void> {
   app.post<{ Body: { circuitId: string; input: number[]; subject: string; round: string; idempotencyKey?: string; requirements?: { gpu?: boolean; minMemoryMiB?: number } } }>('/jobs', {
-    preHandler: requireApiKey(ctx.apiKeys),
+    onRequest: requireApiKey(ctx.apiKeys),
+    // A job is a circuit id, a flat input (≤ 1e6 numbers) and a few strings: far less than a circuit upload.
+    bodyLimit: JOB_BODY_LIMIT,
     schema: {
       summary: 'Submit a proving job; answered 202 at once, follow it with GET /jobs/:id or its events',
       security: [{ bearer: [] }],
@@ -83,7 +97,7 @@ export async function jobRoutes(app: FastifyInstance, { ctx }: { ctx: ApiContext
           input: { type: 'array', items: { type: 'number' }, maxItems: 1_000_000, description: 'flat model input; its length must match the circuit' },
           subject: uintString,
           round: uintString,
-          idempotencyKey: { type: 'string', minLength: 1, maxLength: 200, description: 'same key + same request → same job, counted once' },
+          idempotencyKey: { type: 'string', minLength: 1, maxLength: 200, description: 'same key + same request → same job, counted once; scoped to the API key that submits it' },
           requirements: {
             type: 'object',
             additionalProperties: false,
@@ -93,11 +107,12 @@ export async function jobRoutes(app: FastifyInstance, { ctx }: { ctx: ApiContext
       },
       response: {
         202: { type: 'object', properties: { jobId: { type: 'string' }, status: { type: 'string' }, duplicate: { type: 'boolean' }, className: { type: 'string' } } },
-        ...errorResponses(400, 401, 404, 409, 413, 422),
+        ...errorResponses(400, 401, 404, 409, 413, 415, 422, 503),
       },
     },
   }, async (req, reply) => {
-    const r = await ctx.queue.submit(req.body)
+    // The scope is the caller's key, never a body field (the schema admits none).
+    const r = await withRedisDeadline(ctx.queue.submit({ ...req.body, scope: apiKeyIdOf(req) }), 'submitting the job')
     reply.code(202)
     return r
   })

@@ -72,8 +72,31 @@ function limiter(n: number): <T>(task: () => Promise<T>) => Promise<T> {
   }
 }
 
-/** Where a context signal (subject, round) sits among the public signals, or -1. */
-const contextIndex = (m: CircuitManifest, name: 'subject' | 'round') => m.publicSignals.findIndex((s) => s.kind === 'context' && s.name === name)
+/** A public signal's meaning for messages: "output y", "input x[0]", "context subject". */
+const signalLabel = (m: CircuitManifest, i: number) => {
+  const s = m.publicSignals[i]
+  return s ? `${s.kind} ${s.name}` : 'beyond the circuit\'s signals'
+}
+
+/**
+ * Why `given` is not the job's statement, or undefined when it is: every public signal (the job's
+ * inputs, outputs, subject and round) must equal, as a number, the one the coordinator recorded for
+ * the job, which it computed from the job's own input. Same subject and round is not enough: a
+ * proof of another job over other inputs carries them too.
+ */
+function statementMismatch(m: CircuitManifest, recorded: readonly string[], given: readonly unknown[]): string | undefined {
+  if (given.length !== recorded.length) return `expected the job's ${recorded.length} public signals, got ${given.length}`
+  for (let i = 0; i < recorded.length; i++) {
+    let g: bigint
+    try {
+      g = BigInt(given[i] as string)
+    } catch {
+      return `public signal ${i} (${signalLabel(m, i)}) is not an integer: ${JSON.stringify(given[i])?.slice(0, 40)}`
+    }
+    if (g !== BigInt(recorded[i]!)) return `public signal ${i} (${signalLabel(m, i)}) is ${String(given[i]).slice(0, 80)}, the job's is ${recorded[i]}`
+  }
+  return undefined
+}
 
 /**
  * Read-only proof routes for the explorer and for anyone auditing the network:
@@ -159,7 +182,7 @@ export async function proofRoutes(app: FastifyInstance, { ctx }: { ctx: ApiConte
           properties: {
             jobId: { type: 'string' }, circuitId: { type: 'string' }, backend: { type: 'string' },
             valid: { type: 'boolean', description: 'the proof verifies against the verification key for these public signals' },
-            matchesJob: { type: 'boolean', description: 'the public signals carry this job\'s subject and round' },
+            matchesJob: { type: 'boolean', description: 'the public signals are exactly this job\'s statement: its inputs, outputs, subject and round as the coordinator recorded them' },
             reason: { type: 'string' }, ms: { type: 'integer' }, vkeySha256: { type: 'string' },
           },
         },
@@ -174,8 +197,9 @@ export async function proofRoutes(app: FastifyInstance, { ctx }: { ctx: ApiConte
     const publicSignals = req.body?.publicSignals ?? rec.result.publicSignals
     let ms = 0
     let valid = false
-    let reason: string | undefined
+    const reasons: string[] = []
     try {
+      const vkey = JSON.parse(new TextDecoder().decode(await ctx.registry.store.get(vkeyHash))) as VerificationKey
       valid = await slots(async () => {
         const started = performance.now()
         try {
@@ -186,20 +210,15 @@ export async function proofRoutes(app: FastifyInstance, { ctx }: { ctx: ApiConte
           ms = Math.round(performance.now() - started) // the verification itself, not the wait for a slot
         }
       })
-      if (!valid) reason = 'the proof does not verify against the circuit\'s verification key'
+      if (!valid) reasons.push('the proof does not verify against the circuit\'s verification key')
     } catch (e) {
       // Malformed signals are a "no" for an auditor, not a server fault.
-      reason = e instanceof BaseError ? `${e.code}: ${e.details ?? e.shortMessage}` : (e as Error).message
+      reasons.push(e instanceof BaseError ? `${e.code}: ${e.details ?? e.shortMessage}` : (e as Error).message)
     }
-    const at = (name: 'subject' | 'round') => {
-      const i = contextIndex(manifest, name)
-      try {
-        return i >= 0 && BigInt(publicSignals[i] ?? -1) === BigInt(rec[name])
-      } catch {
-        return false
-      }
-    }
-    const matchesJob = at('subject') && at('round')
+    const mismatch = statementMismatch(manifest, rec.result.publicSignals, publicSignals)
+    if (mismatch) reasons.push(`not this job's statement: ${mismatch}`)
+    const matchesJob = mismatch === undefined
+    const reason = reasons.length ? reasons.join('; ') : undefined
     return { jobId: rec.id, circuitId: rec.circuitId, backend: manifest.backend, valid, matchesJob, ...(reason ? { reason } : {}), ms, vkeySha256: vkeyHash }
   })
 }

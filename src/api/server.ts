@@ -4,7 +4,9 @@ import { CircuitRegistry, ProverQueue, type ArtifactStore } from '../network/ind
 import { chainRejectionRoutes } from './chainRejections.ts'
 import { circuitRoutes } from './circuits.ts'
 import type { ApiContext } from './context.ts'
-import { errorSchema, installErrorHandling } from './errors.ts'
+import { errorSchema, frameworkError, installErrorHandling } from './errors.ts'
+import { parseJsonBody } from './jsonBody.ts'
+import { redisGuard } from './redisGuard.ts'
 import { explorerRoutes, type FeedsSource } from '../explorer/index.ts'
 import { jobRoutes } from './jobs.ts'
 import { marketRoutes, type ApiMarketOptions } from './market.ts'
@@ -19,7 +21,10 @@ export type ApiOptions = {
   store: ArtifactStore
   /** Keys admitted on write routes. */
   apiKeys: string[]
-  /** Largest request body, bytes. Default 64 MiB (circuits carry their proving keys). */
+  /**
+   * Largest `POST /circuits` body, bytes. Default 64 MiB (circuits carry their proving keys).
+   * `POST /jobs` takes at most 8 MiB and every other route 1 MiB; the API key is checked first.
+   */
   bodyLimit?: number | undefined
   /** Proving attempts per job. Default 4. */
   attempts?: number | undefined
@@ -31,6 +36,11 @@ export type ApiOptions = {
   /** Proof market: quote pricing (`GET /quote`); with `rpcUrl` + `address`, prover reputation. */
   market?: ApiMarketOptions | undefined
 }
+
+/** Largest body of a route that does not set its own limit, bytes (1 MiB). */
+const DEFAULT_BODY_LIMIT = 2 ** 20
+/** Longest path parameter, characters: the id schemas' maxLength. */
+const MAX_PARAM_LENGTH = 200
 
 /**
  * Builds the HTTP API (not listening yet). The coordinator that verifies workers' results runs
@@ -47,16 +57,36 @@ export type ApiOptions = {
 export async function buildApi(opts: ApiOptions): Promise<{ app: FastifyInstance; ctx: ApiContext }> {
   const app = Fastify({
     logger: opts.logger ?? false,
-    bodyLimit: opts.bodyLimit ?? 64 * 2 ** 20,
+    // Routes that take more say so (POST /circuits, POST /jobs); everything else is small.
+    bodyLimit: DEFAULT_BODY_LIMIT,
+    // The longest path parameter any route accepts (ids); longer is URL_TOO_LONG.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Errors raised before routing (bad URL encoding, a parameter over maxParamLength) get codes too.
+    frameworkErrors: (err, _req, reply) => {
+      const e = frameworkError(err)
+      void (reply as { code(n: number): { send(b: unknown): unknown } }).code(e.status).send(e.error.toJSON())
+    },
     // Strict bodies: no type coercion ("12" is not 12), unknown fields refused by the schemas,
     // and `verbose` so validation errors carry the offending value for "got …".
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, verbose: true } },
   })
   const registry = new CircuitRegistry(opts.redis, opts.prefix, opts.store)
   const queue = new ProverQueue({ redis: opts.redis, prefix: opts.prefix, registry, attempts: opts.attempts, backoffMs: opts.backoffMs })
-  const ctx: ApiContext = { redis: opts.redis, prefix: opts.prefix, registry, queue, jobs: queue.jobs, apiKeys: opts.apiKeys }
+  const ctx: ApiContext = { redis: opts.redis, prefix: opts.prefix, registry, queue, jobs: queue.jobs, apiKeys: opts.apiKeys, circuitBodyLimit: opts.bodyLimit ?? 64 * 2 ** 20 }
   app.addSchema(errorSchema)
   installErrorHandling(app)
+  // JSON only, through a parser that refuses deep nesting before it can reach the stack; any
+  // other content type is MEDIA_TYPE_UNSUPPORTED (fastify's text/plain parser is dropped).
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string))
+    } catch (e) {
+      done(e as Error, undefined)
+    }
+  })
+  // Registered before the routes, so it runs before their API-key check: 503 at once, not a hang.
+  app.addHook('onRequest', redisGuard(opts.redis, ['/', '/health', '/openapi.json', '/explorer', '/feeds']))
   const openapi = collectOpenApi(app)
   await app.register(circuitRoutes, { ctx })
   await app.register(jobRoutes, { ctx })

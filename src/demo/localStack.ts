@@ -11,7 +11,7 @@ const zkmlBin = new URL('../../bin/zkml.js', import.meta.url).pathname
 export type LocalStack = {
   anvil: AnvilInstance
   redisUrl: string
-  /** True when this stack started its own redis-server (none answered). */
+  /** True when this stack started its own redis-server (none answered, or the one there has no persistence). */
   ownRedis: boolean
   apiUrl: string
   apiKey: string
@@ -40,6 +40,46 @@ async function answers(url: string, ms = 1500): Promise<boolean> {
   })
 }
 
+/** Whether the Redis at `url` persists (AOF or RDB), or undefined if it cannot be asked. */
+async function persistenceOf(url: string): Promise<{ durable: boolean } | undefined> {
+  const { connectRedis, redisPersistence } = await import('../network/index.ts')
+  const redis = await connectRedis({ url }).catch(() => undefined)
+  if (!redis) return undefined
+  try {
+    return await redisPersistence(redis)
+  } finally {
+    redis.disconnect()
+  }
+}
+
+/**
+ * A private redis-server with AOF (fsync every second) on a free port, its files in a temporary
+ * directory removed on stop.
+ */
+async function startPrivateRedis(): Promise<{ url: string; stop: () => Promise<void> }> {
+  const port = await freePort()
+  const dir = mkdtempSync(join(tmpdir(), 'zkml-redis-'))
+  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', dir], { stdio: 'ignore' })
+  const failed = await new Promise<Error | undefined>((resolve) => {
+    redis.once('error', (e) => resolve(e))
+    redis.once('exit', (code) => resolve(new Error(`redis-server exited with ${code}`)))
+    setTimeout(() => resolve(undefined), 300)
+  })
+  if (failed) {
+    rmSync(dir, { recursive: true, force: true })
+    throw failed
+  }
+  const url = `redis://127.0.0.1:${port}`
+  for (let i = 0; i < 50 && !(await answers(url, 200)); i++) await new Promise((r) => setTimeout(r, 100))
+  return {
+    url,
+    stop: async () => {
+      await terminate(redis)
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
 /** Spawns a `zkml` subcommand and resolves with the process once a stdout line matches `ready`. */
 function spawnZkml(args: string[], ready: RegExp, env: NodeJS.ProcessEnv, label: string, log: (l: string) => void): Promise<{ proc: ChildProcess; match: RegExpMatchArray }> {
   const proc = spawn(process.execPath, [zkmlBin, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -65,8 +105,10 @@ function spawnZkml(args: string[], ready: RegExp, env: NodeJS.ProcessEnv, label:
 
 /**
  * Starts everything the main job needs on this machine, as separate processes the way a real
- * deployment runs them: a real anvil, Redis (the one at REDIS_URL / 127.0.0.1:6379, or a private
- * redis-server if none answers), `zkml serve` (API + coordinator) and `workers` × `zkml worker`.
+ * deployment runs them: a real anvil, Redis (the one at REDIS_URL / 127.0.0.1:6379 if it persists
+ * (AOF or RDB), else a private redis-server with AOF; only if none can be started, the volatile one
+ * with `--allow-volatile-redis` and a warning), `zkml serve` (API + coordinator) and
+ * `workers` × `zkml worker`.
  *
  * @example
  * ```ts
@@ -84,23 +126,27 @@ export async function startLocalStack(opts: { workers?: number; log?: (line: str
   try {
     let redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
     let ownRedis = false
-    if (!(await answers(redisUrl))) {
-      const port = await freePort()
-      const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
-      const failed = await new Promise<Error | undefined>((resolve) => {
-        redis.once('error', (e) => resolve(e))
-        setTimeout(() => resolve(undefined), 300)
-      })
-      if (failed)
-        throw new BaseError('REDIS_UNAVAILABLE', `No Redis answers at ${redisUrl}, and redis-server could not be started.`, {
-          details: 'expected a Redis server: install one (Debian: apt-get install redis-server) or set REDIS_URL to a running one',
-          cause: failed,
-        })
-      cleanups.push(() => void redis.kill('SIGTERM'))
-      redisUrl = `redis://127.0.0.1:${port}`
-      for (let i = 0; i < 50 && !(await answers(redisUrl, 200)); i++) await new Promise((r) => setTimeout(r, 100))
-      ownRedis = true
-      log(`redis: started redis-server on ${redisUrl}`)
+    let allowVolatile = false
+    // The network refuses a Redis without persistence (REDIS_NOT_DURABLE). The demo should work on
+    // any machine, so on such a Redis (or none) it starts its own with AOF; only when it cannot does
+    // it run on the volatile one, with --allow-volatile-redis and a warning on stderr.
+    const found = (await answers(redisUrl)) ? await persistenceOf(redisUrl) : undefined
+    if (!found?.durable) {
+      const own = await startPrivateRedis().catch((e: Error) => e)
+      if (own instanceof Error) {
+        if (!found)
+          throw new BaseError('REDIS_UNAVAILABLE', `No Redis answers at ${redisUrl}, and redis-server could not be started.`, {
+            details: 'expected a Redis server: install one (Debian: apt-get install redis-server) or set REDIS_URL to a running one',
+            cause: own,
+          })
+        console.error(`demo: WARNING: the Redis at ${redisUrl} has no persistence (AOF or RDB) and redis-server could not be started (${own.message}); running on it with --allow-volatile-redis: a Redis restart loses the demo's jobs`)
+        allowVolatile = true
+      } else {
+        cleanups.push(own.stop)
+        redisUrl = own.url
+        ownRedis = true
+        log(`redis: ${found ? 'the Redis at REDIS_URL has no persistence; ' : ''}started redis-server with AOF on ${redisUrl}`)
+      }
     }
     const anvil = await startAnvil()
     cleanups.push(() => anvil.stop())
@@ -110,11 +156,12 @@ export async function startLocalStack(opts: { workers?: number; log?: (line: str
     const feedsFile = join(storeDir, 'feeds.json')
     const apiKey = `demo-${Math.random().toString(36).slice(2)}`
     const env = { REDIS_URL: redisUrl, ZKML_PREFIX: prefix, ZKML_STORE_DIR: storeDir, ZKML_API_KEYS: apiKey }
-    const serve = await spawnZkml(['serve', '--port', '0', '--sweep-ms', '2000', '--feeds', feedsFile], /listening on (http\S+)/, env, 'serve', log)
+    const volatile = allowVolatile ? ['--allow-volatile-redis'] : []
+    const serve = await spawnZkml(['serve', ...volatile, '--port', '0', '--sweep-ms', '2000', '--feeds', feedsFile], /listening on (http\S+)/, env, 'serve', log)
     cleanups.push(() => terminate(serve.proc))
     const workers: ChildProcess[] = []
     for (let i = 0; i < (opts.workers ?? 2); i++) {
-      const w = await spawnZkml(['worker', '--id', `demo-worker-${i + 1}`, '--lock-ms', '20000'], /.+/, env, `worker-${i + 1}`, log)
+      const w = await spawnZkml(['worker', ...volatile, '--id', `demo-worker-${i + 1}`, '--lock-ms', '20000'], /.+/, env, `worker-${i + 1}`, log)
       workers.push(w.proc)
       cleanups.push(() => terminate(w.proc))
     }

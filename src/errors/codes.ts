@@ -51,6 +51,10 @@ export const errorCodes = {
   JOB_STATE_INVALID: 'A job state change is not allowed from the job\'s current state.',
   NO_ELIGIBLE_WORKER: 'A job\'s requirements exceed what any worker class can offer.',
   WORKER_HOOK_FAILED: 'A worker lifecycle hook threw and the job was released.',
+  URL_INVALID: 'An HTTP request URL is malformed (bad %-encoding).',
+  URL_TOO_LONG: 'A path parameter of an HTTP request is longer than any id.',
+  MEDIA_TYPE_UNSUPPORTED: 'An HTTP request body is not JSON.',
+  REDIS_NOT_DURABLE: 'Redis has no persistence (AOF or RDB) and --allow-volatile-redis was not given.',
 
   // chain, contracts and oracle (issue 4): add codes below this line
   SOLIDITY_COMPILE_FAILED: 'solc rejected a Solidity source.',

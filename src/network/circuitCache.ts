@@ -1,6 +1,7 @@
 import { mkdir, writeFile, rename } from 'node:fs/promises'
 import { join } from 'node:path'
 import { tmpdir } from 'node:os'
+import { joinPlainFile } from './artifactNames.ts'
 import type { ArtifactStore } from './artifactStore.ts'
 import type { CircuitRegistry } from './circuitRegistry.ts'
 import { LruCache } from './lruCache.ts'
@@ -18,9 +19,11 @@ export type CircuitCacheOptions = {
 
 /**
  * Loaded circuits by id, kept in memory between jobs (LRU by artifact bytes). On a miss the
- * circuit directory (manifest.json + each artifact under its manifest `file` name) is
- * materialised from the content-addressed store — every artifact verified against its hash on
- * the way — and handed to the engine's loader.
+ * circuit directory is materialised from the content-addressed store — every artifact verified
+ * against its hash on the way — and handed to the engine's loader. Artifacts are written under
+ * their content hash (`<64 hex>`), never under the manifest's `file` name: a manifest is the
+ * model owner's text, and its names must not choose paths on a worker. The directory's
+ * manifest.json is the registered one with each `file` pointing at that hash name.
  *
  * @example
  * ```ts
@@ -62,8 +65,12 @@ export class CircuitCache {
     const { manifest } = await this.opts.registry.require(circuitId)
     const dir = join(this.workDir, circuitId.slice(2))
     await mkdir(dir, { recursive: true })
-    for (const entry of Object.values(manifest.artifacts)) {
-      const path = join(dir, entry.file)
+    const local = structuredClone(manifest)
+    for (const [name, entry] of Object.entries(manifest.artifacts)) {
+      // The hash is checked by the store (0x + 64 hex) before anything is read; the joined name is re-checked.
+      const file = entry.sha256.slice(2)
+      const path = joinPlainFile(dir, file)
+      ;(local.artifacts as Record<string, { file: string }>)[name]!.file = file
       // Always rewrite from the verified store: the directory is only a cache and could have been altered.
       if (!(await this.opts.store.has(entry.sha256))) continue // optional artifacts (onnx, verifier) may be absent
       const bytes = await this.opts.store.get(entry.sha256)
@@ -71,7 +78,7 @@ export class CircuitCache {
       await writeFile(tmp, bytes)
       await rename(tmp, path)
     }
-    await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2))
+    await writeFile(join(dir, 'manifest.json'), JSON.stringify(local, null, 2))
     return this.opts.engine.load(dir)
   }
 }

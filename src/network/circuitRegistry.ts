@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis'
 import { BaseError } from '../errors/index.ts'
 import { parseManifest, type ArtifactName, type CircuitManifest } from '../compiler/manifest.ts'
+import { checkManifestArtifacts } from './artifactNames.ts'
 import { sha256Hex, type ArtifactStore, type ContentHash } from './artifactStore.ts'
 import { circuitId } from '../compiler/circuitId.ts'
 import { redisKeys, type RedisKeys } from './keys.ts'
@@ -51,6 +52,8 @@ export class CircuitRegistry {
 
   async register(manifestJson: unknown, artifacts: Partial<Record<string, Uint8Array>>): Promise<RegisteredCircuit & { created: boolean }> {
     const manifest = parseManifest(manifestJson)
+    // Names and hashes become paths and store keys on every worker: a 400 here, never a write elsewhere.
+    checkManifestArtifacts(manifest)
     const mismatch = (what: string, details: string, meta: Record<string, unknown>) =>
       new BaseError('CIRCUIT_ARTIFACT_MISMATCH', what, { details, meta })
     for (const name of Object.keys(artifacts))

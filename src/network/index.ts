@@ -15,7 +15,7 @@ export {
   type JobRequirements, type CapabilityClass,
 } from './requirements.ts'
 export { CircuitRegistry, requiredArtifacts, requiredArtifactsFor, type RegisteredCircuit } from './circuitRegistry.ts'
-export { ProverQueue, parseFieldUint, type SubmitJobRequest, type SubmitResult, type ProveJobData, type ProverQueueOptions } from './proverQueue.ts'
+export { ProverQueue, parseFieldUint, checkInputRange, idempotentJobId, type SubmitJobRequest, type SubmitResult, type ProveJobData, type ProverQueueOptions } from './proverQueue.ts'
 export type { ProvingEngine, LoadedCircuit, ProveProgress } from './provingEngine.ts'
 export { CircuitCache, type CircuitCacheOptions } from './circuitCache.ts'
 export { JobSweeper, type SweepReport } from './jobSweeper.ts'
@@ -25,3 +25,5 @@ export { readCircuitUpload, registerCircuit, type CircuitUpload } from './regist
 export { attestationMessage, attestedProver, type ResultAttestation } from './resultAttestation.ts'
 export { badProofCount } from './badProofs.ts'
 export { recordChainRejection, type ChainRejectionReport } from './chainRejection.ts'
+export { redisPersistence, requireDurableRedis, type RedisPersistence } from './redisPersistence.ts'
+export { isPlainArtifactFile, checkManifestArtifacts, joinPlainFile, MAX_ARTIFACT_FILE_LENGTH } from './artifactNames.ts'

@@ -20,6 +20,12 @@ export type SubmitJobRequest = {
   round: string
   /** Same key, same request → same job, accepted and counted once. */
   idempotencyKey?: string | undefined
+  /**
+   * Whose idempotency key this is (the API sets the id of the caller's API key, never the body):
+   * the same key under two scopes names two jobs, so one key holder cannot take, and block, the
+   * keys another uses. Absent for in-process callers, which share one scope.
+   */
+  scope?: string | undefined
   /** Extra requirements beyond what the circuit implies. */
   requirements?: { gpu?: boolean | undefined; minMemoryMiB?: number | undefined } | undefined
 }
@@ -69,6 +75,51 @@ export function parseFieldUint(s: string, what: string): bigint {
 }
 
 /**
+ * The job id an idempotency key names within a scope (an API key's id): `k` + 32 hex digits.
+ * Without a scope it is the unscoped id in-process callers have always had.
+ *
+ * @example
+ * ```ts
+ * import { idempotentJobId } from './src/network/index.ts'
+ * idempotentJobId('feed-1:7:0', 'a1b2') !== idempotentJobId('feed-1:7:0', 'c3d4') // true
+ * ```
+ */
+export function idempotentJobId(key: string, scope?: string): string {
+  // The NUL separator keeps (scope "a", key "b:c") apart from (scope "a:b", key "c").
+  return `k${sha256Hex(scope === undefined ? key : `${scope}\0${key}`).slice(2, 34)}`
+}
+
+/**
+ * Refuses, with `QUANTIZATION_OVERFLOW`, an input the circuit cannot take: not a finite number, or
+ * outside the fixed-point range its inputs are range-checked to (`round(x·2^scaleBits)` a signed
+ * `activationBits`-bit integer). Checked at submission so the requester hears it at once, instead
+ * of the job failing on a worker after every attempt.
+ *
+ * @example
+ * ```ts
+ * import { checkInputRange } from './src/network/index.ts'
+ * checkInputRange({ quantization: { scaleBits: 8, activationBits: 24 } }, [1, 2]) // ok
+ * checkInputRange({ quantization: { scaleBits: 8, activationBits: 24 } }, [1e308]) // throws QUANTIZATION_OVERFLOW
+ * ```
+ */
+export function checkInputRange(m: { quantization: { scaleBits: number; activationBits?: number | undefined } }, input: readonly unknown[]): void {
+  const s = m.quantization.scaleBits
+  const B = m.quantization.activationBits
+  // Without activationBits (older manifests), at least stay where float → integer is exact.
+  const half = B !== undefined && B > 0 && B <= 53 ? 2 ** (B - 1) : 2 ** 53
+  const scale = 2 ** s
+  for (let i = 0; i < input.length; i++) {
+    const x = input[i]
+    const q = typeof x === 'number' ? Math.round(x * scale) : NaN
+    if (!Number.isFinite(q) || q < -half || q >= half)
+      throw new BaseError('QUANTIZATION_OVERFLOW', `Input value ${i} does not fit the circuit's fixed-point range.`, {
+        details: `expected input[${i}] within [${-half / scale}, ${half / scale}) (a signed ${B ?? 54}-bit integer at scale 2^${s}), got ${typeof x === 'number' ? x : JSON.stringify(x)?.slice(0, 40)}`,
+        meta: { index: i },
+      })
+  }
+}
+
+/**
  * Validates and enqueues proving jobs. Each job is routed to the BullMQ queue of its capability
  * class (`prove.<backend>.<cpu|gpu>.m<GiB>`), which only workers meeting the class listen to.
  * With an idempotency key the job id is derived from the key, and the record is created by one
@@ -111,19 +162,14 @@ export class ProverQueue {
         details: `expected ${want} numbers (inputs ${manifest.inputs.map((t) => `${t.name}[${t.shape.join('x')}]`).join(', ')}), got ${Array.isArray(req.input) ? req.input.length : typeof req.input}`,
         meta: { expected: want, got: Array.isArray(req.input) ? req.input.length : null },
       })
-    const bad = req.input.findIndex((x) => typeof x !== 'number' || !Number.isFinite(x))
-    if (bad >= 0)
-      throw new BaseError('INPUT_INVALID', 'Input holds a value that is not a finite number.', {
-        details: `expected finite numbers, got ${JSON.stringify(req.input[bad])} at index ${bad}`,
-        meta: { index: bad },
-      })
+    checkInputRange(manifest, req.input)
     const subject = parseFieldUint(req.subject, 'subject').toString()
     const round = parseFieldUint(req.round, 'round').toString()
     const requirements = jobRequirements(manifest, req.requirements)
     const cls = className(classOf(requirements))
     const requestHash = sha256Hex(canonicalJson({ circuitId: req.circuitId, input: req.input, subject, round, requirements }))
     // BullMQ job ids must not contain ':' and must not look like integers.
-    const jobId = req.idempotencyKey !== undefined ? `k${sha256Hex(req.idempotencyKey).slice(2, 34)}` : `j${randomUUID().replaceAll('-', '')}`
+    const jobId = req.idempotencyKey !== undefined ? idempotentJobId(req.idempotencyKey, req.scope) : `j${randomUUID().replaceAll('-', '')}`
     const data: ProveJobData = { jobId, circuitId: req.circuitId, input: req.input, subject, round, requirements, className: cls }
     const { created, requestHash: existingHash } = await this.jobs.create({
       id: jobId, circuitId: req.circuitId, className: cls, requirements, input: req.input, subject, round,

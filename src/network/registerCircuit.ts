@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseManifest, type CircuitManifest } from '../compiler/manifest.ts'
 import { BaseError } from '../errors/index.ts'
+import { checkManifestArtifacts, joinPlainFile } from './artifactNames.ts'
 
 export type CircuitUpload = { manifest: CircuitManifest; artifacts: Record<string, string> }
 
@@ -16,8 +17,10 @@ export type CircuitUpload = { manifest: CircuitManifest; artifacts: Record<strin
  */
 export async function readCircuitUpload(dir: string): Promise<CircuitUpload> {
   const manifest = parseManifest(JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')))
+  // A downloaded manifest must not make us read (and upload) files outside its directory.
+  checkManifestArtifacts(manifest)
   const artifacts: Record<string, string> = {}
-  for (const [name, a] of Object.entries(manifest.artifacts)) artifacts[name] = Buffer.from(await readFile(join(dir, a.file))).toString('base64')
+  for (const [name, a] of Object.entries(manifest.artifacts)) artifacts[name] = Buffer.from(await readFile(joinPlainFile(dir, a.file))).toString('base64')
   return { manifest, artifacts }
 }
 

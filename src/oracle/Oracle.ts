@@ -14,6 +14,7 @@ import { waitForProof } from './proverClient.ts'
 import type { ProvedRoundView } from './roundServer.ts'
 import { CHAIN_REJECTED_KEPT, StateStore, type FeedState } from './stateStore.ts'
 import { decidePost, isProofDue, type PostingPolicy } from './postingPolicy.ts'
+import { oracleIdempotencyKey } from './idempotencyKey.ts'
 
 export type OracleFeed = {
   /** Stable name, the key of persisted state and of idempotency keys. */
@@ -234,8 +235,8 @@ export class Oracle {
         input: inputs,
         subject: subject.toString(),
         round: round.toString(),
-        // One job per (feed, round, attempt): a restart resubmitting is deduplicated by the network.
-        idempotencyKey: `${f.id}:${round}:${attempt}`,
+        // Unguessable, so no other key holder can take it first (see idempotencyKey.ts).
+        idempotencyKey: oracleIdempotencyKey(f.id, round, attempt),
       })
       pending = { round, jobId, attempt, inputsKey, inputs }
       store.update(f.id, (s) => ({ ...s, pending }))

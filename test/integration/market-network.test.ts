@@ -139,7 +139,7 @@ test('a worker that stops mid-proof is slashed; the job is re-delivered and the 
 })
 
 const workerArgs = (extra: string[]) => [
-  'worker', '--prefix', prefix, '--store-dir', storeDir, '--no-gpu', '--lock-ms', '2000', '--stalled-ms', '500', '--poll-ms', '100', '--heartbeat-ms', '500', '--grace-ms', '300', ...extra,
+  'worker', '--allow-volatile-redis', '--prefix', prefix, '--store-dir', storeDir, '--no-gpu', '--lock-ms', '2000', '--stalled-ms', '500', '--poll-ms', '100', '--heartbeat-ms', '500', '--grace-ms', '300', ...extra,
 ]
 
 test('zkml worker --market refuses to start without a prover key, or with no market at the address', async () => {

@@ -14,7 +14,7 @@ const apiKey = 'net-test-key'
 // Artifacts in the test's Redis prefix (RedisArtifactStore): the multi-host set-up, and cleaned up with the prefix.
 const env = { ZKML_API_KEYS: apiKey, ZKML_STORE: 'redis', ZKML_PREFIX: prefix }
 // Short lock and stalled check so a killed worker's job is retaken within seconds.
-const workerArgs = ['worker', '--lock-ms', '3000', '--stalled-ms', '1000', '--poll-ms', '200', '--heartbeat-ms', '1000', '--grace-ms', '20000']
+const workerArgs = ['worker', '--allow-volatile-redis', '--lock-ms', '3000', '--stalled-ms', '1000', '--poll-ms', '200', '--heartbeat-ms', '1000', '--grace-ms', '20000']
 const procs: Proc[] = []
 let base = ''
 let circuit: Awaited<ReturnType<typeof compiledTestCircuit>>
@@ -52,7 +52,7 @@ const events = async (id: string): Promise<JobEvent[]> => (await redis.lrange(`$
 const stats = async () => (await api('/health')).json.stats as Record<string, number>
 before(async () => {
   circuit = await compiledTestCircuit(dirs.dir)
-  const server = spawnZkml(['serve', '--port', '0', '--backoff-ms', '300'], { ...env, ZKML_WORK_DIR: `${dirs.dir}/work-server` }, 'serve')
+  const server = spawnZkml(['serve', '--allow-volatile-redis', '--port', '0', '--backoff-ms', '300'], { ...env, ZKML_WORK_DIR: `${dirs.dir}/work-server` }, 'serve')
   procs.push(server)
   base = (await server.waitFor(/^listening on /)).replace('listening on ', '').trim()
   const reg = await api('/circuits', { method: 'POST', body: await registerBody(circuit.dir) })

@@ -7,6 +7,8 @@ const help = `usage: zkml serve [options]
   --port <n>          listen port (env ZKML_PORT, default 8080; 0 = any free port)
   --host <addr>       listen address (default 127.0.0.1)
   --redis <url>       Redis URL (env REDIS_URL, default redis://127.0.0.1:6379)
+  --allow-volatile-redis  run even though Redis has no persistence (AOF or RDB): a Redis
+                      restart then loses every job and circuit; tests and throw-away networks only
   --prefix <p>        network key prefix (env ZKML_PREFIX, default zkml)
   --store <kind>      artifact store: dir (default) or redis (env ZKML_STORE)
   --store-dir <dir>   artifact store directory (env ZKML_STORE_DIR)
@@ -41,6 +43,7 @@ export async function run(argv: string[]): Promise<number> {
       port: { type: 'string' },
       host: { type: 'string' },
       redis: { type: 'string' },
+      'allow-volatile-redis': { type: 'boolean' },
       prefix: { type: 'string' },
       'store-dir': { type: 'string' },
       store: { type: 'string' },
@@ -60,12 +63,17 @@ export async function run(argv: string[]): Promise<number> {
     return 0
   }
   const num = (s: string | undefined) => (s === undefined ? undefined : Number(s))
-  const { connectRedis, openArtifactStore, CircuitRegistry, CircuitCache, Coordinator, JobSweeper } = await import('../../network/index.ts')
+  const { connectRedis, requireDurableRedis, openArtifactStore, CircuitRegistry, CircuitCache, Coordinator, JobSweeper } = await import('../../network/index.ts')
   const { backendEngine } = await import('../../prover/index.ts')
   const { buildApi, apiKeysFromEnv } = await import('../../api/index.ts')
   const { feedsFromFile } = await import('../../explorer/index.ts')
   const feedsFile = v.feeds ?? process.env.ZKML_FEEDS
   const redis = await connectRedis({ url: v.redis })
+  // Refuse a Redis that forgets the network on restart (REDIS_NOT_DURABLE), unless told otherwise.
+  await requireDurableRedis(redis, { allowVolatile: v['allow-volatile-redis'], who: 'zkml serve', warn: (l) => console.error(l) }).catch((e) => {
+    redis.disconnect()
+    throw e
+  })
   const prefix = v.prefix ?? process.env.ZKML_PREFIX ?? 'zkml'
   const store = openArtifactStore({ kind: v.store, dir: v['store-dir'], redis, prefix })
   const apiKeys = apiKeysFromEnv()

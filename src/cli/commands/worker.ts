@@ -6,6 +6,8 @@ export const summary = 'run a prover worker: take jobs this host can prove from 
 const help = `usage: zkml worker [options]
 
   --redis <url>             Redis URL (env REDIS_URL, default redis://127.0.0.1:6379)
+  --allow-volatile-redis    run even though Redis has no persistence (AOF or RDB): a Redis restart
+                            then loses every job; tests and throw-away networks only
   --prefix <p>              network key prefix (env ZKML_PREFIX, default zkml)
   --store <kind>            artifact store: dir (default) or redis (env ZKML_STORE)
   --store-dir <dir>         artifact store directory (env ZKML_STORE_DIR)
@@ -41,6 +43,7 @@ export async function run(argv: string[]): Promise<number> {
     options: {
       help: { type: 'boolean', short: 'h' },
       redis: { type: 'string' },
+      'allow-volatile-redis': { type: 'boolean' },
       prefix: { type: 'string' },
       'store-dir': { type: 'string' },
       store: { type: 'string' },
@@ -65,13 +68,18 @@ export async function run(argv: string[]): Promise<number> {
     return 0
   }
   const num = (s: string | undefined) => (s === undefined ? undefined : Number(s))
-  const { connectRedis, openArtifactStore } = await import('../../network/index.ts')
+  const { connectRedis, requireDurableRedis, openArtifactStore } = await import('../../network/index.ts')
   const { detectHardware, ProverWorker } = await import('../../prover/index.ts')
   const { selectEngine } = await import('../../prover/engines/native/index.ts')
   // First: a bad --engine fails before anything connects; the line says which engine runs.
   const picked = await selectEngine(v.engine, (line) => console.error(line))
   const { backendEngine } = await import('../../prover/index.ts')
   const redis = await connectRedis({ url: v.redis })
+  // Refuse a Redis that forgets the network on restart (REDIS_NOT_DURABLE), unless told otherwise.
+  await requireDurableRedis(redis, { allowVolatile: v['allow-volatile-redis'], who: 'zkml worker', warn: (l) => console.error(l) }).catch((e) => {
+    redis.disconnect()
+    throw e
+  })
   const prefix = v.prefix ?? process.env.ZKML_PREFIX ?? 'zkml'
   const hardware = await detectHardware({
     memoryMiB: num(v['memory-mib']),
