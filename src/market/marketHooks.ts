@@ -4,9 +4,9 @@ import {
 } from 'viem'
 import { BaseError } from '../errors/index.ts'
 import type { Backend } from '../compiler/manifest.ts'
-import { encodeProof } from '../compiler/snark/index.ts'
-import { type WorkerHooks, type WorkerJob, type ProveOutcome } from '../prover/index.ts'
-import { attestationMessage } from '../network/index.ts'
+import { encodeProof } from '../compiler/snark/encodeProof.ts' // not the snark index: it loads snarkjs
+import type { WorkerHooks, WorkerJob, ProveOutcome } from '../prover/index.ts'
+import { attestationMessage } from '../network/resultAttestation.ts' // not the network index: it loads bullmq
 import { compileProofMarket } from './proofMarketContract.ts'
 import { RequestStatus } from './offer.ts'
 

@@ -1,10 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { BaseError } from '../../errors/index.ts'
-import { loadCircuit, proveInference, verifyInference } from '../../compiler/index.ts'
-import { terminateSnark } from '../../compiler/snark/index.ts'
 import { cliArgs, required } from '../args.ts'
 
-export const summary = 'prove one inference of a compiled circuit'
 const usage = 'zkml prove <circuit-dir> --input input.json [--subject N] [--round N] [--out proof.json]'
 
 /**
@@ -20,6 +17,10 @@ export async function run(argv: string[]): Promise<number> {
     usage,
   )
   if (values.help) return console.log(usage), 0
+  // After --help, and not the compiler's index (that would load onnxruntime for compileModel).
+  const { loadCircuit } = await import('../../compiler/loadCircuit.ts')
+  const { proveInference, verifyInference } = await import('../../compiler/proveInference.ts')
+  const { terminateSnark } = await import('../../compiler/snark/index.ts')
   const circuit = await loadCircuit(required(positionals[0], 'the circuit directory', usage))
   let input: unknown
   try {

@@ -1,10 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { BaseError } from '../../errors/index.ts'
-import { loadCircuit, verifyInference } from '../../compiler/index.ts'
-import { terminateSnark } from '../../compiler/snark/index.ts'
 import { cliArgs, required } from '../args.ts'
 
-export const summary = 'verify a proof against a compiled circuit'
 const usage = 'zkml verify <circuit-dir> proof.json'
 
 /**
@@ -18,6 +15,10 @@ const usage = 'zkml verify <circuit-dir> proof.json'
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = cliArgs(argv, {}, usage)
   if (values.help) return console.log(usage), 0
+  // After --help, and not the compiler's index (that would load onnxruntime for compileModel).
+  const { loadCircuit } = await import('../../compiler/loadCircuit.ts')
+  const { verifyInference } = await import('../../compiler/proveInference.ts')
+  const { terminateSnark } = await import('../../compiler/snark/index.ts')
   const circuit = await loadCircuit(required(positionals[0], 'the circuit directory', usage))
   let doc: { proof?: unknown; publicSignals?: unknown }
   try {
