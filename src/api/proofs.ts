@@ -231,7 +231,7 @@ async function verifyEzklFromStore(ctx: ApiContext, manifest: CircuitManifest, p
   const { mkdtemp, rm, writeFile } = await import('node:fs/promises')
   const { join } = await import('node:path')
   const { tmpdir } = await import('node:os')
-  const { verifyEzkl } = await import('../compiler/ezkl/index.ts')
+  const { verifyEzkl } = await import('../compiler/ezkl/ezklCircuit.ts') // not the ezkl index: its compiler loads onnxruntime
   const dir = await mkdtemp(join(tmpdir(), 'zkml-reverify-'))
   try {
     const path = async (name: 'vkey' | 'settings' | 'srs') => {

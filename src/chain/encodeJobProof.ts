@@ -1,6 +1,6 @@
 import type { Hex } from 'viem'
 import type { Backend } from '../compiler/manifest.ts'
-import { encodeProof } from '../compiler/snark/index.ts'
+import { encodeProof } from '../compiler/snark/encodeProof.ts' // not the snark index: it loads snarkjs
 import { BaseError } from '../errors/index.ts'
 
 /**

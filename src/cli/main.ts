@@ -1,29 +1,29 @@
 /**
  * `zkml <command> [args]`: each command is one file in ./commands exporting
- * `summary` (one line for help) and `run(argv: string[]): Promise<number | void>` (the exit code).
- * Commands load lazily so `zkml worker` never pays for the compiler's imports and vice versa.
+ * `run(argv: string[]): Promise<number | void>` (the exit code); its one-line summary lives in
+ * ./commandTable.ts so `zkml --help` imports no command at all.
+ * Commands load lazily so `zkml worker` never pays for the compiler's imports and vice versa, and each
+ * prints its own `--help` before importing anything heavy.
  */
-import { readdirSync } from 'node:fs'
+import { commandTable, type CommandName } from './commandTable.ts'
 import { debugRequested, formatCliError } from './reportError.ts'
 
-type Command = { summary: string; run(argv: string[]): Promise<number | void> }
+type Command = { run(argv: string[]): Promise<number | void> }
 
 const dir = new URL('./commands/', import.meta.url)
-const names = readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3)).sort()
+const names = (Object.keys(commandTable) as CommandName[]).sort()
+const isCommand = (n: string): n is CommandName => Object.hasOwn(commandTable, n)
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     const lines = ['usage: zkml <command> [options]', '', 'commands:']
-    for (const n of names) {
-      const c = (await import(new URL(`${n}.ts`, dir).href)) as Command
-      lines.push(`  ${n.padEnd(10)} ${c.summary}`)
-    }
+    for (const n of names) lines.push(`  ${n.padEnd(10)} ${commandTable[n]}`)
     lines.push('', 'zkml <command> --help for a command\'s options')
     console.log(lines.join('\n'))
     return name ? 0 : 1
   }
-  if (!names.includes(name)) {
+  if (!isCommand(name)) {
     console.error(`zkml: unknown command "${name}"; expected one of: ${names.join(', ')}`)
     return 2
   }

@@ -5,7 +5,8 @@ import { runWitnessProgram, type WitnessProgram } from './circuit/index.ts'
 import { P, mod, toSigned } from './field.ts'
 import { sha256Hex } from './hash.ts'
 import { parseManifest, type CircuitManifest } from './manifest.ts'
-import { dequantize, quantizeInput } from './quantize/index.ts'
+// quantizeIo, not the quantize index: calibrate (and with it onnxruntime) is compile-time only.
+import { dequantize, quantizeInput } from './quantize/quantizeIo.ts'
 import { writeWtns } from './r1cs/index.ts'
 import type { VerificationKey } from './snark/index.ts'
 

@@ -53,9 +53,10 @@ export type DemoOptions = {
   /**
    * Called with the result while everything still runs (chain, Redis, API, workers); the stack is
    * stopped when it resolves. `npm run demo -- --serve` waits for Ctrl-C here; tests drive the
-   * explorer here. `advance()` runs one more stress step + oracle pass.
+   * explorer here. `advance()` runs one more stress step + oracle pass; `readPools()` reads every
+   * pool's feed again (`live.pools` is what the last pass before `hold` posted).
    */
-  hold?: (live: DemoResult, ctl: { advance(): Promise<TickOutcome[]> }) => Promise<void>
+  hold?: (live: DemoResult, ctl: { advance(): Promise<TickOutcome[]>; readPools(): Promise<DemoPoolResult[]> }) => Promise<void>
 }
 
 const FEED_DECIMALS = 8
@@ -178,15 +179,19 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
       stage(`stress pools, ${extra} more passes (${posted} rounds)`)
     }
 
-    const pools: DemoPoolResult[] = []
-    for (const d of deployed) {
-      const [roundId, answer, , updatedAt] = (await publicClient.readContract({ address: d.feed, abi: feedC.abi as Abi, functionName: 'latestRoundData' })) as bigint[]
-      const score = Number(answer) / 10 ** FEED_DECIMALS
-      pools.push({
-        name: d.spec.name, pool: d.pool, feed: d.feed, features: await chainPoolAdapter(publicClient, d.pool).read(),
-        roundId: roundId!, answer: answer!, score, grade: gradeFor(score), updatedAt: updatedAt!,
-      })
+    const readPools = async () => {
+      const pools: DemoPoolResult[] = []
+      for (const d of deployed) {
+        const [roundId, answer, , updatedAt] = (await publicClient.readContract({ address: d.feed, abi: feedC.abi as Abi, functionName: 'latestRoundData' })) as bigint[]
+        const score = Number(answer) / 10 ** FEED_DECIMALS
+        pools.push({
+          name: d.spec.name, pool: d.pool, feed: d.feed, features: await chainPoolAdapter(publicClient, d.pool).read(),
+          roundId: roundId!, answer: answer!, score, grade: gradeFor(score), updatedAt: updatedAt!,
+        })
+      }
+      return pools
     }
+    const pools = await readPools()
     stage('read latestRoundData')
     const result: DemoResult = {
       pools, timings, manifest, circuitId,
@@ -195,7 +200,7 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
         rpcUrl: stack.anvil.rpcUrl, explorerUrl: `${stack.apiUrl}/explorer`,
       },
     }
-    await o.hold?.(result, { advance })
+    await o.hold?.(result, { advance, readPools })
     return result
   } finally {
     await stack?.stop()

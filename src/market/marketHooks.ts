@@ -5,8 +5,8 @@ import {
 import { BaseError } from '../errors/index.ts'
 import type { Backend } from '../compiler/manifest.ts'
 import { encodeJobProof } from '../chain/encodeJobProof.ts'
-import { type WorkerHooks, type WorkerJob, type ProveOutcome } from '../prover/index.ts'
-import { attestationMessage } from '../network/index.ts'
+import type { WorkerHooks, WorkerJob, ProveOutcome } from '../prover/index.ts'
+import { attestationMessage } from '../network/resultAttestation.ts' // not the network index: it loads bullmq
 import { compileProofMarket } from './proofMarketContract.ts'
 import { RequestStatus } from './offer.ts'
 

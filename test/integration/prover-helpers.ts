@@ -1,6 +1,6 @@
 // Shared by the prover/API tests (not itself a test file).
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { cpSync, existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Redis } from 'ioredis'
@@ -148,17 +148,39 @@ import { bundledModels } from '../../models/lib/bundled.ts'
 /**
  * Compiles a bundled model (`models/<name>/model.onnx` + `samples.json`) to Groth16 in `outDir`.
  * `'tiny'` picks the bundled model with the smallest ONNX file. `sample(i)` cycles the samples.
+ * Under `scripts/test.mjs` (which sets ZKML_TEST_CACHE to a directory of its own, removed when the
+ * run ends) each model compiles once per run and later files get a copy: several integration files
+ * prove the same tiny circuit. Outside it, every call compiles.
  */
 export async function compileBundledModel(name: string, outDir: string) {
   const { compileModel } = await import('../../src/compiler/index.ts')
   const all = bundledModels()
   const m = name === 'tiny' ? all[0] : all.find((x) => x.name === name)
   if (!m) throw new Error(`no bundled model "${name}" in models/ (have: ${all.map((x) => x.name).join(', ')})`)
-  await compileModel({ onnx: m.onnx, name: m.name, calibration: m.samples, backend: 'groth16', outDir })
+  await cachedCompile(m, outDir, (dir) => compileModel({ onnx: m.onnx, name: m.name, calibration: m.samples, backend: 'groth16', outDir: dir }))
   return { model: m.name, dir: outDir, backend: 'groth16' as const, sample: (i: number) => m.samples[i % m.samples.length]! }
 }
 
 /** The tiny bundled model compiled under `dir`. */
 export function compiledTestCircuit(dir: string) {
   return compileBundledModel('tiny', join(dir, 'circuit'))
+}
+
+/**
+ * `compile(outDir)`, or a copy of the circuit an earlier test file of this run compiled from the same
+ * model bytes, samples and backend. The cache is per run (scripts/test.mjs makes and removes it), so a
+ * compiler change is never hidden by a stale circuit.
+ */
+async function cachedCompile(m: { name: string; onnx: Uint8Array; samples: number[][] }, outDir: string, compile: (dir: string) => Promise<unknown>) {
+  const cache = process.env.ZKML_TEST_CACHE
+  if (!cache || !existsSync(cache)) return void (await compile(outDir))
+  const key = sha256Hex(new Uint8Array(Buffer.concat([Buffer.from(m.onnx), Buffer.from(JSON.stringify([m.name, m.samples, 'groth16']))]))).slice(2, 18)
+  const hit = join(cache, `${m.name}-${key}`)
+  if (!existsSync(hit)) {
+    // Compiled aside and renamed into place: a file killed mid-compile leaves no half circuit behind.
+    const tmp = mkdtempSync(join(cache, `${m.name}-${key}.tmp-`))
+    await compile(tmp)
+    renameSync(tmp, hit)
+  }
+  cpSync(hit, outDir, { recursive: true })
 }

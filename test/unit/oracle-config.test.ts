@@ -1,6 +1,5 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
 import { BaseError } from '../../src/errors/index.ts'
 import { parseOracleConfig } from '../../src/oracle/config.ts'
 
@@ -31,12 +30,4 @@ test('oracle config: each bad field is named with expected and got', () => {
   invalid({ ...base, feeds: [{ ...feed, adapter: { kind: 'ftp' } }] }, /adapter\.kind/)
   invalid({ ...base, prover: undefined }, /prover/)
   invalid({ ...base, rpcUrl: '' }, /rpcUrl/)
-})
-
-test('zkml oracle: --help exits 0, a missing config exits 2 with usage', () => {
-  const run = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'oracle', ...args], { encoding: 'utf8' })
-  const help = run(['--help'])
-  assert.equal(help.status, 0)
-  assert.match(help.stdout, /usage: zkml oracle --config/)
-  assert.equal(run([]).status, 2)
 })

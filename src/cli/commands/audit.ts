@@ -1,8 +1,6 @@
-import { auditFeed } from '../../chain/auditFeed.ts'
 import { BaseError } from '../../errors/index.ts'
 import { cliArgs, required } from '../args.ts'
 
-export const summary = 'check a feed\'s chain of custody: feed → registry → verifier → manifest → ONNX'
 const usage = 'zkml audit <feed-address> --rpc <url> [--manifest <circuit-dir>] [--json]'
 
 /**
@@ -17,6 +15,8 @@ const usage = 'zkml audit <feed-address> --rpc <url> [--manifest <circuit-dir>] 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = cliArgs(argv, { rpc: { type: 'string' }, manifest: { type: 'string' }, json: { type: 'boolean' } }, usage)
   if (values.help) return console.log(usage), 0
+  // After --help: the chain reader pulls in viem.
+  const { auditFeed } = await import('../../chain/auditFeed.ts')
   if (positionals.length > 1)
     throw new BaseError('INPUT_INVALID', 'Too many arguments.', { details: `expected one feed address, got ${positionals.length}: usage: ${usage}` })
   const feed = required(positionals[0], 'the feed address', usage)

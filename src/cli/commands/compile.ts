@@ -1,10 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { basename } from 'node:path'
 import { BaseError } from '../../errors/index.ts'
-import { compileModel } from '../../compiler/index.ts'
 import { cliArgs, required } from '../args.ts'
 
-export const summary = 'compile an ONNX model into a circuit, keys and a Solidity verifier'
 const usage =
   'zkml compile model.onnx --calibrate samples.json --backend groth16|plonk|ezkl --out dir/ [--name NAME] [--sigmoid proved|outside] [--target resources|accuracy] [--tolerance X] [--ptau FILE] [--production] [ezkl: --srs FILE] [--max-logrows N]'
 
@@ -41,6 +39,8 @@ export async function run(argv: string[]): Promise<number> {
     usage,
   )
   if (values.help) return console.log(usage), 0
+  // After --help: the compiler pulls in the ONNX front end, onnxruntime and snarkjs.
+  const { compileModel } = await import('../../compiler/index.ts')
   const model = required(positionals[0], 'the ONNX model path', usage)
   const backend = values.backend
   if (backend !== 'groth16' && backend !== 'plonk' && backend !== 'ezkl')

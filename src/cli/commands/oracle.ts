@@ -1,11 +1,8 @@
 import { mkdirSync, readFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { parseArgs } from 'node:util'
-import { createPublicClient, createWalletClient, http, type PublicClient } from 'viem'
-import { privateKeyToAccount } from 'viem/accounts'
+import type { PublicClient } from 'viem'
 import { BaseError } from '../../errors/index.ts'
-
-export const summary = 'run the oracle: prove pool inputs through the prover network and post rounds to feeds'
 
 const usage = `usage: zkml oracle --config <oracle.json> [--once]
 
@@ -21,7 +18,10 @@ export async function run(argv: string[]): Promise<number> {
     console.log(usage)
     return values.help ? 0 : 2
   }
+  // After --help: the oracle and viem are the heavy part of this command.
   const o = await import('../../oracle/index.ts')
+  const { createPublicClient, createWalletClient, http } = await import('viem')
+  const { privateKeyToAccount } = await import('viem/accounts')
   let raw: unknown
   try {
     raw = JSON.parse(readFileSync(values.config, 'utf8'))

@@ -1,9 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { BaseError } from '../../errors/index.ts'
-import { backendEngine } from '../../prover/index.ts'
 import { cliArgs, required } from '../args.ts'
 
-export const summary = 'prove one inference of a compiled circuit'
 const usage = 'zkml prove <circuit-dir> --input input.json [--subject N] [--round N] [--out proof.json]'
 
 /**
@@ -19,7 +17,9 @@ export async function run(argv: string[]): Promise<number> {
     usage,
   )
   if (values.help) return console.log(usage), 0
-  // Any backend: the engine follows the manifest (snarkjs for groth16/plonk, the ezkl wheel for ezkl).
+  // After --help: the engine follows the manifest (snarkjs or the native prover for groth16/plonk, the ezkl
+  // wheel for ezkl), and is imported lazily so --help never loads a prover.
+  const { backendEngine } = await import('../../prover/index.ts')
   const engine = backendEngine()
   const circuit = await engine.load(required(positionals[0], 'the circuit directory', usage))
   let input: unknown

@@ -2,10 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { BaseError } from '../../errors/index.ts'
-import { parseManifest } from '../../compiler/manifest.ts'
-import { loadHardwareProfile, quote, quoteToJson, DEFAULT_PROFILE } from '../../market/index.ts'
-
-export const summary = 'price a proof of a compiled circuit from its size and a measured hardware profile'
+import { DEFAULT_PROFILE } from '../../market/loadHardwareProfile.ts'
 
 const usage = `usage: zkml quote <circuit-dir|manifest.json> [options]
 
@@ -41,6 +38,9 @@ export async function run(argv: string[]): Promise<number> {
     console.log(usage)
     return 0
   }
+  // After --help: the market's modules pull in viem.
+  const { parseManifest } = await import('../../compiler/manifest.ts')
+  const { loadHardwareProfile, quote, quoteToJson } = await import('../../market/index.ts')
   const target = positionals[0]
   if (!target)
     throw new BaseError('MARKET_QUOTE_INVALID', 'No circuit given.', { details: `expected a circuit directory or manifest.json path, got none\n${usage}` })

@@ -1,8 +1,6 @@
 import { parseArgs } from 'node:util'
 import { BaseError } from '../../errors/index.ts'
 
-export const summary = 'show provers\' ProofMarket reputation: locks, on-time, late, slashed, rejected proofs, score'
-
 const usage = `usage: zkml reputation --market <address> [--rpc <url>] <prover-address…> [options]
 
   --market <address>   the ProofMarket

@@ -1,7 +1,5 @@
 import { parseArgs } from 'node:util'
 
-export const summary = 'run the HTTP API and the coordinator that verifies every worker result'
-
 const help = `usage: zkml serve [options]
 
   --port <n>          listen port (env ZKML_PORT, default 8080; 0 = any free port)

@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { BaseError } from '../../errors/index.ts'
-import { backendEngine } from '../../prover/index.ts'
 import { cliArgs, required } from '../args.ts'
 
-export const summary = 'verify a proof against a compiled circuit'
 const usage = 'zkml verify <circuit-dir> proof.json'
 
 /**
@@ -17,6 +15,9 @@ const usage = 'zkml verify <circuit-dir> proof.json'
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = cliArgs(argv, {}, usage)
   if (values.help) return console.log(usage), 0
+  // After --help: the engine follows the manifest (snarkjs or the native prover for groth16/plonk, the ezkl
+  // wheel for ezkl), and is imported lazily so --help never loads a prover.
+  const { backendEngine } = await import('../../prover/index.ts')
   const engine = backendEngine()
   const circuit = await engine.load(required(positionals[0], 'the circuit directory', usage))
   let doc: { proof?: unknown; publicSignals?: unknown }

@@ -1,7 +1,5 @@
 import { readFileSync } from 'node:fs'
 
-export const summary = 'print the versions of zkml and the proving tools it pins'
-
 /**
  * @example
  * ```sh

@@ -1,8 +1,6 @@
 import { parseArgs } from 'node:util'
 import type { Backend } from '../../compiler/manifest.ts'
 
-export const summary = 'run a prover worker: take jobs this host can prove from Redis, prove, hand in'
-
 const help = `usage: zkml worker [options]
 
   --redis <url>             Redis URL (env REDIS_URL, default redis://127.0.0.1:6379)

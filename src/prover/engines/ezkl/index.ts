@@ -8,7 +8,7 @@ import type { LoadedCircuit, ProvingEngine } from '../../../network/provingEngin
  *
  * @example
  * ```ts
- * import { ezklEngine } from './src/network/index.ts'
+ * import { ezklEngine } from './src/prover/index.ts'
  * const engine = await ezklEngine()
  * const circuit = await engine.load('out/pool-risk-ezkl')
  * const { proof, publicSignals } = await engine.prove(circuit, input, { subject: 1n, round: 1n })
@@ -16,7 +16,8 @@ import type { LoadedCircuit, ProvingEngine } from '../../../network/provingEngin
  * ```
  */
 export async function ezklEngine(): Promise<ProvingEngine> {
-  const ezkl = await import('../../../compiler/ezkl/index.ts')
+  // The circuit side only: the ezkl index also holds the compiler, which loads onnxruntime.
+  const ezkl = { ...(await import('../../../compiler/ezkl/ezklCircuit.ts')), ...(await import('../../../compiler/ezkl/bridge.ts')) }
   return {
     load: (dir) => ezkl.loadEzklCircuit(dir) as Promise<LoadedCircuit>,
     prove: (circuit, input, ctx, opts) => ezkl.proveEzkl(circuit as never, input, ctx, opts),

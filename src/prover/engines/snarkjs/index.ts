@@ -15,7 +15,9 @@ import type { LoadedCircuit, ProvingEngine } from '../../../network/provingEngin
  * ```
  */
 export async function snarkjsEngine(): Promise<ProvingEngine> {
-  const c = await import('../../../compiler/index.ts')
+  // Not the compiler's index: that pulls in compileModel and with it the ONNX front end and onnxruntime,
+  // which a worker or a coordinator never needs (test/unit/startup-imports.test.ts).
+  const c = { ...(await import('../../../compiler/loadCircuit.ts')), ...(await import('../../../compiler/proveInference.ts')) }
   const snark = await import('../../../compiler/snark/index.ts')
   return {
     load: (dir) => c.loadCircuit(dir) as Promise<LoadedCircuit>,
