@@ -8,6 +8,7 @@ import { mod, toSigned } from './field.ts'
 import { sha256Hex } from './hash.ts'
 import type { ArtifactName, Backend, CircuitManifest, FidelityReport } from './manifest.ts'
 import { parseOnnx, runOnnxruntime, type OnnxGraph } from './onnx/index.ts'
+import type { OrtInputType } from './onnx/runOnnxruntime.ts'
 import { calibrate, dequantize, quantizeInput, type CalibrationResult, type CalibrationTarget } from './quantize/index.ts'
 import { writeR1cs } from './r1cs/index.ts'
 import { packageVersion, zkmlVersion } from './toolVersions.ts'
@@ -157,7 +158,8 @@ async function measureFidelity(
     const feeds: Record<string, { data: Float32Array; dims: number[] }> = {}
     for (const info of graph.inputs) {
       const len = info.shape.reduce((a, b) => a * b, 1)
-      feeds[info.name] = { data: Float32Array.from(sample.slice(off, off + len)), dims: info.shape }
+      // onnxruntime is fed the model's declared input types (a bool input as bool, not float32).
+      feeds[info.name] = { data: Float32Array.from(sample.slice(off, off + len)), dims: info.shape, ...(info.onnxType ? { type: ortType(info.onnxType) } : {}) }
       off += len
     }
     const ref = await runOnnxruntime(onnx, feeds)
@@ -176,4 +178,9 @@ async function measureFidelity(
     meanAbsError: sum / n,
     tolerance: max * 1.5 + 2 ** -s,
   }
+}
+
+/** The onnxruntime input type for a declared ONNX element type (float32 for anything else). */
+function ortType(onnxType: string): OrtInputType {
+  return onnxType === 'double' ? 'float64' : onnxType === 'int64' || onnxType === 'int32' || onnxType === 'bool' ? onnxType : 'float32'
 }

@@ -11,7 +11,7 @@ import * as ort from 'onnxruntime-node'
  */
 export async function runOnnxruntime(
   modelBytes: Uint8Array,
-  inputs: Record<string, { data: Float32Array; dims: number[] }>,
+  inputs: Record<string, { data: Float32Array; dims: number[]; type?: OrtInputType }>,
 ): Promise<Record<string, Float32Array>> {
   let session = sessions.get(modelBytes)
   if (!session) {
@@ -20,9 +20,29 @@ export async function runOnnxruntime(
   }
   const s = await session
   const feeds: Record<string, ort.Tensor> = {}
-  for (const [name, { data, dims }] of Object.entries(inputs)) feeds[name] = new ort.Tensor('float32', data, dims)
+  for (const [name, { data, dims, type }] of Object.entries(inputs)) feeds[name] = ortTensor(type ?? 'float32', data, dims)
   const res = await s.run(feeds)
-  return Object.fromEntries(Object.entries(res).map(([k, t]) => [k, t.data as Float32Array]))
+  // int64 (ArgMax) and bool (comparison) outputs come back as numbers like every other output.
+  return Object.fromEntries(Object.entries(res).map(([k, t]) => [k, t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number | bigint>, Number)]))
+}
+
+/** The element type onnxruntime is fed for an input: the model's declared type. */
+export type OrtInputType = 'float32' | 'float64' | 'int64' | 'int32' | 'bool'
+
+/** Values given as floats, converted to the tensor type the model declares. */
+function ortTensor(type: OrtInputType, data: Float32Array, dims: number[]): ort.Tensor {
+  switch (type) {
+    case 'float64':
+      return new ort.Tensor('float64', Float64Array.from(data), dims)
+    case 'int64':
+      return new ort.Tensor('int64', BigInt64Array.from(data, (x) => BigInt(Math.trunc(x))), dims)
+    case 'int32':
+      return new ort.Tensor('int32', Int32Array.from(data, Math.trunc), dims)
+    case 'bool':
+      return new ort.Tensor('bool', Uint8Array.from(data, (x) => (x ? 1 : 0)), dims)
+    default:
+      return new ort.Tensor('float32', data, dims)
+  }
 }
 
 const sessions = new WeakMap<Uint8Array, Promise<ort.InferenceSession>>()

@@ -1,0 +1,12 @@
+import { cnnOps } from './cnnOps.ts'
+import { mathOps } from './mathOps.ts'
+import { shapeOps, type FloatOp } from './shapeOps.ts'
+
+/** Float64 evaluators of the ops beyond the original eleven, by op type (see evaluateFloat). */
+export const FLOAT_OPS: Readonly<Record<string, FloatOp>> = { ...shapeOps, ...mathOps, ...cnnOps }
+
+export type { FloatOp }
+export { dtypeOf } from './shapeOps.ts'
+export * from './helpers.ts'
+export { matmulShapes } from './mathOps.ts'
+export { averageDivisor, batchNormCoefficients, poolKernel } from './cnnOps.ts'

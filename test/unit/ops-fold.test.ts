@@ -1,0 +1,89 @@
+// Constant folding at load time: constant subgraphs become initializers, exactly, at no cost.
+import { after, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { buildModelCircuit } from '../../src/compiler/buildModelCircuit.ts'
+import { buildOnnxModel, parseOnnx } from '../../src/compiler/onnx/index.ts'
+import { terminateSnark } from '../../src/compiler/snark/index.ts'
+import { conform, rand, rng } from './ops-harness.ts'
+
+after(terminateSnark)
+
+const r = rng(3)
+const W = rand(r, [12, 3])
+const i64 = (data: number[], dims = [data.length]) => ({ dims, data: Float64Array.from(data), int64: true })
+
+/** PyTorch's `x.view(x.size(0), -1)`: Shape → Gather → Unsqueeze → Concat → Reshape, then a Linear. */
+const torchFlatten = {
+  name: 'torch-flatten',
+  inputs: [{ name: 'x', shape: [1, 2, 3, 2] }],
+  outputs: [{ name: 'y', shape: [1, 3] }],
+  initializers: { W, zero: i64([0], []), minus1: i64([-1]) },
+  nodes: [
+    { opType: 'Shape', inputs: ['x'], outputs: ['shp'] },
+    { opType: 'Gather', inputs: ['shp', 'zero'], outputs: ['batch'], attributes: { axis: 0 } },
+    { opType: 'Constant', inputs: [], outputs: ['ax0'], attributes: { value: i64([0]) } },
+    { opType: 'Unsqueeze', inputs: ['batch', 'ax0'], outputs: ['batch1'] },
+    { opType: 'Concat', inputs: ['batch1', 'minus1'], outputs: ['newshape'], attributes: { axis: 0 } },
+    { opType: 'Reshape', inputs: ['x', 'newshape'], outputs: ['flat'] },
+    { opType: 'Dropout', inputs: ['flat'], outputs: ['dropped'] },
+    { opType: 'MatMul', inputs: ['dropped', 'W'], outputs: ['y'] },
+  ],
+}
+
+describe('constant folding', () => {
+  test('the PyTorch flatten pattern folds to a constant Reshape: same constraints as a plain Reshape, matches onnxruntime, proves', async () => {
+    const g = parseOnnx(buildOnnxModel(torchFlatten))
+    assert.deepEqual(g.nodes.map((n) => n.opType), ['Reshape', 'Identity', 'MatMul'])
+    assert.deepEqual(Array.from(g.initializers.get('newshape')!.data), [1, -1])
+    const plain = parseOnnx(buildOnnxModel({
+      ...torchFlatten,
+      initializers: { W, s: i64([1, 12]) },
+      nodes: [{ opType: 'Reshape', inputs: ['x', 's'], outputs: ['flat'] }, { opType: 'MatMul', inputs: ['flat', 'W'], outputs: ['y'] }],
+    }))
+    const params = { scaleBits: 8, activationBits: 16, sigmoid: 'proved' as const }
+    assert.equal(buildModelCircuit(g, params).circuit.r1cs.constraints.length, buildModelCircuit(plain, params).circuit.r1cs.constraints.length)
+    await conform(torchFlatten, { prove: true })
+  })
+
+  test('Constant, ConstantOfShape, Range, Cast, Size, Slice, Squeeze, Expand and integer Div fold exactly; the folded bias costs nothing', async () => {
+    const spec = {
+      name: 'fold-zoo',
+      inputs: [{ name: 'x', shape: [1, 4] }],
+      outputs: [{ name: 'y', shape: [1, 4] }],
+      initializers: { four: i64([4]), two: i64([2], []), one: i64([1]), start: i64([1]), end: i64([2 ** 63]), sq: i64([0]), z: i64([0], []), n4: i64([4], []), d1: i64([1], []) },
+      nodes: [
+        { opType: 'ConstantOfShape', inputs: ['four'], outputs: ['ones'], attributes: { value: { dims: [1], data: Float64Array.of(0.5) } } },
+        { opType: 'Range', inputs: ['z', 'n4', 'd1'], outputs: ['rng'] },
+        { opType: 'Div', inputs: ['rng', 'two'], outputs: ['half'] }, // int64 division truncates: 0 0 1 1
+        { opType: 'Cast', inputs: ['half'], outputs: ['halfF'], attributes: { to: 1 } },
+        { opType: 'Size', inputs: ['x'], outputs: ['n'] },
+        { opType: 'Cast', inputs: ['n'], outputs: ['nF'], attributes: { to: 1 } },
+        { opType: 'Mul', inputs: ['halfF', 'nF'], outputs: ['scaled'] },
+        { opType: 'Add', inputs: ['scaled', 'ones'], outputs: ['bias4'] },
+        { opType: 'Unsqueeze', inputs: ['bias4', 'sq'], outputs: ['bias14'] },
+        { opType: 'Slice', inputs: ['bias14', 'start', 'end', 'one'], outputs: ['tail'] }, // int64-max "to the end"
+        { opType: 'Squeeze', inputs: ['tail', 'sq'], outputs: ['tail3'] },
+        { opType: 'Concat', inputs: ['tail3', 'ones'], outputs: ['cat'], attributes: { axis: 0 } },
+        { opType: 'Slice', inputs: ['cat', 'sq', 'four', 'sq'], outputs: ['first4'] },
+        { opType: 'Expand', inputs: ['first4', 'four'], outputs: ['bias'] },
+        { opType: 'Add', inputs: ['x', 'bias'], outputs: ['y'] },
+      ],
+    }
+    const g = parseOnnx(buildOnnxModel(spec))
+    assert.deepEqual(g.nodes.map((n) => n.opType), ['Add'], 'everything but the final Add folded')
+    // rng = 0 1 2 3, half = 0 0 1 1, ×4 + 0.5 = 0.5 0.5 4.5 4.5; slice from 1: 0.5 4.5 4.5; + ones(0.5) → first 4
+    assert.deepEqual(Array.from(g.initializers.get('bias')!.data), [0.5, 4.5, 4.5, 0.5])
+    const params = { scaleBits: 8, activationBits: 16, sigmoid: 'proved' as const }
+    // only the input range checks (B + 1 each), the two context squares and the outputs remain
+    assert.equal(buildModelCircuit(g, params).circuit.r1cs.constraints.length, 4 * 17 + 2 + 4)
+    await conform(spec)
+  })
+
+  test('an op supported only on constants is refused, by name, when a computed tensor reaches it', () => {
+    const bytes = buildOnnxModel({
+      name: 'sqrt', inputs: [{ name: 'x', shape: [1, 2] }], outputs: [{ name: 'y', shape: [1, 2] }], initializers: {},
+      nodes: [{ name: 'root', opType: 'Sqrt', inputs: ['x'], outputs: ['y'] }],
+    })
+    assert.throws(() => parseOnnx(bytes), /Unsupported op "Sqrt" on a computed tensor \(supported only on constants\) in node "root"/)
+  })
+})
