@@ -2,7 +2,7 @@
 import { after, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { buildModelCircuit } from '../../src/compiler/buildModelCircuit.ts'
-import { buildOnnxModel, parseOnnx } from '../../src/compiler/onnx/index.ts'
+import { buildOnnxModel, parseOnnx, type OnnxModelSpec } from '../../src/compiler/onnx/index.ts'
 import { terminateSnark } from '../../src/compiler/snark/index.ts'
 import { conform, rand, rng } from './ops-harness.ts'
 
@@ -13,7 +13,7 @@ const W = rand(r, [12, 3])
 const i64 = (data: number[], dims = [data.length]) => ({ dims, data: Float64Array.from(data), int64: true })
 
 /** PyTorch's `x.view(x.size(0), -1)`: Shape → Gather → Unsqueeze → Concat → Reshape, then a Linear. */
-const torchFlatten = {
+const torchFlatten: OnnxModelSpec = {
   name: 'torch-flatten',
   inputs: [{ name: 'x', shape: [1, 2, 3, 2] }],
   outputs: [{ name: 'y', shape: [1, 3] }],
@@ -46,7 +46,7 @@ describe('constant folding', () => {
   })
 
   test('Constant, ConstantOfShape, Range, Cast, Size, Slice, Squeeze, Expand and integer Div fold exactly; the folded bias costs nothing', async () => {
-    const spec = {
+    const spec: OnnxModelSpec = {
       name: 'fold-zoo',
       inputs: [{ name: 'x', shape: [1, 4] }],
       outputs: [{ name: 'y', shape: [1, 4] }],

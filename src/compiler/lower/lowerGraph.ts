@@ -39,6 +39,8 @@ export function lowerGraph<V>(
   alg: Algebra<V>,
   inputs: ReadonlyArray<QTensor<V>>,
   params: QuantParams,
+  /** Called after each node is lowered (zkml inspect counts constraints per node with it). */
+  hooks: { beforeNodes?(): void; afterNode?(node: OnnxNode): void } = {},
 ): LoweredOutput<V>[] {
   const { scaleBits: s, activationBits: B } = params
   const env = new Map<string, Value<V>>()
@@ -117,6 +119,7 @@ export function lowerGraph<V>(
     return out
   }
 
+  hooks.beforeNodes?.()
   const ctx: LowerContext<V> = {
     alg, params, s, B, get, constOperand, activation, atScale, quant,
     has: (node, i) => !!node.inputs[i],
@@ -318,10 +321,12 @@ export function lowerGraph<V>(
         lower(ctx, node).forEach((v, k) => {
           if (node.outputs[k]) env.set(node.outputs[k]!, v)
         })
+        hooks.afterNode?.(node)
         continue
       }
     }
     env.set(node.outputs[0]!, result)
+    hooks.afterNode?.(node)
   }
 
   return graph.outputs.map((o) => {
