@@ -79,6 +79,31 @@ describe('constant folding', () => {
     await conform(spec)
   })
 
+  test('Pow, Exp, Floor, Ceil, Reciprocal, Sign and CastLike fold on constants', async () => {
+    const c = (data: number[]) => ({ dims: [data.length], data: Float64Array.from(data) })
+    const spec: OnnxModelSpec = {
+      name: 'fold-math', opset: 15, inputs: [{ name: 'x', shape: [1, 3] }], outputs: [{ name: 'y', shape: [1, 3] }],
+      initializers: { a: c([-1.5, 0.25, 2]), two: c([2]), like: i64([0]) },
+      nodes: [
+        { opType: 'Pow', inputs: ['a', 'two'], outputs: ['p'] }, // 2.25 0.0625 4
+        { opType: 'Floor', inputs: ['a'], outputs: ['f'] }, // -2 0 2
+        { opType: 'Ceil', inputs: ['a'], outputs: ['cl'] }, // -1 1 2
+        { opType: 'Sign', inputs: ['a'], outputs: ['sg'] }, // -1 1 1
+        { opType: 'Reciprocal', inputs: ['p'], outputs: ['rp'] },
+        { opType: 'Exp', inputs: ['f'], outputs: ['e'] },
+        { opType: 'CastLike', inputs: ['a', 'like'], outputs: ['ai'] }, // truncates: -1 0 2
+        { opType: 'Cast', inputs: ['ai'], outputs: ['aif'], attributes: { to: 1 } },
+        { opType: 'Sum', inputs: ['cl', 'sg', 'rp', 'e', 'aif'], outputs: ['k'] },
+        { opType: 'Add', inputs: ['x', 'k'], outputs: ['y'] },
+      ],
+    }
+    const g = parseOnnx(buildOnnxModel(spec))
+    assert.deepEqual(g.nodes.map((n) => n.opType), ['Add'])
+    const want = [-1 - 1 + 1 / 2.25 + Math.exp(-2) - 1, 1 + 1 + 16 + 1 + 0, 2 + 1 + 0.25 + Math.exp(2) + 2]
+    Array.from(g.initializers.get('k')!.data).forEach((v, i) => assert.ok(Math.abs(v - want[i]!) < 1e-12, `${v} vs ${want[i]}`))
+    await conform(spec, { range: 1 })
+  })
+
   test('an op supported only on constants is refused, by name, when a computed tensor reaches it', () => {
     const bytes = buildOnnxModel({
       name: 'sqrt', inputs: [{ name: 'x', shape: [1, 2] }], outputs: [{ name: 'y', shape: [1, 2] }], initializers: {},
