@@ -104,6 +104,17 @@ describe('CNN layers', () => {
     await conform(unary('MaxPool', [1, 2, 6], [1, 2, 3], { kernel_shape: [2], strides: [2] }))
   })
 
+  test('Conv in general: groups, dilations, auto_pad SAME_LOWER/VALID, 1-D and 3-D kernels; s + B + 1 per output', async () => {
+    const conv = (x: number[], k: number[], y: number[], attributes: OnnxModelSpec['nodes'][0]['attributes']) =>
+      unary('Conv', x, y, attributes, ['K', 'b'], { K: rand(r, k), b: rand(r, [k[0]!]) })
+    await conform(conv([1, 4, 5, 5], [4, 2, 3, 3], [1, 4, 5, 5], { group: 2, auto_pad: 'SAME_LOWER', kernel_shape: [3, 3] }), { tolerance: 0.05 })
+    await conform(conv([1, 2, 7, 7], [3, 2, 3, 3], [1, 3, 3, 3], { dilations: [2, 2], auto_pad: 'VALID', strides: [1, 1] }), { tolerance: 0.05 })
+    await conform(conv([1, 3, 9], [3, 1, 2], [1, 3, 4], { group: 3, strides: [2], pads: [0, 0] }), { tolerance: 0.05 })
+    const c3 = conv([1, 1, 3, 3, 3], [2, 1, 2, 2, 2], [1, 2, 2, 2, 2], { kernel_shape: [2, 2, 2] })
+    await conform(c3, { tolerance: 0.05 })
+    assert.equal(count(c3), 27 * (B + 1) + 16 * (params.scaleBits + B + 1) + 16 + 2)
+  })
+
   test('BatchNormalization as a per-channel affine map: one rescale per element', async () => {
     const spec = unary('BatchNormalization', [1, 3, 2, 2], [1, 3, 2, 2], { epsilon: 1e-3 }, ['g', 'b', 'm', 'v'], {
       g: rand(r, [3]), b: rand(r, [3]), m: rand(r, [3]), v: f32([0.5, 1, 2]),

@@ -27,6 +27,8 @@ export const rand = (r: () => number, dims: number[], scale = 1) => ({ dims, dat
 
 export type ConformOptions = {
   samples?: number
+  /** Fixed samples (flat, in graph-input order) instead of random ones. */
+  data?: number[][]
   /** Inputs are uniform in [-range, range] (bool inputs 0/1, int inputs whole numbers in that range). */
   range?: number
   /** Round inputs to multiples of 1/grid (exact at any scale ≥ log2 grid): comparisons then can't flip. */
@@ -58,7 +60,7 @@ export async function conform(spec: OnnxModelSpec, opts: ConformOptions = {}) {
         return opts.grid ? Math.round(x * opts.grid) / opts.grid : x
       }),
     )
-  const samples = Array.from({ length: opts.samples ?? 6 }, sample)
+  const samples = opts.data ?? Array.from({ length: opts.samples ?? 6 }, sample)
   const cal = calibrate(g, samples, { target: 'accuracy', ...(opts.scales ? { scales: opts.scales } : {}) })
   const { params } = cal
   const model = buildModelCircuit(g, params)

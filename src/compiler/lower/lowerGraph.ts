@@ -3,7 +3,8 @@ import type { OnnxGraph, OnnxNode, Tensor } from '../onnx/index.ts'
 import { SUPPORTED_OPS } from '../onnx/opCatalog.ts'
 import type { Algebra, QTensor } from './Algebra.ts'
 import type { LowerContext } from './opContext.ts'
-import { gemm, LOWERINGS, matmul, mulComputed } from './ops/index.ts'
+import { convGeneral, gemm, LOWERINGS, matmul, mulComputed } from './ops/index.ts'
+import { isGeneralConv } from '../onnx/ops/index.ts'
 
 /** Fixed-point parameters chosen by calibration. */
 export type QuantParams = {
@@ -215,6 +216,10 @@ export function lowerGraph<V>(
         break
       }
       case 'Conv': {
+        if (isGeneralConv(node, get(node, 0).t.dims.length, get(node, 1).t.dims.length)) {
+          result = convGeneral(ctx, node)
+          break
+        }
         const x = activation(node, 0)
         const W = constOperand(node, 1, 'kernel')
         const bias = node.inputs[2] ? constOperand(node, 2, 'bias') : undefined

@@ -1,5 +1,5 @@
 import { BaseError } from '../../errors/index.ts'
-import { FLOAT_OPS } from './ops/index.ts'
+import { convGeneral, FLOAT_OPS, isGeneralConv } from './ops/index.ts'
 import type { OnnxGraph, OnnxNode, Tensor } from './types.ts'
 
 const size = (d: readonly number[]) => d.reduce((a, b) => a * b, 1)
@@ -183,6 +183,8 @@ export function evaluateNode(node: OnnxNode, ins: ReadonlyArray<Tensor | undefin
         const x = get(0)
         const w = get(1)
         const bias = node.inputs[2] ? get(2) : undefined
+        // 1-D and 3-D, grouped (depthwise), dilated and auto-padded convolutions: ops/cnnOps.ts
+        if (isGeneralConv(node, x.dims.length, w.dims.length)) return [convGeneral(node, ins)]
         if (x.dims.length !== 4 || w.dims.length !== 4) throw new BaseError('ONNX_UNSUPPORTED_ATTRIBUTE', `Conv "${node.name}": only 2-D convolution (NCHW) is supported.`, { details: `expected 4-D input and kernel, got [${x.dims}] and [${w.dims}]` })
         const [Nb, C, H, W] = x.dims as [number, number, number, number]
         const [F, Ck, kh, kw] = w.dims as [number, number, number, number]

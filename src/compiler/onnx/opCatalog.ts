@@ -34,7 +34,7 @@ export const OP_CATALOG: Readonly<Record<string, OpInfo>> = {
   Flatten: plumb(['axis']),
   Reshape: plumb(['allowzero (0 copies the input dimension, -1 inferred)']),
   Identity: plumb(),
-  Conv: { group: 'cnn', attributes: ['kernel_shape', 'strides', 'pads'], dtypes: F, constraints: 's + B + 1 per output', error: '≤ 0.5 + rounding of weights' },
+  Conv: { group: 'cnn', attributes: ['kernel_shape', 'strides', 'pads', 'dilations', 'group (depthwise)', 'auto_pad', '1-D, 2-D and 3-D kernels (constant)'], dtypes: F, constraints: 's + B + 1 per output', error: '≤ 0.5 + rounding of weights' },
 
   Constant: fold(['value', 'value_float', 'value_floats', 'value_int', 'value_ints']),
   Shape: fold(['start', 'end']),

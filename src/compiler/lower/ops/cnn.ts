@@ -1,4 +1,4 @@
-import { averageDivisor, batchNormCoefficients, poolKernel, poolWindows } from '../../onnx/ops/index.ts'
+import { averageDivisor, batchNormCoefficients, convTaps, poolKernel, poolWindows } from '../../onnx/ops/index.ts'
 import type { OnnxNode } from '../../onnx/index.ts'
 import type { LowerContext, LValue, OpLowering } from '../opContext.ts'
 import { maxOf } from './compare.ts'
@@ -46,4 +46,23 @@ export const cnnOps: Record<string, OpLowering> = {
   AveragePool: pool('avg'),
   GlobalAveragePool: pool('avg'),
   BatchNormalization: batchNorm,
+}
+
+/**
+ * Any Conv (1-D/3-D, groups, dilations, auto_pad) with a constant kernel: each output is one
+ * linear combination of its taps, weights as coefficients, and one rescale. s + B + 1 per output.
+ */
+export function convGeneral<V>(ctx: LowerContext<V>, node: OnnxNode): LValue<V> {
+  const x = ctx.activation(node, 0)
+  const W = ctx.constOperand(node, 1, 'kernel')
+  const bias = ctx.has(node, 2) ? ctx.constOperand(node, 2, 'bias') : undefined
+  const { dims, taps } = convTaps(node, x.dims, W.dims)
+  const per = taps.length / dims[1]!
+  const data = taps.map((t, o) =>
+    ctx.alg.rescale(
+      ctx.alg.affine(t.map(([i]) => x.data[i]!), t.map(([, k]) => ctx.quant(W.data[k]!, ctx.s)), bias ? ctx.quant(bias.data[Math.floor(o / per)]!, 2 * ctx.s) : 0n),
+      ctx.s, ctx.B, `${node.name}[${o}]`,
+    ),
+  )
+  return q({ dims, scale: ctx.s, data })
 }

@@ -7,3 +7,4 @@ import { plumbingOps } from './plumbing.ts'
 /** Lowerings of the ops beyond the original eleven (lowerGraph dispatches here by op type). */
 export const LOWERINGS: Readonly<Record<string, OpLowering>> = { ...plumbingOps, ...arithmeticOps, ...compareOps, ...cnnOps }
 export { gemm, matmul, mulComputed } from './arithmetic.ts'
+export { convGeneral } from './cnn.ts'

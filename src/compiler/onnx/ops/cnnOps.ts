@@ -1,6 +1,6 @@
 import type { OnnxNode, Tensor } from '../types.ts'
 import type { FloatOp } from './shapeOps.ts'
-import { attrError, attrInt, attrInts, poolWindows, size } from './helpers.ts'
+import { attrError, attrInt, attrInts, attrString, poolWindows, shapeError, size } from './helpers.ts'
 
 /** Kernel shape of a pooling node; Global* pools take the whole spatial extent. */
 export function poolKernel(node: OnnxNode, dims: readonly number[]): number[] {
@@ -60,4 +60,52 @@ export const cnnOps: Record<string, FloatOp> = {
   GlobalMaxPool: pool('max'),
   GlobalAveragePool: pool('avg'),
   BatchNormalization: (node, i) => [batchNorm(node, i)],
+}
+
+/** Whether a Conv needs the general path: not 2-D, grouped, dilated or auto-padded. */
+export function isGeneralConv(node: OnnxNode, xRank: number, wRank: number): boolean {
+  return xRank !== 4 || wRank !== 4 || attrInt(node, 'group', 1) !== 1 || attrInts(node, 'dilations', []).some((d) => d !== 1) || attrString(node, 'auto_pad', 'NOTSET') !== 'NOTSET'
+}
+
+/**
+ * Geometry of any Conv (1-D, 2-D, 3-D; groups, so depthwise; dilations; auto_pad): for each output
+ * element, the (input flat index, kernel flat index) pairs it sums, padding left out. Shared by the
+ * float evaluator and the lowering.
+ */
+export function convTaps(node: OnnxNode, xd: readonly number[], wd: readonly number[]): { dims: number[]; taps: [number, number][][] } {
+  const g = attrInt(node, 'group', 1)
+  const [N, C] = [xd[0]!, xd[1]!]
+  const [F, Cg] = [wd[0]!, wd[1]!]
+  const k = wd.slice(2)
+  if (xd.length !== wd.length || xd.length < 3) throw shapeError(node, 'input and kernel ranks differ.', `expected input [N, C, spatial…] and kernel [F, C/group, kernel…] of one rank, got [${xd}] and [${wd}]`)
+  if (N !== 1 || g < 1 || C % g !== 0 || F % g !== 0 || Cg !== C / g)
+    throw shapeError(node, 'channels do not match the groups.', `expected batch 1 and a kernel with ${C}/${g} input channels and a multiple of ${g} filters, got input [${xd}], kernel [${wd}], group ${g}`)
+  const ks = attrInts(node, 'kernel_shape', k)
+  if (ks.length !== k.length || ks.some((v, i) => v !== k[i])) throw shapeError(node, 'kernel_shape differs from the kernel.', `expected [${k}], got [${ks}]`)
+  const { dims: pd, windows } = poolWindows(node, [1, 1, ...xd.slice(2)], k)
+  const sp = size(xd.slice(2))
+  const kn = size(k)
+  const taps: [number, number][][] = []
+  for (let f = 0; f < F; f++) {
+    const grp = Math.floor(f / (F / g))
+    for (const w of windows) {
+      const t: [number, number][] = []
+      for (let cg = 0; cg < Cg; cg++) {
+        const c = grp * Cg + cg
+        w.forEach((i, kk) => {
+          if (i >= 0) t.push([c * sp + i, (f * Cg + cg) * kn + kk])
+        })
+      }
+      taps.push(t)
+    }
+  }
+  return { dims: [1, F, ...pd.slice(2)], taps }
+}
+
+/** Float64 Conv in its general form. */
+export function convGeneral(node: OnnxNode, inputs: ReadonlyArray<Tensor | undefined>): Tensor {
+  const [x, w, b] = inputs as [Tensor, Tensor, Tensor | undefined]
+  const { dims, taps } = convTaps(node, x.dims, w.dims)
+  const per = taps.length / dims[1]!
+  return { dims, data: Float64Array.from(taps, (t, o) => t.reduce((acc, [i, k]) => acc + x.data[i]! * w.data[k]!, b ? b.data[Math.floor(o / per)]! : 0)) }
 }
