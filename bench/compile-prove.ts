@@ -6,7 +6,10 @@
  *   (what our witness code costs on top of the SNARK);
  * - our witness computation / onnxruntime-node inference (circuit arithmetic vs a float runtime).
  *
- * Run: npx tsx bench/compile-prove.ts [model ...]   (default: every model in models/ with samples.json)
+ * Then the zoo (models/zoo/zoo.ts, realistic export shapes), Groth16 only: constraints, compile,
+ * witness and prove time, and the max error against onnxruntime on the calibration samples.
+ *
+ * Run: npx tsx bench/compile-prove.ts [model ...]   (default: every model in models/ with samples.json, and the zoo)
  * Not a test: it prints numbers, it asserts nothing.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -16,6 +19,7 @@ import { compileModel, loadCircuit, proveInference, verifyInference } from '../s
 import { runOnnxruntime } from '../src/compiler/onnx/index.ts'
 import { prove, terminateSnark } from '../src/compiler/snark/index.ts'
 import { bundledModels } from '../models/lib/bundled.ts'
+import { zooModels } from '../models/zoo/zoo.ts'
 
 const only = process.argv.slice(2)
 const models = bundledModels().filter((m) => only.length === 0 || only.includes(m.name))
@@ -29,6 +33,7 @@ const time = async <T>(f: () => Promise<T> | T): Promise<[T, number]> => {
 
 type Row = { model: string; backend: string; constraints: number; compileS: number; proveMs: number; snarkjsMs: number; verifyMs: number; witnessMs: number; ortMs: number; peakRssMb: number }
 const rows: Row[] = []
+const zooRows: { model: string; constraints: number; compileS: number; witnessMs: number; proveMs: number; maxErr: number }[] = []
 const work = mkdtempSync(join(tmpdir(), 'zkml-bench-'))
 try {
   for (const { name: model, onnx, samples } of models) {
@@ -71,6 +76,20 @@ try {
       })
     }
   }
+  for (const { name: model, onnx, samples } of zooModels().filter((m) => only.length === 0 || only.includes(m.name))) {
+    const outDir = join(work, `zoo-${model}`)
+    const [{ manifest }, compileMs] = await time(() => compileModel({ onnx, name: model, calibration: samples, backend: 'groth16', outDir }))
+    const c = await loadCircuit(outDir)
+    const ctx = { subject: 1n, round: 1n }
+    const wit_: number[] = []
+    const prove_: number[] = []
+    for (let i = 0; i < REPS; i++) {
+      const input = samples[i % samples.length]!
+      wit_.push((await time(() => c.computeWitness(input, ctx)))[1])
+      prove_.push((await time(() => proveInference(c, input, ctx)))[1])
+    }
+    zooRows.push({ model, constraints: manifest.constraints, compileS: compileMs / 1000, witnessMs: median(wit_), proveMs: median(prove_), maxErr: manifest.fidelity.maxAbsError })
+  }
 } finally {
   await terminateSnark()
   rmSync(work, { recursive: true, force: true })
@@ -88,4 +107,10 @@ for (const { name: model } of models) {
   const g = rows.find((r) => r.model === model && r.backend === 'groth16')
   const p = rows.find((r) => r.model === model && r.backend === 'plonk')
   if (g && p) console.log(`  ${model.padEnd(13)} ${f(g.proveMs / p.proveMs, 3)}  (groth16 ${f(g.proveMs, 0)} ms, plonk ${f(p.proveMs, 0)} ms)`)
+}
+
+if (zooRows.length > 0) {
+  console.log('\nzoo (groth16)        constraints  compile s  witness ms  prove ms  max |err| vs ort')
+  for (const z of zooRows)
+    console.log(`${z.model.padEnd(20)} ${String(z.constraints).padStart(11)} ${f(z.compileS).padStart(10)} ${f(z.witnessMs, 1).padStart(11)} ${f(z.proveMs, 0).padStart(9)} ${z.maxErr.toPrecision(3).padStart(17)}`)
 }

@@ -107,7 +107,8 @@ export async function compileModel(opts: CompileOptions): Promise<CompileResult>
     backend: opts.backend,
     curve: 'bn128',
     quantization: { scaleBits: params.scaleBits, activationBits: params.activationBits, sigmoid: params.sigmoid, target: cal.target },
-    inputs: graph.inputs.map((i) => ({ name: i.name, shape: [...i.shape] })),
+    // provers quantize inputs from the manifest: int and bool inputs must stay exact integers
+    inputs: graph.inputs.map((i) => ({ name: i.name, shape: [...i.shape], ...(i.dtype === 'int' || i.dtype === 'bool' ? { dtype: i.dtype } : {}) })),
     outputs: model.outputs.map((o) => ({ name: o.name, shape: [...o.dims] })),
     publicSignals: model.publicSignals,
     constraints: circuit.r1cs.constraints.length,

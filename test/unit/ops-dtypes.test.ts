@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { compileModel } from '../../src/compiler/compileModel.ts'
+import { compileModel, loadCircuit, proveInference, verifyInference } from '../../src/compiler/index.ts'
 import { buildOnnxModel, parseOnnx, type OnnxModelSpec } from '../../src/compiler/onnx/index.ts'
 import { quantizeInput } from '../../src/compiler/quantize/index.ts'
 import { terminateSnark } from '../../src/compiler/snark/index.ts'
@@ -35,9 +35,15 @@ describe('int64 and bool inputs', () => {
 
   test('compileModel measures fidelity on a bool-input model (onnxruntime gets the declared types)', async () => {
     const samples = [[0.5, -1, 2, 1, 0, 1, 3, -2, 7], [1.25, 0.5, -0.75, 0, 0, 1, -4, 5, 1]]
-    const { manifest } = await compileModel({
+    const { manifest, dir } = await compileModel({
       onnx: buildOnnxModel(mixed), name: 'mixed', calibration: samples, backend: 'groth16', outDir: mkdtempSync(join(tmpdir(), 'zkml-dtypes-')),
     })
+    // the prover path quantizes from the manifest: bool and int inputs must stay exact there too
+    assert.deepEqual(manifest.inputs.map((i) => i.dtype), [undefined, 'bool', 'int'])
+    const c = await loadCircuit(dir)
+    const res = await proveInference(c, samples[0]!, { subject: 1n, round: 2n })
+    assert.equal(await verifyInference(c, res.proof, res.publicSignals), true)
+    assert.deepEqual(c.computeWitness(samples[0]!, { subject: 1n, round: 2n }).outputs, [0.5, -0.5, 2])
     assert.ok(manifest.fidelity.maxAbsError < 0.01, `max error ${manifest.fidelity.maxAbsError}`)
     const inputSignals = manifest.publicSignals.filter((p) => p.kind === 'input') as { name: string; scaleBits: number }[]
     assert.deepEqual(inputSignals.map((p) => p.scaleBits), [...Array(3).fill(manifest.quantization.scaleBits), 0, 0, 0, 0, 0, 0], 'bool and int inputs are exact integers')
