@@ -183,5 +183,5 @@ async function measureFidelity(
 
 /** The onnxruntime input type for a declared ONNX element type (float32 for anything else). */
 function ortType(onnxType: string): OrtInputType {
-  return onnxType === 'double' ? 'float64' : onnxType === 'int64' || onnxType === 'int32' || onnxType === 'bool' ? onnxType : 'float32'
+  return onnxType === 'double' ? 'float64' : (['int64', 'int32', 'int8', 'uint8', 'bool'] as const).find((t) => t === onnxType) ?? 'float32'
 }

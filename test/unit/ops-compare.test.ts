@@ -123,6 +123,22 @@ describe('CNN layers', () => {
     assert.equal(count(spec), 12 * (B + 1) + 12 * (params.scaleBits + B + 1) + 12 + 2)
   })
 
+  test('BatchNormalization after a Conv folds into its kernel and bias: the Conv alone costs as much', async () => {
+    const K = rand(r, [2, 1, 3, 3])
+    const conv: OnnxModelSpec = {
+      name: 'conv', inputs: [{ name: 'x', shape: [1, 1, 4, 4] }], outputs: [{ name: 'y', shape: [1, 2, 2, 2] }], initializers: { K, kb: rand(r, [2]) },
+      nodes: [{ opType: 'Conv', inputs: ['x', 'K', 'kb'], outputs: ['y'], attributes: { kernel_shape: [3, 3] } }],
+    }
+    const convBn: OnnxModelSpec = {
+      ...conv,
+      initializers: { ...conv.initializers, g: rand(r, [2]), b: rand(r, [2]), m: rand(r, [2]), v: f32([0.5, 2]) },
+      nodes: [{ opType: 'Conv', inputs: ['x', 'K', 'kb'], outputs: ['c'], attributes: { kernel_shape: [3, 3] } }, { opType: 'BatchNormalization', inputs: ['c', 'g', 'b', 'm', 'v'], outputs: ['y'] }],
+    }
+    assert.deepEqual(parseOnnx(buildOnnxModel(convBn)).nodes.map((n) => n.opType), ['Conv'])
+    assert.equal(count(convBn), count(conv))
+    await conform(convBn, { tolerance: 0.05 })
+  })
+
   test('a small CNN (Conv → BatchNorm → Relu → MaxPool → GlobalAveragePool → Gemm) proves with Groth16', async () => {
     await conform({
       name: 'cnn', inputs: [{ name: 'x', shape: [1, 1, 6, 6] }], outputs: [{ name: 'y', shape: [1, 2] }],

@@ -32,7 +32,7 @@ export const OP_CATALOG: Readonly<Record<string, OpInfo>> = {
   Relu: { group: 'activation', attributes: [], dtypes: F, constraints: '1 after a rescale, else B + 2', error: 'exact' },
   Sigmoid: { group: 'activation', attributes: [], dtypes: F, constraints: '31 after a rescale (proved), 0 outside', error: '≤ 0.01 absolute' },
   Flatten: plumb(['axis']),
-  Reshape: plumb(['allowzero (0 copies the input dimension, -1 inferred)']),
+  Reshape: plumb(['shape (constant; 0 copies the input dimension, -1 is inferred)']),
   Identity: plumb(),
   Conv: { group: 'cnn', attributes: ['kernel_shape', 'strides', 'pads', 'dilations', 'group (depthwise)', 'auto_pad', '1-D, 2-D and 3-D kernels (constant)'], dtypes: F, constraints: 's + B + 1 per output', error: '≤ 0.5 + rounding of weights' },
 
@@ -104,7 +104,7 @@ export const OP_CATALOG: Readonly<Record<string, OpInfo>> = {
   AveragePool: { group: 'cnn', attributes: ['kernel_shape', 'strides', 'pads', 'dilations', 'ceil_mode', 'auto_pad', 'count_include_pad'], dtypes: F, constraints: 's + B + 1 per output', error: '≤ 0.5 + rounding of 1/n' },
   GlobalMaxPool: { group: 'cnn', attributes: [], dtypes: F, constraints: 'B + 3 per element beyond the first of each channel', error: 'exact' },
   GlobalAveragePool: { group: 'cnn', attributes: [], dtypes: F, constraints: 's + B + 1 per channel', error: '≤ 0.5 + rounding of 1/n' },
-  BatchNormalization: { group: 'cnn', attributes: ['epsilon', 'training_mode 0'], dtypes: F, constraints: 's + B + 1 per element (per-channel affine)', error: '≤ 0.5 + rounding of the folded scale' },
+  BatchNormalization: { group: 'cnn', attributes: ['epsilon', 'training_mode 0'], dtypes: F, constraints: '0 after a Conv (folded into its kernel); else s + B + 1 per element (per-channel affine)', error: '≤ 0.5 + rounding of the folded scale' },
 }
 
 /** The ops the compiler takes, Gemm and MatMul first (error messages list them in this order). */

@@ -1,6 +1,7 @@
 import onnxProto from 'onnx-proto'
 import { BaseError } from '../../errors/index.ts'
 import { inferShapes } from './evaluateFloat.ts'
+import { foldBatchNorm } from './foldBatchNorm.ts'
 import { foldConstants } from './foldConstants.ts'
 import { OP_CATALOG } from './opCatalog.ts'
 import { dtypeOf } from './ops/index.ts'
@@ -181,7 +182,7 @@ export function parseOnnx(bytes: Uint8Array): OnnxGraph {
 
   const opset = Math.max(0, ...(model.opsetImport ?? []).filter((o) => !o.domain).map((o) => longToNumber(o.version as LongLike, 'opset')))
   let graph: OnnxGraph = { name: g.name || 'model', opset, inputs, outputs, initializers, nodes, shapes: new Map() }
-  graph = foldConstants(graph)
+  graph = foldBatchNorm(foldConstants(graph))
   // What folding could not remove must be provable: ops supported only on constants are refused here.
   refuseUnsupported(graph.nodes.filter((n) => OP_CATALOG[n.opType]?.onConstants), ' on a computed tensor (supported only on constants)')
   graph.shapes = inferShapes(graph)

@@ -27,7 +27,7 @@ export async function runOnnxruntime(
 }
 
 /** The element type onnxruntime is fed for an input: the model's declared type. */
-export type OrtInputType = 'float32' | 'float64' | 'int64' | 'int32' | 'bool'
+export type OrtInputType = 'float32' | 'float64' | 'int64' | 'int32' | 'int8' | 'uint8' | 'bool'
 
 /** Values given as floats, converted to the tensor type the model declares. */
 function ortTensor(type: OrtInputType, data: Float32Array, dims: number[]): ort.Tensor {
@@ -38,6 +38,10 @@ function ortTensor(type: OrtInputType, data: Float32Array, dims: number[]): ort.
       return new ort.Tensor('int64', BigInt64Array.from(data, (x) => BigInt(Math.trunc(x))), dims)
     case 'int32':
       return new ort.Tensor('int32', Int32Array.from(data, Math.trunc), dims)
+    case 'int8':
+      return new ort.Tensor('int8', Int8Array.from(data, Math.trunc), dims)
+    case 'uint8':
+      return new ort.Tensor('uint8', Uint8Array.from(data, Math.trunc), dims)
     case 'bool':
       return new ort.Tensor('bool', Uint8Array.from(data, (x) => (x ? 1 : 0)), dims)
     default:
