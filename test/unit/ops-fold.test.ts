@@ -104,6 +104,37 @@ describe('constant folding', () => {
     await conform(spec, { range: 1 })
   })
 
+  test('DequantizeLinear of int8 weights (per-axis scale and zero point) folds to float weights', async () => {
+    const spec: OnnxModelSpec = {
+      name: 'qdq', opset: 13, inputs: [{ name: 'x', shape: [1, 2] }], outputs: [{ name: 'y', shape: [1, 3] }],
+      initializers: {
+        Wq: { dims: [2, 3], data: Float64Array.from([-128, 5, 127, 0, -7, 64]), int8: true },
+        sc: { dims: [3], data: Float64Array.from([0.01, 0.02, 0.005]) },
+        zp: { dims: [3], data: Float64Array.from([0, 3, -2]), int8: true },
+      },
+      nodes: [
+        { opType: 'DequantizeLinear', inputs: ['Wq', 'sc', 'zp'], outputs: ['W'], attributes: { axis: 1 } },
+        { opType: 'MatMul', inputs: ['x', 'W'], outputs: ['y'] },
+      ],
+    }
+    const g = parseOnnx(buildOnnxModel(spec))
+    assert.deepEqual(g.nodes.map((n) => n.opType), ['MatMul'])
+    const W = Array.from(g.initializers.get('W')!.data)
+    ;[-1.28, 0.04, 0.645, 0, -0.2, 0.33].forEach((v, i) => assert.ok(Math.abs(W[i]! - v) < 1e-7, `W[${i}] ${W[i]} vs ${v}`))
+    await conform(spec)
+  })
+
+  test('Pow with a constant whole exponent on a computed tensor: n − 1 products, each rescaled', async () => {
+    const spec: OnnxModelSpec = {
+      name: 'pow', inputs: [{ name: 'x', shape: [1, 3] }], outputs: [{ name: 'y', shape: [1, 3] }],
+      initializers: { three: { dims: [], data: Float64Array.of(3) } },
+      nodes: [{ opType: 'Pow', inputs: ['x', 'three'], outputs: ['y'] }],
+    }
+    await conform(spec, { range: 1.2, tolerance: 0.03 })
+    const params = { scaleBits: 8, activationBits: 16, sigmoid: 'proved' as const }
+    assert.equal(buildModelCircuit(parseOnnx(buildOnnxModel(spec)), params).circuit.r1cs.constraints.length, 3 * 17 + 3 * 2 * (1 + 8 + 16 + 1) + 3 + 2)
+  })
+
   test('an op supported only on constants is refused, by name, when a computed tensor reaches it', () => {
     const bytes = buildOnnxModel({
       name: 'sqrt', inputs: [{ name: 'x', shape: [1, 2] }], outputs: [{ name: 'y', shape: [1, 2] }], initializers: {},

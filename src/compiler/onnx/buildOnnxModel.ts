@@ -16,7 +16,7 @@ export type OnnxModelSpec = {
   inputs: { name: string; shape: number[]; dtype?: SpecDType }[]
   outputs: { name: string; shape: number[]; dtype?: SpecDType }[]
   /** Float tensors are written as FLOAT rawData; `int64` ones (Reshape shapes) as INT64; dtype 'int' as INT64, 'bool' as BOOL. */
-  initializers: Record<string, Tensor & { int64?: boolean }>
+  initializers: Record<string, Tensor & { int64?: boolean; int8?: boolean }>
   nodes: { opType: string; inputs: string[]; outputs: string[]; name?: string; attributes?: Record<string, SpecAttr> }[]
   opset?: number
   docString?: string
@@ -43,8 +43,10 @@ export function buildOnnxModel(spec: OnnxModelSpec): Uint8Array {
       name: v.name,
       type: { tensorType: { elemType: elem[v.dtype ?? 'float32'], shape: { dim: v.shape.map((d) => ({ dimValue: d })) } } },
     })
-  const tensor = (name: string, t: Tensor & { int64?: boolean }) =>
-    t.int64 || t.dtype === 'int'
+  const tensor = (name: string, t: Tensor & { int64?: boolean; int8?: boolean }) =>
+    t.int8
+      ? onnx.TensorProto.create({ name, dims: t.dims, dataType: DT.INT8, rawData: new Uint8Array(Int8Array.from(t.data).buffer) })
+      : t.int64 || t.dtype === 'int'
       ? onnx.TensorProto.create({ name, dims: t.dims, dataType: DT.INT64, rawData: new Uint8Array(BigInt64Array.from(t.data, (x) => (x >= 2 ** 63 ? (1n << 63n) - 1n : BigInt(x))).buffer) })
       : t.dtype === 'bool'
         ? onnx.TensorProto.create({ name, dims: t.dims, dataType: DT.BOOL, rawData: Uint8Array.from(t.data, (x) => (x ? 1 : 0)) })

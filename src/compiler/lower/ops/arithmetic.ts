@@ -193,6 +193,27 @@ function cast<V>(ctx: LowerContext<V>, node: OnnxNode): LValue<V>[] {
   throw refuse(node, `a cast of a computed real-valued tensor to ${target}.`, 'expected a cast to float, or of a tensor that is already an integer or boolean')
 }
 
+/**
+ * x^n for a constant whole exponent n (0…16): n − 1 products, each rescaled back to s.
+ * Cost per element: (n − 1)·(1 + s + B + 1).
+ */
+function pow<V>(ctx: LowerContext<V>, node: OnnxNode): LValue<V>[] {
+  const folded = foldNode(ctx, node)
+  if (folded) return folded
+  const e = ctx.get(node, 1)
+  const n = e.kind === 'const' && e.t.data.length === 1 ? e.t.data[0]! : NaN
+  if (!Number.isInteger(n) || n < 0 || n > 16)
+    throw refuse(node, 'the exponent is not a constant whole number in 0…16.', `expected a one-element constant exponent in 0…16, got ${e.kind === 'const' ? `[${Array.from(e.t.data)}]` : 'a computed tensor'}`)
+  const x = ctx.activation(node, 0)
+  const data = x.data.map((v, i) => {
+    if (n === 0) return ctx.alg.constant(1n << BigInt(ctx.s))
+    let acc = v
+    for (let k = 1; k < n; k++) acc = ctx.alg.rescale(ctx.alg.mul(acc, v, `${node.name}[${i}] power ${k + 1}`), ctx.s, ctx.B, `${node.name}[${i}] power ${k + 1}`)
+    return acc
+  })
+  return [q({ dims: x.dims, scale: ctx.s, data })]
+}
+
 /** Arithmetic beyond the original ops, by op type. */
 export const arithmeticOps: Record<string, OpLowering> = {
   Div: div,
@@ -203,6 +224,7 @@ export const arithmeticOps: Record<string, OpLowering> = {
   ReduceMean: reduceLinear('mean'),
   ReduceSumSquare: reduceLinear('sumsq'),
   CumSum: cumsum,
+  Pow: pow,
   Cast: cast,
   CastLike: cast,
 }

@@ -137,4 +137,12 @@ export const mathOps: Record<string, FloatOp> = {
   ArgMin: argExtreme(-1),
   MatMul: (node, [a, b]) => [matmul(node, a!, b!)],
   CumSum: (node, [t, ax]) => [cumsum(node, t!, ax!)],
+  // (x − zero point)·scale, per tensor or per axis: quantized weights in QDQ exports
+  DequantizeLinear: (node, [x, sc, zp]) => {
+    const t = x!
+    const ax = sc!.data.length > 1 ? normAxis(node, attrInt(node, 'axis', 1), t.dims.length) : -1
+    const inner = ax < 0 ? 1 : size(t.dims.slice(ax + 1))
+    const c = (i: number) => (ax < 0 ? 0 : Math.floor(i / inner) % t.dims[ax]!)
+    return [{ dims: t.dims, data: t.data.map((v, i) => (v - (zp ? zp.data[c(i)]! : 0)) * sc!.data[c(i)]!) }]
+  },
 }
