@@ -90,6 +90,25 @@ describe('arithmetic of computed tensors, broadcast', () => {
     })
   })
 
+  test('Einsum in its common forms: matmul, batched matmul, transpose, trace-free reductions, outer product, with constants', async () => {
+    for (const [eq, a, b, y] of [
+      ['ij,jk->ik', [2, 3], [3, 2], [2, 2]],
+      ['bij,bjk->bik', [2, 2, 3], [2, 3, 2], [2, 2, 2]],
+      ['i,j->ij', [3], [2], [3, 2]],
+      ['ij,ij->i', [2, 3], [2, 3], [2]],
+      ['ij,jk', [2, 3], [3, 2], [2, 2]],
+    ] as const)
+      await conform(two('Einsum', [...a], [...b], [...y], undefined, { nodes: [{ opType: 'Einsum', inputs: ['a', 'b'], outputs: ['y'], attributes: { equation: eq } }] }), { range: 1, tolerance: 0.03 })
+    await conform({
+      name: 'einsum-1', inputs: [{ name: 'x', shape: [2, 3] }], outputs: [{ name: 'y', shape: [3] }], initializers: {},
+      nodes: [{ opType: 'Einsum', inputs: ['x'], outputs: ['y'], attributes: { equation: 'ij->j' } }],
+    })
+    await conform({
+      name: 'einsum-const', inputs: [{ name: 'x', shape: [2, 3] }], outputs: [{ name: 'y', shape: [2, 4] }], initializers: { W: rand(r, [4, 3]) },
+      nodes: [{ opType: 'Einsum', inputs: ['x', 'W'], outputs: ['y'], attributes: { equation: 'bi,oi->bo' } }],
+    })
+  })
+
   test('Gemm with every attribute: transA, transB, alpha, beta, computed B and a broadcast computed C', async () => {
     const spec: OnnxModelSpec = {
       name: 'gemm-all',

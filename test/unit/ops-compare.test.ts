@@ -64,6 +64,7 @@ describe('comparisons and selection', () => {
 
   test('Abs, LeakyRelu, PRelu (broadcast slope), HardSigmoid, HardSwish', async () => {
     await conform(unary('Abs', [2, 3], [2, 3]))
+    await conform(unary('Sign', [2, 3], [2, 3]), { grid: 1, range: 1, samples: 8 })
     await conform(unary('LeakyRelu', [2, 3], [2, 3], { alpha: 0.1 }))
     await conform(unary('PRelu', [1, 3, 2], [1, 3, 2], undefined, ['slope'], { slope: f32([0.1, 0.2, 0.3], [3, 1]) }))
     await conform(unary('HardSigmoid', [2, 3], [2, 3], { alpha: 0.3, beta: 0.4 }), { range: 4 })

@@ -50,7 +50,7 @@ export const OP_CATALOG: Readonly<Record<string, OpInfo>> = {
   Floor: fold(),
   Ceil: fold(),
   Reciprocal: fold(),
-  Sign: fold(),
+  Sign: { group: 'comparison', attributes: [], dtypes: F, constraints: 'B + 3 per element (sign bit + IsZero)', error: 'exact on quantized values' },
   Dropout: plumb(['ratio (ignored: identity at inference)']),
 
   Transpose: plumb(['perm']),
@@ -70,6 +70,7 @@ export const OP_CATALOG: Readonly<Record<string, OpInfo>> = {
   Upsample: plumb(['mode nearest', 'scales']),
 
   Div: { group: 'arithmetic', attributes: [], dtypes: F, constraints: 's + B + 1 per element (by a constant divisor: multiply by its reciprocal, rescale)', error: '≤ 0.5 + rounding of 1/c at 2^-s' },
+  Einsum: { group: 'arithmetic', attributes: ['equation (explicit or implicit, no ellipsis; at most two computed operands)'], dtypes: F, constraints: 'one product per term with two computed operands; s + B + 1 per output unless a plain sum', error: '≤ 0.5 + rounding of constants' },
   Neg: { group: 'arithmetic', attributes: [], dtypes: F, constraints: '0', error: 'exact' },
   Sum: { group: 'arithmetic', attributes: [], dtypes: F, constraints: '0', error: 'exact' },
   Mean: { group: 'arithmetic', attributes: [], dtypes: F, constraints: 's + B + 1 per element', error: '≤ 0.5 + rounding of 1/n' },

@@ -1,4 +1,4 @@
-import { attrInt, broadcastIndices, broadcastShape, matmulShapes, normAxis, reduceAxes, reduceGroups, strides } from '../../onnx/ops/index.ts'
+import { attrInt, broadcastIndices, broadcastShape, einsumPlan, matmulShapes, normAxis, reduceAxes, reduceGroups, strides } from '../../onnx/ops/index.ts'
 import type { OnnxNode, Tensor } from '../../onnx/index.ts'
 import type { QTensor } from '../Algebra.ts'
 import type { LowerContext, LValue, OpLowering } from '../opContext.ts'
@@ -214,6 +214,40 @@ function pow<V>(ctx: LowerContext<V>, node: OnnxNode): LValue<V>[] {
   return [q({ dims: x.dims, scale: ctx.s, data })]
 }
 
+/**
+ * Einsum: each output is a sum of terms, each a product over the operands. Constants become
+ * coefficients; one computed operand is a linear combination (rescaled when a constant multiplies it);
+ * two computed operands cost one product per term. At most two computed operands.
+ */
+function einsum<V>(ctx: LowerContext<V>, node: OnnxNode): LValue<V>[] {
+  const folded = foldNode(ctx, node)
+  if (folded) return folded
+  const vals = node.inputs.map((_, i) => ctx.get(node, i))
+  const qIdx = vals.flatMap((v, i) => (v.kind === 'q' ? [i] : []))
+  if (qIdx.length > 2) throw refuse(node, 'more than two computed operands.', `expected at most two computed operands, got ${qIdx.length}`)
+  const qs = new Map(qIdx.map((i) => [i, ctx.activation(node, i)]))
+  const { dims, terms } = einsumPlan(node, vals.map((v) => v.t.dims))
+  const hasConst = vals.length > qIdx.length
+  const { alg, s } = ctx
+  const data = terms.map((term, o) => {
+    const xs: V[] = []
+    const cs: bigint[] = []
+    for (const idx of term) {
+      let c = 1
+      idx.forEach((k, i) => {
+        if (vals[i]!.kind === 'const') c *= (vals[i]!.t as Tensor).data[k]!
+      })
+      const ops = qIdx.map((i) => qs.get(i)!.data[idx[i]!]!)
+      xs.push(ops.length === 2 ? alg.mul(ops[0]!, ops[1]!, `${node.name}[${o}] product`) : ops[0]!)
+      cs.push(hasConst ? ctx.quant(c, s) : 1n)
+    }
+    const accScale = qIdx.length * s + (hasConst ? s : 0)
+    const acc = alg.affine(xs, cs, 0n)
+    return accScale > s ? alg.rescale(acc, accScale - s, ctx.B, `${node.name}[${o}]`) : acc
+  })
+  return [q({ dims, scale: s, data })]
+}
+
 /** Arithmetic beyond the original ops, by op type. */
 export const arithmeticOps: Record<string, OpLowering> = {
   Div: div,
@@ -225,6 +259,7 @@ export const arithmeticOps: Record<string, OpLowering> = {
   ReduceSumSquare: reduceLinear('sumsq'),
   CumSum: cumsum,
   Pow: pow,
+  Einsum: einsum,
   Cast: cast,
   CastLike: cast,
 }

@@ -102,6 +102,17 @@ function abs<V>(ctx: LowerContext<V>, node: OnnxNode): LValue<V>[] {
   return [q({ dims: x.dims, scale: x.scale, data })]
 }
 
+/** sign(x) = 2·(x ≥ 0) − 1 − (x = 0), an exact integer at scale 0: B + 3 per element. */
+function sign<V>(ctx: LowerContext<V>, node: OnnxNode): LValue<V>[] {
+  const folded = foldNode(ctx, node)
+  if (folded) return folded
+  const v = ctx.get(node, 0)
+  const x = v.kind === 'q' ? v.t : ctx.activation(node, 0)
+  const { alg } = ctx
+  const data = x.data.map((e, i) => alg.affine([alg.isNonNegative(e, ctx.B, `${node.name}[${i}] sign`), alg.isZero(e, `${node.name}[${i}] zero`)], [2n, -1n], -1n))
+  return [q({ dims: x.dims, scale: 0, data })]
+}
+
 /** alpha·x + (1 − alpha)·relu(x), alpha per element (LeakyRelu: an attribute; PRelu: a constant slope). */
 function leaky(slope: (ctx: LowerContext<unknown>, node: OnnxNode, dims: number[]) => (i: number) => number): OpLowering {
   return <V>(ctx: LowerContext<V>, node: OnnxNode): LValue<V>[] => {
@@ -184,6 +195,7 @@ export const compareOps: Record<string, OpLowering> = {
   Where: where,
   Clip: clip,
   Abs: abs,
+  Sign: sign,
   LeakyRelu: leaky((_, node) => {
     const a = typeof node.attributes.alpha === 'number' ? node.attributes.alpha : 0.01
     return () => a

@@ -1,6 +1,6 @@
 import type { OnnxNode, Tensor } from '../types.ts'
 import type { FloatOp } from './shapeOps.ts'
-import { attrInt, broadcastIndices, broadcastShape, mapBroadcast, normAxis, reduceAxes, reduceGroups, shapeError, size, strides } from './helpers.ts'
+import { attrError, attrInt, broadcastIndices, broadcastShape, mapBroadcast, normAxis, reduceAxes, reduceGroups, shapeError, size, strides } from './helpers.ts'
 
 const present = (ts: ReadonlyArray<Tensor | undefined>) => ts.filter((t): t is Tensor => t !== undefined)
 const num = (node: OnnxNode, name: string, dflt: number) => {
@@ -145,4 +145,57 @@ export const mathOps: Record<string, FloatOp> = {
     const c = (i: number) => (ax < 0 ? 0 : Math.floor(i / inner) % t.dims[ax]!)
     return [{ dims: t.dims, data: t.data.map((v, i) => (v - (zp ? zp.data[c(i)]! : 0)) * sc!.data[c(i)]!) }]
   },
+}
+
+/**
+ * An Einsum equation's plan: for each output element (row-major), its terms, each the flat index into
+ * every operand. Explicit (`ij,jk->ik`) and implicit (`ij,jk`) forms; no ellipsis.
+ *
+ * @example
+ * ```ts
+ * einsumPlan(node, [[2, 3], [3]]) // for 'ij,j->i': dims [2], 3 terms per output
+ * ```
+ */
+export function einsumPlan(node: OnnxNode, dims: number[][]): { dims: number[]; terms: number[][][] } {
+  const eq = String(node.attributes.equation ?? '').replace(/\s/g, '')
+  if (eq.includes('.')) throw attrError(node, 'ellipsis is not supported.', `expected explicit letters, got "${eq}"`)
+  const [lhs, rhs] = eq.split('->') as [string, string | undefined]
+  const ins = lhs.split(',')
+  if (ins.length !== dims.length || ins.some((s, i) => s.length !== dims[i]!.length))
+    throw shapeError(node, 'the equation does not fit the operands.', `expected ${ins.length} operands of ranks ${ins.map((s) => s.length)}, got [${dims.map((d) => `[${d}]`)}]`)
+  const size_ = new Map<string, number>()
+  ins.forEach((s, i) => [...s].forEach((ch, k) => {
+    const d = dims[i]![k]!
+    if (size_.has(ch) && size_.get(ch) !== d && d !== 1 && size_.get(ch) !== 1) throw shapeError(node, `index ${ch} has two sizes.`, `got ${size_.get(ch)} and ${d}`)
+    size_.set(ch, Math.max(size_.get(ch) ?? 1, d))
+  }))
+  const counts = new Map<string, number>()
+  for (const ch of ins.join('')) counts.set(ch, (counts.get(ch) ?? 0) + 1)
+  const out = rhs ?? [...counts].filter(([, n]) => n === 1).map(([c]) => c).sort().join('')
+  const sum = [...size_.keys()].filter((c) => !out.includes(c))
+  const outDims = [...out].map((c) => size_.get(c)!)
+  const sumDims = sum.map((c) => size_.get(c)!)
+  const terms: number[][][] = []
+  const val = new Map<string, number>()
+  for (let o = 0; o < size(outDims); o++) {
+    const os = strides(outDims)
+    ;[...out].forEach((c, k) => val.set(c, Math.floor(o / os[k]!) % outDims[k]!))
+    const t: number[][] = []
+    const ss = strides(sumDims)
+    for (let j = 0; j < size(sumDims); j++) {
+      sum.forEach((c, k) => val.set(c, Math.floor(j / ss[k]!) % sumDims[k]!))
+      t.push(ins.map((s, i) => {
+        const st = strides(dims[i]!)
+        return [...s].reduce((acc, c, k) => acc + (dims[i]![k] === 1 ? 0 : val.get(c)!) * st[k]!, 0)
+      }))
+    }
+    terms.push(t)
+  }
+  return { dims: outDims, terms }
+}
+
+mathOps.Einsum = (node, inputs) => {
+  const ts = inputs.filter((t): t is Tensor => t !== undefined)
+  const { dims, terms } = einsumPlan(node, ts.map((t) => t.dims))
+  return [{ dims, data: Float64Array.from(terms, (term) => term.reduce((acc, idx) => acc + idx.reduce((p, k, i) => p * ts[i]!.data[k]!, 1), 0)) }]
 }
