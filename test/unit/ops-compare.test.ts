@@ -90,6 +90,17 @@ describe('comparisons and selection', () => {
     // a coarse grid makes ties common, so the tie-breaking rule is exercised
     await conform(spec, { grid: 1, range: 2, samples: 12 })
   })
+
+  test('TopK (largest and smallest, any axis): values and int64 indices, ties lower index first', async () => {
+    const k = { dims: [1], data: Float64Array.of(2), int64: true }
+    for (const [attributes, x, y] of [[{ axis: -1 }, [2, 5], [2, 2]], [{ axis: 0, largest: 0 }, [4, 3], [2, 3]]] as const) {
+      const spec: OnnxModelSpec = {
+        name: 'topk', inputs: [{ name: 'x', shape: [...x] }], outputs: [{ name: 'v', shape: [...y] }, { name: 'i', shape: [...y], dtype: 'int64' }], initializers: { k },
+        nodes: [{ opType: 'TopK', inputs: ['x', 'k'], outputs: ['v', 'i'], attributes: { ...attributes } }],
+      }
+      await conform(spec, { grid: 1, range: 2, samples: 10 })
+    }
+  })
 })
 
 describe('CNN layers', () => {

@@ -99,6 +99,7 @@ export const OP_CATALOG: Readonly<Record<string, OpInfo>> = {
   Where: { group: 'comparison', attributes: [], dtypes: ALL, constraints: '1 per element (+1 to prove a non-boolean condition boolean)', error: 'exact' },
   ArgMax: { group: 'comparison', attributes: ['axis', 'keepdims', 'select_last_index'], dtypes: F, constraints: '(B + 4) per compared element (comparison, value and index selects)', error: 'exact on quantized values' },
   ArgMin: { group: 'comparison', attributes: ['axis', 'keepdims', 'select_last_index'], dtypes: F, constraints: '(B + 4) per compared element', error: 'exact on quantized values' },
+  TopK: { group: 'comparison', attributes: ['axis', 'largest', 'sorted 1', 'k (constant input)'], dtypes: F, constraints: '(B + 4) per compare-swap; k·(n − 1) − k(k − 1)/2 swaps per slice of n', error: 'exact on quantized values' },
   ReduceMax: { group: 'comparison', attributes: ['axes (attribute or input)', 'keepdims'], dtypes: F, constraints: 'B + 3 per reduced element beyond the first', error: 'exact' },
   ReduceMin: { group: 'comparison', attributes: ['axes (attribute or input)', 'keepdims'], dtypes: F, constraints: 'B + 3 per reduced element beyond the first', error: 'exact' },
 

@@ -1,4 +1,4 @@
-import { attrInt, normAxis, reduceAxes, reduceGroups } from '../../onnx/ops/index.ts'
+import { attrInt, normAxis, reduceAxes, reduceGroups, topkSwaps } from '../../onnx/ops/index.ts'
 import type { OnnxNode } from '../../onnx/index.ts'
 import type { QTensor } from '../Algebra.ts'
 import type { LowerContext, LValue, OpLowering } from '../opContext.ts'
@@ -179,6 +179,46 @@ function reduceExtreme(min: boolean): OpLowering {
   }
 }
 
+/**
+ * TopK as k bubble passes of compare-swaps (onnx/ops topkSwaps): each swap proves which of two values
+ * is larger with one comparison bit and moves values and indices with one select each: B + 4.
+ */
+function topk<V>(ctx: LowerContext<V>, node: OnnxNode): LValue<V>[] {
+  const folded = foldNode(ctx, node)
+  if (folded) return folded
+  const x = ctx.activation(node, 0)
+  const k = ctx.constOperand(node, 1, 'k').data[0]!
+  const ax = normAxis(node, attrInt(node, 'axis', -1), x.dims.length)
+  const n = x.dims[ax]!
+  const largest = attrInt(node, 'largest', 1) === 1
+  const { alg } = ctx
+  const { groups } = reduceGroups(x.dims, [ax], true)
+  const dims = x.dims.map((d, i) => (i === ax ? k : d))
+  const st = dims.slice(ax + 1).reduce((a, b) => a * b, 1)
+  const vals: V[] = new Array(groups.length * k)
+  const idxs: V[] = new Array(groups.length * k)
+  groups.forEach((g, gi) => {
+    const v: V[] = g.map((i) => x.data[i]!)
+    const ix: V[] = g.map((_, i) => alg.constant(BigInt(i)))
+    topkSwaps(n, k).forEach(([a, b], si) => {
+      const what = `${node.name}[${gi}] swap ${si}`
+      // swap when the later one is strictly better: ties keep the lower index first
+      const c = alg.isNonNegative(alg.affine(largest ? [v[b]!, v[a]!] : [v[a]!, v[b]!], [1n, -1n], -1n), ctx.B + 1, `${what} compare`)
+      const dv = alg.mul(c, alg.affine([v[b]!, v[a]!], [1n, -1n], 0n), `${what} value`)
+      const di = alg.mul(c, alg.affine([ix[b]!, ix[a]!], [1n, -1n], 0n), `${what} index`)
+      ;[v[a], v[b]] = [alg.affine([v[a]!, dv], [1n, 1n], 0n), alg.affine([v[b]!, dv], [1n, -1n], 0n)]
+      ;[ix[a], ix[b]] = [alg.affine([ix[a]!, di], [1n, 1n], 0n), alg.affine([ix[b]!, di], [1n, -1n], 0n)]
+    })
+    const outer = Math.floor(gi / st)
+    const inner = gi % st
+    for (let j = 0; j < k; j++) {
+      vals[(outer * k + j) * st + inner] = v[j]!
+      idxs[(outer * k + j) * st + inner] = ix[j]!
+    }
+  })
+  return [q({ dims, scale: x.scale, data: vals }), q({ dims, scale: 0, data: idxs })]
+}
+
 /** Comparisons, selection and piecewise-linear functions, by op type. */
 export const compareOps: Record<string, OpLowering> = {
   Max: extremes(false),
@@ -235,6 +275,7 @@ export const compareOps: Record<string, OpLowering> = {
     const data = x.data.map((v, i) => ctx.alg.rescale(ctx.alg.mul(v, h[i]!, `${node.name}[${i}] product`), ctx.s, ctx.B, `${node.name}[${i}]`))
     return [q({ dims: x.dims, scale: ctx.s, data })]
   },
+  TopK: topk,
   ArgMax: argExtreme(false),
   ArgMin: argExtreme(true),
   ReduceMax: reduceExtreme(false),

@@ -8,5 +8,5 @@ export const FLOAT_OPS: Readonly<Record<string, FloatOp>> = { ...shapeOps, ...ma
 export type { FloatOp }
 export { dtypeOf } from './shapeOps.ts'
 export * from './helpers.ts'
-export { einsumPlan, matmulShapes } from './mathOps.ts'
+export { einsumPlan, matmulShapes, topkSwaps } from './mathOps.ts'
 export { averageDivisor, batchNormCoefficients, convGeneral, convTaps, isGeneralConv, poolKernel } from './cnnOps.ts'

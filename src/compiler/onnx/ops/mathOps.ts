@@ -199,3 +199,46 @@ mathOps.Einsum = (node, inputs) => {
   const { dims, terms } = einsumPlan(node, ts.map((t) => t.dims))
   return [{ dims, data: Float64Array.from(terms, (term) => term.reduce((acc, idx) => acc + idx.reduce((p, k, i) => p * ts[i]!.data[k]!, 1), 0)) }]
 }
+
+/**
+ * TopK's selection as a network: k bubble passes of adjacent compare-swaps along the axis bring the k
+ * largest (or smallest) to the front, ties keeping the lower index first as ONNX requires. Returns the
+ * swaps in order (positions along the axis); the float evaluator and the lowering both replay them.
+ */
+export function topkSwaps(n: number, k: number): [number, number][] {
+  const swaps: [number, number][] = []
+  for (let j = 0; j < k; j++) for (let i = n - 1; i > j; i--) swaps.push([i - 1, i])
+  return swaps
+}
+
+mathOps.TopK = (node, [x, kT]) => {
+  const t = x!
+  const ax = normAxis(node, attrInt(node, 'axis', -1), t.dims.length)
+  const k = kT!.data[0]!
+  const n = t.dims[ax]!
+  if (!Number.isInteger(k) || k < 1 || k > n) throw attrError(node, 'k out of range.', `expected 1 ≤ k ≤ ${n}, got ${k}`)
+  const largest = attrInt(node, 'largest', 1) === 1
+  if (attrInt(node, 'sorted', 1) !== 1) throw attrError(node, 'sorted = 0 is not supported.', 'expected sorted = 1')
+  const { groups } = reduceGroups(t.dims, [ax], true)
+  const dims = t.dims.map((d, i) => (i === ax ? k : d))
+  const vals = new Float64Array(size(dims))
+  const idxs = new Float64Array(size(dims))
+  const st = strides(dims)[ax]!
+  groups.forEach((g, gi) => {
+    const v = g.map((i) => t.data[i]!)
+    const ix = g.map((_, i) => i)
+    for (const [a, b] of topkSwaps(n, k))
+      if (largest ? v[b]! > v[a]! : v[b]! < v[a]!) {
+        ;[v[a], v[b]] = [v[b]!, v[a]!]
+        ;[ix[a], ix[b]] = [ix[b]!, ix[a]!]
+      }
+    // the group's first output element: same outer/inner position, axis coordinate 0
+    const outer = Math.floor(gi / st)
+    const inner = gi % st
+    for (let j = 0; j < k; j++) {
+      vals[(outer * k + j) * st + inner] = v[j]!
+      idxs[(outer * k + j) * st + inner] = ix[j]!
+    }
+  })
+  return [{ dims, data: vals }, { dims, data: idxs, dtype: 'int' }]
+}
