@@ -127,6 +127,14 @@ describe('CNN layers', () => {
     assert.equal(count(c3), 27 * (B + 1) + 16 * (params.scaleBits + B + 1) + 16 + 2)
   })
 
+  test('ConvTranspose: strides, pads, output_padding, dilations, groups, 1-D', async () => {
+    const ct = (x: number[], k: number[], y: number[], attributes: OnnxModelSpec['nodes'][0]['attributes']) =>
+      unary('ConvTranspose', x, y, attributes, ['K', 'b'], { K: rand(r, k), b: rand(r, [k[1]! * ((attributes as { group?: number }).group ?? 1)]) })
+    await conform(ct([1, 2, 3, 3], [2, 3, 3, 3], [1, 3, 6, 6], { strides: [2, 2], pads: [1, 1, 1, 1], output_padding: [1, 1] }), { tolerance: 0.05 })
+    await conform(ct([1, 2, 3, 3], [2, 1, 2, 2], [1, 2, 5, 5], { dilations: [2, 2], group: 2 }), { tolerance: 0.05 })
+    await conform(ct([1, 1, 4], [1, 2, 3], [1, 2, 9], { strides: [2] }), { tolerance: 0.05 })
+  })
+
   test('BatchNormalization as a per-channel affine map: one rescale per element', async () => {
     const spec = unary('BatchNormalization', [1, 3, 2, 2], [1, 3, 2, 2], { epsilon: 1e-3 }, ['g', 'b', 'm', 'v'], {
       g: rand(r, [3]), b: rand(r, [3]), m: rand(r, [3]), v: f32([0.5, 1, 2]),

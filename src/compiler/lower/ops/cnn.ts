@@ -1,4 +1,4 @@
-import { averageDivisor, batchNormCoefficients, convTaps, poolKernel, poolWindows } from '../../onnx/ops/index.ts'
+import { averageDivisor, batchNormCoefficients, convTaps, convTransposeTaps, poolKernel, poolWindows } from '../../onnx/ops/index.ts'
 import type { OnnxNode } from '../../onnx/index.ts'
 import type { LowerContext, LValue, OpLowering } from '../opContext.ts'
 import { maxOf } from './compare.ts'
@@ -46,6 +46,8 @@ export const cnnOps: Record<string, OpLowering> = {
   AveragePool: pool('avg'),
   GlobalAveragePool: pool('avg'),
   BatchNormalization: batchNorm,
+  // the same weighted sums as Conv, over the transposed geometry
+  ConvTranspose: (ctx, node) => [convGeneral(ctx, node)],
 }
 
 /**
@@ -56,7 +58,7 @@ export function convGeneral<V>(ctx: LowerContext<V>, node: OnnxNode): LValue<V> 
   const x = ctx.activation(node, 0)
   const W = ctx.constOperand(node, 1, 'kernel')
   const bias = ctx.has(node, 2) ? ctx.constOperand(node, 2, 'bias') : undefined
-  const { dims, taps } = convTaps(node, x.dims, W.dims)
+  const { dims, taps } = (node.opType === 'ConvTranspose' ? convTransposeTaps : convTaps)(node, x.dims, W.dims)
   const per = taps.length / dims[1]!
   const data = taps.map((t, o) =>
     ctx.alg.rescale(

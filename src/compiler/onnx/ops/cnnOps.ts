@@ -1,6 +1,6 @@
 import type { OnnxNode, Tensor } from '../types.ts'
 import type { FloatOp } from './shapeOps.ts'
-import { attrError, attrInt, attrInts, attrString, poolWindows, shapeError, size } from './helpers.ts'
+import { attrError, attrInt, attrInts, attrString, poolWindows, shapeError, size, strides } from './helpers.ts'
 
 /** Kernel shape of a pooling node; Global* pools take the whole spatial extent. */
 export function poolKernel(node: OnnxNode, dims: readonly number[]): number[] {
@@ -108,4 +108,59 @@ export function convGeneral(node: OnnxNode, inputs: ReadonlyArray<Tensor | undef
   const { dims, taps } = convTaps(node, x.dims, w.dims)
   const per = taps.length / dims[1]!
   return { dims, data: Float64Array.from(taps, (t, o) => t.reduce((acc, [i, k]) => acc + x.data[i]! * w.data[k]!, b ? b.data[Math.floor(o / per)]! : 0)) }
+}
+
+/**
+ * Geometry of ConvTranspose (any rank, groups, strides, dilations, explicit pads, output_padding):
+ * input position i and kernel offset k add to output position i·stride + k·dilation − pad_begin.
+ * Returns, per output element, its (input flat index, kernel flat index) pairs, as convTaps does.
+ */
+export function convTransposeTaps(node: OnnxNode, xd: readonly number[], wd: readonly number[]): { dims: number[]; taps: [number, number][][] } {
+  const g = attrInt(node, 'group', 1)
+  const [N, C] = [xd[0]!, xd[1]!]
+  const Fg = wd[1]!
+  const sp = xd.slice(2)
+  const k = wd.slice(2)
+  const nd = sp.length
+  if (xd.length !== wd.length || nd < 1 || N !== 1 || wd[0] !== C || C % g !== 0)
+    throw shapeError(node, 'input and kernel do not fit.', `expected input [1, C, spatial…] and kernel [C, F/group, kernel…] with C divisible by group ${g}, got [${xd}] and [${wd}]`)
+  if (attrString(node, 'auto_pad', 'NOTSET') !== 'NOTSET' || node.attributes.output_shape !== undefined)
+    throw attrError(node, 'auto_pad and output_shape are not supported.', 'expected explicit pads (and output_padding)')
+  const st = attrInts(node, 'strides', new Array(nd).fill(1))
+  const dil = attrInts(node, 'dilations', new Array(nd).fill(1))
+  const pads = attrInts(node, 'pads', new Array(2 * nd).fill(0))
+  const op = attrInts(node, 'output_padding', new Array(nd).fill(0))
+  const outSp = sp.map((d, i) => st[i]! * (d - 1) + op[i]! + (k[i]! - 1) * dil[i]! + 1 - pads[i]! - pads[i + nd]!)
+  const F = Fg * g
+  const dims = [1, F, ...outSp]
+  const taps: [number, number][][] = Array.from({ length: size(dims) }, () => [])
+  const is = strides(sp)
+  const ks = strides(k)
+  const os = strides(outSp)
+  const spN = size(sp)
+  const kN = size(k)
+  const oN = size(outSp)
+  for (let c = 0; c < C; c++) {
+    const grp = Math.floor(c / (C / g))
+    for (let i = 0; i < spN; i++)
+      for (let kk = 0; kk < kN; kk++) {
+        let o = 0
+        let inside = true
+        for (let d = 0; d < nd; d++) {
+          const pos = (Math.floor(i / is[d]!) % sp[d]!) * st[d]! + (Math.floor(kk / ks[d]!) % k[d]!) * dil[d]! - pads[d]!
+          if (pos < 0 || pos >= outSp[d]!) inside = false
+          o += pos * os[d]!
+        }
+        if (!inside) continue
+        for (let fg = 0; fg < Fg; fg++) taps[(grp * Fg + fg) * oN + o]!.push([c * spN + i, (c * Fg + fg) * kN + kk])
+      }
+  }
+  return { dims, taps }
+}
+
+cnnOps.ConvTranspose = (node, inputs) => {
+  const [x, w, b] = inputs as [Tensor, Tensor, Tensor | undefined]
+  const { dims, taps } = convTransposeTaps(node, x.dims, w.dims)
+  const per = taps.length / dims[1]!
+  return [{ dims, data: Float64Array.from(taps, (t, o) => t.reduce((acc, [i, k]) => acc + x.data[i]! * w.data[k]!, b ? b.data[Math.floor(o / per)]! : 0)) }]
 }

@@ -9,4 +9,4 @@ export type { FloatOp }
 export { dtypeOf } from './shapeOps.ts'
 export * from './helpers.ts'
 export { einsumPlan, matmulShapes, topkSwaps } from './mathOps.ts'
-export { averageDivisor, batchNormCoefficients, convGeneral, convTaps, isGeneralConv, poolKernel } from './cnnOps.ts'
+export { averageDivisor, batchNormCoefficients, convGeneral, convTaps, convTransposeTaps, isGeneralConv, poolKernel } from './cnnOps.ts'
