@@ -4,6 +4,7 @@ import assert from 'node:assert/strict'
 import { buildModelCircuit } from '../../src/compiler/buildModelCircuit.ts'
 import { buildOnnxModel, parseOnnx, type OnnxModelSpec } from '../../src/compiler/onnx/index.ts'
 import { terminateSnark } from '../../src/compiler/snark/index.ts'
+import { BaseError } from '../../src/errors/index.ts'
 import { conform, rand, rng } from './ops-harness.ts'
 
 after(terminateSnark)
@@ -133,6 +134,22 @@ describe('constant folding', () => {
     await conform(spec, { range: 1.2, tolerance: 0.03 })
     const params = { scaleBits: 8, activationBits: 16, sigmoid: 'proved' as const }
     assert.equal(buildModelCircuit(parseOnnx(buildOnnxModel(spec)), params).circuit.r1cs.constraints.length, 3 * 17 + 3 * 2 * (1 + 8 + 16 + 1) + 3 + 2)
+  })
+
+  test('a hostile ConstantOfShape, Expand or Tile that would allocate too much is refused with a clear error', () => {
+    const one = () => ({ dims: [1], data: Float64Array.of(1) })
+    const cases: [string, string[], OnnxModelSpec['initializers']][] = [
+      ['ConstantOfShape', ['big'], { big: i64([1 << 20, 1 << 20]) }],
+      ['Expand', ['one', 'big'], { one: one(), big: i64([1 << 30]) }],
+      ['Tile', ['one', 'neg'], { one: one(), neg: i64([-3]) }],
+    ]
+    for (const [opType, inputs, inits] of cases) {
+      const bytes = buildOnnxModel({
+        name: 'huge', inputs: [{ name: 'x', shape: [1] }], outputs: [{ name: 'y', shape: [1] }], initializers: { ...inits },
+        nodes: [{ name: 'h', opType, inputs: [...inputs], outputs: ['c'] }, { opType: 'Add', inputs: ['x', 'c'], outputs: ['y'] }],
+      })
+      assert.throws(() => parseOnnx(bytes), (e: unknown) => e instanceof BaseError && e.code === 'ONNX_UNSUPPORTED_ATTRIBUTE' && /output shape is invalid or too large/.test(e.message), opType)
+    }
   })
 
   test('an op supported only on constants is refused, by name, when a computed tensor reaches it', () => {

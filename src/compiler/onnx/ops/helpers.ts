@@ -203,3 +203,20 @@ export function poolWindows(node: OnnxNode, dims: readonly number[], kernel: rea
     }
   return { dims: outDims, windows }
 }
+
+/** Largest tensor an op may create at load time (a hostile ConstantOfShape or Expand can't exhaust memory). */
+export const MAX_ELEMENTS = 1 << 24
+
+/**
+ * Checks dims an op is about to allocate: whole numbers ≥ 0, at most MAX_ELEMENTS elements.
+ *
+ * @example
+ * ```ts
+ * checkedDims(node, [1, 3]) // [1, 3]
+ * ```
+ */
+export function checkedDims(node: OnnxNode, dims: number[]): number[] {
+  if (dims.some((d) => !Number.isInteger(d) || d < 0) || size(dims) > MAX_ELEMENTS)
+    throw attrError(node, 'the output shape is invalid or too large.', `expected whole, non-negative dimensions with at most ${MAX_ELEMENTS} elements, got [${dims}]`)
+  return dims
+}

@@ -1,6 +1,6 @@
 import { BaseError } from '../../../errors/index.ts'
 import type { DType, OnnxNode, Tensor } from '../types.ts'
-import { attrError, attrInt, attrInts, attrString, broadcastIndices, broadcastShape, intsFrom, normAxis, shapeError, size, strides } from './helpers.ts'
+import { attrError, attrInt, attrInts, attrString, broadcastIndices, checkedDims, broadcastShape, intsFrom, normAxis, shapeError, size, strides } from './helpers.ts'
 
 /** Float evaluation of one node: its input tensors (undefined for an absent optional input) → its outputs. */
 export type FloatOp = (node: OnnxNode, inputs: ReadonlyArray<Tensor | undefined>) => Tensor[]
@@ -134,13 +134,13 @@ function gatherElements(node: OnnxNode, t: Tensor, ind: Tensor): Tensor {
 }
 
 function expandTo(node: OnnxNode, t: Tensor, shape: number[]): Tensor {
-  const dims = broadcastShape(node, t.dims, shape)
+  const dims = checkedDims(node, broadcastShape(node, t.dims, checkedDims(node, shape)))
   return pick(t, dims, broadcastIndices(t.dims, dims))
 }
 
 function tile(node: OnnxNode, t: Tensor, reps: number[]): Tensor {
   if (reps.length !== t.dims.length) throw shapeError(node, 'repeats length differs from the rank.', `expected ${t.dims.length} repeats, got [${reps}]`)
-  const dims = t.dims.map((d, i) => d * reps[i]!)
+  const dims = checkedDims(node, t.dims.map((d, i) => d * reps[i]!))
   const is = strides(t.dims)
   const os = strides(dims)
   const idx = new Int32Array(size(dims))
@@ -168,6 +168,7 @@ function pad(node: OnnxNode, inputs: ReadonlyArray<Tensor | undefined>): Tensor 
   }
   if (pads.length !== 2 * r) throw attrError(node, 'wrong number of pads.', `expected ${2 * r} pads for rank ${r}, got [${p}]`)
   const dims = t.dims.map((d, i) => d + pads[i]! + pads[i + r]!)
+  if (dims.every((d) => d >= 0)) checkedDims(node, dims)
   if (dims.some((d) => d < 0)) throw shapeError(node, 'negative pads remove more than the input has.', `got pads [${pads}] for input [${t.dims}]`)
   const is = strides(t.dims)
   const os = strides(dims)
@@ -218,6 +219,7 @@ function resizeNearest(node: OnnxNode, inputs: ReadonlyArray<Tensor | undefined>
     scales = dims.map((d, i) => d / t.dims[i]!)
   } else if (scales) dims = t.dims.map((d, i) => Math.floor(d * scales![i]!))
   else throw attrError(node, 'neither scales nor sizes given.', 'expected a scales or sizes input')
+  checkedDims(node, dims)
   if (dims.length !== t.dims.length) throw shapeError(node, 'scales rank differs from the input.', `got [${scales}] for input [${t.dims}]`)
   const src = (o: number, d: number): number => {
     const sc = scales![d]!
@@ -324,7 +326,7 @@ export const shapeOps: Record<string, FloatOp> = {
   },
   Size: (node, i) => [{ dims: [], data: Float64Array.of(size(need(node, i, 0).dims)), dtype: 'int' }],
   ConstantOfShape: (node, i) => {
-    const dims = Array.from(need(node, i, 0).data)
+    const dims = checkedDims(node, Array.from(need(node, i, 0).data))
     const v = node.attributes.value
     const val = v && typeof v === 'object' && !Array.isArray(v) ? v : undefined
     const out: Tensor = { dims, data: new Float64Array(size(dims)).fill(val?.data[0] ?? 0) }
