@@ -49,6 +49,15 @@ describe('int64 and bool inputs', () => {
     assert.deepEqual(inputSignals.map((p) => p.scaleBits), [...Array(3).fill(manifest.quantization.scaleBits), 0, 0, 0, 0, 0, 0], 'bool and int inputs are exact integers')
   })
 
+  test('float64 and int32 inputs: onnxruntime gets double and int32 tensors, the circuit quantizes and keeps them exact', async () => {
+    const { graph } = await conform({
+      name: 'f64-i32', inputs: [{ name: 'x', shape: [1, 2], dtype: 'float64' }, { name: 'n', shape: [1, 2], dtype: 'int32' }],
+      outputs: [{ name: 'y', shape: [1, 2], dtype: 'float64' }], initializers: {},
+      nodes: [{ opType: 'Cast', inputs: ['n'], outputs: ['nf'], attributes: { to: 11 } }, { opType: 'Mul', inputs: ['x', 'nf'], outputs: ['y'] }],
+    }, { range: 3 })
+    assert.deepEqual(graph.inputs.map((i) => [i.dtype, i.onnxType]), [['float', 'double'], ['int', 'int32']])
+  })
+
   test('a bool input that is not 0/1, or a fractional int64 input, is refused with INPUT_INVALID', () => {
     const g = parseOnnx(buildOnnxModel(mixed))
     assert.throws(() => quantizeInput(g, [0, 0, 0, 2, 0, 1, 0, 0, 0], 8), (e: unknown) => e instanceof BaseError && e.code === 'INPUT_INVALID' && /expected 0 or 1 for flag\[0\], got 2/.test(e.message))
