@@ -23,6 +23,12 @@ const fold = (attributes: string[] = []): OpInfo => ({ group: 'constant', onCons
 const plumb = (attributes: string[] = []): OpInfo => ({ group: 'plumbing', attributes, dtypes: ALL, constraints: '0 (rewires values)', error: 'exact' })
 const cmpCost = 'B + 2 per element (one range-checked difference, its sign bit)'
 
+/**
+ * @example
+ * ```ts
+ * OP_CATALOG.MaxPool.constraints // 'B + 3 per window element beyond the first'
+ * ```
+ */
 export const OP_CATALOG: Readonly<Record<string, OpInfo>> = {
   Gemm: { group: 'arithmetic', attributes: ['alpha', 'beta', 'transA', 'transB'], dtypes: F, constraints: 's + B + 1 per output (constant B); + K products when A and B are both computed', error: '≤ 0.5 + rounding of weights' },
   MatMul: { group: 'arithmetic', attributes: [], dtypes: F, constraints: 's + B + 1 per output; + K products when both operands are computed (batched, broadcast)', error: '≤ 0.5 + rounding of weights' },

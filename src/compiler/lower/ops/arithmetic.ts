@@ -10,6 +10,11 @@ const num = (node: OnnxNode, name: string, dflt: number) => (typeof node.attribu
  * x·y of two computed tensors (broadcast): one product each, then one rescale back to s. A product
  * with a proved boolean or an exact integer at scale 0 needs no rescale at all.
  * Cost per element: 1 + (s + B + 1), or 1 when one side is at scale 0.
+ *
+ * @example
+ * ```ts
+ * const y = mulComputed(ctx, node) // node: Mul of two computed tensors
+ * ```
  */
 export function mulComputed<V>(ctx: LowerContext<V>, node: OnnxNode): LValue<V> {
   const [a, b] = [0, 1].map((i) => {
@@ -156,14 +161,14 @@ function matmulGeneral<V>(ctx: LowerContext<V>, node: OnnxNode, A: Operand<V>, B
   return q({ dims, scale: s, data: out })
 }
 
-/** MatMul where the fast path (computed × constant 2-D) does not apply. */
+/** MatMul where the fast path (computed × constant 2-D) does not apply. @example matmul(ctx, node)[0] */
 export function matmul<V>(ctx: LowerContext<V>, node: OnnxNode): LValue<V>[] {
   const folded = foldNode(ctx, node)
   if (folded) return folded
   return [matmulGeneral(ctx, node, operand(ctx, node, 0, false), operand(ctx, node, 1, false), 1, undefined, 1, false)]
 }
 
-/** Gemm with computed B or C (or a constant A), every attribute honoured. */
+/** Gemm with computed B or C (or a constant A), every attribute honoured. @example gemm(ctx, node)[0] */
 export function gemm<V>(ctx: LowerContext<V>, node: OnnxNode): LValue<V>[] {
   const folded = foldNode(ctx, node)
   if (folded) return folded

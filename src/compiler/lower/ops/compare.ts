@@ -7,6 +7,11 @@ import { booleans, commonScale, foldNode, q, zipBroadcast } from './shared.ts'
 /**
  * max(a, b): the difference is range-checked to B + 1 bits and its sign bit selects, b + c·(a − b).
  * min(a, b) selects the other way. B + 3 constraints; the select is free if a − b is constant.
+ *
+ * @example
+ * ```ts
+ * const m = maxOf(ctx, a, b, 'pool[0]') // ctx.alg may be the circuit's or the reference's
+ * ```
  */
 export function maxOf<V>(ctx: LowerContext<V>, a: V, b: V, what: string, min = false): V {
   const { alg } = ctx

@@ -11,6 +11,11 @@ import { foldNode, refuse } from './shared.ts'
  * of each op's indexing, so the circuit can't disagree with the reference. Padding reads index -1.
  *
  * Cost: 0 constraints. Non-data inputs (indices, shapes, pads, axes) must be constants.
+ *
+ * @example
+ * ```ts
+ * const transpose = plumbing(() => [0]) // input 0 carries data, the rest are constants
+ * ```
  */
 export function plumbing(dataInputs: (node: OnnxNode) => number[]): OpLowering {
   return <V>(ctx: LowerContext<V>, node: OnnxNode): LValue<V>[] => {

@@ -5,7 +5,7 @@ import type { OnnxNode } from '../../onnx/index.ts'
 import type { QTensor } from '../Algebra.ts'
 import type { LowerContext, LValue } from '../opContext.ts'
 
-/** Evaluates a node whose inputs are all constants: it folds to constants, costing nothing. */
+/** Evaluates a node whose inputs are all constants: it folds to constants, costing nothing. @example foldNode(ctx, node) ?? lowerIt() */
 export function foldNode<V>(ctx: LowerContext<V>, node: OnnxNode): LValue<V>[] | undefined {
   const vals = node.inputs.map((name, i) => (name ? ctx.get(node, i) : undefined))
   if (vals.some((v) => v && v.kind !== 'const')) return undefined

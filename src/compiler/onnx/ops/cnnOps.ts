@@ -62,7 +62,7 @@ export const cnnOps: Record<string, FloatOp> = {
   BatchNormalization: (node, i) => [batchNorm(node, i)],
 }
 
-/** Whether a Conv needs the general path: not 2-D, grouped, dilated or auto-padded. */
+/** Whether a Conv needs the general path: not 2-D, grouped, dilated or auto-padded. @example isGeneralConv(node, 3, 3) // true: 1-D */
 export function isGeneralConv(node: OnnxNode, xRank: number, wRank: number): boolean {
   return xRank !== 4 || wRank !== 4 || attrInt(node, 'group', 1) !== 1 || attrInts(node, 'dilations', []).some((d) => d !== 1) || attrString(node, 'auto_pad', 'NOTSET') !== 'NOTSET'
 }
@@ -71,6 +71,11 @@ export function isGeneralConv(node: OnnxNode, xRank: number, wRank: number): boo
  * Geometry of any Conv (1-D, 2-D, 3-D; groups, so depthwise; dilations; auto_pad): for each output
  * element, the (input flat index, kernel flat index) pairs it sums, padding left out. Shared by the
  * float evaluator and the lowering.
+ *
+ * @example
+ * ```ts
+ * convTaps(node, [1, 2, 5, 5], [2, 1, 3, 3]).taps[0] // [[input index, kernel index], …] of output 0
+ * ```
  */
 export function convTaps(node: OnnxNode, xd: readonly number[], wd: readonly number[]): { dims: number[]; taps: [number, number][][] } {
   const g = attrInt(node, 'group', 1)

@@ -139,6 +139,11 @@ export function reduceAxes(node: OnnxNode, inputs: ReadonlyArray<Tensor | undefi
  * Pooling windows over an N-D spatial input [1, C, ...spatial]: for each output element, the flat
  * input indices of its window, with -1 for a padded position. Honours kernel_shape, strides, pads,
  * dilations, ceil_mode and auto_pad (SAME_UPPER, SAME_LOWER, VALID).
+ *
+ * @example
+ * ```ts
+ * poolWindows(node, [1, 1, 4, 4], [2, 2]).dims // [1, 1, 2, 2] with strides [2, 2]
+ * ```
  */
 export function poolWindows(node: OnnxNode, dims: readonly number[], kernel: readonly number[]): { dims: number[]; windows: number[][] } {
   const sp = dims.slice(2)
