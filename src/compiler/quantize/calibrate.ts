@@ -46,7 +46,8 @@ export function calibrate(
   const floatOutputs: number[][] = []
   for (const sample of samples) {
     const values = evaluateFloat(graph, splitInputs(graph, sample))
-    for (const t of values.values()) for (const v of t.data) floatMaxAbs = Math.max(floatMaxAbs, Math.abs(v))
+    // Integer tensors (shapes, indices, int64-max Slice bounds) are never activations: they don't size B.
+    for (const t of values.values()) if (t.dtype !== 'int' && t.dtype !== 'bool') for (const v of t.data) floatMaxAbs = Math.max(floatMaxAbs, Math.abs(v))
     floatOutputs.push(graph.outputs.flatMap((o) => Array.from(values.get(o.name)!.data)))
   }
   const maxOut = Math.max(...floatOutputs.flat().map(Math.abs))
