@@ -58,6 +58,17 @@ describe('int64 and bool inputs', () => {
     assert.deepEqual(graph.inputs.map((i) => [i.dtype, i.onnxType]), [['float', 'double'], ['int', 'int32']])
   })
 
+  test('large int64 inputs with small float activations still fit the range checks', async () => {
+    // x is tiny, so floats alone would size B at about s + 1 bits; k (about 10^6) needs 21
+    const spec: OnnxModelSpec = {
+      name: 'big-ints', inputs: [{ name: 'x', shape: [1, 2] }, { name: 'k', shape: [1, 2], dtype: 'int64' }],
+      outputs: [{ name: 'y', shape: [1, 2] }], initializers: { t: { dims: [], data: Float64Array.of(500000), int64: true } },
+      nodes: [{ opType: 'Greater', inputs: ['k', 't'], outputs: ['c'] }, { opType: 'Neg', inputs: ['x'], outputs: ['nx'] }, { opType: 'Where', inputs: ['c', 'x', 'nx'], outputs: ['y'] }],
+    }
+    const { params } = await conform(spec, { data: [[0.1, -0.2, 1000000, -25000], [0.3, 0.05, 12345, 900000]] })
+    assert.ok(params.activationBits >= 21)
+  })
+
   test('a bool input that is not 0/1, or a fractional int64 input, is refused with INPUT_INVALID', () => {
     const g = parseOnnx(buildOnnxModel(mixed))
     assert.throws(() => quantizeInput(g, [0, 0, 0, 2, 0, 1, 0, 0, 0], 8), (e: unknown) => e instanceof BaseError && e.code === 'INPUT_INVALID' && /expected 0 or 1 for flag\[0\], got 2/.test(e.message))
