@@ -11,7 +11,10 @@
  *   error against onnxruntime-node. ezkl calibrates with logrows ≤ BENCH_EZKL_LOGROWS (default 13,
  *   the smallest that fits all three bundled models on all their samples); BENCH_EZKL=0 skips it.
  *
- * Run: npx tsx bench/compile-prove.ts [model ...]   (default: every model in models/ with samples.json)
+ * Then the zoo (models/zoo/zoo.ts, realistic export shapes), Groth16 only: constraints, compile,
+ * witness and prove time, and the max error against onnxruntime on the calibration samples.
+ *
+ * Run: npx tsx bench/compile-prove.ts [model ...]   (default: every model in models/ with samples.json, and the zoo)
  * Not a test: it prints numbers, it asserts nothing.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -27,6 +30,7 @@ import { foundry } from 'viem/chains'
 import { anvilPrivateKeys, startAnvil } from '../src/dev/anvil.ts'
 import { deployContract } from '../src/chain/deploy.ts'
 import { compileEzkl, ezklBridge, loadEzklCircuit, proveEzkl, verifyEzkl } from '../src/compiler/ezkl/index.ts'
+import { zooModels } from '../models/zoo/zoo.ts'
 
 const only = process.argv.slice(2)
 const models = bundledModels().filter((m) => only.length === 0 || only.includes(m.name))
@@ -42,6 +46,7 @@ type Row = { model: string; backend: string; constraints: number; compileS: numb
 type Side = { model: string; backend: string; compileS: number; proveMs: number; verifyMs: number; proofBytes: number; gas: bigint; peakMb: number; maxError: number }
 const rows: Row[] = []
 const sides: Side[] = []
+const zooRows: { model: string; constraints: number; compileS: number; witnessMs: number; proveMs: number; maxErr: number }[] = []
 const work = mkdtempSync(join(tmpdir(), 'zkml-bench-'))
 const anvil = await startAnvil()
 const pub = createPublicClient({ chain: foundry, transport: http(anvil.rpcUrl) }) as PublicClient
@@ -127,6 +132,20 @@ try {
       peakMb: hwmMb(ezklBridge().pid), maxError: compiled.manifest.fidelity.maxAbsError,
     })
   }
+  for (const { name: model, onnx, samples } of zooModels().filter((m) => only.length === 0 || only.includes(m.name))) {
+    const outDir = join(work, `zoo-${model}`)
+    const [{ manifest }, compileMs] = await time(() => compileModel({ onnx, name: model, calibration: samples, backend: 'groth16', outDir }))
+    const c = await loadCircuit(outDir)
+    const ctx = { subject: 1n, round: 1n }
+    const wit_: number[] = []
+    const prove_: number[] = []
+    for (let i = 0; i < REPS; i++) {
+      const input = samples[i % samples.length]!
+      wit_.push((await time(() => c.computeWitness(input, ctx)))[1])
+      prove_.push((await time(() => proveInference(c, input, ctx)))[1])
+    }
+    zooRows.push({ model, constraints: manifest.constraints, compileS: compileMs / 1000, witnessMs: median(wit_), proveMs: median(prove_), maxErr: manifest.fidelity.maxAbsError })
+  }
 } finally {
   await terminateSnark()
   await ezklBridge().close()
@@ -162,4 +181,9 @@ if (sides.some((r) => r.backend.startsWith('ezkl'))) {
       console.log(
         `${o.model.padEnd(13)} ${o.backend.padEnd(9)} ${f(o.compileS / e.compileS, 2).padStart(7)} ${f(o.proveMs / e.proveMs, 2).padStart(6)} ${f(o.verifyMs / e.verifyMs, 2).padStart(7)} ${f(o.proofBytes / e.proofBytes, 3).padStart(8)} ${f(Number(o.gas) / Number(e.gas), 2).padStart(6)} ${f(o.maxError / e.maxError, 2).padStart(10)}`,
       )
+}
+if (zooRows.length > 0) {
+  console.log('\nzoo (groth16)        constraints  compile s  witness ms  prove ms  max |err| vs ort')
+  for (const z of zooRows)
+    console.log(`${z.model.padEnd(20)} ${String(z.constraints).padStart(11)} ${f(z.compileS).padStart(10)} ${f(z.witnessMs, 1).padStart(11)} ${f(z.proveMs, 0).padStart(9)} ${z.maxErr.toPrecision(3).padStart(17)}`)
 }

@@ -28,11 +28,13 @@ export function buildModelCircuit(graph: OnnxGraph, params: QuantParams): ModelC
   const inputs = graph.inputs.map((info) => {
     const n = info.shape.reduce((a, c) => a * c, 1)
     const data: CircuitValue[] = []
+    // int and bool inputs are exact integers (scale 0), as quantizeInput makes them.
+    const scale = info.dtype === 'int' || info.dtype === 'bool' ? 0 : params.scaleBits
     for (let i = 0; i < n; i++) {
       data.push({ lc: b.publicInput() })
-      publicInputs.push({ kind: 'input', name: `${info.name}[${i}]`, index: i, scaleBits: params.scaleBits })
+      publicInputs.push({ kind: 'input', name: `${info.name}[${i}]`, index: i, scaleBits: scale })
     }
-    return { dims: [...info.shape], data, scale: params.scaleBits }
+    return { dims: [...info.shape], data, scale }
   })
   const subject = b.publicInput()
   const round = b.publicInput()

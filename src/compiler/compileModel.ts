@@ -8,6 +8,7 @@ import { mod, toSigned } from './field.ts'
 import { sha256Hex } from './hash.ts'
 import { manifestPostprocessing, type ArtifactName, type SnarkBackend as Backend, type CircuitManifest, type FidelityReport } from './manifest.ts'
 import { parseOnnx, runOnnxruntime, type OnnxGraph } from './onnx/index.ts'
+import type { OrtInputType } from './onnx/runOnnxruntime.ts'
 import { calibrate, dequantize, quantizeInput, type CalibrationResult, type CalibrationTarget } from './quantize/index.ts'
 import { writeR1cs } from './r1cs/index.ts'
 import { packageVersion, zkmlVersion } from './toolVersions.ts'
@@ -120,7 +121,8 @@ export async function compileModel(opts: CompileOptions): Promise<CompileResult>
     backend: opts.backend,
     curve: 'bn128',
     quantization: { scaleBits: params.scaleBits, activationBits: params.activationBits, sigmoid: params.sigmoid, target: cal.target },
-    inputs: graph.inputs.map((i) => ({ name: i.name, shape: [...i.shape] })),
+    // provers quantize inputs from the manifest: int and bool inputs must stay exact integers
+    inputs: graph.inputs.map((i) => ({ name: i.name, shape: [...i.shape], ...(i.dtype === 'int' || i.dtype === 'bool' ? { dtype: i.dtype } : {}) })),
     outputs: model.outputs.map((o) => ({ name: o.name, shape: [...o.dims] })),
     publicSignals: model.publicSignals,
     constraints: circuit.r1cs.constraints.length,
@@ -174,7 +176,8 @@ async function measureFidelity(
     const feeds: Record<string, { data: Float32Array; dims: number[] }> = {}
     for (const info of graph.inputs) {
       const len = info.shape.reduce((a, b) => a * b, 1)
-      feeds[info.name] = { data: Float32Array.from(sample.slice(off, off + len)), dims: info.shape }
+      // onnxruntime is fed the model's declared input types (a bool input as bool, not float32).
+      feeds[info.name] = { data: Float32Array.from(sample.slice(off, off + len)), dims: info.shape, ...(info.onnxType ? { type: ortType(info.onnxType) } : {}) }
       off += len
     }
     const ref = await runOnnxruntime(onnx, feeds)
@@ -193,4 +196,9 @@ async function measureFidelity(
     meanAbsError: sum / n,
     tolerance: max * 1.5 + 2 ** -s,
   }
+}
+
+/** The onnxruntime input type for a declared ONNX element type (float32 for anything else). */
+function ortType(onnxType: string): OrtInputType {
+  return onnxType === 'double' ? 'float64' : (['int64', 'int32', 'int8', 'uint8', 'bool'] as const).find((t) => t === onnxType) ?? 'float32'
 }

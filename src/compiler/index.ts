@@ -3,6 +3,7 @@ export { loadCircuit, decodeOutputs, type LoadedCircuit, type ProofContext, type
 export { proveInference, verifyInference, type InferenceProof } from './proveInference.ts'
 export { buildModelCircuit, type ModelCircuit } from './buildModelCircuit.ts'
 export { parseManifest, inputLength, type CircuitManifest, type Backend, type PublicSignalInfo, type FidelityReport } from './manifest.ts'
+export { inspectModel, type ModelReport, type NodeReport } from './inspectModel.ts'
 export { sha256Hex } from './hash.ts'
 export { P, mod, toSigned } from './field.ts'
 export { canonicalJson, circuitId } from './circuitId.ts'

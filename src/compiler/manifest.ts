@@ -104,7 +104,8 @@ export type ArtifactName = 'onnx' | 'r1cs' | 'witnessProgram' | 'zkey' | 'vkey' 
 /** Artifacts only ezkl circuits have. */
 export type EzklArtifactName = 'settings' | 'srs'
 export type ArtifactEntry = { file: string; sha256: `0x${string}`; bytes: number }
-export type TensorInfo = { name: string; shape: number[] }
+/** `dtype` is present only for integer and bool inputs, which are exact integers (scale 0), not quantized reals. */
+export type TensorInfo = { name: string; shape: number[]; dtype?: 'int' | 'bool' }
 export type PublicSignalInfo =
   | { kind: 'output'; name: string; index: number; scaleBits: number; postprocess?: 'sigmoid' }
   | { kind: 'input'; name: string; index: number; scaleBits: number }
@@ -146,6 +147,8 @@ export function parseManifest(json: unknown): CircuitManifest {
     if (typeof m[k] !== 'string' || !/^0x[0-9a-f]{64}$/.test(m[k]!)) throw fail(`${k} as 0x + 64 hex digits`, m[k])
   if (!Array.isArray(m.publicSignals) || m.publicSignals.length === 0) throw fail('a non-empty publicSignals array', m.publicSignals)
   if (!Array.isArray(m.inputs) || !Array.isArray(m.outputs)) throw fail('inputs and outputs arrays', { inputs: m.inputs, outputs: m.outputs })
+  for (const t of m.inputs as Array<Partial<TensorInfo>>)
+    if (t.dtype !== undefined && t.dtype !== 'int' && t.dtype !== 'bool') throw fail('input dtype "int", "bool" or absent', t.dtype)
   if (typeof m.constraints !== 'number' || m.constraints < 0) throw fail('a constraint count', m.constraints)
   if (m.plonkGates !== undefined && (!Number.isInteger(m.plonkGates) || m.plonkGates < m.constraints))
     throw fail(`plonkGates as an integer >= constraints (${m.constraints}), or absent`, m.plonkGates)

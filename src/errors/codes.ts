@@ -32,7 +32,7 @@ export const errorCodes = {
   PUBLIC_SIGNALS_INVALID: 'Public signals are not canonical decimal strings or not as many as the circuit has.',
   PROOF_NONCANONICAL: 'A proof is not in the one encoding the on-chain verifier accepts (affine, reduced, on the curve, G2 in its subgroup).',
   ONNX_NONFINITE_VALUE: 'A weight, bias or constant of the model is NaN or infinite.',
-  ONNX_INPUT_TYPE_UNSUPPORTED: 'A graph input is not a float tensor (bool, integer and string inputs are not supported).',
+  ONNX_INPUT_TYPE_UNSUPPORTED: 'A graph input has an element type the compiler does not take (string, complex, …; floats, integers and bools are fine).',
   ONNX_RUNTIME_FAILED: 'onnxruntime-node could not load or run the model for the fidelity reference.',
   PTAU_TEST_ONLY: 'The bundled test-only powers of tau was refused for a production compile.',
   PTAU_INVALID: 'A powers-of-tau file is unreadable or not a snarkjs ptau file.',

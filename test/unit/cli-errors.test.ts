@@ -36,14 +36,16 @@ test('a calibration sample of 1e300 is QUANTIZATION_OVERFLOW, not a RangeError f
   assert.ok(calibrate(g, [[1, 2], [0.5, -1]]).params.activationBits < 32)
 })
 
-test('a bool or integer graph input is ONNX_INPUT_TYPE_UNSUPPORTED; onnxruntime failures are ONNX_RUNTIME_FAILED', async () => {
+test('a string or complex graph input is ONNX_INPUT_TYPE_UNSUPPORTED; onnxruntime failures are ONNX_RUNTIME_FAILED', async () => {
   const DT = onnx.TensorProto.DataType
-  assert.throws(() => parseOnnx(withInputType(gemm([0.5, 1]), DT.BOOL)), isCode('ONNX_INPUT_TYPE_UNSUPPORTED', /expected FLOAT, DOUBLE or FLOAT16, got BOOL/))
-  assert.throws(() => parseOnnx(withInputType(gemm([0.5, 1]), DT.INT64)), isCode('ONNX_INPUT_TYPE_UNSUPPORTED', /got INT64/))
+  assert.throws(() => parseOnnx(withInputType(gemm([0.5, 1]), DT.STRING)), isCode('ONNX_INPUT_TYPE_UNSUPPORTED', /expected FLOAT, DOUBLE, FLOAT16, INT64, INT32, INT8, UINT8 or BOOL, got STRING/))
+  assert.throws(() => parseOnnx(withInputType(gemm([0.5, 1]), DT.COMPLEX64)), isCode('ONNX_INPUT_TYPE_UNSUPPORTED', /got COMPLEX64/))
+  // bool and integer inputs parse (exact at scale 0)
+  assert.equal(parseOnnx(withInputType(gemm([0.5, 1]), DT.INT64)).inputs[0]!.dtype, 'int')
   // the runtime's own refusal (here: fed float32 where the model declares int64) carries a code too
   await assert.rejects(
     runOnnxruntime(withInputType(gemm([0.5, 1]), DT.INT64), { x: { data: Float32Array.from([1, 2]), dims: [1, 2] } }),
-    isCode('ONNX_RUNTIME_FAILED', /expected the model to run on float32 inputs x\[1,2\], got/),
+    isCode('ONNX_RUNTIME_FAILED', /expected the model to run on inputs x: float32\[1,2\], got/),
   )
 })
 

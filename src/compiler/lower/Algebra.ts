@@ -18,7 +18,22 @@ export interface Algebra<V> {
   relu(x: V, B: number, what: string): V
   /** Piecewise-linear σ of x at scale 2^s; output at scale 2^(2s-1). */
   sigmoid(x: V, s: number, B: number, what: string): V
+  /** x·y: one constraint in the circuit (free when either is constant). Scales add. */
+  mul(x: V, y: V, what: string): V
+  /** 1 when x ≥ 0 else 0; x is range-checked to B signed bits (the bit is its sign). */
+  isNonNegative(x: V, B: number, what: string): V
+  /** 1 when x = 0 else 0 (two constraints). */
+  isZero(x: V, what: string): V
+  /** x, forced to be 0 or 1 (one constraint). */
+  assertBoolean(x: V, what: string): V
 }
 
 /** A quantized tensor: row-major values of integers at scale 2^scale. */
-export type QTensor<V> = { dims: number[]; data: V[]; scale: number; constant?: Float64Array }
+export type QTensor<V> = {
+  dims: number[]
+  data: V[]
+  scale: number
+  constant?: Float64Array
+  /** Every value is proved to be 0 or 1 (a comparison's result, a checked bool input); scale 0. */
+  boolean?: true
+}

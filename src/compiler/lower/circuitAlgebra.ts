@@ -1,7 +1,7 @@
 import { mod } from '../field.ts'
 import type { CircuitBuilder } from '../circuit/CircuitBuilder.ts'
 import { Lc } from '../circuit/Lc.ts'
-import { rangeCheck, relu, rescale, sigmoid, type Decomposed } from '../circuit/gadgets/index.ts'
+import { assertBoolean, isNonNegative, isZero, rangeCheck, relu, rescale, sigmoid, type Decomposed } from '../circuit/gadgets/index.ts'
 import type { Algebra } from './Algebra.ts'
 
 /** A circuit value: its linear combination and, when it came out of a range check, the bits. */
@@ -33,5 +33,10 @@ export function circuitAlgebra(b: CircuitBuilder): Algebra<CircuitValue> {
     },
     relu: (x, B, what) => ({ lc: relu(b, decomposed(x, B, `${what} range`), what) }),
     sigmoid: (x, s, B, what) => ({ lc: sigmoid(b, decomposed(x, B, `${what} range`), s, what).value }),
+    mul: (x, y, what) => ({ lc: b.mul(x.lc, y.lc, what) }),
+    // A value that already carries a B-bit decomposition reuses its sign bit (its lc is the quotient).
+    isNonNegative: (x, B, what) => ({ lc: (x.dec && x.dec.highBitCount === B ? x.dec : isNonNegative(b, x.lc, B, what)).sign }),
+    isZero: (x, what) => ({ lc: isZero(b, x.lc, what) }),
+    assertBoolean: (x, what) => ({ lc: assertBoolean(b, x.lc, what) }),
   }
 }

@@ -1,6 +1,10 @@
 import { BaseError } from '../../errors/index.ts'
 import type { OnnxGraph, OnnxNode, Tensor } from '../onnx/index.ts'
+import { SUPPORTED_OPS } from '../onnx/opCatalog.ts'
 import type { Algebra, QTensor } from './Algebra.ts'
+import type { LowerContext } from './opContext.ts'
+import { convGeneral, gemm, LOWERINGS, matmul, mulComputed } from './ops/index.ts'
+import { isGeneralConv } from '../onnx/ops/index.ts'
 
 /** Fixed-point parameters chosen by calibration. */
 export type QuantParams = {
@@ -36,6 +40,8 @@ export function lowerGraph<V>(
   alg: Algebra<V>,
   inputs: ReadonlyArray<QTensor<V>>,
   params: QuantParams,
+  /** Called after each node is lowered (zkml inspect counts constraints per node with it). */
+  hooks: { beforeNodes?(): void; afterNode?(node: OnnxNode): void } = {},
 ): LoweredOutput<V>[] {
   const { scaleBits: s, activationBits: B } = params
   const env = new Map<string, Value<V>>()
@@ -46,9 +52,17 @@ export function lowerGraph<V>(
       throw new BaseError('ONNX_SHAPE_MISMATCH', `Input "${info.name}" has the wrong size.`, {
         details: `expected shape [${info.shape}] (${size(info.shape)} values), got [${t.dims}]`,
       })
+    // A bool input is proved 0/1 (one constraint each); integers are exact at scale 0, range-checked.
+    const boolean = info.dtype === 'bool'
     env.set(info.name, {
       kind: 'q',
-      t: { ...t, dims: [...info.shape], data: t.data.map((v, j) => alg.rangeCheck(v, B, `input ${info.name}[${j}]`)) },
+      t: {
+        ...t,
+        dims: [...info.shape],
+        ...(info.dtype === 'int' || boolean ? { scale: 0 } : {}),
+        ...(boolean ? { boolean: true as const } : {}),
+        data: t.data.map((v, j) => (boolean ? alg.assertBoolean(v, `input ${info.name}[${j}]`) : alg.rangeCheck(v, B, `input ${info.name}[${j}]`))),
+      },
     })
   })
 
@@ -106,6 +120,12 @@ export function lowerGraph<V>(
     return out
   }
 
+  hooks.beforeNodes?.()
+  const ctx: LowerContext<V> = {
+    alg, params, s, B, get, constOperand, activation, atScale, quant,
+    has: (node, i) => !!node.inputs[i],
+  }
+
   for (const node of graph.nodes) {
     let result: Value<V>
     switch (node.opType) {
@@ -136,6 +156,11 @@ export function lowerGraph<V>(
         break
       }
       case 'Gemm': {
+        // Computed B or C, or a constant A: the general product (ops/arithmetic.ts).
+        if (get(node, 0).kind === 'const' || get(node, 1).kind !== 'const' || (node.inputs[2] && get(node, 2).kind !== 'const')) {
+          result = gemm(ctx, node)[0]!
+          break
+        }
         const x = activation(node, 0)
         const W = constOperand(node, 1, 'weight matrix B')
         const alpha = (node.attributes.alpha as number | undefined) ?? 1
@@ -166,6 +191,11 @@ export function lowerGraph<V>(
         break
       }
       case 'MatMul': {
+        // Two computed operands, a constant left side or batched shapes: the general product.
+        if (get(node, 0).kind === 'const' || get(node, 1).kind !== 'const' || get(node, 1).t.dims.length !== 2) {
+          result = matmul(ctx, node)[0]!
+          break
+        }
         const x = activation(node, 0)
         const W = constOperand(node, 1, 'right-hand matrix')
         if (W.dims.length !== 2)
@@ -186,6 +216,10 @@ export function lowerGraph<V>(
         break
       }
       case 'Conv': {
+        if (isGeneralConv(node, get(node, 0).t.dims.length, get(node, 1).t.dims.length)) {
+          result = convGeneral(ctx, node)
+          break
+        }
         const x = activation(node, 0)
         const W = constOperand(node, 1, 'kernel')
         const bias = node.inputs[2] ? constOperand(node, 2, 'bias') : undefined
@@ -243,10 +277,10 @@ export function lowerGraph<V>(
           break
         }
         if (node.opType === 'Mul') {
-          if (a.kind === 'q' && b.kind === 'q')
-            throw new BaseError('ONNX_UNSUPPORTED_ATTRIBUTE', `Mul "${node.name}" multiplies two computed tensors.`, {
-              details: 'expected one operand to be a constant (initializer): only multiplication by a constant is supported',
-            })
+          if (a.kind === 'q' && b.kind === 'q') {
+            result = mulComputed(ctx, node)
+            break
+          }
           const [q, c, iq, ic] = a.kind === 'q' ? [activation(node, 0), b.t as Tensor, ia, ib] : [activation(node, 1), a.t as Tensor, ib, ia]
           const data = Array.from({ length: n }, (_, i) =>
             alg.rescale(alg.affine([q.data[iq(i)]!], [quant(c.data[ic(i)]!, s)], 0n), s, B, `${node.name}[${i}]`),
@@ -283,12 +317,21 @@ export function lowerGraph<V>(
         result = { kind: 'q', t: { dims: x.dims, scale: 2 * s - 1, data: x.data.map((v, i) => alg.sigmoid(v, s, B, `${node.name}[${i}]`)) } }
         break
       }
-      default:
-        throw new BaseError('ONNX_UNSUPPORTED_OP', `Unsupported op "${node.opType}" in node "${node.name}".`, {
-          details: `expected one of Gemm, MatMul, Add, Sub, Mul, Relu, Sigmoid, Flatten, Reshape, Identity, Conv; got ${node.opType}`,
+      default: {
+        const lower = LOWERINGS[node.opType]
+        if (!lower)
+          throw new BaseError('ONNX_UNSUPPORTED_OP', `Unsupported op "${node.opType}" in node "${node.name}".`, {
+            details: `expected one of ${SUPPORTED_OPS.join(', ')}; got ${node.opType}`,
+          })
+        lower(ctx, node).forEach((v, k) => {
+          if (node.outputs[k]) env.set(node.outputs[k]!, v)
         })
+        hooks.afterNode?.(node)
+        continue
+      }
     }
     env.set(node.outputs[0]!, result)
+    hooks.afterNode?.(node)
   }
 
   return graph.outputs.map((o) => {

@@ -31,4 +31,12 @@ export const referenceAlgebra: Algebra<bigint> = {
   rangeCheck: (x, B, what) => checked(x, B, what),
   relu: (x) => reluRef(x),
   sigmoid: (x, s) => sigmoidRef(x, s),
+  mul: (x, y) => x * y,
+  isNonNegative: (x, B, what) => (checked(x, B, what) >= 0n ? 1n : 0n),
+  isZero: (x) => (x === 0n ? 1n : 0n),
+  assertBoolean(x, what) {
+    if (x !== 0n && x !== 1n)
+      throw new BaseError('INPUT_INVALID', `A boolean value is neither 0 nor 1 (${what}).`, { details: `expected 0 or 1, got ${x}` })
+    return x
+  },
 }

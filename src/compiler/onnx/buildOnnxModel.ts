@@ -3,13 +3,21 @@ import type { Tensor } from './types.ts'
 
 const { onnx } = onnxProto
 
+export type SpecDType = 'float32' | 'float64' | 'int64' | 'int32' | 'bool'
+/** An attribute: INT/FLOAT by value (FLOAT for FLOAT_ATTRS), INTS, STRING, a TENSOR, or `{ floats }`/`{ f }` to force floats. */
+export type SpecAttr = number | number[] | string | Tensor | { floats: number[] } | { f: number }
+
+/** Attributes ONNX declares as floats, written as FLOAT even when the value is a whole number. */
+const FLOAT_ATTRS = new Set(['alpha', 'beta', 'epsilon', 'min', 'max', 'value', 'momentum', 'ratio', 'value_float', 'bias', 'gamma'])
+
 export type OnnxModelSpec = {
   name: string
-  inputs: { name: string; shape: number[] }[]
-  outputs: { name: string; shape: number[] }[]
-  /** Float tensors are written as FLOAT rawData; `int64` ones (Reshape shapes) as INT64. */
-  initializers: Record<string, Tensor & { int64?: boolean }>
-  nodes: { opType: string; inputs: string[]; outputs: string[]; name?: string; attributes?: Record<string, number | number[] | string> }[]
+  /** `dtype` (default float32) is the declared element type. */
+  inputs: { name: string; shape: number[]; dtype?: SpecDType }[]
+  outputs: { name: string; shape: number[]; dtype?: SpecDType }[]
+  /** Float tensors are written as FLOAT rawData; `int64` ones (Reshape shapes) as INT64; dtype 'int' as INT64, 'bool' as BOOL. */
+  initializers: Record<string, Tensor & { int64?: boolean; int8?: boolean }>
+  nodes: { opType: string; inputs: string[]; outputs: string[]; name?: string; attributes?: Record<string, SpecAttr> }[]
   opset?: number
   docString?: string
 }
@@ -28,23 +36,32 @@ export type OnnxModelSpec = {
  */
 export function buildOnnxModel(spec: OnnxModelSpec): Uint8Array {
   const T = onnx.AttributeProto.AttributeType
-  const valueInfo = (v: { name: string; shape: number[] }) =>
+  const DT = onnx.TensorProto.DataType
+  const elem: Record<SpecDType, number> = { float32: DT.FLOAT, float64: DT.DOUBLE, int64: DT.INT64, int32: DT.INT32, bool: DT.BOOL }
+  const valueInfo = (v: { name: string; shape: number[]; dtype?: SpecDType }) =>
     onnx.ValueInfoProto.create({
       name: v.name,
-      type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: v.shape.map((d) => ({ dimValue: d })) } } },
+      type: { tensorType: { elemType: elem[v.dtype ?? 'float32'], shape: { dim: v.shape.map((d) => ({ dimValue: d })) } } },
     })
-  const attribute = (name: string, v: number | number[] | string) => {
+  const tensor = (name: string, t: Tensor & { int64?: boolean; int8?: boolean }) =>
+    t.int8
+      ? onnx.TensorProto.create({ name, dims: t.dims, dataType: DT.INT8, rawData: new Uint8Array(Int8Array.from(t.data).buffer) })
+      : t.int64 || t.dtype === 'int'
+      ? onnx.TensorProto.create({ name, dims: t.dims, dataType: DT.INT64, rawData: new Uint8Array(BigInt64Array.from(t.data, (x) => (x >= 2 ** 63 ? (1n << 63n) - 1n : BigInt(x))).buffer) })
+      : t.dtype === 'bool'
+        ? onnx.TensorProto.create({ name, dims: t.dims, dataType: DT.BOOL, rawData: Uint8Array.from(t.data, (x) => (x ? 1 : 0)) })
+        : onnx.TensorProto.create({ name, dims: t.dims, dataType: DT.FLOAT, rawData: new Uint8Array(Float32Array.from(t.data).buffer) })
+  const attribute = (name: string, v: SpecAttr) => {
     if (typeof v === 'string') return onnx.AttributeProto.create({ name, type: T.STRING, s: new TextEncoder().encode(v) })
     if (Array.isArray(v)) return onnx.AttributeProto.create({ name, type: T.INTS, ints: v })
-    return Number.isInteger(v) && name !== 'alpha' && name !== 'beta'
+    if (typeof v === 'object' && 'floats' in v) return onnx.AttributeProto.create({ name, type: T.FLOATS, floats: v.floats })
+    if (typeof v === 'object' && 'f' in v) return onnx.AttributeProto.create({ name, type: T.FLOAT, f: v.f })
+    if (typeof v === 'object') return onnx.AttributeProto.create({ name, type: T.TENSOR, t: tensor('', v) })
+    return Number.isInteger(v) && !FLOAT_ATTRS.has(name)
       ? onnx.AttributeProto.create({ name, type: T.INT, i: v })
       : onnx.AttributeProto.create({ name, type: T.FLOAT, f: v })
   }
-  const initializer = Object.entries(spec.initializers).map(([name, t]) =>
-    t.int64
-      ? onnx.TensorProto.create({ name, dims: t.dims, dataType: onnx.TensorProto.DataType.INT64, rawData: new Uint8Array(BigInt64Array.from(t.data, (x) => BigInt(x)).buffer) })
-      : onnx.TensorProto.create({ name, dims: t.dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(Float32Array.from(t.data).buffer) }),
-  )
+  const initializer = Object.entries(spec.initializers).map(([name, t]) => tensor(name, t))
   const model = onnx.ModelProto.create({
     irVersion: 8,
     producerName: 'zkml-oracle',

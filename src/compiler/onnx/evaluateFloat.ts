@@ -1,4 +1,5 @@
 import { BaseError } from '../../errors/index.ts'
+import { convGeneral, FLOAT_OPS, isGeneralConv } from './ops/index.ts'
 import type { OnnxGraph, OnnxNode, Tensor } from './types.ts'
 
 const size = (d: readonly number[]) => d.reduce((a, b) => a * b, 1)
@@ -43,6 +44,11 @@ function broadcast(node: OnnxNode, a: Tensor, b: Tensor, f: (x: number, y: numbe
   return { dims, data: out }
 }
 
+/** Integer arithmetic (shape computations) stays integer so a later Div truncates as ONNX does. */
+function sameDtype(out: Tensor, a: Tensor, b: Tensor): Tensor {
+  return a.dtype && a.dtype === b.dtype ? { ...out, dtype: a.dtype === 'bool' ? 'int' : a.dtype } : out
+}
+
 function ints(node: OnnxNode, name: string, dflt: number[]): number[] {
   const v = node.attributes[name]
   return Array.isArray(v) ? v : dflt
@@ -66,11 +72,34 @@ export function evaluateFloat(graph: OnnxGraph, inputs: Record<string, Float64Ar
       throw new BaseError('INPUT_INVALID', `Input "${info.name}" has the wrong size.`, {
         details: `expected ${size(info.shape)} values for shape [${info.shape}], got ${data ? data.length : 'none'}`,
       })
-    env.set(info.name, { dims: [...info.shape], data })
+    env.set(info.name, info.dtype && info.dtype !== 'float' ? { dims: [...info.shape], data, dtype: info.dtype } : { dims: [...info.shape], data })
   }
   for (const node of graph.nodes) {
+    const ins = node.inputs.map((name, i) => {
+      const t = name ? env.get(name) : undefined
+      if (name && !t) throw new BaseError('ONNX_MISSING_TENSOR', `Node "${node.name}" (${node.opType}) reads a tensor nothing defines.`, { details: `expected input ${i} "${name}"` })
+      return t
+    })
+    evaluateNode(node, ins).forEach((t, i) => {
+      if (node.outputs[i]) env.set(node.outputs[i]!, t)
+    })
+  }
+  return env
+}
+
+/**
+ * One node in float64: its inputs (undefined for an absent optional one) → its outputs, in order.
+ * Constant folding evaluates nodes one at a time through here.
+ *
+ * @example
+ * ```ts
+ * evaluateNode({ name: 'n', opType: 'Neg', inputs: ['x'], outputs: ['y'], attributes: {} }, [{ dims: [1], data: Float64Array.of(2) }])[0].data // [-2]
+ * ```
+ */
+export function evaluateNode(node: OnnxNode, ins: ReadonlyArray<Tensor | undefined>): Tensor[] {
+  {
     const get = (i: number): Tensor => {
-      const t = env.get(node.inputs[i] ?? '')
+      const t = ins[i]
       if (!t) throw new BaseError('ONNX_MISSING_TENSOR', `Node "${node.name}" (${node.opType}) reads a tensor nothing defines.`, { details: `expected input ${i} "${node.inputs[i]}"` })
       return t
     }
@@ -86,19 +115,19 @@ export function evaluateFloat(graph: OnnxGraph, inputs: Record<string, Float64Ar
         out = { dims: get(0).dims, data: get(0).data.map((x) => 1 / (1 + Math.exp(-x))) }
         break
       case 'Add':
-        out = broadcast(node, get(0), get(1), (x, y) => x + y)
+        out = sameDtype(broadcast(node, get(0), get(1), (x, y) => x + y), get(0), get(1))
         break
       case 'Sub':
-        out = broadcast(node, get(0), get(1), (x, y) => x - y)
+        out = sameDtype(broadcast(node, get(0), get(1), (x, y) => x - y), get(0), get(1))
         break
       case 'Mul':
-        out = broadcast(node, get(0), get(1), (x, y) => x * y)
+        out = sameDtype(broadcast(node, get(0), get(1), (x, y) => x * y), get(0), get(1))
         break
       case 'Flatten': {
         const t = get(0)
         let axis = (node.attributes.axis as number | undefined) ?? 1
         if (axis < 0) axis += t.dims.length
-        out = { dims: [size(t.dims.slice(0, axis)), size(t.dims.slice(axis))], data: t.data }
+        out = { ...t, dims: [size(t.dims.slice(0, axis)), size(t.dims.slice(axis))] }
         break
       }
       case 'Reshape': {
@@ -109,12 +138,13 @@ export function evaluateFloat(graph: OnnxGraph, inputs: Record<string, Float64Ar
         const full = dims.map((d) => (d === -1 ? size(t.dims) / known : d))
         if (size(full) !== size(t.dims) || !full.every(Number.isInteger))
           throw shapeError(node, 'the element count changes.', `expected a shape with ${size(t.dims)} elements for input [${t.dims}], got [${shape}]`)
-        out = { dims: full, data: t.data }
+        out = t.dtype ? { dims: full, data: t.data, dtype: t.dtype } : { dims: full, data: t.data }
         break
       }
       case 'MatMul': {
         const a = get(0)
         const b = get(1)
+        if (b.dims.length !== 2 || a.dims.length < 2) return FLOAT_OPS.MatMul!(node, ins)
         const K = a.dims[a.dims.length - 1]!
         if (b.dims.length !== 2 || b.dims[0] !== K)
           throw shapeError(node, 'inner dimensions differ.', `expected a right-hand side of shape [${K}, N], got [${b.dims}] for left [${a.dims}]`)
@@ -153,6 +183,8 @@ export function evaluateFloat(graph: OnnxGraph, inputs: Record<string, Float64Ar
         const x = get(0)
         const w = get(1)
         const bias = node.inputs[2] ? get(2) : undefined
+        // 1-D and 3-D, grouped (depthwise), dilated and auto-padded convolutions: ops/cnnOps.ts
+        if (isGeneralConv(node, x.dims.length, w.dims.length)) return [convGeneral(node, ins)]
         if (x.dims.length !== 4 || w.dims.length !== 4) throw new BaseError('ONNX_UNSUPPORTED_ATTRIBUTE', `Conv "${node.name}": only 2-D convolution (NCHW) is supported.`, { details: `expected 4-D input and kernel, got [${x.dims}] and [${w.dims}]` })
         const [Nb, C, H, W] = x.dims as [number, number, number, number]
         const [F, Ck, kh, kw] = w.dims as [number, number, number, number]
@@ -183,12 +215,14 @@ export function evaluateFloat(graph: OnnxGraph, inputs: Record<string, Float64Ar
         out = { dims: [1, F, Ho, Wo], data }
         break
       }
-      default:
-        throw new BaseError('ONNX_UNSUPPORTED_OP', `Unsupported op "${node.opType}" in node "${node.name}".`, { details: `got ${node.opType}` })
+      default: {
+        const f = FLOAT_OPS[node.opType]
+        if (!f) throw new BaseError('ONNX_UNSUPPORTED_OP', `Unsupported op "${node.opType}" in node "${node.name}".`, { details: `got ${node.opType}` })
+        return f(node, ins)
+      }
     }
-    env.set(node.outputs[0]!, out)
+    return [out]
   }
-  return env
 }
 
 /**

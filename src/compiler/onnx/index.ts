@@ -1,3 +1,4 @@
+export { OP_CATALOG, type OpInfo } from './opCatalog.ts'
 export { SUPPORTED_OPS, type AttrValue, type OnnxGraph, type OnnxNode, type Tensor, type ValueInfo } from './types.ts'
 export { parseOnnx, decodeTensor, longToNumber } from './parseOnnx.ts'
 export { evaluateFloat, inferShapes } from './evaluateFloat.ts'

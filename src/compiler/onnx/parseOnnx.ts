@@ -1,9 +1,15 @@
 import onnxProto from 'onnx-proto'
 import { BaseError } from '../../errors/index.ts'
 import { inferShapes } from './evaluateFloat.ts'
+import { foldBatchNorm } from './foldBatchNorm.ts'
+import { foldConstants } from './foldConstants.ts'
+import { OP_CATALOG } from './opCatalog.ts'
+import { dtypeOf } from './ops/index.ts'
 import { SUPPORTED_OPS, type AttrValue, type OnnxGraph, type OnnxNode, type Tensor, type ValueInfo } from './types.ts'
 
 const { onnx } = onnxProto
+
+const INT64_MAX = (1n << 63n) - 1n
 
 type LongLike = number | { toNumber(): number; low: number; high: number } | null | undefined
 
@@ -40,6 +46,8 @@ export function decodeTensor(t: onnxProto.onnx.ITensorProto, what: string): Tens
     case DT.INT64:
       data = raw
         ? Float64Array.from(new BigInt64Array(raw), (x) => {
+            // INT64_MAX / INT64_MIN are exporters' "to the end" Slice bounds: saturate, they only get clamped.
+            if (x === INT64_MAX || x === -INT64_MAX - 1n) return x > 0n ? Number.MAX_SAFE_INTEGER : -Number.MAX_SAFE_INTEGER
             if (x > BigInt(Number.MAX_SAFE_INTEGER) || x < -BigInt(Number.MAX_SAFE_INTEGER))
               throw new BaseError('ONNX_MALFORMED', `int64 value out of range in ${what}.`, { details: `expected a value within ±2^53, got ${x}` })
             return Number(x)
@@ -49,10 +57,23 @@ export function decodeTensor(t: onnxProto.onnx.ITensorProto, what: string): Tens
     case DT.INT32:
       data = Float64Array.from(raw ? new Int32Array(raw) : t.int32Data ?? [])
       break
+    // Narrow integer and bool tensors store in int32Data, or one byte each in rawData.
+    case DT.INT8:
+      data = Float64Array.from(raw ? new Int8Array(raw) : t.int32Data ?? [])
+      break
+    case DT.UINT8:
+    case DT.BOOL:
+      data = Float64Array.from(raw ? new Uint8Array(raw) : t.int32Data ?? [])
+      break
     default:
       throw new BaseError('ONNX_UNSUPPORTED_ATTRIBUTE', `Tensor ${what} has an unsupported data type.`, {
-        details: `expected FLOAT, DOUBLE, INT32 or INT64, got ${DT[t.dataType ?? 0] ?? t.dataType}`,
+        details: `expected FLOAT, DOUBLE, INT64, INT32, INT8, UINT8 or BOOL, got ${DT[t.dataType ?? 0] ?? t.dataType}`,
       })
+  }
+  if ((t.dataType ?? 0) !== DT.FLOAT && (t.dataType ?? 0) !== DT.DOUBLE) {
+    if (data.length !== n)
+      throw new BaseError('ONNX_MALFORMED', `Tensor ${what} holds the wrong number of values.`, { details: `expected ${n} values for dims [${dims}], got ${data.length}` })
+    return { dims, data, dtype: dtypeOf(t.dataType ?? 0) }
   }
   if (data.length !== n)
     throw new BaseError('ONNX_MALFORMED', `Tensor ${what} holds the wrong number of values.`, { details: `expected ${n} values for dims [${dims}], got ${data.length}` })
@@ -79,20 +100,28 @@ function decodeAttribute(a: onnxProto.onnx.IAttributeProto, node: string): AttrV
       return [...(a.floats ?? [])]
     case T.INTS:
       return (a.ints ?? []).map((x) => longToNumber(x as LongLike, what))
+    // Recurrent ops store activations as STRINGS; they must parse so a refusal can name the op.
+    // No supported op reads a string list, so it is kept as one comma-separated string.
+    case T.STRINGS:
+      return (a.strings ?? []).map((x) => new TextDecoder().decode(x)).join(',')
     default:
-      throw new BaseError('ONNX_UNSUPPORTED_ATTRIBUTE', `Unsupported ${what}.`, { details: `expected a float, int, string, tensor, floats or ints attribute, got ${T[a.type ?? 0] ?? a.type}` })
+      throw new BaseError('ONNX_UNSUPPORTED_ATTRIBUTE', `Unsupported ${what}.`, { details: `expected a float, int, string, tensor, floats, ints or strings attribute, got ${T[a.type ?? 0] ?? a.type}` })
   }
 }
 
-/** Element types a graph input may have: the circuit quantizes real numbers, and onnxruntime is fed float32. */
-const FLOAT_TYPES = new Set<number>([0, onnx.TensorProto.DataType.FLOAT, onnx.TensorProto.DataType.DOUBLE, onnx.TensorProto.DataType.FLOAT16])
+/**
+ * Element types a graph input may have: reals are quantized; integers and bools are exact at scale 0
+ * (onnxruntime is fed each input's declared type).
+ */
+const DT = onnx.TensorProto.DataType
+const INPUT_TYPES = new Set<number>([0, DT.FLOAT, DT.DOUBLE, DT.FLOAT16, DT.INT64, DT.INT32, DT.INT8, DT.UINT8, DT.BOOL])
 
-/** Refuses a bool/integer/string graph input here, instead of as onnxruntime's uncoded error at fidelity time. */
+/** Refuses a string/complex/other graph input here, instead of as onnxruntime's uncoded error at fidelity time. */
 function floatInput(v: onnxProto.onnx.IValueInfoProto): onnxProto.onnx.IValueInfoProto {
   const t = v.type?.tensorType?.elemType ?? 0
-  if (!FLOAT_TYPES.has(t))
-    throw new BaseError('ONNX_INPUT_TYPE_UNSUPPORTED', `Graph input "${v.name}" is not a float tensor.`, {
-      details: `expected FLOAT, DOUBLE or FLOAT16, got ${onnx.TensorProto.DataType[t] ?? t}; cast it to float in the model`,
+  if (!INPUT_TYPES.has(t))
+    throw new BaseError('ONNX_INPUT_TYPE_UNSUPPORTED', `Graph input "${v.name}" has an unsupported element type.`, {
+      details: `expected FLOAT, DOUBLE, FLOAT16, INT64, INT32, INT8, UINT8 or BOOL, got ${DT[t] ?? t}; cast it in the model`,
     })
   return v
 }
@@ -100,7 +129,14 @@ function floatInput(v: onnxProto.onnx.IValueInfoProto): onnxProto.onnx.IValueInf
 function valueInfo(v: onnxProto.onnx.IValueInfoProto): ValueInfo {
   const dims = v.type?.tensorType?.shape?.dim ?? []
   // A symbolic or zero dimension is the batch (or another free axis): one inference per proof.
-  return { name: v.name ?? '', shape: dims.map((d) => Math.max(1, longToNumber(d.dimValue as LongLike, `shape of ${v.name}`))) }
+  const info: ValueInfo = { name: v.name ?? '', shape: dims.map((d) => Math.max(1, longToNumber(d.dimValue as LongLike, `shape of ${v.name}`))) }
+  const elem = v.type?.tensorType?.elemType ?? 0
+  // Only non-float types are recorded, so float models' graphs look as they always did.
+  if (elem !== 0 && elem !== onnx.TensorProto.DataType.FLOAT) {
+    info.dtype = dtypeOf(elem)
+    info.onnxType = String(onnx.TensorProto.DataType[elem] ?? elem).toLowerCase()
+  }
+  return info
 }
 
 /**
@@ -140,12 +176,7 @@ export function parseOnnx(bytes: Uint8Array): OnnxGraph {
     for (const a of n.attribute ?? []) attributes[a.name ?? ''] = decodeAttribute(a, name)
     return { name, opType, inputs: [...(n.input ?? [])], outputs: [...(n.output ?? [])], attributes }
   })
-  for (const n of raw)
-    if (!(SUPPORTED_OPS as readonly string[]).includes(n.opType))
-      throw new BaseError('ONNX_UNSUPPORTED_OP', `Unsupported op "${n.opType}" in node "${n.name}".`, {
-        details: `expected one of ${SUPPORTED_OPS.join(', ')}; got ${n.opType}`,
-        meta: { node: n.name, op: n.opType },
-      })
+  refuseUnsupported(raw.filter((n) => !SUPPORTED_OPS.includes(n.opType)), '')
 
   // Topological order (ONNX requires it, but exporters have been known to emit otherwise).
   const defined = new Set<string>([...initializers.keys(), ...inputs.map((i) => i.name), ''])
@@ -171,9 +202,31 @@ export function parseOnnx(bytes: Uint8Array): OnnxGraph {
       throw new BaseError('ONNX_MISSING_TENSOR', `Graph output "${o.name}" is never computed.`, { details: 'expected a node producing it' })
 
   const opset = Math.max(0, ...(model.opsetImport ?? []).filter((o) => !o.domain).map((o) => longToNumber(o.version as LongLike, 'opset')))
-  const graph: OnnxGraph = { name: g.name || 'model', opset, inputs, outputs, initializers, nodes, shapes: new Map() }
+  let graph: OnnxGraph = { name: g.name || 'model', opset, inputs, outputs, initializers, nodes, shapes: new Map() }
+  graph = foldBatchNorm(foldConstants(graph))
+  // What folding could not remove must be provable: ops supported only on constants are refused here.
+  refuseUnsupported(graph.nodes.filter((n) => OP_CATALOG[n.opType]?.onConstants), ' on a computed tensor (supported only on constants)')
   graph.shapes = inferShapes(graph)
   // The declared output shapes may carry symbolic dims; the inferred ones are what the circuit has.
   graph.outputs = outputs.map((o) => ({ name: o.name, shape: graph.shapes.get(o.name) ?? o.shape }))
   return graph
+}
+
+/**
+ * One error naming every unsupported op, with counts and the nodes, so a model owner sees how far off
+ * the whole model is, not only its first node.
+ */
+function refuseUnsupported(bad: OnnxNode[], how: string): void {
+  if (bad.length === 0) return
+  const byOp = new Map<string, string[]>()
+  for (const n of bad) byOp.set(n.opType, [...(byOp.get(n.opType) ?? []), n.name])
+  const list = [...byOp].map(([op, names]) => `${op} ×${names.length} (${names.slice(0, 3).map((x) => `"${x}"`).join(', ')}${names.length > 3 ? ', …' : ''})`)
+  const first = bad[0]!
+  const message = bad.length === 1
+    ? `Unsupported op "${first.opType}"${how} in node "${first.name}".`
+    : `${byOp.size} unsupported op${byOp.size > 1 ? 's' : ''}${how} in ${bad.length} nodes: ${list.join(', ')}.`
+  throw new BaseError('ONNX_UNSUPPORTED_OP', message, {
+    details: `expected one of ${SUPPORTED_OPS.join(', ')}; got ${list.join(', ')}`,
+    meta: { node: first.name, op: first.opType, ops: Object.fromEntries([...byOp].map(([op, names]) => [op, names.length])) },
+  })
 }

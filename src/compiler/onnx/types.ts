@@ -1,8 +1,13 @@
 /** A constant tensor in float64, row-major. Integer initializers (Reshape shapes) are stored as floats too. */
-export type Tensor = { dims: number[]; data: Float64Array }
+export type Tensor = { dims: number[]; data: Float64Array; dtype?: DType }
+/**
+ * What a tensor's numbers mean: real numbers (quantized at scale 2^s), integers (kept exact) or
+ * booleans (0/1). Absent means 'float'. Folding uses it for integer semantics (Div, Cast).
+ */
+export type DType = 'float' | 'int' | 'bool'
 export type AttrValue = number | number[] | string | Tensor
 export type OnnxNode = { name: string; opType: string; inputs: string[]; outputs: string[]; attributes: Record<string, AttrValue> }
-export type ValueInfo = { name: string; shape: number[] }
+export type ValueInfo = { name: string; shape: number[]; dtype?: DType; onnxType?: string }
 
 /**
  * A parsed ONNX graph, checked: nodes topologically sorted, every op supported, every tensor's
@@ -19,5 +24,5 @@ export type OnnxGraph = {
   shapes: Map<string, number[]>
 }
 
-/** The operators the compiler lowers to constraints. */
-export const SUPPORTED_OPS = ['Gemm', 'MatMul', 'Add', 'Sub', 'Mul', 'Relu', 'Sigmoid', 'Flatten', 'Reshape', 'Identity', 'Conv'] as const
+/** The operators the compiler takes (see opCatalog.ts for their attributes, dtypes and costs). */
+export { SUPPORTED_OPS } from './opCatalog.ts'

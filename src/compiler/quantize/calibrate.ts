@@ -46,10 +46,14 @@ export function calibrate(
   const sigmoidMode = options.sigmoid ?? 'proved'
   validateSamples(graph, samples)
   let floatMaxAbs = 0
+  let intMaxAbs = 0
   const floatOutputs: number[][] = []
   for (const sample of samples) {
     const values = evaluateFloat(graph, splitInputs(graph, sample))
-    for (const t of values.values()) for (const v of t.data) floatMaxAbs = Math.max(floatMaxAbs, Math.abs(v))
+    // Integer tensors (shapes, indices, int64-max Slice bounds) are never activations: they don't size B.
+    for (const t of values.values()) if (t.dtype !== 'int' && t.dtype !== 'bool') for (const v of t.data) floatMaxAbs = Math.max(floatMaxAbs, Math.abs(v))
+    // ...but an integer input is range-checked at scale 0, so it must fit B.
+    for (const info of graph.inputs) if (info.dtype === 'int') for (const v of values.get(info.name)!.data) intMaxAbs = Math.max(intMaxAbs, Math.abs(v))
     floatOutputs.push(graph.outputs.flatMap((o) => Array.from(values.get(o.name)!.data)))
   }
   const maxOut = Math.max(...floatOutputs.flat().map(Math.abs))
@@ -60,6 +64,7 @@ export function calibrate(
   for (const s of options.scales ?? [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 16]) {
     let B = Math.ceil(Math.log2(Math.max(floatMaxAbs, 2 ** -s) * 2 ** s * 2)) + 1
     if (hasSigmoid && sigmoidMode === 'proved') B = Math.max(B, s + 5)
+    if (intMaxAbs > 0) B = Math.max(B, Math.ceil(Math.log2(intMaxAbs * 2)) + 1)
     // A rescale decomposes s + B bits, which must stay below the 254-bit field (decompose's k + B < 253).
     if (!(s + B < MAX_DECOMPOSED_BITS)) continue
     const params: QuantParams = { scaleBits: s, activationBits: B, sigmoid: sigmoidMode }

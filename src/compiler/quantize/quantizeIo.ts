@@ -21,8 +21,18 @@ export function quantizeInput(graph: Pick<OnnxGraph, 'inputs'>, flat: ReadonlyAr
   let off = 0
   return graph.inputs.map((info) => {
     const n = info.shape.reduce((a, b) => a * b, 1)
-    const data = flat.slice(off, off + n).map((x) => BigInt(Math.round(x * 2 ** s)))
+    const values = flat.slice(off, off + n)
     off += n
+    // Integer and bool inputs are exact at scale 0; a value they can't hold is the caller's error.
+    if (info.dtype === 'int' || info.dtype === 'bool') {
+      const bad = values.findIndex((x) => !Number.isSafeInteger(x) || (info.dtype === 'bool' && x !== 0 && x !== 1))
+      if (bad >= 0)
+        throw new BaseError('INPUT_INVALID', `Input "${info.name}" is ${info.dtype === 'bool' ? 'boolean' : 'an integer tensor'}.`, {
+          details: `expected ${info.dtype === 'bool' ? '0 or 1' : 'whole numbers'} for ${info.name}[${bad}], got ${values[bad]}`,
+        })
+      return { dims: [...info.shape], data: values.map((x) => BigInt(x)), scale: 0 }
+    }
+    const data = values.map((x) => BigInt(Math.round(x * 2 ** s)))
     return { dims: [...info.shape], data, scale: s }
   })
 }

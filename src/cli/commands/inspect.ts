@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs'
+import { BaseError } from '../../errors/index.ts'
+import { inspectModel } from '../../compiler/index.ts'
+import { cliArgs, required } from '../args.ts'
+
+export const summary = 'list every node of an ONNX model: op, support status, estimated constraints'
+const usage = 'zkml inspect model.onnx [--calibrate samples.json] [--json]'
+
+function read(path: string, what: string, code: 'ONNX_MALFORMED' | 'CALIBRATION_INVALID'): Buffer {
+  try {
+    return readFileSync(path)
+  } catch (cause) {
+    throw new BaseError(code, `Could not read ${what} ${path}.`, { details: `expected a readable ${what}`, cause })
+  }
+}
+
+/**
+ * Exit code 0 when the model compiles, 1 when some op is refused (all of them are listed).
+ *
+ * @example
+ * ```sh
+ * npx zkml inspect models/tiny-conv/model.onnx
+ * ```
+ */
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = cliArgs(argv, { calibrate: { type: 'string' }, json: { type: 'boolean' } }, usage)
+  if (values.help) return console.log(usage), 0
+  const bytes = read(required(positionals[0], 'the ONNX model path', usage), 'ONNX model', 'ONNX_MALFORMED')
+  let samples: number[][] | undefined
+  if (values.calibrate) {
+    try {
+      samples = JSON.parse(read(values.calibrate, 'calibration samples', 'CALIBRATION_INVALID').toString('utf8'))
+    } catch (cause) {
+      if (cause instanceof BaseError) throw cause
+      throw new BaseError('CALIBRATION_INVALID', `Could not parse ${values.calibrate}.`, { details: 'expected a JSON array of input arrays', cause })
+    }
+  }
+  const report = inspectModel(bytes, samples)
+  const ok = Object.keys(report.unsupported).length === 0 && !report.error
+  if (values.json) {
+    console.log(JSON.stringify(report, null, 2))
+    return ok ? 0 : 1
+  }
+  const lines = [`${'node'.padEnd(28)} ${'op'.padEnd(20)} ${'status'.padEnd(15)} constraints`]
+  for (const n of report.nodes) lines.push(`${n.name.slice(0, 28).padEnd(28)} ${n.op.padEnd(20)} ${n.status.padEnd(15)} ${n.constraints ?? '—'}`)
+  if (report.params)
+    lines.push('', `scale 2^${report.params.scaleBits}, ${report.params.activationBits}-bit activations (${report.params.calibrated ? 'calibrated' : 'estimate without samples; pass --calibrate'})`)
+  if (report.total !== undefined) lines.push(`total ${report.total} constraints (${report.overhead} for input range checks, outputs and context)`)
+  if (!ok) {
+    const list = Object.entries(report.unsupported).map(([op, n]) => `${op} ×${n}`).join(', ')
+    lines.push('', `not compilable: ${list || report.error}`)
+  }
+  console.log(lines.join('\n'))
+  return ok ? 0 : 1
+}

@@ -1,0 +1,121 @@
+/**
+ * Every ONNX op the compiler takes, with what it supports and what it costs. The single source for
+ * parse-time checks, `zkml ops --json` and `zkml inspect`; docs/circuits.md explains each cost.
+ *
+ * `onConstants: true` ops are evaluated at load time (constant folding) and are refused only when
+ * a computed tensor reaches them. Costs use s (scale bits) and B (activation bits).
+ */
+export type OpInfo = {
+  group: 'constant' | 'plumbing' | 'arithmetic' | 'comparison' | 'activation' | 'cnn'
+  /** Supported only where every input is a constant (folded at load time, zero constraints). */
+  onConstants?: true
+  attributes: string[]
+  /** Input dtypes accepted for computed tensors ("float" is quantized; "int"/"bool" are exact). */
+  dtypes: string[]
+  constraints: string
+  /** Error against float64, in units of 2^-s (the quantization step), where it is not zero. */
+  error: string
+}
+
+const F = ['float32', 'float64']
+const ALL = ['float32', 'float64', 'int64', 'int32', 'bool']
+const fold = (attributes: string[] = []): OpInfo => ({ group: 'constant', onConstants: true, attributes, dtypes: ALL, constraints: '0 (folded at load time)', error: 'exact (float64)' })
+const plumb = (attributes: string[] = []): OpInfo => ({ group: 'plumbing', attributes, dtypes: ALL, constraints: '0 (rewires values)', error: 'exact' })
+const cmpCost = 'B + 2 per element (one range-checked difference, its sign bit)'
+
+/**
+ * @example
+ * ```ts
+ * OP_CATALOG.MaxPool.constraints // 'B + 3 per window element beyond the first'
+ * ```
+ */
+export const OP_CATALOG: Readonly<Record<string, OpInfo>> = {
+  Gemm: { group: 'arithmetic', attributes: ['alpha', 'beta', 'transA', 'transB'], dtypes: F, constraints: 's + B + 1 per output (constant B); + K products when A and B are both computed', error: '≤ 0.5 + rounding of weights' },
+  MatMul: { group: 'arithmetic', attributes: [], dtypes: F, constraints: 's + B + 1 per output; + K products when both operands are computed (batched, broadcast)', error: '≤ 0.5 + rounding of weights' },
+  Add: { group: 'arithmetic', attributes: [], dtypes: F, constraints: '0', error: 'exact' },
+  Sub: { group: 'arithmetic', attributes: [], dtypes: F, constraints: '0', error: 'exact' },
+  Mul: { group: 'arithmetic', attributes: [], dtypes: F, constraints: 's + B + 1 per element (by a constant); + 1 product when both are computed', error: '≤ 0.5' },
+  Relu: { group: 'activation', attributes: [], dtypes: F, constraints: '1 after a rescale, else B + 2', error: 'exact' },
+  Sigmoid: { group: 'activation', attributes: [], dtypes: F, constraints: '31 after a rescale (proved), 0 outside', error: '≤ 0.01 absolute' },
+  Flatten: plumb(['axis']),
+  Reshape: plumb(['shape (constant; 0 copies the input dimension, -1 is inferred)']),
+  Identity: plumb(),
+  Conv: { group: 'cnn', attributes: ['kernel_shape', 'strides', 'pads', 'dilations', 'group (depthwise)', 'auto_pad', '1-D, 2-D and 3-D kernels (constant)'], dtypes: F, constraints: 's + B + 1 per output', error: '≤ 0.5 + rounding of weights' },
+
+  Constant: fold(['value', 'value_float', 'value_floats', 'value_int', 'value_ints']),
+  Shape: fold(['start', 'end']),
+  Size: fold(),
+  ConstantOfShape: fold(['value']),
+  Range: fold(),
+  Cast: { group: 'constant', attributes: ['to'], dtypes: ALL, constraints: '0 (folded on constants; to float on computed values: exact, free)', error: 'exact' },
+  CastLike: { group: 'constant', attributes: [], dtypes: ALL, constraints: '0 (as Cast)', error: 'exact' },
+  Pow: { group: 'arithmetic', attributes: ['exponent: a constant whole number 0…16 on computed tensors (any on constants)'], dtypes: F, constraints: '(n − 1)·(1 + s + B + 1) per element', error: '≤ 0.5 per product, compounding' },
+  DequantizeLinear: fold(['axis (per-axis scale and zero point)']),
+  Sqrt: fold(),
+  Exp: fold(),
+  Floor: fold(),
+  Ceil: fold(),
+  Reciprocal: fold(),
+  Sign: { group: 'comparison', attributes: [], dtypes: F, constraints: 'B + 3 per element (sign bit + IsZero)', error: 'exact on quantized values' },
+  Dropout: plumb(['ratio (ignored: identity at inference)']),
+
+  Transpose: plumb(['perm']),
+  Concat: plumb(['axis']),
+  Split: plumb(['axis', 'split (attribute or input)', 'num_outputs']),
+  Slice: plumb(['starts/ends/axes/steps (inputs or attributes; negative and int64-max bounds)']),
+  Gather: plumb(['axis (constant indices)']),
+  GatherElements: plumb(['axis (constant indices)']),
+  Squeeze: plumb(['axes (attribute or input)']),
+  Unsqueeze: plumb(['axes (attribute or input)']),
+  Expand: plumb(),
+  Tile: plumb(),
+  Pad: plumb(['mode constant', 'pads (attribute or input)', 'value / constant_value', 'axes']),
+  DepthToSpace: plumb(['blocksize', 'mode DCR|CRD']),
+  SpaceToDepth: plumb(['blocksize']),
+  Resize: plumb(['mode nearest', 'coordinate_transformation_mode asymmetric|half_pixel|pytorch_half_pixel|align_corners', 'nearest_mode', 'scales or sizes']),
+  Upsample: plumb(['mode nearest', 'scales']),
+
+  Div: { group: 'arithmetic', attributes: [], dtypes: F, constraints: 's + B + 1 per element (by a constant divisor: multiply by its reciprocal, rescale)', error: '≤ 0.5 + rounding of 1/c at 2^-s' },
+  Einsum: { group: 'arithmetic', attributes: ['equation (explicit or implicit, no ellipsis; at most two computed operands)'], dtypes: F, constraints: 'one product per term with two computed operands; s + B + 1 per output unless a plain sum', error: '≤ 0.5 + rounding of constants' },
+  Neg: { group: 'arithmetic', attributes: [], dtypes: F, constraints: '0', error: 'exact' },
+  Sum: { group: 'arithmetic', attributes: [], dtypes: F, constraints: '0', error: 'exact' },
+  Mean: { group: 'arithmetic', attributes: [], dtypes: F, constraints: 's + B + 1 per element', error: '≤ 0.5 + rounding of 1/n' },
+  ReduceSum: { group: 'arithmetic', attributes: ['axes (attribute or input)', 'keepdims', 'noop_with_empty_axes'], dtypes: F, constraints: '0', error: 'exact' },
+  ReduceMean: { group: 'arithmetic', attributes: ['axes (attribute or input)', 'keepdims', 'noop_with_empty_axes'], dtypes: F, constraints: 's + B + 1 per output', error: '≤ 0.5 + rounding of 1/n' },
+  ReduceSumSquare: { group: 'arithmetic', attributes: ['axes (attribute or input)', 'keepdims'], dtypes: F, constraints: 'one product per element + s + B + 1 per output', error: '≤ 0.5' },
+  CumSum: { group: 'arithmetic', attributes: ['exclusive', 'reverse', 'axis (constant input)'], dtypes: F, constraints: '0', error: 'exact' },
+
+  Max: { group: 'comparison', attributes: [], dtypes: F, constraints: `B + 3 per element per extra operand (${cmpCost}, one select)`, error: 'exact' },
+  Min: { group: 'comparison', attributes: [], dtypes: F, constraints: 'B + 3 per element per extra operand', error: 'exact' },
+  Clip: { group: 'comparison', attributes: ['min/max (constant inputs or attributes)'], dtypes: F, constraints: 'B + 3 per element per bound', error: 'exact' },
+  Abs: { group: 'comparison', attributes: [], dtypes: F, constraints: 'B + 2 per element (B + 1 range check, 1 product)', error: 'exact' },
+  LeakyRelu: { group: 'activation', attributes: ['alpha'], dtypes: F, constraints: 'ReLU + s + B + 1 per element', error: '≤ 0.5 + rounding of alpha' },
+  PRelu: { group: 'activation', attributes: ['slope (constant, broadcast)'], dtypes: F, constraints: 'ReLU + s + B + 1 per element', error: '≤ 0.5 + rounding of the slope' },
+  HardSigmoid: { group: 'activation', attributes: ['alpha', 'beta'], dtypes: F, constraints: 's + B + 1 + 2(B + 3) per element', error: '≤ 0.5 + rounding of alpha, beta' },
+  HardSwish: { group: 'activation', attributes: [], dtypes: F, constraints: 'HardSigmoid + 1 product + s + B + 1 per element', error: '≤ 1' },
+  Less: { group: 'comparison', attributes: [], dtypes: F, constraints: cmpCost, error: 'exact on quantized values (flips only within 2^-s of equality)' },
+  LessOrEqual: { group: 'comparison', attributes: [], dtypes: F, constraints: cmpCost, error: 'as Less' },
+  Greater: { group: 'comparison', attributes: [], dtypes: F, constraints: cmpCost, error: 'as Less' },
+  GreaterOrEqual: { group: 'comparison', attributes: [], dtypes: F, constraints: cmpCost, error: 'as Less' },
+  Equal: { group: 'comparison', attributes: [], dtypes: ALL, constraints: '2 per element (IsZero of the difference)', error: 'exact on quantized values' },
+  Not: { group: 'comparison', attributes: [], dtypes: ['bool'], constraints: '0', error: 'exact' },
+  And: { group: 'comparison', attributes: [], dtypes: ['bool'], constraints: '1 per element', error: 'exact' },
+  Or: { group: 'comparison', attributes: [], dtypes: ['bool'], constraints: '1 per element', error: 'exact' },
+  Xor: { group: 'comparison', attributes: [], dtypes: ['bool'], constraints: '1 per element', error: 'exact' },
+  Where: { group: 'comparison', attributes: [], dtypes: ALL, constraints: '1 per element (+1 to prove a non-boolean condition boolean)', error: 'exact' },
+  ArgMax: { group: 'comparison', attributes: ['axis', 'keepdims', 'select_last_index'], dtypes: F, constraints: '(B + 4) per compared element (comparison, value and index selects)', error: 'exact on quantized values' },
+  ArgMin: { group: 'comparison', attributes: ['axis', 'keepdims', 'select_last_index'], dtypes: F, constraints: '(B + 4) per compared element', error: 'exact on quantized values' },
+  TopK: { group: 'comparison', attributes: ['axis', 'largest', 'sorted 1', 'k (constant input)'], dtypes: F, constraints: '(B + 4) per compare-swap; k·(n − 1) − k(k − 1)/2 swaps per slice of n', error: 'exact on quantized values' },
+  ReduceMax: { group: 'comparison', attributes: ['axes (attribute or input)', 'keepdims'], dtypes: F, constraints: 'B + 3 per reduced element beyond the first', error: 'exact' },
+  ReduceMin: { group: 'comparison', attributes: ['axes (attribute or input)', 'keepdims'], dtypes: F, constraints: 'B + 3 per reduced element beyond the first', error: 'exact' },
+
+  ConvTranspose: { group: 'cnn', attributes: ['kernel_shape', 'strides', 'pads', 'dilations', 'group', 'output_padding', '1-D, 2-D and 3-D kernels (constant)'], dtypes: F, constraints: 's + B + 1 per output', error: '≤ 0.5 + rounding of weights' },
+  MaxPool: { group: 'cnn', attributes: ['kernel_shape', 'strides', 'pads', 'dilations', 'ceil_mode', 'auto_pad'], dtypes: F, constraints: 'B + 3 per window element beyond the first', error: 'exact' },
+  AveragePool: { group: 'cnn', attributes: ['kernel_shape', 'strides', 'pads', 'dilations', 'ceil_mode', 'auto_pad', 'count_include_pad'], dtypes: F, constraints: 's + B + 1 per output', error: '≤ 0.5 + rounding of 1/n' },
+  GlobalMaxPool: { group: 'cnn', attributes: [], dtypes: F, constraints: 'B + 3 per element beyond the first of each channel', error: 'exact' },
+  GlobalAveragePool: { group: 'cnn', attributes: [], dtypes: F, constraints: 's + B + 1 per channel', error: '≤ 0.5 + rounding of 1/n' },
+  BatchNormalization: { group: 'cnn', attributes: ['epsilon', 'training_mode 0'], dtypes: F, constraints: '0 after a Conv (folded into its kernel); else s + B + 1 per element (per-channel affine)', error: '≤ 0.5 + rounding of the folded scale' },
+}
+
+/** The ops the compiler takes, Gemm and MatMul first (error messages list them in this order). */
+export const SUPPORTED_OPS: readonly string[] = Object.keys(OP_CATALOG)

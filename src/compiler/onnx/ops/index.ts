@@ -1,0 +1,19 @@
+import { cnnOps } from './cnnOps.ts'
+import { mathOps } from './mathOps.ts'
+import { shapeOps, type FloatOp } from './shapeOps.ts'
+
+/**
+ * Float64 evaluators of the ops beyond the original eleven, by op type (see evaluateFloat).
+ *
+ * @example
+ * ```ts
+ * FLOAT_OPS.Transpose!(node, [x])[0].dims // x's dims reversed
+ * ```
+ */
+export const FLOAT_OPS: Readonly<Record<string, FloatOp>> = { ...shapeOps, ...mathOps, ...cnnOps }
+
+export type { FloatOp }
+export { dtypeOf } from './shapeOps.ts'
+export * from './helpers.ts'
+export { einsumPlan, matmulShapes, topkSwaps } from './mathOps.ts'
+export { averageDivisor, batchNormCoefficients, convGeneral, convTaps, convTransposeTaps, isGeneralConv, poolKernel } from './cnnOps.ts'
