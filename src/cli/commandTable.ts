@@ -13,6 +13,8 @@
 export const commandTable = {
   audit: 'check a feed\'s chain of custody: feed → registry → verifier → manifest → ONNX',
   compile: 'compile an ONNX model into a circuit, keys and a Solidity verifier',
+  inspect: 'list every node of an ONNX model: op, support status, estimated constraints',
+  ops: 'list the supported ONNX ops with their attributes, dtypes and constraint costs',
   oracle: 'run the oracle: prove pool inputs through the prover network and post rounds to feeds',
   prove: 'prove one inference of a compiled circuit',
   quote: 'price a proof of a compiled circuit from its size and a measured hardware profile',

@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { BaseError } from '../../errors/index.ts'
-import { inspectModel } from '../../compiler/index.ts'
 import { cliArgs, required } from '../args.ts'
 
-export const summary = 'list every node of an ONNX model: op, support status, estimated constraints'
 const usage = 'zkml inspect model.onnx [--calibrate samples.json] [--json]'
 
 function read(path: string, what: string, code: 'ONNX_MALFORMED' | 'CALIBRATION_INVALID'): Buffer {
@@ -35,6 +33,7 @@ export async function run(argv: string[]): Promise<number> {
       throw new BaseError('CALIBRATION_INVALID', `Could not parse ${values.calibrate}.`, { details: 'expected a JSON array of input arrays', cause })
     }
   }
+  const { inspectModel } = await import('../../compiler/inspectModel.ts') // after --help: it loads the ONNX front end
   const report = inspectModel(bytes, samples)
   const ok = Object.keys(report.unsupported).length === 0 && !report.error
   if (values.json) {

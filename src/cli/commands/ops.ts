@@ -1,7 +1,6 @@
-import { OP_CATALOG } from '../../compiler/onnx/index.ts'
+import { OP_CATALOG } from '../../compiler/onnx/opCatalog.ts' // not the onnx index: it loads onnxruntime
 import { cliArgs } from '../args.ts'
 
-export const summary = 'list the supported ONNX ops with their attributes, dtypes and constraint costs'
 const usage = 'zkml ops [--json]'
 
 /**
