@@ -1,3 +1,4 @@
+import { canonicalJson } from '../circuitId.ts'
 import { sha256Hex } from '../hash.ts'
 
 /**
@@ -17,18 +18,7 @@ import { sha256Hex } from '../hash.ts'
  * ```
  */
 export function verificationKeyHash(vkey: unknown): `0x${string}` {
-  return sha256Hex(new TextEncoder().encode(JSON.stringify(sortKeys(vkey))))
+  // The same canonical JSON a circuit id is taken over (src/compiler/circuitId.ts).
+  return sha256Hex(new TextEncoder().encode(canonicalJson(vkey)))
 }
 
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys)
-  if (v && typeof v === 'object') {
-    const out: Record<string, unknown> = {}
-    for (const k of Object.keys(v).sort()) {
-      const x = (v as Record<string, unknown>)[k]
-      if (x !== undefined) out[k] = sortKeys(x)
-    }
-    return out
-  }
-  return v
-}
