@@ -1,7 +1,8 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { encodeFunctionData, toFunctionSelector, encodePacked, keccak256, decodeErrorResult, type Abi, type ContractFunctionArgs, type ContractFunctionName, type Hex } from 'viem'
+import { encodeFunctionData, toFunctionSelector, encodePacked, keccak256, decodeErrorResult, type ContractFunctionArgs, type ContractFunctionName, type Hex } from 'viem'
 import { terminateSnark } from '../../src/compiler/snark/index.ts'
+import { deployContract, writeAndWait } from '../../src/chain/index.ts'
 import { priceAt, offerStruct, proofMarketContract, type Offer } from '../../src/market/index.ts'
 import { startMarketFixture, revertName, IN5, ZERO32, type MarketFixture } from './market-fixture.ts'
 
@@ -268,21 +269,18 @@ test('submitRequest validates terms: unknown circuit, min > max, deadlines, paym
 })
 
 async function deployAttacker(): Promise<Hex> {
-  const hash = await f.wallets[5]!.deployContract({ abi: f.attackerAbi, bytecode: f.attackerBytecode, args: [f.market.address] })
-  return (await f.client.waitForTransactionReceipt({ hash })).contractAddress!
+  return deployContract({ wallet: f.wallets[5]!, publicClient: f.client }, { abi: f.attackerAbi, bytecode: f.attackerBytecode }, [f.market.address])
 }
 type MarketFn = ContractFunctionName<typeof proofMarketContract.abi>
 const marketCall = <fn extends MarketFn>(functionName: fn, args?: ContractFunctionArgs<typeof proofMarketContract.abi, 'nonpayable' | 'payable' | 'view' | 'pure', fn>) =>
   encodeFunctionData({ abi: proofMarketContract.abi, functionName, args } as never)
 async function attackerAct(att: Hex, data: Hex, value = 0n) {
-  const hash = await f.wallets[5]!.writeContract({ address: att, abi: f.attackerAbi, functionName: 'act', args: [data], value })
-  const rc = await f.client.waitForTransactionReceipt({ hash })
-  assert.equal(rc.status, 'success')
+  await writeAndWait({ wallet: f.wallets[5]!, publicClient: f.client }, { address: att, abi: f.attackerAbi, functionName: 'act', args: [data], value }) // throws unless success
 }
 
 test('re-entrancy: an attacker re-entering withdraw/lock/refund from its receive hook gets nothing extra', async () => {
   const att = await deployAttacker()
-  const read = (fn: string) => f.client.readContract({ address: att, abi: f.attackerAbi, functionName: fn }) as Promise<unknown>
+  const read = <fn extends 'attempts' | 'successes' | 'lastError'>(functionName: fn) => f.client.readContract({ address: att, abi: f.attackerAbi, functionName })
   await attackerAct(att, marketCall('deposit'), 10_000n)
   // Re-enter withdraw for the same amount while the first payout is in flight.
   await f.wallets[5]!.writeContract({ address: att, abi: f.attackerAbi, functionName: 'arm', args: [marketCall('withdraw', [10_000n]), false] })

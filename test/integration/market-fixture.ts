@@ -1,10 +1,9 @@
 // Shared set-up for the market-*.test.ts files (not a test file itself): a real anvil, a real Groth16
 // verifier for a hand-built circuit whose public signals are [output, input, subject, round], ProofMarket,
 // and the re-entrancy attacker.
-import { readFileSync } from 'node:fs'
 import {
   createPublicClient, createTestClient, createWalletClient, http,
-  type Abi, type ContractFunctionArgs, type ContractFunctionName, type ContractFunctionReturnType, type Account, type Chain, type PublicClient, type TestClient, type Transport, type WalletClient, type Hex,
+  type ContractFunctionArgs, type ContractFunctionName, type ContractFunctionReturnType, type Account, type Chain, type PublicClient, type TestClient, type Transport, type WalletClient, type Hex,
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
@@ -19,6 +18,7 @@ import { decodeRevert } from '../../src/chain/decodeRevert.ts'
 import { deployContract } from '../../src/chain/deploy.ts'
 import { writeAndWait } from '../../src/chain/writeAndWait.ts'
 import { verifierAbi } from '../../src/chain/projectContracts.ts'
+import { reentrantCallerAbi, reentrantCallerBytecode } from '../../src/chain/contracts/generated/test/index.ts'
 
 type MarketAbi = typeof proofMarketContract.abi
 type MarketWrite = ContractFunctionName<MarketAbi, 'nonpayable' | 'payable'>
@@ -53,7 +53,7 @@ export type MarketFixture = {
   wallets: Signer[]
   market: { address: Hex; abi: MarketAbi }
   verifier: Hex
-  attackerAbi: Abi
+  attackerAbi: typeof reentrantCallerAbi
   /** The Groth16 keys the registered verifier checks against. */
   keys: { r1cs: Uint8Array; zkey: Uint8Array; vkey: Record<string, unknown> }
   attackerBytecode: Hex
@@ -83,10 +83,7 @@ export async function startMarketFixture(options: { burnBps?: number } = {}): Pr
   const r1cs = writeR1cs(marketCircuit)
   const { zkey, vkey } = await setupGroth16({ r1cs, ptauPath: DEFAULT_PTAU_PATH, entropy: 'market-test' })
   const source = await exportSolidityVerifier('groth16', zkey, 'MarketTestVerifier')
-  const attackerSrc = readFileSync(new URL('../../contracts/test/ReentrantCaller.sol', import.meta.url), 'utf8')
-  const compiled = compileSolidity({ 'MarketTestVerifier.sol': source, 'ReentrantCaller.sol': attackerSrc })
-  const v = compiled['MarketTestVerifier.sol:MarketTestVerifier']!
-  const attacker = compiled['ReentrantCaller.sol:ReentrantCaller']!
+  const v = compileSolidity({ 'MarketTestVerifier.sol': source })['MarketTestVerifier.sol:MarketTestVerifier']!
   const clients = { wallet: wallets[0]!, publicClient: client }
   const verifier = await deployContract(clients, { abi: verifierAbi, bytecode: v.bytecode })
   const market = { address: await deployContract(clients, proofMarketContract, [options.burnBps ?? 5000]), abi: proofMarketContract.abi }
@@ -133,7 +130,7 @@ export async function startMarketFixture(options: { burnBps?: number } = {}): Pr
   }
 
   return {
-    anvil, client, test, wallets, market, verifier, keys: { r1cs, zkey, vkey }, attackerAbi: attacker.abi, attackerBytecode: attacker.bytecode,
+    anvil, client, test, wallets, market, verifier, keys: { r1cs, zkey, vkey }, attackerAbi: reentrantCallerAbi, attackerBytecode: reentrantCallerBytecode,
     proofFor, write, read, now, warp, submit,
     stop: () => anvil.stop(),
   }

@@ -33,3 +33,16 @@ test('no contract ABI is cast to the untyped Abi outside the generated modules',
   for (const d of ['src', 'bench', 'test', 'scripts']) walk(d)
   assert.deepEqual(offenders, [], 'cast-free typed ABIs (use projectContract(name).abi or verifierAbi)')
 })
+
+test('src never imports the test-only contracts (generated/test/)', () => {
+  const offenders: string[] = []
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const p = join(dir, name)
+      if (statSync(p).isDirectory()) { if (!p.endsWith(join('chain', 'contracts', 'generated'))) walk(p) }
+      else if (name.endsWith('.ts') && /from '[^']*generated\/test\//.test(readFileSync(p, 'utf8'))) offenders.push(p)
+    }
+  }
+  walk('src')
+  assert.deepEqual(offenders, [])
+})
