@@ -6,7 +6,8 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Redis } from 'ioredis'
-import type { Abi, Hex } from 'viem'
+import type { Hex } from 'viem'
+import { deployContract, verifierAbi } from '../../src/chain/index.ts'
 import { privateKeyToAccount } from 'viem/accounts'
 import { buildApi } from '../../src/api/index.ts'
 import { anvilPrivateKeys } from '../../src/dev/anvil.ts'
@@ -44,9 +45,8 @@ before(async () => {
   manifest = body.manifest
   // The compiler's own verifier for this circuit, registered on the market under the network's circuit id
   // (the hooks' default on-chain id): a proof under any other key is rejected on-chain (InvalidProof).
-  const v = JSON.parse(readFileSync(join(circuit.dir, 'Verifier.json'), 'utf8')) as { abi: Abi; bytecode: Hex }
-  const hash = await f.wallets[0]!.deployContract({ abi: v.abi, bytecode: v.bytecode })
-  const verifier = (await f.client.waitForTransactionReceipt({ hash })).contractAddress!
+  const v = JSON.parse(readFileSync(join(circuit.dir, 'Verifier.json'), 'utf8')) as { bytecode: Hex }
+  const verifier = await deployContract({ wallet: f.wallets[0]!, publicClient: f.client }, { abi: verifierAbi, bytecode: v.bytecode })
   await f.write(f.wallets[0]!, 'registerCircuit', [networkCircuitId, verifier, body.manifest.outputs.length])
   queue = new ProverQueue({ redis, prefix, registry, attempts: 6, backoffMs: 200 })
   engine = await snarkjsEngine()
