@@ -2,12 +2,13 @@
 // public signals grows (fixture circuits: 1 output, n-3 model inputs, subject, round).
 // Baseline: Groth16 with the smallest signal count, measured in this same run.
 // Run: npx tsx bench/gas.ts [signalCounts, default 4,8,16,32]
-import { createPublicClient, createWalletClient, encodeFunctionData, http, type Abi, type Address, type PublicClient } from 'viem'
+import { createPublicClient, createWalletClient, encodeFunctionData, http, type PublicClient } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
 import { anvilPrivateKeys, startAnvil } from '../src/dev/anvil.ts'
 import { deployContract } from '../src/chain/deploy.ts'
 import { projectContract } from '../src/chain/projectContracts.ts'
+import { writeAndWait } from '../src/chain/writeAndWait.ts'
 import { provedFixture } from '../src/dev/provedFixture.ts'
 import type { Backend } from '../src/compiler/manifest.ts'
 import { terminateSnark } from '../src/compiler/snark/index.ts'
@@ -19,14 +20,8 @@ try {
   const wallet = createWalletClient({ account: privateKeyToAccount(anvilPrivateKeys[0]), chain: foundry, transport: http(anvil.rpcUrl) })
   const clients = { wallet, publicClient: pub }
   const registry = await deployContract(clients, projectContract('ModelRegistry'))
-  const regAbi = projectContract('ModelRegistry').abi as Abi
-  const feedAbi = projectContract('ProvedFeed').abi as Abi
-  const send = async (address: Address, abi: Abi, functionName: string, args: unknown[]) => {
-    const hash = await wallet.writeContract({ address, abi, functionName, args, account: wallet.account, chain: foundry } as never)
-    const r = await pub.waitForTransactionReceipt({ hash })
-    if (r.status !== 'success') throw new Error(`${functionName} reverted`)
-    return r
-  }
+  const regAbi = projectContract('ModelRegistry').abi
+  const feedAbi = projectContract('ProvedFeed').abi
   const rows: { backend: Backend; signals: number; verify: bigint; update: bigint; proofBytes: number }[] = []
   let modelId = 0n
   for (const backend of ['groth16', 'plonk'] as const) {
@@ -34,25 +29,25 @@ try {
       const nIn = n - 3
       const fx = await provedFixture(backend, 1, nIn, `Gas${backend}${n}`)
       const verifier = await deployContract(clients, fx.verifier)
-      await send(registry, regAbi, 'register', [`gas-${backend}-${n}`, `0x${'11'.repeat(32)}`, `0x${'22'.repeat(32)}`, verifier, fx.vkHash, 0,
-        { nOutputs: 1, nInputs: nIn, subjectIndex: nIn + 1, roundIndex: nIn + 2, scaleBits: 8 }])
+      await writeAndWait(clients, { address: registry, abi: regAbi, functionName: 'register', args: [`gas-${backend}-${n}`, `0x${'11'.repeat(32)}`, `0x${'22'.repeat(32)}`, verifier, fx.vkHash, 0,
+        { nOutputs: 1, nInputs: nIn, subjectIndex: nIn + 1, roundIndex: nIn + 2, scaleBits: 8 }] })
       const feed = await deployContract(clients, projectContract('ProvedFeed'), [{
         registry, modelId, subject: 1n, outputIndex: 0, decimals: 8, description: 'gas', heartbeat: 3600,
         minAnswer: -(10n ** 30n), maxAnswer: 10n ** 30n, upgradeDelay: 0, owner: wallet.account.address, maxRoundJump: 0n, resetDelay: 0,
       }])
       modelId++
-      await send(feed, feedAbi, 'setReporter', [wallet.account.address, true])
+      await writeAndWait(clients, { address: feed, abi: feedAbi, functionName: 'setReporter', args: [wallet.account.address, true] })
       const inputs = Array.from({ length: nIn }, (_, i) => BigInt(i + 1))
       // Round 1 first so round 2's update pays the steady-state cost (warm latestRound slot).
       const p1 = await fx.prove(inputs, 1n, 1n)
-      await send(feed, feedAbi, 'update', [p1.proof, p1.publicSignals])
+      await writeAndWait(clients, { address: feed, abi: feedAbi, functionName: 'update', args: [p1.proof, p1.publicSignals] })
       const p2 = await fx.prove(inputs, 1n, 2n)
       // verify() is a view: its gas is what a transaction calling it directly would pay (intrinsic + calldata included).
       const verifyGas = await pub.estimateGas({
         account: wallet.account.address, to: verifier,
-        data: encodeFunctionData({ abi: fx.verifier.abi as Abi, functionName: 'verify', args: [p2.proof, p2.publicSignals] }),
+        data: encodeFunctionData({ abi: fx.verifier.abi, functionName: 'verify', args: [p2.proof, p2.publicSignals] }),
       })
-      const r = await send(feed, feedAbi, 'update', [p2.proof, p2.publicSignals])
+      const r = await writeAndWait(clients, { address: feed, abi: feedAbi, functionName: 'update', args: [p2.proof, p2.publicSignals] })
       rows.push({ backend, signals: n, verify: verifyGas, update: r.gasUsed, proofBytes: (p2.proof.length - 2) / 2 })
       process.stderr.write(`${backend} ${n} signals: verify ${verifyGas}, update ${r.gasUsed}\n`)
     }

@@ -22,8 +22,10 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { performance } from 'node:perf_hooks'
 import {
-  createPublicClient, createTestClient, createWalletClient, http, encodeFunctionData, type Abi, type Hex,
+  createPublicClient, createTestClient, createWalletClient, http, encodeFunctionData, type ContractFunctionArgs, type ContractFunctionName, type Hex,
 } from 'viem'
+import { verifierAbi } from '../src/chain/projectContracts.ts'
+import { writeAndWait } from '../src/chain/writeAndWait.ts'
 import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
 import { startAnvil, anvilPrivateKeys } from '../src/dev/anvil.ts'
@@ -36,7 +38,7 @@ import {
 import { compileModel, loadCircuit } from '../src/compiler/index.ts'
 import { bundledModels } from '../models/lib/bundled.ts'
 import type { SnarkBackend as Backend } from '../src/compiler/manifest.ts'
-import { fitBackend, estimateProof, quote, compileProofMarket, inputsCommitment, loadHardwareProfile, type HardwareProfile, type ProfilePoint } from '../src/market/index.ts'
+import { fitBackend, estimateProof, quote, proofMarketContract, offerStruct, inputsCommitment, loadHardwareProfile, type HardwareProfile, type ProfilePoint } from '../src/market/index.ts'
 
 const argv = process.argv.slice(2)
 const name = argv.includes('--name') ? argv[argv.indexOf('--name') + 1]! : 'ci-2core'
@@ -205,18 +207,18 @@ try {
   const [req, pa, pb] = anvilPrivateKeys.slice(0, 3).map((k) => createWalletClient({ account: privateKeyToAccount(k), chain, transport }))
   const vSrc = await exportSolidityVerifier('groth16', small!.zkey, 'BenchVerifier')
   const v = compileSolidity({ 'BenchVerifier.sol': vSrc })['BenchVerifier.sol:BenchVerifier']!
-  const m = compileProofMarket()
-  const deploy = async (abi: Abi, bytecode: Hex, args: unknown[] = []) => {
-    const rc = await client.waitForTransactionReceipt({ hash: await req!.deployContract({ abi, bytecode, args }) })
+  const m = proofMarketContract
+  const deployed = async (hash: Hex) => {
+    const rc = await client.waitForTransactionReceipt({ hash })
     return { address: rc.contractAddress!, gas: rc.gasUsed }
   }
-  const verifier = await deploy(v.abi as Abi, v.bytecode)
-  const market = await deploy(m.abi as Abi, m.bytecode, [5000])
+  const verifier = await deployed(await req!.deployContract({ abi: verifierAbi, bytecode: v.bytecode }))
+  const market = await deployed(await req!.deployContract({ abi: m.abi, bytecode: m.bytecode, args: [5000] }))
   const gas: Record<string, bigint> = { deployProofMarket: market.gas }
-  const send = async (w: typeof req, label: string, functionName: string, args: unknown[] = [], value = 0n) => {
-    const hash = await w!.writeContract({ address: market.address, abi: m.abi as Abi, functionName, args, value })
-    const rc = await client.waitForTransactionReceipt({ hash })
-    gas[label] = rc.gasUsed
+  type Write = ContractFunctionName<typeof m.abi, 'nonpayable' | 'payable'>
+  const send = async <fn extends Write>(w: typeof req, label: string, functionName: fn, args: ContractFunctionArgs<typeof m.abi, 'nonpayable' | 'payable', fn>, value = 0n) => {
+    const call = { address: market.address, abi: m.abi, functionName, args, value }
+    gas[label] = (await writeAndWait({ wallet: w!, publicClient: client }, call as never)).gasUsed // typed by send's signature
   }
   const circuitId = `0x${'be'.repeat(32)}` as Hex
   await send(req, 'registerCircuit', 'registerCircuit', [circuitId, verifier.address, 1])
@@ -226,8 +228,8 @@ try {
     const t = await now()
     const offer = { circuitId, subject: 42n, round: round++, inputsHash: inputsCommitment([small!.signals[1]!]), minPrice: 10n ** 12n, maxPrice: 3n * 10n ** 12n,
       rampStart: t, rampLength: 60n, lockDeadline: t + 300n, deadline: t + 900n, collateral: 10n ** 13n }
-    await send(req, label, 'submitRequest', [offer], offer.maxPrice)
-    return { id: (await client.readContract({ address: market.address, abi: m.abi as Abi, functionName: 'requestCount' })) as bigint, t }
+    await send(req, label, 'submitRequest', [offerStruct(offer)], offer.maxPrice)
+    return { id: await client.readContract({ address: market.address, abi: m.abi, functionName: 'requestCount' }), t }
   }
   // Only round 1 has a proof (the proof binds the round), so the fulfilment paths use round 1 on fresh markets' ids in turn.
   await send(pa, 'deposit', 'deposit', [], 10n ** 15n)
@@ -247,7 +249,7 @@ try {
   await testClient.mine({ blocks: 1 })
   await send(pb, 'refund', 'refund', [r3.id])
   const verifyGas = await client.estimateGas({
-    to: verifier.address, data: encodeFunctionData({ abi: v.abi as Abi, functionName: 'verify', args: [small!.proof, small!.signals] }),
+    to: verifier.address, data: encodeFunctionData({ abi: verifierAbi, functionName: 'verify', args: [small!.proof, small!.signals] }),
   })
   console.log('\n# gas per ProofMarket action (baseline: a bare IZkmlVerifier.verify call, Groth16, 4 signals)')
   console.log(`verify (baseline)                    ${String(verifyGas).padStart(9)}  1.00`)

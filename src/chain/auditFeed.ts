@@ -1,12 +1,13 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { createPublicClient, http, isAddress, keccak256, type Abi, type Address, type Hex, type PublicClient } from 'viem'
+import { createPublicClient, http, isAddress, keccak256, type Address, type ContractFunctionReturnType, type Hex, type PublicClient } from 'viem'
 import { manifestPostprocessing, parseManifest, type CircuitManifest } from '../compiler/manifest.ts'
 import { sha256Hex } from '../compiler/hash.ts'
 import { verificationKeyHash } from '../compiler/snark/vkHash.ts'
 import { BaseError } from '../errors/index.ts'
 import { POSTPROCESS } from './modelRegistration.ts'
-import { projectContract } from './projectContracts.ts'
+import { projectContract, verifierAbi } from './projectContracts.ts'
+import type { modelRegistryAbi } from './contracts/generated/index.ts'
 import { registryLayout } from './registryLayout.ts'
 
 /** One link of the chain of custody from a feed address to an ONNX file. */
@@ -14,15 +15,7 @@ export type AuditLink = { link: string; status: 'verified' | 'broken' | 'skipped
 
 export type AuditReport = { feed: Address; modelId?: bigint; links: AuditLink[]; ok: boolean }
 
-type RegistryModel = {
-  family: Hex; modelHash: Hex; circuitHash: Hex; verifier: Address; vkHash: Hex; codeHash: Hex; postprocess: number
-  layout: { nOutputs: number; nInputs: number; subjectIndex: number; roundIndex: number; scaleBits: number }; version: number
-}
-
-const verifierAbi = [
-  { type: 'function', name: 'vkHash', stateMutability: 'view', inputs: [], outputs: [{ type: 'bytes32' }] },
-  { type: 'function', name: 'publicSignalCount', stateMutability: 'view', inputs: [], outputs: [{ type: 'uint256' }] },
-] as const satisfies Abi
+type RegistryModel = ContractFunctionReturnType<typeof modelRegistryAbi, 'view', 'model'>
 
 /**
  * Walks chain → feed → registry → verifier → manifest → ONNX file and says, link by link, whether
@@ -62,14 +55,15 @@ export async function auditFeed(opts: { rpcUrl: string; feed: string; manifestDi
   } catch (cause) {
     throw new BaseError('CHAIN_UNAVAILABLE', `Could not reach the chain at ${opts.rpcUrl}.`, { details: `expected a JSON-RPC node, got: ${(cause as Error).message.split('\n')[0]}`, cause })
   }
-  const feedAbi = projectContract('ProvedFeed').abi as Abi
-  const registryAbi = projectContract('ModelRegistry').abi as Abi
-  const read = <T>(address: Address, abi: Abi, functionName: string, args: unknown[] = []) =>
-    client.readContract({ address, abi, functionName, args } as never) as Promise<T>
+  const feedAbi = projectContract('ProvedFeed').abi
+  const registryAbi = projectContract('ModelRegistry').abi
   let registry: Address, modelId: bigint
   try {
     if (!code || code === '0x') throw new Error('no code at this address')
-    ;[registry, modelId] = await Promise.all([read<Address>(feed, feedAbi, 'registry'), read<bigint>(feed, feedAbi, 'modelId')])
+    ;[registry, modelId] = await Promise.all([
+      client.readContract({ address: feed, abi: feedAbi, functionName: 'registry' }),
+      client.readContract({ address: feed, abi: feedAbi, functionName: 'modelId' }),
+    ])
     add('chain → feed', true, `ProvedFeed at ${feed}, model id ${modelId}, registry ${registry}`)
   } catch (e) {
     add('chain → feed', false, `expected a ProvedFeed at ${feed}, got: ${short(e)}`)
@@ -77,7 +71,7 @@ export async function auditFeed(opts: { rpcUrl: string; feed: string; manifestDi
   }
   let m: RegistryModel
   try {
-    m = await read<RegistryModel>(registry, registryAbi, 'model', [modelId])
+    m = await client.readContract({ address: registry, abi: registryAbi, functionName: 'model', args: [modelId] })
     add('feed → registry', true, `model ${modelId}: version ${m.version}, verifier ${m.verifier}`)
   } catch (e) {
     add('feed → registry', false, `expected registry ${registry} to hold model ${modelId}, got: ${short(e)}`)
@@ -89,7 +83,7 @@ export async function auditFeed(opts: { rpcUrl: string; feed: string; manifestDi
     `registered code hash ${m.codeHash}, verifier ${m.verifier} has ${codeHash ?? 'no code'}`)
   let vk: Hex | undefined
   try {
-    vk = await read<Hex>(m.verifier, verifierAbi, 'vkHash')
+    vk = await client.readContract({ address: m.verifier, abi: verifierAbi, functionName: 'vkHash' })
   } catch {}
   add('registry → verifier vkHash', vk === m.vkHash, `registered vkHash ${m.vkHash}, verifier.vkHash() = ${vk ?? 'none (call failed)'}`)
 

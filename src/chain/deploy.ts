@@ -1,28 +1,31 @@
-import type { Abi, Account, Address, Chain, PublicClient, Transport, WalletClient } from 'viem'
+import type { Abi, Address, ContractConstructorArgs, Hex } from 'viem'
 import { BaseError } from '../errors/index.ts'
-import type { CompiledContract } from '../compiler/solidity/compileSolidity.ts'
+import type { ChainWriter } from './writeAndWait.ts'
 
 /**
- * Deploys a compiled contract and waits for its receipt; throws `CHAIN_UNAVAILABLE` when the node
- * is unreachable and `CONTRACT_DEPLOY_FAILED` when the creation reverts.
+ * Deploys a contract (`projectContract(name)`, or a verifier compiled for a circuit) and waits for its
+ * receipt; throws `CONTRACT_DEPLOY_FAILED` when the node refuses the creation or it reverts. The
+ * constructor arguments are type-checked against the ABI.
  *
  * @example
  * ```ts
  * import { deployContract, projectContract } from './src/chain/index.ts'
- * const registry = await deployContract({ wallet, publicClient }, projectContract('ModelRegistry'), [])
+ * const registry = await deployContract({ wallet, publicClient }, projectContract('ModelRegistry'))
+ * const pool = await deployContract({ wallet, publicClient }, projectContract('MockYieldPool'), [0n, 90])
  * ```
  */
-export async function deployContract(
-  clients: { wallet: WalletClient<Transport, Chain | undefined, Account>; publicClient: PublicClient },
-  compiled: CompiledContract,
-  args: readonly unknown[] = [],
+export async function deployContract<const abi extends Abi>(
+  clients: ChainWriter,
+  contract: { abi: abi; bytecode: Hex },
+  args?: ContractConstructorArgs<abi>,
 ): Promise<Address> {
-  let hash: `0x${string}`
+  let hash: Hex
   try {
+    // Checked above against the ABI; viem's deploy generics cannot be re-derived from ours.
     hash = await clients.wallet.deployContract({
-      abi: compiled.abi as Abi,
-      bytecode: compiled.bytecode,
-      args: args as unknown[],
+      abi: contract.abi,
+      bytecode: contract.bytecode,
+      args: args ?? [],
       account: clients.wallet.account,
       chain: clients.wallet.chain ?? null,
     } as never)

@@ -1,6 +1,7 @@
 export { compileSolidity, type CompiledContract } from '../compiler/solidity/compileSolidity.ts'
-export { projectContract, type ProjectContractName } from './projectContracts.ts'
+export { projectContract, verifierAbi, type ProjectContractName } from './projectContracts.ts'
 export { deployContract } from './deploy.ts'
+export { writeAndWait, type ChainWriter, type WriteCall, type WriteOptions } from './writeAndWait.ts'
 export { decodeRevert } from './decodeRevert.ts'
 export { registryLayout, type RegistryLayout } from './registryLayout.ts'
 export { toFeedAnswer } from './feedAnswer.ts'

@@ -1,4 +1,5 @@
-import type { Hex } from 'viem'
+import type { ContractFunctionArgs, Hex } from 'viem'
+import type { modelRegistryAbi } from './contracts/generated/index.ts'
 import { manifestPostprocessing, type CircuitManifest } from '../compiler/manifest.ts'
 import { BaseError } from '../errors/index.ts'
 import { registryLayout, type RegistryLayout } from './registryLayout.ts'
@@ -17,7 +18,7 @@ export type ModelRegistration = { modelHash: Hex; circuitHash: Hex; vkHash: Hex;
  * ```ts
  * import { modelRegistration, registerArgs } from './src/chain/index.ts'
  * const reg = modelRegistration(manifest)
- * await wallet.writeContract({ address: registry, abi, functionName: 'register', args: registerArgs('pool-risk', verifier, reg) })
+ * await writeAndWait({ wallet, publicClient }, { address: registry, abi, functionName: 'register', args: registerArgs('pool-risk', verifier, reg) })
  * ```
  */
 export function modelRegistration(m: Pick<CircuitManifest, 'modelHash' | 'circuitHash' | 'vkHash' | 'postprocessing' | 'publicSignals'>): ModelRegistration {
@@ -43,6 +44,6 @@ export function modelRegistration(m: Pick<CircuitManifest, 'modelHash' | 'circui
  * registerArgs('pool-risk', verifierAddress, modelRegistration(manifest))
  * ```
  */
-export function registerArgs(name: string, verifier: Hex, r: ModelRegistration): unknown[] {
+export function registerArgs(name: string, verifier: Hex, r: ModelRegistration): ContractFunctionArgs<typeof modelRegistryAbi, 'nonpayable', 'register'> {
   return [name, r.modelHash, r.circuitHash, verifier, r.vkHash, r.postprocess, r.layout]
 }

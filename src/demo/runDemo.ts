@@ -1,12 +1,13 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createPublicClient, createWalletClient, http, type Abi, type Address, type PublicClient } from 'viem'
+import { createPublicClient, createWalletClient, http, type Address, type PublicClient } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
 import { anvilPrivateKeys } from '../dev/anvil.ts'
 import { deployContract } from '../chain/deploy.ts'
-import { projectContract } from '../chain/projectContracts.ts'
+import { projectContract, verifierAbi } from '../chain/projectContracts.ts'
+import { writeAndWait } from '../chain/writeAndWait.ts'
 import { modelRegistration, registerArgs } from '../chain/modelRegistration.ts'
 import { compileModel, type CircuitManifest } from '../compiler/index.ts'
 import { terminateSnark } from '../compiler/snark/index.ts'
@@ -105,16 +106,12 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
     const publicClient = createPublicClient({ chain: foundry, transport: http(stack.anvil.rpcUrl) }) as PublicClient
     const wallet = createWalletClient({ account, chain: foundry, transport: http(stack.anvil.rpcUrl) })
     const clients = { wallet, publicClient }
-    const write = async (address: Address, abi: Abi, functionName: string, args: unknown[]) => {
-      const hash = await wallet.writeContract({ address, abi, functionName, args, account, chain: foundry } as never)
-      const r = await publicClient.waitForTransactionReceipt({ hash })
-      if (r.status !== 'success') throw new BaseError('CONTRACT_DEPLOY_FAILED', `${functionName} reverted.`, { details: `tx ${hash}` })
-    }
-    const verifierJson = JSON.parse(readFileSync(join(circuitDir, manifest.artifacts.verifierBytecode.file), 'utf8')) as { abi: unknown[]; bytecode: `0x${string}` }
-    const verifier = await deployContract(clients, verifierJson)
+    const verifierJson = JSON.parse(readFileSync(join(circuitDir, manifest.artifacts.verifierBytecode.file), 'utf8')) as { bytecode: `0x${string}` }
+    // Every compiled verifier implements IZkmlVerifier (no constructor): deployed and called through that ABI.
+    const verifier = await deployContract(clients, { abi: verifierAbi, bytecode: verifierJson.bytecode })
     const registryC = projectContract('ModelRegistry')
     const registry = await deployContract(clients, registryC)
-    await write(registry, registryC.abi as Abi, 'register', registerArgs('pool-risk', verifier, modelRegistration(manifest)))
+    await writeAndWait(clients, { address: registry, abi: registryC.abi, functionName: 'register', args: registerArgs('pool-risk', verifier, modelRegistration(manifest)) })
     stage('deploy verifier + registry, register model')
 
     const poolC = projectContract('MockYieldPool')
@@ -123,17 +120,18 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
     const deployed: { spec: DemoPool; pool: Address; feed: Address }[] = []
     for (const spec of DEMO_POOLS) {
       const pool = await deployContract(clients, poolC, [now - BigInt(spec.ageDays * 86_400), spec.auditScore])
-      await write(pool, poolC.abi as Abi, 'setTvl', [spec.tvlUsd, spec.tvlUsd30dAgo])
-      for (const bps of spec.apyBps) await write(pool, poolC.abi as Abi, 'recordApy', [bps])
-      await write(pool, poolC.abi as Abi, 'setMarket', [spec.utilizationBps, spec.oraclePrice, spec.referencePrice])
-      await write(pool, poolC.abi as Abi, 'setRiskFacts', [spec.auditScore, spec.top10Bps, spec.rewardShareBps])
+      const { abi } = poolC
+      await writeAndWait(clients, { address: pool, abi, functionName: 'setTvl', args: [spec.tvlUsd, spec.tvlUsd30dAgo] })
+      for (const bps of spec.apyBps) await writeAndWait(clients, { address: pool, abi, functionName: 'recordApy', args: [bps] })
+      await writeAndWait(clients, { address: pool, abi, functionName: 'setMarket', args: [spec.utilizationBps, spec.oraclePrice, spec.referencePrice] })
+      await writeAndWait(clients, { address: pool, abi, functionName: 'setRiskFacts', args: [spec.auditScore, spec.top10Bps, spec.rewardShareBps] })
       // Scores live in 0–100; the bounds leave room for the model's and quantization's overshoot.
       const feed = await deployContract(clients, feedC, [{
         registry, modelId: 0n, subject: BigInt(pool), outputIndex: 0, decimals: FEED_DECIMALS, description: `pool-risk / ${spec.name}`,
         heartbeat: 3600, minAnswer: -50n * 10n ** 8n, maxAnswer: 150n * 10n ** 8n, upgradeDelay: 86_400, owner: account.address,
         maxRoundJump: 0n, resetDelay: 0, // the contract's defaults: rounds may jump by 10^6, resets wait 2 days
       }])
-      await write(feed, feedC.abi as Abi, 'setReporter', [account.address, true])
+      await writeAndWait(clients, { address: feed, abi: feedC.abi, functionName: 'setReporter', args: [account.address, true] })
       deployed.push({ spec, pool, feed })
     }
     // The running API re-reads this file: from now on its explorer shows these feeds.
@@ -163,8 +161,8 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
       const level = 5 - Math.abs(5 - (step % 10))
       for (const d of deployed) {
         const m = stressedMarket(d.spec, level)
-        await write(d.pool, poolC.abi as Abi, 'setTvl', [m.tvlUsd, d.spec.tvlUsd30dAgo])
-        await write(d.pool, poolC.abi as Abi, 'setMarket', [m.utilizationBps, m.oraclePrice, d.spec.referencePrice])
+        await writeAndWait(clients, { address: d.pool, abi: poolC.abi, functionName: 'setTvl', args: [m.tvlUsd, d.spec.tvlUsd30dAgo] })
+        await writeAndWait(clients, { address: d.pool, abi: poolC.abi, functionName: 'setMarket', args: [m.utilizationBps, m.oraclePrice, d.spec.referencePrice] })
       }
       const out = await oracle.tick()
       const bad = out.filter((x) => x.status === 'error')
@@ -182,11 +180,11 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
     const readPools = async () => {
       const pools: DemoPoolResult[] = []
       for (const d of deployed) {
-        const [roundId, answer, , updatedAt] = (await publicClient.readContract({ address: d.feed, abi: feedC.abi as Abi, functionName: 'latestRoundData' })) as bigint[]
+        const [roundId, answer, , updatedAt] = await publicClient.readContract({ address: d.feed, abi: feedC.abi, functionName: 'latestRoundData' })
         const score = Number(answer) / 10 ** FEED_DECIMALS
         pools.push({
           name: d.spec.name, pool: d.pool, feed: d.feed, features: await chainPoolAdapter(publicClient, d.pool).read(),
-          roundId: roundId!, answer: answer!, score, grade: gradeFor(score), updatedAt: updatedAt!,
+          roundId, answer, score, grade: gradeFor(score), updatedAt,
         })
       }
       return pools

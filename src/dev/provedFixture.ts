@@ -2,15 +2,16 @@ import type { Hex } from 'viem'
 import type { Backend } from '../compiler/manifest.ts'
 import { writeR1cs, writeWtns } from '../compiler/r1cs/index.ts'
 import { DEFAULT_PTAU_PATH, encodeProof, exportSolidityVerifier, prove, setupGroth16, setupPlonk, verificationKeyHash, type VerificationKey } from '../compiler/snark/index.ts'
-import { compileSolidity, type CompiledContract } from '../compiler/solidity/compileSolidity.ts'
+import { compileSolidity } from '../compiler/solidity/compileSolidity.ts'
+import { verifierAbi } from '../chain/projectContracts.ts'
 import { fixtureCircuit, type FixtureCircuit } from './fixtureCircuit.ts'
 
-/** A fixture circuit with real keys and its compiled IZkmlVerifier contract. */
+/** A fixture circuit with real keys and its compiled IZkmlVerifier contract (typed with the IZkmlVerifier ABI it implements). */
 export type ProvedFixture = {
   backend: Backend
   circuit: FixtureCircuit
   zkey: Uint8Array
-  verifier: CompiledContract
+  verifier: { abi: typeof verifierAbi; bytecode: Hex }
   /** The verifying key (snarkjs JSON) and the verifier's `vkHash()` (its verificationKeyHash). */
   vkey: VerificationKey
   vkHash: Hex
@@ -34,7 +35,7 @@ export async function provedFixture(backend: Backend, nOutputs: number, nInputs:
   const r1cs = writeR1cs(circuit.r1cs)
   const { zkey, vkey } = backend === 'groth16' ? await setupGroth16({ r1cs, ptauPath: DEFAULT_PTAU_PATH }) : await setupPlonk({ r1cs, ptauPath: DEFAULT_PTAU_PATH })
   const source = await exportSolidityVerifier(backend, zkey, name)
-  const verifier = compileSolidity({ [`${name}.sol`]: source })[`${name}.sol:${name}`]!
+  const verifier = { abi: verifierAbi, bytecode: compileSolidity({ [`${name}.sol`]: source })[`${name}.sol:${name}`]!.bytecode }
   return {
     backend,
     circuit,

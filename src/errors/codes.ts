@@ -72,6 +72,7 @@ export const errorCodes = {
   AUDIT_LINK_BROKEN: 'zkml audit found a link from feed to ONNX file that does not match.',
   PROOF_REJECTED_ON_CHAIN: 'A feed refused a network-verified proof as invalid; the round is re-proved with a new job.',
   ORACLE_INPUTS_MISMATCH: 'A proof\'s input signals are not the quantized inputs the oracle read for the round.',
+  CONTRACT_TX_FAILED: 'A contract transaction reverted (its custom error decoded) or could not be sent.',
 
   // market (issue 5): add codes below this line
   MARKET_PROFILE_INVALID: 'A hardware profile is missing, malformed, or has no fit for the backend.',

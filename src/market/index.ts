@@ -1,4 +1,4 @@
-export { type Offer, RequestStatus, type RequestStatusName } from './offer.ts'
+export { type Offer, type OfferStruct, offerStruct, RequestStatus, type RequestStatusName } from './offer.ts'
 export { priceAt } from './priceAt.ts'
 export {
   type HardwareProfile, type BackendFit, type ProfilePoint, parseHardwareProfile, fitLine, fitBackend, nLogN,
@@ -6,7 +6,7 @@ export {
 export { loadHardwareProfile, DEFAULT_PROFILE } from './loadHardwareProfile.ts'
 export { estimateProof, provingSize, type ProofEstimate } from './estimateProof.ts'
 export { quote, quoteToJson, offerFromQuote, type Quote, type QuoteOptions } from './quote.ts'
-export { compileProofMarket, deployProofMarket } from './proofMarketContract.ts'
+export { proofMarketContract, deployProofMarket } from './proofMarketContract.ts'
 export { marketHooks, marketRevertReason, type MarketHooksOptions, type MarketHookEvent } from './marketHooks.ts'
 export { proverReputation, type ProverReputation } from './proverReputation.ts'
 export { PrepaidRounds, type PrepaidRoundsOptions, type PrepaidRoundsState } from './prepaidRounds.ts'

@@ -1,13 +1,14 @@
 import {
-  BaseError as ViemError, ContractFunctionRevertedError, keccak256, toHex, parseEventLogs,
-  type Abi, type Account, type Chain, type Hex, type PublicClient, type Transport, type WalletClient,
+  keccak256, toHex, type Account, type Chain, type Hex,
+  type PublicClient, type Transport, type WalletClient,
 } from 'viem'
 import { BaseError } from '../errors/index.ts'
+import { decodeRevert, writeAndWait } from '../chain/index.ts'
 import type { Backend } from '../compiler/manifest.ts'
 import { encodeJobProof } from '../chain/encodeJobProof.ts'
 import type { WorkerHooks, WorkerJob, ProveOutcome } from '../prover/index.ts'
 import { attestationMessage } from '../network/resultAttestation.ts' // not the network index: it loads bullmq
-import { compileProofMarket } from './proofMarketContract.ts'
+import { proofMarketContract } from './proofMarketContract.ts'
 import { RequestStatus } from './offer.ts'
 
 export type MarketHooksOptions = {
@@ -36,16 +37,21 @@ export type MarketHookEvent =
   | { event: 'lost'; jobId: string; requestId: bigint; reason: string }
   | { event: 'proof-rejected'; jobId: string; code: string }
 
-type ReqView = { offer: { subject: bigint; round: bigint; lockDeadline: bigint; deadline: bigint; collateral: bigint }; status: number; prover: Hex }
+const abi = proofMarketContract.abi
 
-/** The custom error a market call reverted with, or the message. */
+/**
+ * The custom error a market call reverted with (decoded by `decodeRevert`), or the error's short message.
+ *
+ * @example
+ * ```ts
+ * import { marketRevertReason } from './src/market/index.ts'
+ * try { await hooks.afterProve(job, outcome) } catch (e) { console.log(marketRevertReason(e)) } // 'LockExpired'
+ * ```
+ */
 export function marketRevertReason(e: unknown): string {
-  if (e instanceof ViemError) {
-    const r = e.walk((x) => x instanceof ContractFunctionRevertedError) as ContractFunctionRevertedError | null
-    if (r?.data?.errorName) return r.data.errorName
-    return e.shortMessage
-  }
-  return (e as Error)?.message ?? String(e)
+  const revert = decodeRevert(e)
+  if (revert) return revert.name
+  return (e as { shortMessage?: string })?.shortMessage ?? (e as Error)?.message ?? String(e)
 }
 
 /**
@@ -65,40 +71,29 @@ export function marketRevertReason(e: unknown): string {
  * ```
  */
 export function marketHooks(opts: MarketHooksOptions): WorkerHooks & { requestOf(jobId: string): bigint | undefined } {
-  const abi = compileProofMarket().abi as Abi
   const me = opts.wallet.account.address.toLowerCase()
   const requests = new Map<string, bigint>()
   const emit = (e: MarketHookEvent) => opts.onEvent?.(e)
   const circuitOf = (job: WorkerJob): Hex =>
     opts.onChainCircuitId?.(job) ?? (/^0x[0-9a-fA-F]{64}$/.test(job.circuitId) ? (job.circuitId as Hex) : keccak256(toHex(job.circuitId)))
-  const read = <T,>(functionName: string, args: unknown[]) => opts.client.readContract({ address: opts.market, abi, functionName, args }) as Promise<T>
-  const send = async (functionName: string, args: unknown[], value = 0n) => {
-    const hash = await opts.wallet.writeContract({ address: opts.market, abi, functionName, args, value })
-    const rc = await opts.client.waitForTransactionReceipt({ hash })
-    if (rc.status !== 'success') throw new BaseError('MARKET_TX_FAILED', `${functionName} reverted.`, { details: `expected success, got ${rc.status} in ${hash}` })
-    return hash
-  }
+  const getRequest = (id: bigint) => opts.client.readContract({ address: opts.market, abi, functionName: 'getRequest', args: [id] })
+  const clients = { wallet: opts.wallet, publicClient: opts.client }
+  const asMarketTx = { code: 'MARKET_TX_FAILED' } as const
   const chainNow = async () => (await opts.client.getBlock()).timestamp
 
   /** The newest live request for the job's (circuit, subject, round, inputs). */
   async function findRequest(job: WorkerJob): Promise<bigint | undefined> {
     const cached = requests.get(job.jobId)
     if (cached !== undefined) return cached
-    const logs = await opts.client.getLogs({
-      address: opts.market,
-      event: abi.find((x) => x.type === 'event' && x.name === 'RequestSubmitted') as never,
-      args: { circuitId: circuitOf(job) } as never,
-      fromBlock: 0n,
+    const logs = await opts.client.getContractEvents({
+      address: opts.market, abi, eventName: 'RequestSubmitted', args: { circuitId: circuitOf(job) }, fromBlock: 0n, strict: true,
     })
     const subject = BigInt(job.subject)
     const round = BigInt(job.round)
     const inputsHash = (await opts.inputsHashOf(job)).toLowerCase()
-    const parsed = parseEventLogs({ abi, logs, eventName: 'RequestSubmitted' }) as unknown as {
-      args: { id: bigint; subject: bigint; round: bigint; offer: { inputsHash: Hex } }
-    }[]
-    for (const l of parsed.reverse()) {
+    for (const l of logs.reverse()) {
       if (l.args.subject !== subject || l.args.round !== round || l.args.offer.inputsHash.toLowerCase() !== inputsHash) continue
-      const r = await read<ReqView>('getRequest', [l.args.id])
+      const r = await getRequest(l.args.id)
       if (r.status >= 1 && r.status <= 3) {
         requests.set(job.jobId, l.args.id)
         return l.args.id
@@ -121,18 +116,18 @@ export function marketHooks(opts: MarketHooksOptions): WorkerHooks & { requestOf
         throw new BaseError('MARKET_REQUEST_NOT_FOUND', `No live market request for job ${job.jobId}.`, {
           details: `expected an Open, Locked or Slashed request for circuit ${circuitOf(job)}, subject ${job.subject}, round ${job.round} and inputs ${await opts.inputsHashOf(job)}; got none`,
         })
-      const r = await read<ReqView>('getRequest', [id])
+      const r = await getRequest(id)
       const status = RequestStatus[r.status]
       if (status === 'Open') {
-        const free = await read<bigint>('balanceOf', [opts.wallet.account.address])
+        const free = await opts.client.readContract({ address: opts.market, abi, functionName: 'balanceOf', args: [opts.wallet.account.address] })
         const topUp = r.offer.collateral > free ? r.offer.collateral - free : 0n
         try {
-          await send('lock', [id], topUp)
+          await writeAndWait(clients, { address: opts.market, abi, functionName: 'lock', args: [id], value: topUp }, asMarketTx)
           emit({ event: 'locked', jobId: job.jobId, requestId: id })
         } catch (e) {
           // Lost the race to lock (rejected at estimation, or mined after the winner's and reverted):
           // prove anyway, we may fulfil late if the winner misses its deadline.
-          const now = await read<ReqView>('getRequest', [id])
+          const now = await getRequest(id)
           if (RequestStatus[now.status] !== 'Locked' || now.prover.toLowerCase() === me)
             throw new BaseError('MARKET_TX_FAILED', 'lock failed.', { details: marketRevertReason(e), cause: e })
           emit({ event: 'lock-foreign', jobId: job.jobId, requestId: id })
@@ -148,11 +143,11 @@ export function marketHooks(opts: MarketHooksOptions): WorkerHooks & { requestOf
       }
       const id = await findRequest(job)
       if (id === undefined) return
-      let r = await read<ReqView>('getRequest', [id])
+      let r = await getRequest(id)
       // Someone else holds a valid lock: wait for it to lapse (it may still deliver) unless the request settles.
       while (RequestStatus[r.status] === 'Locked' && r.prover.toLowerCase() !== me && (await chainNow()) < r.offer.lockDeadline) {
         await new Promise((res) => setTimeout(res, opts.pollMs ?? 250))
-        r = await read<ReqView>('getRequest', [id])
+        r = await getRequest(id)
       }
       if (r.status >= 4) {
         emit({ event: 'lost', jobId: job.jobId, requestId: id, reason: RequestStatus[r.status]! })
@@ -162,7 +157,7 @@ export function marketHooks(opts: MarketHooksOptions): WorkerHooks & { requestOf
       // encodeJobProof: snarkjs proofs ABI-encoded, ezkl proofs as their bytes.
       const proof = encodeJobProof(await opts.backendOf(job), outcome.result.proof)
       try {
-        const txHash = await send('fulfil', [id, proof, outcome.result.publicSignals.map(BigInt)])
+        const { transactionHash: txHash } = await writeAndWait(clients, { address: opts.market, abi, functionName: 'fulfil', args: [id, proof, outcome.result.publicSignals.map(BigInt)] }, asMarketTx)
         emit({ event: 'fulfilled', jobId: job.jobId, requestId: id, late, txHash })
       } catch (e) {
         const reason = marketRevertReason(e)

@@ -1,3 +1,6 @@
+import type { ContractFunctionArgs } from 'viem'
+import type { proofMarketAbi } from '../chain/contracts/generated/index.ts'
+
 /**
  * A proof request's terms as `ProofMarket.Offer` holds them (contracts/ProofMarket.sol). Times are unix seconds,
  * prices and collateral in wei.
@@ -38,3 +41,20 @@ export type Offer = {
  */
 export const RequestStatus = ['None', 'Open', 'Locked', 'Slashed', 'Fulfilled', 'Refunded'] as const
 export type RequestStatusName = (typeof RequestStatus)[number]
+
+/** `Offer` as the ProofMarket ABI types it (derived from the generated ABI; `uint32 rampLength` is a number there). */
+export type OfferStruct = ContractFunctionArgs<typeof proofMarketAbi, 'payable', 'submitRequest'>[0]
+
+/**
+ * The offer as `submitRequest`'s typed argument: `Offer` keeps every time as bigint for arithmetic, the
+ * ABI types `uint32 rampLength` as a number.
+ *
+ * @example
+ * ```ts
+ * import { offerStruct } from './src/market/index.ts'
+ * await writeAndWait(clients, { address: market, abi, functionName: 'submitRequest', args: [offerStruct(offer)], value: offer.maxPrice })
+ * ```
+ */
+export function offerStruct(offer: Offer): OfferStruct {
+  return { ...offer, rampLength: Number(offer.rampLength) }
+}

@@ -1,8 +1,13 @@
-import type { Abi, Account, Chain, Hex, PublicClient, Transport, WalletClient } from 'viem'
+import type { Account, Chain, ContractFunctionArgs, Hex, PublicClient, Transport, WalletClient } from 'viem'
 import { BaseError } from '../errors/index.ts'
-import { compileProofMarket } from './proofMarketContract.ts'
-import { RequestStatus, type Offer } from './offer.ts'
+import { writeAndWait, type WriteCall } from '../chain/index.ts'
+import { proofMarketContract } from './proofMarketContract.ts'
+import { RequestStatus, offerStruct, type Offer } from './offer.ts'
 import { statementOf } from './inputsCommitment.ts'
+
+type OrderFunction = 'deposit' | 'refund' | 'submitRequest'
+/** The market calls an order sends, type-checked against ProofMarket's ABI. */
+type OrderCall = WriteCall<typeof proofMarketContract.abi, OrderFunction, ContractFunctionArgs<typeof proofMarketContract.abi, 'nonpayable' | 'payable', OrderFunction>>
 
 export type PrepaidRoundsOptions = {
   wallet: WalletClient<Transport, Chain, Account>
@@ -55,7 +60,7 @@ export type PrepaidRoundsState = {
  */
 export class PrepaidRounds {
   readonly state: PrepaidRoundsState
-  private abi = compileProofMarket().abi as Abi
+  private readonly abi = proofMarketContract.abi
 
   constructor(private opts: PrepaidRoundsOptions) {
     if (opts.rounds < 1 || opts.terms.minPrice > opts.terms.maxPrice || opts.terms.timeout < opts.terms.rampLength + opts.terms.lockTimeout)
@@ -67,25 +72,23 @@ export class PrepaidRounds {
 
   /** Deposits the prepayment for every round and offers the first. */
   async start(): Promise<void> {
-    await this.send('deposit', [], this.opts.terms.maxPrice * BigInt(this.opts.rounds))
+    await this.send({ address: this.opts.market, abi: this.abi, functionName: 'deposit', value: this.opts.terms.maxPrice * BigInt(this.opts.rounds) })
     await this.offer()
   }
 
   /** Advances the order; returns what it did. */
   async tick(): Promise<'idle' | 'next' | 'reoffered' | 'done'> {
     if (this.state.done || this.state.requestId === undefined) return 'done'
-    const r = (await this.opts.client.readContract({ address: this.opts.market, abi: this.abi, functionName: 'getRequest', args: [this.state.requestId] })) as {
-      status: number; offer: { deadline: bigint }
-    }
+    const r = await this.opts.client.readContract({ address: this.opts.market, abi: this.abi, functionName: 'getRequest', args: [this.state.requestId] })
     const status = RequestStatus[r.status]
-    const [paidBy] = (await this.opts.client.readContract({
+    const [paidBy] = await this.opts.client.readContract({
       address: this.opts.market, abi: this.abi, functionName: 'paidStatement',
       args: [statementOf(this.opts.circuitId, this.opts.subject, this.state.round, this.state.inputsHash!)],
-    })) as [bigint, bigint]
+    })
     if (status === 'Fulfilled' || (paidBy !== 0n && paidBy !== this.state.requestId)) {
       if (status !== 'Fulfilled') {
         // Proved through another request: ours can never be paid, take the escrow back now.
-        if (status !== 'Refunded') await this.send('refund', [this.state.requestId])
+        if (status !== 'Refunded') await this.send({ address: this.opts.market, abi: this.abi, functionName: 'refund', args: [this.state.requestId] })
         this.state.supersededRounds++
       }
       this.state.fulfilled++
@@ -99,7 +102,7 @@ export class PrepaidRounds {
     }
     const now = (await this.opts.client.getBlock()).timestamp
     if (status === 'Refunded' || now > r.offer.deadline) {
-      if (status !== 'Refunded') await this.send('refund', [this.state.requestId])
+      if (status !== 'Refunded') await this.send({ address: this.opts.market, abi: this.abi, functionName: 'refund', args: [this.state.requestId] })
       this.state.reoffers++
       await this.offer()
       return 'reoffered'
@@ -121,17 +124,16 @@ export class PrepaidRounds {
       minPrice: terms.minPrice, maxPrice: terms.maxPrice, rampStart: t, rampLength: terms.rampLength,
       lockDeadline: t + terms.rampLength + terms.lockTimeout, deadline: t + terms.timeout, collateral: terms.collateral,
     }
-    await this.send('submitRequest', [offer]) // escrow drawn from the prepaid balance
-    this.state.requestId = (await this.opts.client.readContract({ address: this.opts.market, abi: this.abi, functionName: 'requestCount' })) as bigint
+    // escrow drawn from the prepaid balance
+    await this.send({ address: this.opts.market, abi: this.abi, functionName: 'submitRequest', args: [offerStruct(offer)] })
+    this.state.requestId = await this.opts.client.readContract({ address: this.opts.market, abi: this.abi, functionName: 'requestCount' })
   }
 
-  private async send(functionName: string, args: unknown[], value = 0n): Promise<void> {
+  private async send(call: OrderCall): Promise<void> {
     try {
-      const hash = await this.opts.wallet.writeContract({ address: this.opts.market, abi: this.abi, functionName, args, value })
-      const rc = await this.opts.client.waitForTransactionReceipt({ hash })
-      if (rc.status !== 'success') throw new Error(`status ${rc.status}`)
+      await writeAndWait({ wallet: this.opts.wallet, publicClient: this.opts.client }, call)
     } catch (e) {
-      throw new BaseError('MARKET_TX_FAILED', `Prepaid rounds ${functionName} failed.`, { details: (e as Error).message.split('\n')[0], cause: e })
+      throw new BaseError('MARKET_TX_FAILED', `Prepaid rounds ${call.functionName} failed.`, { details: (e as Error).message.split('\n')[0], cause: e })
     }
   }
 }

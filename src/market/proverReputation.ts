@@ -1,5 +1,5 @@
-import { parseEventLogs, type Abi, type Hex, type PublicClient } from 'viem'
-import { compileProofMarket } from './proofMarketContract.ts'
+import { parseEventLogs, type Hex, type PublicClient } from 'viem'
+import { proofMarketContract } from './proofMarketContract.ts'
 
 /** A prover's record on one ProofMarket, read from its events. */
 export type ProverReputation = {
@@ -33,15 +33,14 @@ export async function proverReputation(
   provers: readonly Hex[],
   badProofs: (prover: Hex) => number | Promise<number> = () => 0,
 ): Promise<ProverReputation[]> {
-  const abi = compileProofMarket().abi as Abi
-  const logs = parseEventLogs({ abi, logs: await client.getLogs({ address: market, fromBlock: 0n }) }) as unknown as { eventName: string; args: Record<string, unknown> }[]
+  const logs = parseEventLogs({ abi: proofMarketContract.abi, logs: await client.getLogs({ address: market, fromBlock: 0n }) })
   const out: ProverReputation[] = []
   for (const prover of provers) {
     const p = prover.toLowerCase()
-    const is = (a: unknown) => typeof a === 'string' && a.toLowerCase() === p
+    const is = (a: string) => a.toLowerCase() === p
     const locks = logs.filter((l) => l.eventName === 'RequestLocked' && is(l.args.prover)).length
-    const onTime = logs.filter((l) => l.eventName === 'RequestFulfilled' && is(l.args.prover) && l.args.late === false).length
-    const late = logs.filter((l) => l.eventName === 'RequestFulfilled' && is(l.args.prover) && l.args.late === true).length
+    const onTime = logs.filter((l) => l.eventName === 'RequestFulfilled' && is(l.args.prover) && !l.args.late).length
+    const late = logs.filter((l) => l.eventName === 'RequestFulfilled' && is(l.args.prover) && l.args.late).length
     const slashed = logs.filter((l) => l.eventName === 'ProverSlashed' && is(l.args.prover)).length
     const bad = await badProofs(prover)
     const decided = onTime + slashed

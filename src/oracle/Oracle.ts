@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { Abi, Address } from 'viem'
+import type { Address } from 'viem'
 import { projectContract } from '../chain/projectContracts.ts'
 import { BaseError } from '../errors/index.ts'
 import type { InputAdapter } from './adapters/InputAdapter.ts'
@@ -73,8 +73,8 @@ export type OracleOptions = {
  */
 export class Oracle {
   private readonly nonces: NonceTracker
-  private readonly feedAbi = projectContract('ProvedFeed').abi as Abi
-  private readonly registryAbi = projectContract('ModelRegistry').abi as Abi
+  private readonly feedAbi = projectContract('ProvedFeed').abi
+  private readonly registryAbi = projectContract('ModelRegistry').abi
   private timer: NodeJS.Timeout | undefined
   private running: Promise<unknown> | undefined
   private readonly latest = new Map<string, ProvedRoundView>()
@@ -139,9 +139,10 @@ export class Oracle {
     return this.o.now ? this.o.now() : Math.floor(Date.now() / 1000)
   }
 
-  private async read<T>(address: Address, abi: Abi, functionName: string, args: unknown[] = []): Promise<T> {
+  /** Awaits a (typed) contract read, mapping a failure to `CHAIN_UNAVAILABLE`. */
+  private async read<T>(address: Address, functionName: string, call: Promise<T>): Promise<T> {
     try {
-      return (await this.o.chain.publicClient.readContract({ address, abi, functionName, args })) as T
+      return await call
     } catch (e) {
       const msg = (e as Error).message.split('\n')[0]
       throw new BaseError('CHAIN_UNAVAILABLE', `Could not read ${functionName} at ${address}.`, { details: `expected an answer from the node, got: ${msg}`, cause: e })
@@ -192,15 +193,17 @@ export class Oracle {
 
   private async tickFeed(f: OracleFeed): Promise<TickOutcome> {
     const { log, store } = this.o
+    const pub = this.o.chain.publicClient
+    const feed = { address: f.address, abi: this.feedAbi } as const
     const [chainRound, subject, decimals, outputIndex, registry, modelId] = await Promise.all([
-      this.read<bigint>(f.address, this.feedAbi, 'latestRound'),
-      this.read<bigint>(f.address, this.feedAbi, 'subject'),
-      this.read<number>(f.address, this.feedAbi, 'decimals'),
-      this.read<number>(f.address, this.feedAbi, 'outputIndex'),
-      this.read<Address>(f.address, this.feedAbi, 'registry'),
-      this.read<bigint>(f.address, this.feedAbi, 'modelId'),
+      this.read(f.address, 'latestRound', pub.readContract({ ...feed, functionName: 'latestRound' })),
+      this.read(f.address, 'subject', pub.readContract({ ...feed, functionName: 'subject' })),
+      this.read(f.address, 'decimals', pub.readContract({ ...feed, functionName: 'decimals' })),
+      this.read(f.address, 'outputIndex', pub.readContract({ ...feed, functionName: 'outputIndex' })),
+      this.read(f.address, 'registry', pub.readContract({ ...feed, functionName: 'registry' })),
+      this.read(f.address, 'modelId', pub.readContract({ ...feed, functionName: 'modelId' })),
     ])
-    const model = await this.read<{ version: number; layout: { nOutputs: number; nInputs: number; scaleBits: number; subjectIndex: number; roundIndex: number } }>(registry, this.registryAbi, 'model', [modelId])
+    const model = await this.read(registry, 'model', pub.readContract({ address: registry, abi: this.registryAbi, functionName: 'model', args: [modelId] }))
     const scales = await this.inputScalesOf(f, model.layout)
 
     // The chain is the floor: a round seen there (ours before a crash, or another replica's) is done.

@@ -1,10 +1,11 @@
-import type { Abi, Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from 'viem'
+import type { Address, Hex } from 'viem'
 import { decodeRevert } from '../chain/decodeRevert.ts'
 import { projectContract } from '../chain/projectContracts.ts'
+import { writeAndWait, type ChainWriter } from '../chain/writeAndWait.ts'
 import { BaseError } from '../errors/index.ts'
 import type { OracleLogger } from './logger.ts'
 
-export type ChainClients = { publicClient: PublicClient; wallet: WalletClient<Transport, Chain | undefined, Account> }
+export type ChainClients = ChainWriter
 
 export type PostResult =
   | { status: 'posted'; txHash: Hex; gasUsed: bigint; attempts: number }
@@ -64,37 +65,30 @@ export async function postRound(
   publicSignals: readonly bigint[],
   opts: { log: OracleLogger; retries?: number; backoffMs?: number; feedId?: string },
 ): Promise<PostResult> {
-  const abi = projectContract('ProvedFeed').abi as Abi
+  const abi = projectContract('ProvedFeed').abi
   const retries = opts.retries ?? 5
   const ctx = { feed: opts.feedId ?? feed }
   let lastError: unknown
   for (let attempt = 1; attempt <= retries; attempt++) {
+    let nonce: number | undefined
     try {
-      const { request } = await clients.publicClient.simulateContract({
-        address: feed,
-        abi,
-        functionName: 'update',
-        args: [proof, [...publicSignals]],
-        account: clients.wallet.account,
+      const receipt = await writeAndWait(clients, { address: feed, abi, functionName: 'update', args: [proof, [...publicSignals]] }, {
+        nonce: async () => (nonce = await nonces.take()), // taken once the simulation passed
       })
-      const nonce = await nonces.take()
-      let txHash: Hex
-      try {
-        txHash = await clients.wallet.writeContract({ ...(request as object), nonce } as never)
-      } catch (e) {
-        if (isNonceError(e)) {
-          opts.log.warn('tx.nonce-clash', { ...ctx, nonce, attempt, error: messageOf(e).trim().slice(0, 200) })
-          await nonces.resync()
-          lastError = e
-          continue
-        }
-        throw e
-      }
-      const receipt = await clients.publicClient.waitForTransactionReceipt({ hash: txHash })
-      if (receipt.status === 'success') return { status: 'posted', txHash, gasUsed: receipt.gasUsed, attempts: attempt }
-      opts.log.warn('tx.reverted', { ...ctx, txHash, attempt })
-      lastError = new Error(`tx ${txHash} reverted`)
+      return { status: 'posted', txHash: receipt.transactionHash, gasUsed: receipt.gasUsed, attempts: attempt }
     } catch (e) {
+      if (e instanceof BaseError && e.meta?.minedReverted) {
+        // Mined but reverted after a passing simulation (a race): the next attempt's simulation names it.
+        opts.log.warn('tx.reverted', { ...ctx, txHash: e.meta.txHash, attempt })
+        lastError = e
+        continue
+      }
+      if (nonce !== undefined && isNonceError(e)) {
+        opts.log.warn('tx.nonce-clash', { ...ctx, nonce, attempt, error: messageOf(e).trim().slice(0, 200) })
+        await nonces.resync()
+        lastError = e
+        continue
+      }
       const revert = decodeRevert(e)
       if (revert?.name === 'StaleRound') {
         opts.log.info('round.already-posted', { ...ctx, round: revert.args[0], latestRound: revert.args[1] })

@@ -2,13 +2,14 @@ import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import {
   createPublicClient, createWalletClient, http, keccak256, encodePacked, sha256, concat, parseEventLogs,
-  type Abi, type Address, type Hex, type PublicClient,
+  type Abi, type AbiStateMutability, type ContractFunctionArgs, type ContractFunctionName, type Address, type Hex, type PublicClient,
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
 import { startAnvil, anvilPrivateKeys, type AnvilInstance } from '../../src/dev/anvil.ts'
 import { projectContract } from '../../src/chain/projectContracts.ts'
 import { deployContract } from '../../src/chain/deploy.ts'
+import { writeAndWait } from '../../src/chain/writeAndWait.ts'
 import { decodeRevert } from '../../src/chain/decodeRevert.ts'
 import { provedFixture, type ProvedFixture } from '../../src/dev/provedFixture.ts'
 import { terminateSnark } from '../../src/compiler/snark/index.ts'
@@ -28,8 +29,8 @@ let fx2: ProvedFixture
 let registry: Address
 let verifier: Address
 let verifier2: Address
-const feedAbi = () => projectContract('ProvedFeed').abi as Abi
-const registryAbi = () => projectContract('ModelRegistry').abi as Abi
+const feedAbi = () => projectContract('ProvedFeed').abi
+const registryAbi = () => projectContract('ModelRegistry').abi
 
 function walletFor(i: number) {
   return createWalletClient({ account: privateKeyToAccount(anvilPrivateKeys[i]!), chain: foundry, transport: http(anvil.rpcUrl) })
@@ -37,16 +38,13 @@ function walletFor(i: number) {
 const clients = () => ({ wallet, publicClient: pub })
 const layout = { nOutputs: 1, nInputs: 2, subjectIndex: 3, roundIndex: 4, scaleBits: SCALE }
 
-async function write(address: Address, abi: Abi, functionName: string, args: unknown[], w = wallet) {
-  const hash = await w.writeContract({ address, abi, functionName, args, account: w.account, chain: foundry } as never)
-  const receipt = await pub.waitForTransactionReceipt({ hash })
-  assert.equal(receipt.status, 'success')
-  return receipt
+async function write<const abi extends Abi, fn extends ContractFunctionName<abi, 'nonpayable' | 'payable'>>(address: Address, abi: abi, functionName: fn, args: ContractFunctionArgs<abi, 'nonpayable' | 'payable', fn>, w = wallet) {
+  return writeAndWait<abi, fn, typeof args>({ wallet: w, publicClient: pub }, { address, abi, functionName, args } as never) // throws unless status is success
 }
 /** Simulates the call and returns the custom error it reverts with. */
-async function revertOf(address: Address, abi: Abi, functionName: string, args: unknown[], w = wallet) {
+async function revertOf<const abi extends Abi, fn extends ContractFunctionName<abi>>(address: Address, abi: abi, functionName: fn, args: ContractFunctionArgs<abi, AbiStateMutability, fn>, w = wallet) {
   try {
-    await pub.simulateContract({ address, abi, functionName, args, account: w.account })
+    await pub.simulateContract({ address, abi, functionName, args, account: w.account } as never)
   } catch (e) {
     const r = decodeRevert(e)
     if (r) return r
@@ -106,7 +104,7 @@ test('feed: a real proof posts a round readable through AggregatorV3Interface, w
   const feed = await deployFeed(POOL_A)
   const { proof, publicSignals } = await fx.prove(inputs(5, 3), POOL_A, 1n)
   const receipt = await write(feed, feedAbi(), 'update', [proof, publicSignals])
-  const [roundId, answer, startedAt, updatedAt, answeredInRound] = (await pub.readContract({ address: feed, abi: feedAbi(), functionName: 'latestRoundData' })) as bigint[]
+  const [roundId, answer, startedAt, updatedAt, answeredInRound] = await pub.readContract({ address: feed, abi: feedAbi(), functionName: 'latestRoundData' })
   assert.equal(roundId, 1n)
   assert.equal(answer, 2n * 10n ** 8n) // 5.0 - 3.0 with 8 decimals
   assert.equal(answeredInRound, 1n)
@@ -132,7 +130,7 @@ test('feed: a real proof posts a round readable through AggregatorV3Interface, w
   const neg = await fx.prove(inputs(3, 5), POOL_A, 2n)
   assert.equal(neg.publicSignals[0], P - 512n)
   await write(feed, feedAbi(), 'update', [neg.proof, neg.publicSignals])
-  const [, negAnswer] = (await pub.readContract({ address: feed, abi: feedAbi(), functionName: 'getRoundData', args: [2n] })) as bigint[]
+  const [, negAnswer] = await pub.readContract({ address: feed, abi: feedAbi(), functionName: 'getRoundData', args: [2n] })
   assert.equal(negAnswer, -2n * 10n ** 8n)
   assert.deepEqual(await revertOf(feed, feedAbi(), 'getRoundData', [7n]), { name: 'NoDataPresent', args: [7n] })
 })
@@ -194,7 +192,7 @@ test('model upgrade is announced and applies only after the timelock; old-model 
 test('SafeFeedReader: reads a fresh in-range answer; refuses stale, out-of-range and empty feeds', async () => {
   const feed = await deployFeed(POOL_A, { heartbeat: 600 })
   const reader = await deployContract(clients(), projectContract('SafeFeedReader'), [feed, 600n, 0n, 5n * 10n ** 8n])
-  const readerAbi = projectContract('SafeFeedReader').abi as Abi
+  const readerAbi = projectContract('SafeFeedReader').abi
   assert.deepEqual(await revertOf(feed, feedAbi(), 'latestRoundData', []), { name: 'NoDataPresent', args: [0n] })
   assert.equal(await pub.readContract({ address: feed, abi: feedAbi(), functionName: 'isStale' }), true)
   const r = await fx.prove(inputs(3, 1), POOL_A, 1n)
@@ -219,6 +217,6 @@ test('PLONK verifier behind the same interface: a feed accepts its proof and rej
   const bad = [...p.publicSignals]; bad[2] = bad[2]! + 1n
   assert.deepEqual(await revertOf(feed, feedAbi(), 'update', [p.proof, bad]), { name: 'InvalidProof', args: [] })
   await write(feed, feedAbi(), 'update', [p.proof, p.publicSignals])
-  const [, answer] = (await pub.readContract({ address: feed, abi: feedAbi(), functionName: 'latestRoundData' })) as bigint[]
+  const [, answer] = await pub.readContract({ address: feed, abi: feedAbi(), functionName: 'latestRoundData' })
   assert.equal(answer, 5n * 10n ** 8n)
 })

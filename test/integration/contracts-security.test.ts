@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
   concat, createPublicClient, getAddress, createWalletClient, encodeAbiParameters, encodePacked, http, parseEventLogs, sha256,
-  type Abi, type Address, type Hex, type PublicClient,
+  type Abi, type AbiStateMutability, type ContractFunctionArgs, type ContractFunctionName, type ContractFunctionReturnType, type Address, type Hex, type PublicClient,
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
@@ -15,6 +15,7 @@ import { auditFeed } from '../../src/chain/auditFeed.ts'
 import { compileSolidity } from '../../src/compiler/solidity/compileSolidity.ts'
 import { projectContract } from '../../src/chain/projectContracts.ts'
 import { deployContract } from '../../src/chain/deploy.ts'
+import { writeAndWait } from '../../src/chain/writeAndWait.ts'
 import { decodeRevert } from '../../src/chain/decodeRevert.ts'
 import { modelRegistration, registerArgs } from '../../src/chain/modelRegistration.ts'
 import { provedFixture, type ProvedFixture } from '../../src/dev/provedFixture.ts'
@@ -36,9 +37,9 @@ let fx: ProvedFixture
 let registry: Address
 let verifier: Address
 let dir: string
-const feedAbi = () => projectContract('ProvedFeed').abi as Abi
-const registryAbi = () => projectContract('ModelRegistry').abi as Abi
-const consumerAbi = () => projectContract('ProvedFunctionsConsumer').abi as Abi
+const feedAbi = () => projectContract('ProvedFeed').abi
+const registryAbi = () => projectContract('ModelRegistry').abi
+const consumerAbi = () => projectContract('ProvedFunctionsConsumer').abi
 const layout = { nOutputs: 1, nInputs: 2, subjectIndex: 3, roundIndex: 4, scaleBits: 8 }
 const inputs = (a: number, b: number) => [BigInt(a * 256), BigInt(b * 256)]
 
@@ -46,15 +47,12 @@ function walletFor(i: number) {
   return createWalletClient({ account: privateKeyToAccount(anvilPrivateKeys[i]!), chain: foundry, transport: http(anvil.rpcUrl) })
 }
 const clients = () => ({ wallet, publicClient: pub })
-async function write(address: Address, abi: Abi, functionName: string, args: unknown[], w = wallet) {
-  const hash = await w.writeContract({ address, abi, functionName, args, account: w.account, chain: foundry } as never)
-  const receipt = await pub.waitForTransactionReceipt({ hash })
-  assert.equal(receipt.status, 'success')
-  return receipt
+async function write<const abi extends Abi, fn extends ContractFunctionName<abi, 'nonpayable' | 'payable'>>(address: Address, abi: abi, functionName: fn, args: ContractFunctionArgs<abi, 'nonpayable' | 'payable', fn>, w = wallet) {
+  return writeAndWait<abi, fn, typeof args>({ wallet: w, publicClient: pub }, { address, abi, functionName, args } as never) // throws unless status is success
 }
-async function revertOf(address: Address, abi: Abi, functionName: string, args: unknown[], w = wallet) {
+async function revertOf<const abi extends Abi, fn extends ContractFunctionName<abi>>(address: Address, abi: abi, functionName: fn, args: ContractFunctionArgs<abi, AbiStateMutability, fn>, w = wallet) {
   try {
-    await pub.simulateContract({ address, abi, functionName, args, account: w.account })
+    await pub.simulateContract({ address, abi, functionName, args, account: w.account } as never)
   } catch (e) {
     const r = decodeRevert(e)
     if (r) return r
@@ -62,8 +60,9 @@ async function revertOf(address: Address, abi: Abi, functionName: string, args: 
   }
   assert.fail(`${functionName} did not revert`)
 }
-const read = <T>(address: Address, abi: Abi, functionName: string, args: unknown[] = []) =>
-  pub.readContract({ address, abi, functionName, args } as never) as Promise<T>
+const read = <const abi extends Abi, fn extends ContractFunctionName<abi, 'view' | 'pure'>>(address: Address, abi: abi, functionName: fn, args?: ContractFunctionArgs<abi, 'view' | 'pure', fn>) =>
+  pub.readContract({ address, abi, functionName, args } as never) as Promise<ContractFunctionReturnType<abi, 'view' | 'pure', fn>>
+const updateArgs = (p: { proof: Hex; publicSignals: bigint[] }) => [p.proof, p.publicSignals] as const
 async function warp(seconds: number) {
   await pub.request({ method: 'evm_increaseTime' as never, params: [seconds] as never })
   await pub.request({ method: 'evm_mine' as never, params: [] as never })
@@ -81,7 +80,7 @@ async function deployFeed(modelId: bigint, opts: { maxRoundJump?: bigint; resetD
   await write(feed, feedAbi(), 'setReporter', [wallet.account.address, true])
   return feed
 }
-const latestRound = async (feed: Address) => (await read<bigint[]>(feed, feedAbi(), 'latestRoundData'))[0]
+const latestRound = async (feed: Address) => (await read(feed, feedAbi(), 'latestRoundData'))[0]
 
 // Stand-ins for a hostile model owner's verifier: accepts every proof; the second also claims a vkHash.
 const hostileSource = `// SPDX-License-Identifier: MIT
@@ -120,23 +119,23 @@ after(async () => {
 test('item 3: one update with round 2^80-1 no longer freezes a ProvedFeed (rounds jump by at most maxRoundJump)', async () => {
   const feed = await deployFeed(0n)
   assert.equal(await read(feed, feedAbi(), 'maxRoundJump'), 1_000_000n, 'the documented default')
-  await write(feed, feedAbi(), 'update', Object.values(await fx.prove(inputs(5, 3), SUBJECT, 1n)))
+  await write(feed, feedAbi(), 'update', updateArgs(await fx.prove(inputs(5, 3), SUBJECT, 1n)))
   const huge = await fx.prove(inputs(5, 3), SUBJECT, 2n ** 80n - 1n) // a valid proof of a huge round
   assert.deepEqual(await revertOf(feed, feedAbi(), 'update', [huge.proof, huge.publicSignals]),
     { name: 'RoundJumpTooLarge', args: [2n ** 80n - 1n, 1n, 1_000_000n] })
   const over = await fx.prove(inputs(5, 3), SUBJECT, 1_000_002n)
   assert.equal((await revertOf(feed, feedAbi(), 'update', [over.proof, over.publicSignals])).name, 'RoundJumpTooLarge')
   // The feed still takes the next round, and the largest allowed jump.
-  await write(feed, feedAbi(), 'update', Object.values(await fx.prove(inputs(5, 3), SUBJECT, 2n)))
-  await write(feed, feedAbi(), 'update', Object.values(await fx.prove(inputs(5, 3), SUBJECT, 1_000_002n)))
+  await write(feed, feedAbi(), 'update', updateArgs(await fx.prove(inputs(5, 3), SUBJECT, 2n)))
+  await write(feed, feedAbi(), 'update', updateArgs(await fx.prove(inputs(5, 3), SUBJECT, 1_000_002n)))
   assert.equal(await latestRound(feed), 1_000_002n)
 })
 
 test('item 3: the owner recovers a feed through a timelocked reset: only the owner, only after the delay', async () => {
   const feed = await deployFeed(0n, { maxRoundJump: 1000n, resetDelay: 3600 })
-  await write(feed, feedAbi(), 'update', Object.values(await fx.prove(inputs(5, 3), SUBJECT, 1n)))
+  await write(feed, feedAbi(), 'update', updateArgs(await fx.prove(inputs(5, 3), SUBJECT, 1n)))
   // A bad (but in-bound) jump gets in: round 1000.
-  await write(feed, feedAbi(), 'update', Object.values(await fx.prove(inputs(9, 0), SUBJECT, 1000n)))
+  await write(feed, feedAbi(), 'update', updateArgs(await fx.prove(inputs(9, 0), SUBJECT, 1000n)))
   assert.deepEqual(await revertOf(feed, feedAbi(), 'proposeRoundReset', [1n], other), { name: 'NotOwner', args: [other.account.address] })
   assert.deepEqual(await revertOf(feed, feedAbi(), 'proposeRoundReset', [1000n]), { name: 'BadResetRound', args: [1000n, 1000n] })
   assert.deepEqual(await revertOf(feed, feedAbi(), 'executeRoundReset', []), { name: 'NoPendingReset', args: [] })
@@ -158,11 +157,11 @@ test('item 3: the owner recovers a feed through a timelocked reset: only the own
   assert.equal(await latestRound(feed), 1n)
   assert.deepEqual(await revertOf(feed, feedAbi(), 'getRoundData', [1000n]), { name: 'NoDataPresent', args: [1000n] })
   // Rounds flow again; the discarded round 1000 stays discarded once later rounds pass its number.
-  await write(feed, feedAbi(), 'update', Object.values(await fx.prove(inputs(5, 3), SUBJECT, 2n)))
-  await write(feed, feedAbi(), 'update', Object.values(await fx.prove(inputs(5, 3), SUBJECT, 1001n)))
+  await write(feed, feedAbi(), 'update', updateArgs(await fx.prove(inputs(5, 3), SUBJECT, 2n)))
+  await write(feed, feedAbi(), 'update', updateArgs(await fx.prove(inputs(5, 3), SUBJECT, 1001n)))
   assert.equal(await latestRound(feed), 1001n)
   assert.deepEqual(await revertOf(feed, feedAbi(), 'getRoundData', [1000n]), { name: 'NoDataPresent', args: [1000n] })
-  assert.equal((await read<bigint[]>(feed, feedAbi(), 'getRoundData', [2n]))[1], 2n * 10n ** 8n)
+  assert.equal((await read(feed, feedAbi(), 'getRoundData', [2n]))[1], 2n * 10n ** 8n)
 })
 
 test('item 3: an unverified Functions response with round 2^256-1 no longer freezes ProvedFunctionsConsumer; rounds need a verified proof', async () => {
@@ -182,7 +181,7 @@ test('item 3: an unverified Functions response with round 2^256-1 no longer free
       stored: parseEventLogs({ abi: consumerAbi(), logs: rc.logs, eventName: 'ResultStored' }).length,
     }
   }
-  const latest = async () => (await read<unknown[]>(consumer, consumerAbi(), 'latest'))[1] as bigint
+  const latest = async () => (await read(consumer, consumerAbi(), 'latest'))[1] as bigint
   const commit = (p: { proof: Hex; publicSignals: bigint[] }) => sha256(concat([p.proof, encodePacked(['uint256[]'], [p.publicSignals])]))
 
   // The attack: a response naming round 2^256-1, with no proof behind it.
@@ -199,7 +198,7 @@ test('item 3: an unverified Functions response with round 2^256-1 no longer free
   const other2 = await fx.prove(inputs(6, 3), SUBJECT, 1n) // a valid proof, but not the one the response committed to
   assert.equal((await revertOf(consumer, consumerAbi(), 'confirm', [other2.proof, other2.publicSignals], other)).name, 'NoCandidate')
   await write(consumer, consumerAbi(), 'confirm', [p1.proof, p1.publicSignals], other) // anyone may confirm
-  const stored = await read<unknown[]>(consumer, consumerAbi(), 'latest')
+  const stored = await read(consumer, consumerAbi(), 'latest')
   assert.equal(stored[0], 2n * 10n ** 8n)
   assert.equal(stored[1], 1n)
   assert.equal(stored[4], 1n, 'the model version is the registry\'s')
@@ -215,7 +214,7 @@ test('item 3: an unverified Functions response with round 2^256-1 no longer free
   await warp(3601)
   assert.deepEqual(await revertOf(consumer, consumerAbi(), 'executeRoundReset', [], other), { name: 'NotOwner', args: [other.account.address] })
   await write(consumer, consumerAbi(), 'executeRoundReset', [])
-  const reset = await read<unknown[]>(consumer, consumerAbi(), 'latest')
+  const reset = await read(consumer, consumerAbi(), 'latest')
   assert.equal(reset[1], 1n)
   assert.equal(reset[6], false, 'no verified value until the next round')
   // A response whose answer is not what its proof computes is refused at confirmation.
@@ -338,7 +337,7 @@ test('item 5: zkml audit verifies every link of an honest deployment and names t
 test('item 12: the verifier wrappers refuse public signals >= the field order before verifying (PLONK and Groth16)', async () => {
   for (const f of [await provedFixture('plonk', 1, 2, 'SecPlonk'), fx]) {
     const v = await deployContract(clients(), f.verifier)
-    const abi = f.verifier.abi as Abi
+    const abi = f.verifier.abi
     const p = await f.prove(inputs(5, 3), SUBJECT, 1n)
     assert.equal(await read(v, abi, 'verify', [p.proof, p.publicSignals]), true)
     for (let i = 0; i < p.publicSignals.length; i++)
@@ -368,5 +367,5 @@ test('item 13: post-processing is declared in the manifest, registered with the 
   const feed = await deployFeed(modelId.modelId)
   assert.equal(await read(feed, feedAbi(), 'postprocess'), 1, 'Sigmoid: the answer is a logit')
   assert.equal(await read(await deployFeed(0n), feedAbi(), 'postprocess'), 0, 'None: the answer is the value')
-  assert.equal((await read<{ postprocess: number }>(registry, registryAbi(), 'model', [modelId.modelId])).postprocess, 1)
+  assert.equal((await read(registry, registryAbi(), 'model', [modelId.modelId])).postprocess, 1)
 })

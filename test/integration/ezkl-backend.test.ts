@@ -14,7 +14,7 @@ import { foundry } from 'viem/chains'
 import { anvilPrivateKeys, startAnvil, type AnvilInstance } from '../../src/dev/anvil.ts'
 import { projectContract } from '../../src/chain/projectContracts.ts'
 import { deployContract } from '../../src/chain/deploy.ts'
-import { registryLayout } from '../../src/chain/registryLayout.ts'
+import { modelRegistration, registerArgs } from '../../src/chain/modelRegistration.ts'
 import { encodeJobProof } from '../../src/chain/encodeJobProof.ts'
 import { sha256Hex, type CircuitManifest } from '../../src/compiler/index.ts'
 import { spawnZkml } from './prover-helpers.ts'
@@ -96,18 +96,18 @@ test('on anvil: the ezkl verifier behind IZkmlVerifier feeds a ProvedFeed; tampe
   const verifyGas = await pub.estimateContractGas({ address: verifier, abi: compiled.abi, functionName: 'verify', args: [proof, signals] })
 
   const registry = await deployContract(clients, projectContract('ModelRegistry'))
-  const write = async (address: Address, abi: Abi, functionName: string, args: unknown[]) => {
+  const write = async (address: Address, abi: Abi, functionName: string, args: readonly unknown[]) => {
     const { request } = await pub.simulateContract({ address, abi, functionName, args, account: wallet.account } as never)
     const receipt = await pub.waitForTransactionReceipt({ hash: await wallet.writeContract(request as never) })
     assert.equal(receipt.status, 'success')
     return receipt
   }
-  await write(registry, projectContract('ModelRegistry').abi as Abi, 'register', ['pool-risk-ezkl', manifest.modelHash, manifest.circuitHash, verifier, registryLayout(manifest)])
+  await write(registry, projectContract('ModelRegistry').abi, 'register', registerArgs('pool-risk-ezkl', verifier, modelRegistration(manifest)))
   const feedFor = (subject: bigint) => deployContract(clients, projectContract('ProvedFeed'), [{
     registry, modelId: 0n, subject, outputIndex: 0, decimals: 8, description: 'pool-risk (ezkl)',
-    heartbeat: 3600, minAnswer: -(10n ** 20n), maxAnswer: 10n ** 20n, upgradeDelay: 86400, owner: wallet.account.address,
+    heartbeat: 3600, minAnswer: -(10n ** 20n), maxAnswer: 10n ** 20n, upgradeDelay: 86400, owner: wallet.account.address, maxRoundJump: 0n, resetDelay: 0,
   }])
-  const feedAbi = projectContract('ProvedFeed').abi as Abi
+  const feedAbi = projectContract('ProvedFeed').abi
   const feed = await feedFor(SUBJECT)
   const other = await feedFor(SUBJECT + 1n)
   for (const f of [feed, other]) await write(f, feedAbi, 'setReporter', [wallet.account.address, true])
@@ -122,7 +122,7 @@ test('on anvil: the ezkl verifier behind IZkmlVerifier feeds a ProvedFeed; tampe
   await refused(other, proof, signals.map((v, i) => (i === signals.length - 2 ? SUBJECT + 1n : v)), /InvalidProof/)
 
   const receipt = await write(feed, feedAbi, 'update', [proof, signals])
-  const [roundId, answer] = (await pub.readContract({ address: feed, abi: feedAbi, functionName: 'latestRoundData' })) as bigint[]
+  const [roundId, answer] = await pub.readContract({ address: feed, abi: feedAbi, functionName: 'latestRoundData' })
   assert.equal(roundId, 3n)
   assert.ok(Math.abs(Number(answer) / 1e8 - proofDoc.outputs[0]!) < 1e-6, `answer ${answer} vs proved ${proofDoc.outputs[0]}`)
   console.log(`ezkl gas: verify ${verifyGas}, feed update ${receipt.gasUsed} (proof ${(proof.length - 2) / 2} bytes, ${signals.length} signals)`)
@@ -147,7 +147,7 @@ test('network: an ezkl worker proves a pool-risk round, the coordinator verifies
   const pub = createPublicClient({ chain: foundry, transport: http(stack.anvil.rpcUrl) }) as PublicClient
   const wallet = createWalletClient({ account: privateKeyToAccount(anvilPrivateKeys[0]), chain: foundry, transport: http(stack.anvil.rpcUrl) })
   const clients = { wallet, publicClient: pub }
-  const write = async (address: Address, abi: Abi, functionName: string, args: unknown[]) => {
+  const write = async (address: Address, abi: Abi, functionName: string, args: readonly unknown[]) => {
     const hash = await wallet.writeContract({ address, abi, functionName, args, account: wallet.account, chain: foundry } as never)
     assert.equal((await pub.waitForTransactionReceipt({ hash })).status, 'success')
   }
@@ -165,18 +165,18 @@ test('network: an ezkl worker proves a pool-risk round, the coordinator verifies
   const compiled = JSON.parse(readFileSync(join(out, 'Verifier.json'), 'utf8')) as { abi: Abi & unknown[]; bytecode: Hex }
   const verifier = await deployContract(clients, compiled)
   const registry = await deployContract(clients, projectContract('ModelRegistry'))
-  await write(registry, projectContract('ModelRegistry').abi as Abi, 'register', ['pool-risk-ezkl', manifest.modelHash, manifest.circuitHash, verifier, registryLayout(manifest)])
+  await write(registry, projectContract('ModelRegistry').abi, 'register', registerArgs('pool-risk-ezkl', verifier, modelRegistration(manifest)))
   const { timestamp } = await pub.getBlock()
-  const poolAbi = projectContract('MockYieldPool').abi as Abi
+  const poolAbi = projectContract('MockYieldPool').abi
   const pool = await deployContract(clients, projectContract('MockYieldPool'), [timestamp - 200n * 86_400n, 85])
   await write(pool, poolAbi, 'setTvl', [5_000_000n, 4_800_000n])
   for (const bps of [450, 520, 480, 610]) await write(pool, poolAbi, 'recordApy', [bps])
   await write(pool, poolAbi, 'setMarket', [7200, 100_400_000n, 100_000_000n])
   await write(pool, poolAbi, 'setRiskFacts', [85, 3500, 3000])
-  const feedAbi = projectContract('ProvedFeed').abi as Abi
+  const feedAbi = projectContract('ProvedFeed').abi
   const feed = await deployContract(clients, projectContract('ProvedFeed'), [{
     registry, modelId: 0n, subject: BigInt(pool), outputIndex: 0, decimals: 8, description: 'pool-risk (ezkl) / pool',
-    heartbeat: 3600, minAnswer: -(10n ** 20n), maxAnswer: 10n ** 20n, upgradeDelay: 86400, owner: wallet.account.address,
+    heartbeat: 3600, minAnswer: -(10n ** 20n), maxAnswer: 10n ** 20n, upgradeDelay: 86400, owner: wallet.account.address, maxRoundJump: 0n, resetDelay: 0,
   }])
   await write(feed, feedAbi, 'setReporter', [wallet.account.address, true])
 
@@ -191,7 +191,7 @@ test('network: an ezkl worker proves a pool-risk round, the coordinator verifies
   assert.equal(outcome!.status, 'posted', show([outcome, log.entries.slice(-4)]))
   const proved = oracle.latestProved('pool-risk-ezkl')!
   assert.equal(BigInt(proved.publicSignals.at(-2)!), BigInt(pool), 'the proof names the pool')
-  const [roundId, answer] = (await pub.readContract({ address: feed, abi: feedAbi, functionName: 'latestRoundData' })) as bigint[]
+  const [roundId, answer] = await pub.readContract({ address: feed, abi: feedAbi, functionName: 'latestRoundData' })
   assert.equal(roundId, 1n)
   const fromProof = decodeOutputs(manifest, proved.publicSignals)[0]!
   assert.ok(Math.abs(Number(answer) / 1e8 - fromProof) < 1e-6, `feed ${answer} vs proof ${fromProof}`)

@@ -3,12 +3,13 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { concat, createPublicClient, createWalletClient, encodePacked, http, parseEventLogs, sha256, type Abi, type Address, type Hex, type PublicClient } from 'viem'
+import { concat, createPublicClient, createWalletClient, encodePacked, http, parseEventLogs, sha256, type Abi, type ContractFunctionArgs, type ContractFunctionName, type Address, type Hex, type PublicClient } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
 import type { FastifyInstance } from 'fastify'
 import { startAnvil, anvilPrivateKeys, type AnvilInstance } from '../../src/dev/anvil.ts'
 import { projectContract } from '../../src/chain/projectContracts.ts'
+import { writeAndWait } from '../../src/chain/writeAndWait.ts'
 import { deployContract } from '../../src/chain/deploy.ts'
 import { decodeRevert } from '../../src/chain/decodeRevert.ts'
 import { provedFixture, type ProvedFixture } from '../../src/dev/provedFixture.ts'
@@ -35,16 +36,13 @@ let oracle: Oracle
 let server: FastifyInstance
 let baseUrl: string
 const show = (x: unknown) => JSON.stringify(x, (_, v) => (typeof v === 'bigint' ? v.toString() : v))
-const feedAbi = () => projectContract('ProvedFeed').abi as Abi
-const consumerAbi = () => projectContract('ProvedFunctionsConsumer').abi as Abi
+const feedAbi = () => projectContract('ProvedFeed').abi
+const consumerAbi = () => projectContract('ProvedFunctionsConsumer').abi
 function walletFor(i: number) {
   return createWalletClient({ account: privateKeyToAccount(anvilPrivateKeys[i]!), chain: foundry, transport: http(anvil.rpcUrl) })
 }
-async function write(w: ReturnType<typeof walletFor>, address: Address, abi: Abi, functionName: string, args: unknown[]) {
-  const hash = await w.writeContract({ address, abi, functionName, args, account: w.account, chain: foundry } as never)
-  const r = await pub.waitForTransactionReceipt({ hash })
-  assert.equal(r.status, 'success')
-  return r
+async function write<const abi extends Abi, fn extends ContractFunctionName<abi, 'nonpayable' | 'payable'>>(w: ReturnType<typeof walletFor>, address: Address, abi: abi, functionName: fn, args: ContractFunctionArgs<abi, 'nonpayable' | 'payable', fn>) {
+  return writeAndWait<abi, fn, typeof args>({ wallet: w, publicClient: pub }, { address, abi, functionName, args } as never) // throws unless status is success
 }
 const args = () => provedRoundArgs({ baseUrl, feedId: 'pool', outputIndex: 0, subjectIndex: 3, roundIndex: 4, scaleBits: 8, decimals: 8 })
 
@@ -58,7 +56,7 @@ before(async () => {
   fx = await provedFixture('groth16', 1, 2, 'FunctionsTestVerifier')
   const verifier = await deployContract(clients, fx.verifier)
   registry = await deployContract(clients, projectContract('ModelRegistry'))
-  await write(owner, registry, projectContract('ModelRegistry').abi as Abi, 'register',
+  await write(owner, registry, projectContract('ModelRegistry').abi, 'register',
     ['pool-risk', `0x${'11'.repeat(32)}`, `0x${'22'.repeat(32)}`, verifier, fx.vkHash, 0, { nOutputs: 1, nInputs: 2, subjectIndex: 3, roundIndex: 4, scaleBits: 8 }])
   feed = await deployContract(clients, projectContract('ProvedFeed'), [{
     registry, modelId: 0n, subject: SUBJECT, outputIndex: 0, decimals: 8, description: 'risk', heartbeat: 3600,
@@ -95,7 +93,7 @@ test('round API answers 404 with a stable code before the first round', async ()
 test('simulateScript runs the Functions source against the round API and returns the proved round in 160 bytes', async () => {
   const [posted] = await oracle.tick()
   assert.equal(posted!.status, 'posted', show(posted))
-  const [roundId, answer] = (await pub.readContract({ address: feed, abi: feedAbi(), functionName: 'latestRoundData' })) as bigint[]
+  const [roundId, answer] = await pub.readContract({ address: feed, abi: feedAbi(), functionName: 'latestRoundData' })
   assert.equal(answer, -250_000_000n)
 
   const r = await simulateProvedRound(args())
@@ -123,7 +121,7 @@ test('simulateScript runs the Functions source against the round API and returns
     assert.equal(decodeRevert(e)?.name, 'OnlyRouter')
   }
   await write(router, consumer, consumerAbi(), 'handleOracleFulfillment', [id1, r.raw, '0x'])
-  const latest = (await pub.readContract({ address: consumer, abi: consumerAbi(), functionName: 'latest' })) as unknown[]
+  const latest = await pub.readContract({ address: consumer, abi: consumerAbi(), functionName: 'latest' })
   assert.equal(latest[0], answer)
   assert.equal(latest[1], roundId)
   assert.equal(latest[3], commitment)
@@ -144,7 +142,7 @@ test('simulateScript runs the Functions source against the round API and returns
   assert.deepEqual(await reasons(`0x${'02'.repeat(32)}`, forged), ['commitment mismatch'])
   assert.deepEqual(await reasons(`0x${'03'.repeat(32)}`, r.raw), ['stale round'], 'an older round is not accepted after a newer one')
   assert.deepEqual(await reasons(`0x${'04'.repeat(32)}`, r2.raw), [])
-  assert.equal(((await pub.readContract({ address: consumer, abi: consumerAbi(), functionName: 'latest' })) as unknown[])[0], 200_000_000n)
+  assert.equal((await pub.readContract({ address: consumer, abi: consumerAbi(), functionName: 'latest' }))[0], 200_000_000n)
   const id2 = `0x${'05'.repeat(32)}` as Hex
   try {
     await pub.simulateContract({ address: consumer, abi: consumerAbi(), functionName: 'handleOracleFulfillment', args: [id2, r.raw, '0x'], account: router.account })

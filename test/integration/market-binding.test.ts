@@ -19,8 +19,8 @@ after(async () => {
 })
 
 type Req = { offer: Offer; status: number; prover: Hex; heldCollateral: bigint }
-const req = (id: bigint) => f.read<Req>('getRequest', [id])
-const bal = (i: number) => f.read<bigint>('balanceOf', [f.wallets[i]!.account.address])
+const req = (id: bigint) => f.read('getRequest', [id])
+const bal = (i: number) => f.read('balanceOf', [f.wallets[i]!.account.address])
 const rejects = (p: Promise<unknown>, name: string) => assert.rejects(p, (e: unknown) => (assert.equal(revertName(e), name, String(e)), true))
 /** A fresh Groth16 proof of the fixture circuit (new randomness each call: other bytes, same statement). */
 async function freshProof(subject: bigint, round: bigint, input: bigint, x = 3n) {
@@ -54,7 +54,7 @@ test('one statement pays once: re-fulfil, a second request for it, and a re-prov
   assert.ok((await bal(1)) > before1, 'paid for the first')
   const paid = await bal(1)
   const statement = statementOf(circuitId, offer.subject, offer.round, IN)
-  const [paidBy, paidAt] = await f.read<[bigint, bigint]>('paidStatement', [statement])
+  const [paidBy, paidAt] = await f.read('paidStatement', [statement])
   assert.equal(paidBy, a)
   assert.ok(paidAt > 0n)
   await rejects(f.write(f.wallets[1]!, 'fulfil', [a, p1.proof, p1.signals]), 'WrongStatus') // re-fulfil
@@ -76,16 +76,16 @@ test('a lock holder on time is not slashed when its statement is paid elsewhere,
   const { id: b } = await f.submit(f.wallets[3]!, { round: offer.round, inputsHash: IN })
   await rejects(f.write(f.wallets[4]!, 'refund', [b]), 'RequestNotExpired')
   await f.write(f.wallets[2]!, 'lock', [b], offer.collateral)
-  const locked = await f.read<bigint>('lockedOf', [f.wallets[2]!.account.address])
+  const locked = await f.read('lockedOf', [f.wallets[2]!.account.address])
   const p = await f.proofFor(offer.subject, offer.round, 5n)
   await f.write(f.wallets[1]!, 'fulfil', [a, p.proof, p.signals]) // open request a: anyone may fulfil
   const free = await bal(2)
   // Nobody refunds b until after its lock deadline: the locker still was not the one who failed.
   await f.warp(offer.lockDeadline + 5n)
   await f.write(f.wallets[4]!, 'refund', [b])
-  assert.equal(await f.read<bigint>('lockedOf', [f.wallets[2]!.account.address]), locked - offer.collateral)
+  assert.equal(await f.read('lockedOf', [f.wallets[2]!.account.address]), locked - offer.collateral)
   assert.equal(await bal(2), free + offer.collateral, 'collateral back, unslashed')
-  assert.equal(await f.read<bigint>('burned'), 0n)
+  assert.equal(await f.read('burned'), 0n)
 })
 
 test('a lock holder that had already missed its deadline when the statement was paid elsewhere is slashed on refund', async () => {
@@ -96,8 +96,8 @@ test('a lock holder that had already missed its deadline when the statement was 
   const { id: a } = await f.submit(f.wallets[0]!, { round: offer.round, inputsHash: IN })
   const p = await f.proofFor(offer.subject, offer.round, 5n)
   await f.write(f.wallets[1]!, 'fulfil', [a, p.proof, p.signals])
-  const burned0 = await f.read<bigint>('burned')
+  const burned0 = await f.read('burned')
   await f.write(f.wallets[4]!, 'refund', [b])
-  assert.equal((await f.read<bigint>('burned')) - burned0, offer.collateral / 2n, 'half the collateral burned (burnBps 5000)')
+  assert.equal((await f.read('burned')) - burned0, offer.collateral / 2n, 'half the collateral burned (burnBps 5000)')
   assert.equal((await req(b)).status, 5)
 })

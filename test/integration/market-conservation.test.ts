@@ -1,8 +1,9 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { decodeEventLog, type Hex } from 'viem'
+import { decodeEventLog, type ContractFunctionArgs, type ContractFunctionName, type Hex } from 'viem'
 import { terminateSnark } from '../../src/compiler/snark/index.ts'
-import { inputsCommitment } from '../../src/market/index.ts'
+import { inputsCommitment, offerStruct, proofMarketContract } from '../../src/market/index.ts'
+import { writeAndWait } from '../../src/chain/writeAndWait.ts'
 import { startMarketFixture, revertName, circuitId, type MarketFixture, type Signer } from './market-fixture.ts'
 
 let f: MarketFixture
@@ -38,10 +39,11 @@ test(`funds are conserved and every request is settled at most once over ${STEPS
   const ids: bigint[] = []
   const tally: Record<string, number> = {}
 
-  const send = async (w: Signer, functionName: string, args: unknown[], value = 0n) => {
+  type Write = ContractFunctionName<typeof proofMarketContract.abi, 'nonpayable' | 'payable'>
+  const send = async <fn extends Write>(w: Signer, functionName: fn, args: ContractFunctionArgs<typeof proofMarketContract.abi, 'nonpayable' | 'payable', fn>, value = 0n) => {
     try {
-      const hash = await w.writeContract({ address: f.market.address, abi: f.market.abi, functionName, args, ...(value ? { value } : {}) })
-      const rc = await f.client.waitForTransactionReceipt({ hash })
+      const call = { address: f.market.address, abi: f.market.abi, functionName, args, ...(value ? { value } : {}) }
+      const rc = await writeAndWait({ wallet: w, publicClient: f.client }, call as never) // typed by send's signature
       gasSpent += rc.gasUsed * rc.effectiveGasPrice
       for (const log of rc.logs) {
         const ev = decodeEventLog({ abi: f.market.abi, data: log.data, topics: log.topics })
@@ -78,15 +80,15 @@ test(`funds are conserved and every request is settled at most once over ${STEPS
           circuitId, subject: 7n, round: pick(rounds), inputsHash: inputsCommitment([input]), minPrice: min, maxPrice: min + big(20000),
           rampStart, rampLength: big(30), lockDeadline, deadline: lockDeadline + big(60), collateral: big(8000),
         }
-        if (await send(w, 'submitRequest', [offer], offer.maxPrice)) {
-          ids.push(await f.read<bigint>('requestCount'))
+        if (await send(w, 'submitRequest', [offerStruct(offer)], offer.maxPrice)) {
+          ids.push(await f.read('requestCount'))
           inputOf.set(ids[ids.length - 1]!, input)
         }
         break
       }
       case 2: await send(w, 'deposit', [], big(20000)); break
       case 3: {
-        const b = await f.read<bigint>('balanceOf', [w.account.address])
+        const b = await f.read('balanceOf', [w.account.address])
         await send(w, 'withdraw', [(b * big(130)) / 100n])
         break
       }
@@ -94,7 +96,7 @@ test(`funds are conserved and every request is settled at most once over ${STEPS
       case 5: await send(w, 'lock', [id], rnd(2) ? big(10000) : 0n); break
       case 6:
       case 7: {
-        const r = await f.read<{ offer: { subject: bigint; round: bigint } }>('getRequest', [id])
+        const r = await f.read('getRequest', [id])
         const { proof, signals } = await f.proofFor(7n, r.offer.round || 1n, inputOf.get(id) ?? 5n)
         const tamper = rnd(5) === 0
         const bad = tamper ? (`${proof.slice(0, 10)}${proof[10] === '0' ? '1' : '0'}${proof.slice(11)}` as Hex) : proof
@@ -103,7 +105,7 @@ test(`funds are conserved and every request is settled at most once over ${STEPS
       }
       case 8: await send(w, rnd(2) ? 'slash' : 'refund', [id]); break
       case 9: {
-        const r = await f.read<{ requester: Hex; offer: { maxPrice: bigint; lockDeadline: bigint; deadline: bigint } }>('getRequest', [id])
+        const r = await f.read('getRequest', [id])
         const owner = actors.find((a) => a.account.address === r.requester) ?? w
         if (rnd(2)) {
           const add = 1n + big(3000)
@@ -115,13 +117,13 @@ test(`funds are conserved and every request is settled at most once over ${STEPS
     }
 
     // Invariant 1: the contract's ETH is exactly what it owes (balances + live escrow) plus what it burned.
-    let owed = await f.read<bigint>('burned')
-    for (const a of addrs) owed += await f.read<bigint>('balanceOf', [a])
+    let owed = await f.read('burned')
+    for (const a of addrs) owed += await f.read('balanceOf', [a])
     const lockedBy = new Map<string, bigint>()
     const paidPerStatement = new Map<string, number>()
     for (const i of ids) {
-      owed += await f.read<bigint>('escrowOf', [i])
-      const r = await f.read<{ status: number; prover: Hex; heldCollateral: bigint; offer: { round: bigint } }>('getRequest', [i])
+      owed += await f.read('escrowOf', [i])
+      const r = await f.read('getRequest', [i])
       // Invariant 5: a statement (round, inputs) is paid through at most one request.
       if (r.status === 4) {
         const k = `${r.offer.round}:${inputOf.get(i)}`
@@ -141,7 +143,7 @@ test(`funds are conserved and every request is settled at most once over ${STEPS
     // Invariant 2: ETH only moves between these accounts and the market, minus gas.
     assert.equal((await ethOf()) + gasSpent, total0, `step ${step}: ETH created or lost`)
     // Invariant 4: each prover's locked total is the collateral of the requests it holds locked.
-    for (const a of addrs) assert.equal(await f.read<bigint>('lockedOf', [a]), lockedBy.get(a) ?? 0n, `step ${step}: lockedOf ${a}`)
+    for (const a of addrs) assert.equal(await f.read('lockedOf', [a]), lockedBy.get(a) ?? 0n, `step ${step}: lockedOf ${a}`)
   }
   t.diagnostic(JSON.stringify(tally))
   // The run must have exercised the interesting transitions, not just reverts.

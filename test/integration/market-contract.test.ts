@@ -1,8 +1,9 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { encodeFunctionData, toFunctionSelector, encodePacked, keccak256, decodeErrorResult, type Abi, type Hex } from 'viem'
+import { encodeFunctionData, toFunctionSelector, encodePacked, keccak256, decodeErrorResult, type ContractFunctionArgs, type ContractFunctionName, type Hex } from 'viem'
 import { terminateSnark } from '../../src/compiler/snark/index.ts'
-import { priceAt, type Offer } from '../../src/market/index.ts'
+import { deployContract, writeAndWait } from '../../src/chain/index.ts'
+import { priceAt, offerStruct, proofMarketContract, type Offer } from '../../src/market/index.ts'
 import { startMarketFixture, revertName, IN5, ZERO32, type MarketFixture } from './market-fixture.ts'
 
 let f: MarketFixture
@@ -16,8 +17,8 @@ after(async () => {
 
 type Req = { offer: Offer; requester: Hex; status: number; prover: Hex; price: bigint; heldCollateral: bigint }
 const Status = { Open: 1, Locked: 2, Slashed: 3, Fulfilled: 4, Refunded: 5 }
-const req = (id: bigint) => f.read<Req>('getRequest', [id])
-const bal = (a: Hex) => f.read<bigint>('balanceOf', [a])
+const req = (id: bigint) => f.read('getRequest', [id])
+const bal = (a: Hex) => f.read('balanceOf', [a])
 const addr = (i: number) => f.wallets[i]!.account.address
 const requester = () => f.wallets[0]!
 const proverA = () => f.wallets[1]!
@@ -32,9 +33,9 @@ async function rejects(p: Promise<unknown>, name: string) {
 
 /** Sum of what the market owes plus what it burned, for the books-balance check after each test. */
 async function assertBooksBalance() {
-  const count = await f.read<bigint>('requestCount')
-  let owed = await f.read<bigint>('burned')
-  for (let i = 1n; i <= count; i++) owed += await f.read<bigint>('escrowOf', [i])
+  const count = await f.read('requestCount')
+  let owed = await f.read('burned')
+  for (let i = 1n; i <= count; i++) owed += await f.read('escrowOf', [i])
   for (const w of f.wallets) owed += await bal(w.account.address)
   const eth = await f.client.getBalance({ address: f.market.address })
   // Attacker contracts' balances are the only other accounts; they are withdrawn to zero in their tests.
@@ -53,7 +54,7 @@ test('TS priceAt equals the contract priceAt over random offers and times', asyn
     })
     for (let j = 0; j < 12; j++) {
       const t = offer.rampStart - 5n + BigInt(rnd(Number(offer.rampLength) + 10))
-      assert.equal(await f.read<bigint>('priceAt', [id, t]), priceAt(offer, t), `offer ${k} at t=${t}`)
+      assert.equal(await f.read('priceAt', [id, t]), priceAt(offer, t), `offer ${k} at t=${t}`)
     }
   }
 })
@@ -140,11 +141,11 @@ test('locked collateral cannot be withdrawn; the free balance can', async () => 
   // Let it lapse: slashed, then refunded with the reward share to the requester.
   await f.warp(offer.deadline + 1n)
   const rq0 = await bal(addr(0))
-  const burned0 = await f.read<bigint>('burned')
+  const burned0 = await f.read('burned')
   await f.write(requester(), 'refund', [id])
   const r = await req(id)
   assert.equal(r.status, Status.Refunded)
-  assert.equal(await f.read<bigint>('burned'), burned0 + offer.collateral / 2n)
+  assert.equal(await f.read('burned'), burned0 + offer.collateral / 2n)
   assert.equal(await bal(addr(0)), rq0 + price + offer.collateral / 2n)
   assert.equal(await f.read('lockedOf', [addr(3)]), 0n)
   await assertBooksBalance()
@@ -156,13 +157,13 @@ test('missed lock: slash (half burned), late fulfil by another prover earns pric
   const price = (await req(id)).price
   await rejects(f.write(f.wallets[4]!, 'slash', [id]), 'LockStillValid')
   await f.warp(offer.lockDeadline)
-  const burned0 = await f.read<bigint>('burned')
+  const burned0 = await f.read('burned')
   const pa0 = await bal(addr(1))
   await f.write(f.wallets[4]!, 'slash', [id])
   let r = await req(id)
   assert.equal(r.status, Status.Slashed)
   assert.equal(r.heldCollateral, offer.collateral / 2n)
-  assert.equal(await f.read<bigint>('burned'), burned0 + offer.collateral / 2n)
+  assert.equal(await f.read('burned'), burned0 + offer.collateral / 2n)
   assert.equal(await f.read('lockedOf', [addr(1)]), 0n)
   await rejects(f.write(f.wallets[4]!, 'slash', [id]), 'WrongStatus')
   // After a missed lock nobody can lock again, but anyone may fulfil until the deadline.
@@ -254,33 +255,32 @@ test('submitRequest validates terms: unknown circuit, min > max, deadlines, paym
   const t = await f.now()
   await rejects(f.submit(requester(), { rampStart: t + 10n, lockDeadline: t + 10n }), 'InvalidOffer')
   await rejects(f.submit(requester(), { lockDeadline: t + 500n, deadline: t + 400n }), 'InvalidOffer')
-  const offer = { circuitId: `0x${'c1'.repeat(32)}`, subject: 1n, round: 1n, inputsHash: IN5, minPrice: 1n, maxPrice: 10n,
-    rampStart: t, rampLength: 1n, lockDeadline: t + 100n, deadline: t + 200n, collateral: 0n }
+  const offer = offerStruct({ circuitId: `0x${'c1'.repeat(32)}`, subject: 1n, round: 1n, inputsHash: IN5, minPrice: 1n, maxPrice: 10n,
+    rampStart: t, rampLength: 1n, lockDeadline: t + 100n, deadline: t + 200n, collateral: 0n })
   await rejects(f.write(requester(), 'submitRequest', [offer], 11n), 'WrongPayment')
   // Short payment is drawn from the caller's balance (prepaid orders), and fails when that is short too.
   await rejects(f.write(f.wallets[5]!, 'submitRequest', [offer], 9n), 'InsufficientBalance')
   await f.write(f.wallets[5]!, 'deposit', [], 1n)
   await f.write(f.wallets[5]!, 'submitRequest', [offer], 9n)
   assert.equal(await bal(addr(5)), 0n)
-  assert.equal(await f.read('escrowOf', [await f.read<bigint>('requestCount')]), 10n)
+  assert.equal(await f.read('escrowOf', [await f.read('requestCount')]), 10n)
   await rejects(f.write(proverA(), 'registerCircuit', [`0x${'ab'.repeat(32)}`, f.verifier, 1]), 'NotOwner')
   await rejects(f.write(requester(), 'registerCircuit', [`0x${'c1'.repeat(32)}`, f.verifier, 1]), 'CircuitAlreadyRegistered')
 })
 
 async function deployAttacker(): Promise<Hex> {
-  const hash = await f.wallets[5]!.deployContract({ abi: f.attackerAbi, bytecode: f.attackerBytecode, args: [f.market.address] })
-  return (await f.client.waitForTransactionReceipt({ hash })).contractAddress!
+  return deployContract({ wallet: f.wallets[5]!, publicClient: f.client }, { abi: f.attackerAbi, bytecode: f.attackerBytecode }, [f.market.address])
 }
-const marketCall = (functionName: string, args: unknown[] = []) => encodeFunctionData({ abi: f.market.abi, functionName, args })
+type MarketFn = ContractFunctionName<typeof proofMarketContract.abi>
+const marketCall = <fn extends MarketFn>(functionName: fn, args?: ContractFunctionArgs<typeof proofMarketContract.abi, 'nonpayable' | 'payable' | 'view' | 'pure', fn>) =>
+  encodeFunctionData({ abi: proofMarketContract.abi, functionName, args } as never)
 async function attackerAct(att: Hex, data: Hex, value = 0n) {
-  const hash = await f.wallets[5]!.writeContract({ address: att, abi: f.attackerAbi, functionName: 'act', args: [data], value })
-  const rc = await f.client.waitForTransactionReceipt({ hash })
-  assert.equal(rc.status, 'success')
+  await writeAndWait({ wallet: f.wallets[5]!, publicClient: f.client }, { address: att, abi: f.attackerAbi, functionName: 'act', args: [data], value }) // throws unless success
 }
 
 test('re-entrancy: an attacker re-entering withdraw/lock/refund from its receive hook gets nothing extra', async () => {
   const att = await deployAttacker()
-  const read = (fn: string) => f.client.readContract({ address: att, abi: f.attackerAbi, functionName: fn }) as Promise<unknown>
+  const read = <fn extends 'attempts' | 'successes' | 'lastError'>(functionName: fn) => f.client.readContract({ address: att, abi: f.attackerAbi, functionName })
   await attackerAct(att, marketCall('deposit'), 10_000n)
   // Re-enter withdraw for the same amount while the first payout is in flight.
   await f.wallets[5]!.writeContract({ address: att, abi: f.attackerAbi, functionName: 'arm', args: [marketCall('withdraw', [10_000n]), false] })
@@ -294,10 +294,10 @@ test('re-entrancy: an attacker re-entering withdraw/lock/refund from its receive
 
   // As a requester: refund credits the balance (no push), and re-entering lock during withdraw is refused too.
   const t = await f.now()
-  const offer = { circuitId: `0x${'c1'.repeat(32)}`, subject: 9n, round: 9n, inputsHash: IN5, minPrice: 100n, maxPrice: 900n,
-    rampStart: t + 1n, rampLength: 10n, lockDeadline: t + 20n, deadline: t + 30n, collateral: 0n }
+  const offer = offerStruct({ circuitId: `0x${'c1'.repeat(32)}`, subject: 9n, round: 9n, inputsHash: IN5, minPrice: 100n, maxPrice: 900n,
+    rampStart: t + 1n, rampLength: 10n, lockDeadline: t + 20n, deadline: t + 30n, collateral: 0n })
   await attackerAct(att, marketCall('submitRequest', [offer]), 900n)
-  const id = await f.read<bigint>('requestCount')
+  const id = await f.read('requestCount')
   await f.warp(t + 31n)
   await attackerAct(att, marketCall('refund', [id]))
   assert.equal(await bal(att), 900n)

@@ -1,10 +1,9 @@
 // Shared set-up for the market-*.test.ts files (not a test file itself): a real anvil, a real Groth16
 // verifier for a hand-built circuit whose public signals are [output, input, subject, round], ProofMarket,
 // and the re-entrancy attacker.
-import { readFileSync } from 'node:fs'
 import {
-  createPublicClient, createTestClient, createWalletClient, http, BaseError as ViemError, ContractFunctionRevertedError,
-  type Abi, type Account, type Chain, type PublicClient, type TestClient, type Transport, type WalletClient, type Hex,
+  createPublicClient, createTestClient, createWalletClient, http,
+  type ContractFunctionArgs, type ContractFunctionName, type ContractFunctionReturnType, type Account, type Chain, type PublicClient, type TestClient, type Transport, type WalletClient, type Hex,
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
@@ -14,7 +13,16 @@ import { P, mod } from '../../src/compiler/field.ts'
 import type { R1csData } from '../../src/compiler/r1cs/index.ts'
 import { writeR1cs, writeWtns } from '../../src/compiler/r1cs/index.ts'
 import { encodeProof, exportSolidityVerifier, prove, setupGroth16, DEFAULT_PTAU_PATH } from '../../src/compiler/snark/index.ts'
-import { compileProofMarket, inputsCommitment, type Offer } from '../../src/market/index.ts'
+import { proofMarketContract, inputsCommitment, offerStruct, type Offer } from '../../src/market/index.ts'
+import { decodeRevert } from '../../src/chain/decodeRevert.ts'
+import { deployContract } from '../../src/chain/deploy.ts'
+import { writeAndWait } from '../../src/chain/writeAndWait.ts'
+import { verifierAbi } from '../../src/chain/projectContracts.ts'
+import { reentrantCallerAbi, reentrantCallerBytecode } from '../../src/chain/contracts/generated/test/index.ts'
+
+type MarketAbi = typeof proofMarketContract.abi
+type MarketWrite = ContractFunctionName<MarketAbi, 'nonpayable' | 'payable'>
+type MarketRead = ContractFunctionName<MarketAbi, 'view' | 'pure'>
 
 /**
  * Wires: 0 one, 1 output, 2 input, 3 subject, 4 round (public), 5 x (private), 6 s = subject·round.
@@ -43,15 +51,15 @@ export type MarketFixture = {
   client: PublicClient
   test: TestClient
   wallets: Signer[]
-  market: { address: Hex; abi: Abi }
+  market: { address: Hex; abi: MarketAbi }
   verifier: Hex
-  attackerAbi: Abi
+  attackerAbi: typeof reentrantCallerAbi
   /** The Groth16 keys the registered verifier checks against. */
   keys: { r1cs: Uint8Array; zkey: Uint8Array; vkey: Record<string, unknown> }
   attackerBytecode: Hex
   proofFor(subject: bigint, round: bigint, input?: bigint, x?: bigint): Promise<{ proof: Hex; signals: bigint[]; raw: unknown; publicSignals: string[] }>
-  write(w: Signer, functionName: string, args?: unknown[], value?: bigint): Promise<{ gas: bigint; blockTime: bigint; logs: unknown[] }>
-  read<T = unknown>(functionName: string, args?: unknown[]): Promise<T>
+  write<fn extends MarketWrite>(w: Signer, functionName: fn, args?: ContractFunctionArgs<MarketAbi, 'nonpayable' | 'payable', fn>, value?: bigint): Promise<{ gas: bigint; blockTime: bigint; logs: unknown[] }>
+  read<fn extends MarketRead>(functionName: fn, args?: ContractFunctionArgs<MarketAbi, 'view' | 'pure', fn>): Promise<ContractFunctionReturnType<MarketAbi, 'view' | 'pure', fn>>
   now(): Promise<bigint>
   /** Makes the next block's timestamp `t` and mines it. */
   warp(t: bigint): Promise<void>
@@ -61,9 +69,7 @@ export type MarketFixture = {
 
 /** The name of the custom error a viem call reverted with, or undefined. */
 export function revertName(e: unknown): string | undefined {
-  if (!(e instanceof ViemError)) return undefined
-  const r = e.walk((x) => x instanceof ContractFunctionRevertedError) as ContractFunctionRevertedError | null
-  return r?.data?.errorName ?? r?.reason
+  return decodeRevert(e)?.name
 }
 
 export async function startMarketFixture(options: { burnBps?: number } = {}): Promise<MarketFixture> {
@@ -77,29 +83,20 @@ export async function startMarketFixture(options: { burnBps?: number } = {}): Pr
   const r1cs = writeR1cs(marketCircuit)
   const { zkey, vkey } = await setupGroth16({ r1cs, ptauPath: DEFAULT_PTAU_PATH, entropy: 'market-test' })
   const source = await exportSolidityVerifier('groth16', zkey, 'MarketTestVerifier')
-  const attackerSrc = readFileSync(new URL('../../contracts/test/ReentrantCaller.sol', import.meta.url), 'utf8')
-  const compiled = compileSolidity({ 'MarketTestVerifier.sol': source, 'ReentrantCaller.sol': attackerSrc })
-  const v = compiled['MarketTestVerifier.sol:MarketTestVerifier']!
-  const attacker = compiled['ReentrantCaller.sol:ReentrantCaller']!
-  const m = compileProofMarket()
+  const v = compileSolidity({ 'MarketTestVerifier.sol': source })['MarketTestVerifier.sol:MarketTestVerifier']!
+  const clients = { wallet: wallets[0]!, publicClient: client }
+  const verifier = await deployContract(clients, { abi: verifierAbi, bytecode: v.bytecode })
+  const market = { address: await deployContract(clients, proofMarketContract, [options.burnBps ?? 5000]), abi: proofMarketContract.abi }
 
-  const deploy = async (abi: Abi, bytecode: Hex, args: unknown[] = []) => {
-    const hash = await wallets[0]!.deployContract({ abi, bytecode, args })
-    const rc = await client.waitForTransactionReceipt({ hash })
-    return rc.contractAddress!
-  }
-  const verifier = await deploy(v.abi as Abi, v.bytecode)
-  const market = { address: await deploy(m.abi as Abi, m.bytecode, [options.burnBps ?? 5000]), abi: m.abi as Abi }
-
-  const write: MarketFixture['write'] = async (w, functionName, args = [], value) => {
-    const hash = await w.writeContract({ address: market.address, abi: market.abi, functionName, args, ...(value ? { value } : {}) })
-    const rc = await client.waitForTransactionReceipt({ hash })
-    if (rc.status !== 'success') throw new Error(`${functionName} reverted on-chain`)
+  const write: MarketFixture['write'] = async (w, functionName, args, value) => {
+    // Typed at the fixture's callers (MarketFixture['write']); throws unless the receipt's status is success.
+    const rc = await writeAndWait({ wallet: w, publicClient: client }, { address: market.address, abi: market.abi, functionName, args, ...(value ? { value } : {}) } as never)
     const block = await client.getBlock({ blockNumber: rc.blockNumber })
     return { gas: rc.gasUsed * rc.effectiveGasPrice, blockTime: block.timestamp, logs: rc.logs }
   }
-  const read = <T,>(functionName: string, args: unknown[] = []) =>
-    client.readContract({ address: market.address, abi: market.abi, functionName, args }) as Promise<T>
+  // Typed at the fixture's callers (MarketFixture['read']).
+  const read = ((functionName: MarketRead, args?: readonly unknown[]) =>
+    client.readContract({ address: market.address, abi: market.abi, functionName, args } as never)) as MarketFixture['read']
   await write(wallets[0]!, 'registerCircuit', [circuitId, verifier, 1])
 
   const proofCache = new Map<string, { proof: Hex; signals: bigint[]; raw: unknown; publicSignals: string[] }>()
@@ -127,13 +124,13 @@ export async function startMarketFixture(options: { burnBps?: number } = {}): Pr
       minPrice: 1_000n, maxPrice: 11_000n, rampStart: t + 10n, rampLength: 100n,
       lockDeadline: t + 300n, deadline: t + 1000n, collateral: 50_000n, ...partial,
     }
-    await write(w, 'submitRequest', [offer], offer.maxPrice)
-    const id = await read<bigint>('requestCount')
+    await write(w, 'submitRequest', [offerStruct(offer)], offer.maxPrice)
+    const id = await read('requestCount')
     return { id, offer }
   }
 
   return {
-    anvil, client, test, wallets, market, verifier, keys: { r1cs, zkey, vkey }, attackerAbi: attacker.abi as Abi, attackerBytecode: attacker.bytecode,
+    anvil, client, test, wallets, market, verifier, keys: { r1cs, zkey, vkey }, attackerAbi: reentrantCallerAbi, attackerBytecode: reentrantCallerBytecode,
     proofFor, write, read, now, warp, submit,
     stop: () => anvil.stop(),
   }

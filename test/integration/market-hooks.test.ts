@@ -29,7 +29,7 @@ const verified = async (round: bigint): Promise<ProveOutcome> => {
   const p = await f.proofFor(42n, round)
   return { status: 'verified', result: { proof: p.raw, publicSignals: p.publicSignals, outputs: [15] }, verdict: { accepted: true } }
 }
-const bal = (a: Hex) => f.read<bigint>('balanceOf', [a])
+const bal = (a: Hex) => f.read('balanceOf', [a])
 
 test('two workers race for one request: one locks and is paid exactly once, the other loses cleanly', async () => {
   const { id, offer } = await f.submit(f.wallets[0]!, {})
@@ -44,7 +44,7 @@ test('two workers race for one request: one locks and is paid exactly once, the 
   const lockers = [...evA, ...evB].filter((e) => e.event === 'locked')
   assert.equal(lockers.length, 1, JSON.stringify([...evA, ...evB], (_k, v) => (typeof v === 'bigint' ? String(v) : v)))
   const [winner, loser, winEv, loseEv, winIdx] = evA.some((e) => e.event === 'locked') ? [A, B, evA, evB, 1] : [B, A, evB, evA, 2]
-  const r = await f.read<{ price: bigint; prover: Hex }>('getRequest', [id])
+  const r = await f.read('getRequest', [id])
   assert.equal(r.prover, f.wallets[winIdx]!.account.address)
   // Both prove; the winner delivers first, the loser's fulfil finds the request settled.
   const outcome = await verified(offer.round)
@@ -52,7 +52,7 @@ test('two workers race for one request: one locks and is paid exactly once, the 
   await loser.afterProve!(job(offer.round, 'l'), outcome)
   assert.ok(winEv.some((e) => e.event === 'fulfilled' && !e.late))
   assert.ok(loseEv.some((e) => e.event === 'lost'))
-  assert.equal((await f.read<{ status: number }>('getRequest', [id])).status, 4)
+  assert.equal((await f.read('getRequest', [id])).status, 4)
   const gainA = (await bal(f.wallets[1]!.account.address)) - a0
   const gainB = (await bal(f.wallets[2]!.account.address)) - b0
   // Fresh market: the winner's lock deposited exactly the collateral (msg.value top-up), and fulfilment
@@ -76,17 +76,17 @@ test('a worker that stops mid-proof is slashed after its lock deadline and the o
   // A dies here: it never calls afterProve. The job is re-delivered to B, which sees A's lock.
   await B.beforeProve!(job(offer.round, 'B'))
   assert.ok(evB.some((e) => e.event === 'lock-foreign'))
-  const price = (await f.read<{ price: bigint }>('getRequest', [id])).price
+  const price = (await f.read('getRequest', [id])).price
   const b0 = await bal(f.wallets[4]!.account.address)
   const a0 = await bal(f.wallets[3]!.account.address)
   // B's afterProve waits on chain time until A's lock lapses; move chain time there while it waits.
   const done = B.afterProve!(job(offer.round, 'B'), await verified(offer.round))
   await new Promise((r) => setTimeout(r, 200))
-  assert.equal((await f.read<{ status: number }>('getRequest', [id])).status, 2, 'B waits while A’s lock is valid')
+  assert.equal((await f.read('getRequest', [id])).status, 2, 'B waits while A’s lock is valid')
   await f.warp(offer.lockDeadline + 1n)
   await done
   assert.ok(evB.some((e) => e.event === 'fulfilled' && e.late))
-  const r = await f.read<{ status: number; prover: Hex }>('getRequest', [id])
+  const r = await f.read('getRequest', [id])
   assert.equal(r.status, 4)
   assert.equal(r.prover, f.wallets[4]!.account.address)
   assert.equal(await bal(f.wallets[4]!.account.address), b0 + price + offer.collateral / 2n)

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Redis } from 'ioredis'
-import type { Abi, Hex } from 'viem'
+import type { Hex } from 'viem'
+import { deployContract, verifierAbi } from '../../src/chain/index.ts'
 import { privateKeyToAccount } from 'viem/accounts'
 import { buildApi } from '../../src/api/index.ts'
 import { anvilPrivateKeys } from '../../src/dev/anvil.ts'
@@ -44,9 +45,8 @@ before(async () => {
   manifest = body.manifest
   // The compiler's own verifier for this circuit, registered on the market under the network's circuit id
   // (the hooks' default on-chain id): a proof under any other key is rejected on-chain (InvalidProof).
-  const v = JSON.parse(readFileSync(join(circuit.dir, 'Verifier.json'), 'utf8')) as { abi: Abi; bytecode: Hex }
-  const hash = await f.wallets[0]!.deployContract({ abi: v.abi, bytecode: v.bytecode })
-  const verifier = (await f.client.waitForTransactionReceipt({ hash })).contractAddress!
+  const v = JSON.parse(readFileSync(join(circuit.dir, 'Verifier.json'), 'utf8')) as { bytecode: Hex }
+  const verifier = await deployContract({ wallet: f.wallets[0]!, publicClient: f.client }, { abi: verifierAbi, bytecode: v.bytecode })
   await f.write(f.wallets[0]!, 'registerCircuit', [networkCircuitId, verifier, body.manifest.outputs.length])
   queue = new ProverQueue({ redis, prefix, registry, attempts: 6, backoffMs: 200 })
   engine = await snarkjsEngine()
@@ -86,7 +86,7 @@ async function startWorker(walletIndex: number, events: MarketHookEvent[], eng =
   workers.push(w)
   return w
 }
-const bal = (a: Hex) => f.read<bigint>('balanceOf', [a])
+const bal = (a: Hex) => f.read('balanceOf', [a])
 const fulfilledEvents = async (id: bigint) =>
   (await f.client.getContractEvents({ address: f.market.address, abi: f.market.abi, eventName: 'RequestFulfilled', fromBlock: 0n }))
     .filter((e) => (e.args as { id: bigint }).id === id)
@@ -104,7 +104,7 @@ test('two workers on the queue: the job is locked, proved and paid exactly once'
   await until(async () => [...evA, ...evB].some((e) => e.event === 'fulfilled'), 60_000, 'a fulfilment')
   const winnerEv = evA.some((e) => e.event === 'fulfilled') ? evA : evB
   assert.ok(winnerEv.some((e) => e.event === 'locked'), 'the paid worker locked first')
-  const r = await f.read<{ status: number; prover: Hex; price: bigint }>('getRequest', [id])
+  const r = await f.read('getRequest', [id])
   assert.equal(r.status, 4)
   assert.equal((await fulfilledEvents(id)).length, 1)
   const rec = await until(async () => { const j = await coordinator.jobs.get(jobId); return j?.status === 'verified' && j }, 10_000, 'job verified')
@@ -125,10 +125,10 @@ test('a worker that stops mid-proof is slashed; the job is re-delivered and the 
   await until(async () => evB.some((e) => e.event === 'lock-foreign'), 30_000, 'B takes the job over A’s lock')
   // B proves, then waits for A's lock deadline on chain time.
   await new Promise((r) => setTimeout(r, 500))
-  assert.equal((await f.read<{ status: number }>('getRequest', [id])).status, 2)
+  assert.equal((await f.read('getRequest', [id])).status, 2)
   await f.warp(offer.lockDeadline + 1n)
   await until(async () => evB.some((e) => e.event === 'fulfilled'), 30_000, 'B fulfils late')
-  const r = await f.read<{ status: number; prover: Hex }>('getRequest', [id])
+  const r = await f.read('getRequest', [id])
   assert.equal(r.status, 4)
   assert.equal(r.prover, f.wallets[4]!.account.address)
   assert.equal(await bal(f.wallets[3]!.account.address), a0, 'A recovers nothing')
@@ -171,7 +171,7 @@ test('zkml worker --market: a rejected (tampered) proof is counted against the p
   assert.equal(paid.requestId, String(id))
   assert.equal(paid.late, false, 'the retry still came within its own lock')
   assert.ok(w.lines.some((l) => l.includes('"event":"market-locked"')))
-  const r = await f.read<{ status: number; prover: Hex }>('getRequest', [id])
+  const r = await f.read('getRequest', [id])
   assert.equal(r.status, 4)
   assert.equal(r.prover, prover)
 

@@ -32,9 +32,9 @@ test('prepaid rounds: prepaid rounds, a lapsed round is refunded and re-offered,
   assert.equal(await order.tick(), 'reoffered')
   const second = order.state.requestId!
   assert.notEqual(second, first)
-  const r = await f.read<{ offer: { round: bigint }; status: number }>('getRequest', [second])
+  const r = await f.read('getRequest', [second])
   assert.equal(r.offer.round, 500n)
-  assert.equal((await f.read<{ status: number }>('getRequest', [first])).status, 5)
+  assert.equal((await f.read('getRequest', [first])).status, 5)
   assert.equal(await f.read('balanceOf', [owner]), terms.maxPrice)
 
   // A prover fulfils the re-offer; the order moves to round 501, then finishes after it.
@@ -66,9 +66,9 @@ test('prepaid rounds: a round whose statement another request already paid is re
   // The same proof cannot be paid a second time through the order's request.
   await assert.rejects(f.write(f.wallets[2]!, 'fulfil', [order.state.requestId!, p.proof, p.signals]), (e) => revertName(e) === 'StatementAlreadyPaid')
   const owner = f.wallets[0]!.account.address
-  const before = await f.read<bigint>('balanceOf', [owner])
+  const before = await f.read('balanceOf', [owner])
   assert.equal(await order.tick(), 'done')
   assert.equal(order.state.supersededRounds, 1)
-  assert.equal((await f.read<{ status: number }>('getRequest', [order.state.requestId!])).status, 5, 'refunded')
-  assert.equal(await f.read<bigint>('balanceOf', [owner]), before + terms.maxPrice, 'escrow back before the deadline')
+  assert.equal((await f.read('getRequest', [order.state.requestId!])).status, 5, 'refunded')
+  assert.equal(await f.read('balanceOf', [owner]), before + terms.maxPrice, 'escrow back before the deadline')
 })

@@ -60,9 +60,9 @@ test('native and snarkjs proofs of the same witness both verify with snarkjs and
   const chain = { ...foundry, id: anvil.chainId }
   const wallet = createWalletClient({ account, chain, transport: http(anvil.rpcUrl) })
   const client = createPublicClient({ chain, transport: http(anvil.rpcUrl) })
-  const { contractAddress } = await client.waitForTransactionReceipt({ hash: await wallet.deployContract({ abi: compiled.abi as Abi, bytecode: compiled.bytecode }) })
+  const { contractAddress } = await client.waitForTransactionReceipt({ hash: await wallet.deployContract({ abi: compiled.abi, bytecode: compiled.bytecode }) })
   const call = (proof: Record<string, unknown>, signals: string[]) =>
-    client.readContract({ address: contractAddress!, abi: compiled.abi as Abi, functionName: 'verify', args: [encodeProof('groth16', proof), signals.map(BigInt)] })
+    client.readContract({ address: contractAddress!, abi: compiled.abi, functionName: 'verify', args: [encodeProof('groth16', proof), signals.map(BigInt)] })
   assert.equal(await call(native.proof, native.publicSignals), true, 'on-chain verifier accepts the native proof')
   assert.equal(await call(snark.proof, snark.publicSignals), true, 'and the snarkjs proof')
   assert.equal(await call(native.proof, ['154', '20', '10', '0']), false)

@@ -10,11 +10,12 @@ import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createPublicClient, createWalletClient, http, type Abi, type Address, type PublicClient } from 'viem'
+import { createPublicClient, createWalletClient, http, type Abi, type ContractFunctionArgs, type ContractFunctionName, type Address, type PublicClient } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
 import { anvilPrivateKeys } from '../../src/dev/anvil.ts'
-import { projectContract } from '../../src/chain/projectContracts.ts'
+import { projectContract, verifierAbi } from '../../src/chain/projectContracts.ts'
+import { writeAndWait } from '../../src/chain/writeAndWait.ts'
 import { deployContract } from '../../src/chain/deploy.ts'
 import { registryLayout } from '../../src/chain/registryLayout.ts'
 import { modelRegistration, registerArgs } from '../../src/chain/modelRegistration.ts'
@@ -54,9 +55,8 @@ after(async () => {
   await terminateSnark()
 })
 
-async function write(address: Address, abi: Abi, functionName: string, args: unknown[]) {
-  const hash = await wallet.writeContract({ address, abi, functionName, args, account: wallet.account, chain: foundry } as never)
-  assert.equal((await pub.waitForTransactionReceipt({ hash })).status, 'success')
+async function write<const abi extends Abi, fn extends ContractFunctionName<abi, 'nonpayable' | 'payable'>>(address: Address, abi: abi, functionName: fn, args: ContractFunctionArgs<abi, 'nonpayable' | 'payable', fn>) {
+  await writeAndWait<abi, fn, typeof args>({ wallet, publicClient: pub }, { address, abi, functionName, args } as never) // throws unless status is success
 }
 
 /** Compile → verifier → registry → pool → feed → network circuit; returns what the oracle needs. */
@@ -68,15 +68,15 @@ async function deployModel(name: string, onnx: Uint8Array, samples: number[][]) 
   const layout = registryLayout(manifest)
   assert.equal(layout.nInputs, 12, 'the model takes the 12 pool features')
   const clients = { wallet, publicClient: pub }
-  const compiled = JSON.parse(readFileSync(join(out, manifest.artifacts.verifierBytecode?.file ?? 'Verifier.json'), 'utf8')) as { abi: unknown[]; bytecode: `0x${string}` }
-  const verifier = await deployContract(clients, compiled)
+  const compiled = JSON.parse(readFileSync(join(out, manifest.artifacts.verifierBytecode?.file ?? 'Verifier.json'), 'utf8')) as { bytecode: `0x${string}` }
+  const verifier = await deployContract(clients, { abi: verifierAbi, bytecode: compiled.bytecode })
   const registry = await deployContract(clients, projectContract('ModelRegistry'))
-  await write(registry, projectContract('ModelRegistry').abi as Abi, 'register', registerArgs(name, verifier, modelRegistration(manifest)))
+  await write(registry, projectContract('ModelRegistry').abi, 'register', registerArgs(name, verifier, modelRegistration(manifest)))
   // A realistic pool (about 200 days old, $5M TVL): the assertion compares against onnxruntime on
   // exactly the features the adapter reads from it.
   const { timestamp } = await pub.getBlock()
   const pool = await deployContract(clients, projectContract('MockYieldPool'), [timestamp - 200n * 86_400n, 85])
-  const poolAbi = projectContract('MockYieldPool').abi as Abi
+  const poolAbi = projectContract('MockYieldPool').abi
   await write(pool, poolAbi, 'setTvl', [5_000_000n, 4_800_000n])
   for (const bps of [450, 520, 480, 610]) await write(pool, poolAbi, 'recordApy', [bps])
   await write(pool, poolAbi, 'setMarket', [7200, 100_400_000n, 100_000_000n])
@@ -85,7 +85,7 @@ async function deployModel(name: string, onnx: Uint8Array, samples: number[][]) 
     registry, modelId: 0n, subject: BigInt(pool), outputIndex: 0, decimals: 8, description: `${name} / pool`,
     heartbeat: 3600, minAnswer: -(10n ** 20n), maxAnswer: 10n ** 20n, upgradeDelay: 86400, owner: wallet.account.address, maxRoundJump: 0n, resetDelay: 0,
   }])
-  await write(feed, projectContract('ProvedFeed').abi as Abi, 'setReporter', [wallet.account.address, true])
+  await write(feed, projectContract('ProvedFeed').abi, 'setReporter', [wallet.account.address, true])
   const reg = await fetch(`${stack.apiUrl}/circuits`, {
     method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.apiKey}` },
     body: JSON.stringify(await registerBody(out)),
@@ -99,7 +99,7 @@ async function deployModel(name: string, onnx: Uint8Array, samples: number[][]) 
 async function checkAgainstOnnxruntime(m: Awaited<ReturnType<typeof deployModel>>, publicSignals: string[]) {
   const { decodeOutputs } = await import('../../src/compiler/index.ts')
   const { runOnnxruntime } = await import('../../src/compiler/onnx/runOnnxruntime.ts')
-  const [roundId, answer] = (await pub.readContract({ address: m.feed, abi: projectContract('ProvedFeed').abi as Abi, functionName: 'latestRoundData' })) as bigint[]
+  const [roundId, answer] = await pub.readContract({ address: m.feed, abi: projectContract('ProvedFeed').abi, functionName: 'latestRoundData' })
   const features = await chainPoolAdapter(pub, m.pool).read()
   const input = m.manifest.inputs[0]!
   const ort = await runOnnxruntime(m.onnx, { [input.name]: { data: Float32Array.from(features), dims: input.shape } })
@@ -108,7 +108,7 @@ async function checkAgainstOnnxruntime(m: Awaited<ReturnType<typeof deployModel>
   // the circuit) exactly as decodeOutputs does for the proof's signals.
   const fromProof = decodeOutputs(m.manifest, publicSignals)[0]!
   // The feed itself says how to read its answer (ModelRegistry.Postprocess: 1 = Sigmoid, a logit).
-  const postprocess = await pub.readContract({ address: m.feed, abi: projectContract('ProvedFeed').abi as Abi, functionName: 'postprocess' })
+  const postprocess = await pub.readContract({ address: m.feed, abi: projectContract('ProvedFeed').abi, functionName: 'postprocess' })
   const outSig = m.manifest.publicSignals.find((s) => s.kind === 'output') as { postprocess?: string }
   assert.equal(postprocess, outSig.postprocess === 'sigmoid' ? 1 : 0)
   const fromFeed = postprocess === 1 ? 1 / (1 + Math.exp(-Number(answer) / 1e8)) : Number(answer) / 1e8
@@ -174,7 +174,7 @@ test('small 12-feature model: network-proved round matches onnxruntime; `zkml or
   assert.equal(outcomes[0]!.status, 'posted')
   assert.equal(outcomes[0]!.round, '2', 'the CLI took the on-chain round as its floor')
   assert.match(stderr, /"event":"round.posted"/)
-  const [roundId] = (await pub.readContract({ address: m.feed, abi: projectContract('ProvedFeed').abi as Abi, functionName: 'latestRoundData' })) as bigint[]
+  const [roundId] = await pub.readContract({ address: m.feed, abi: projectContract('ProvedFeed').abi, functionName: 'latestRoundData' })
   assert.equal(roundId, 2n)
 })
 

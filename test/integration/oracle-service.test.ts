@@ -3,11 +3,12 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createPublicClient, createWalletClient, http, type Abi, type Address, type PublicClient } from 'viem'
+import { createPublicClient, createWalletClient, http, type Abi, type ContractFunctionArgs, type ContractFunctionName, type Address, type PublicClient } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
 import { startAnvil, anvilPrivateKeys, type AnvilInstance } from '../../src/dev/anvil.ts'
 import { projectContract } from '../../src/chain/projectContracts.ts'
+import { writeAndWait } from '../../src/chain/writeAndWait.ts'
 import { deployContract } from '../../src/chain/deploy.ts'
 import { provedFixture, type ProvedFixture } from '../../src/dev/provedFixture.ts'
 import { terminateSnark } from '../../src/compiler/snark/index.ts'
@@ -30,16 +31,15 @@ let fx: ProvedFixture
 let feed: Address
 let pool: Address
 let proveDelayMs = 0
-const poolAbi = () => projectContract('MockYieldPool').abi as Abi
+const poolAbi = () => projectContract('MockYieldPool').abi
 const show = (x: unknown) => JSON.stringify(x, (_, v) => (typeof v === 'bigint' ? v.toString() : v))
-const feedAbi = () => projectContract('ProvedFeed').abi as Abi
+const feedAbi = () => projectContract('ProvedFeed').abi
 
 function mkWallet(rpcUrl: string) {
   return createWalletClient({ account: privateKeyToAccount(anvilPrivateKeys[0]!), chain: foundry, transport: http(rpcUrl) })
 }
-async function write(address: Address, abi: Abi, functionName: string, args: unknown[]) {
-  const hash = await wallet.writeContract({ address, abi, functionName, args, account: wallet.account, chain: foundry } as never)
-  assert.equal((await pub.waitForTransactionReceipt({ hash })).status, 'success')
+async function write<const abi extends Abi, fn extends ContractFunctionName<abi, 'nonpayable' | 'payable'>>(address: Address, abi: abi, functionName: fn, args: ContractFunctionArgs<abi, 'nonpayable' | 'payable', fn>) {
+  await writeAndWait<abi, fn, typeof args>({ wallet, publicClient: pub }, { address, abi, functionName, args } as never) // throws unless status is success
 }
 const quantize = (x: number) => BigInt(Math.round(x * 2 ** SCALE))
 const prover = inProcessProverClient(async (req: ProofJobRequest) => {
@@ -54,7 +54,7 @@ async function expectedAnswer() {
   return toFeedAnswer(out < 0n ? out + 21888242871839275222246405745257275088548364400416034343698204186575808495617n : out, SCALE, 8)
 }
 async function latest() {
-  return (await pub.readContract({ address: feed, abi: feedAbi(), functionName: 'latestRoundData' })) as bigint[]
+  return await pub.readContract({ address: feed, abi: feedAbi(), functionName: 'latestRoundData' })
 }
 function oracle(statePath: string, proveTimeoutMs = 60_000, log = memoryLogger(), now = () => clock) {
   const f: OracleFeed = {
@@ -76,7 +76,7 @@ before(async () => {
   fx = await provedFixture('groth16', 1, 12, 'OracleTestVerifier')
   const verifier = await deployContract(clients, fx.verifier)
   const registry = await deployContract(clients, projectContract('ModelRegistry'))
-  const regAbi = projectContract('ModelRegistry').abi as Abi
+  const regAbi = projectContract('ModelRegistry').abi
   const hash = await wallet.writeContract({ address: registry, abi: regAbi, functionName: 'register', chain: foundry, account: wallet.account,
     args: ['pool-risk', `0x${'11'.repeat(32)}`, `0x${'22'.repeat(32)}`, verifier, fx.vkHash, 0, { nOutputs: 1, nInputs: 12, subjectIndex: 13, roundIndex: 14, scaleBits: SCALE }] } as never)
   await pub.waitForTransactionReceipt({ hash })

@@ -15,14 +15,15 @@ import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import type { Redis } from 'ioredis'
 import * as snarkjs from 'snarkjs'
-import { createPublicClient, createWalletClient, http, type Abi, type Address, type Hex, type PublicClient } from 'viem'
+import { createPublicClient, createWalletClient, http, type Abi, type ContractFunctionArgs, type ContractFunctionName, type Address, type Hex, type PublicClient } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
 import { buildApi } from '../../src/api/index.ts'
 import { anvilPrivateKeys, startAnvil, type AnvilInstance } from '../../src/dev/anvil.ts'
 import { deployContract } from '../../src/chain/deploy.ts'
-import { projectContract } from '../../src/chain/projectContracts.ts'
+import { projectContract, verifierAbi } from '../../src/chain/projectContracts.ts'
 import { modelRegistration, registerArgs } from '../../src/chain/modelRegistration.ts'
+import { writeAndWait } from '../../src/chain/writeAndWait.ts'
 import { inputLength, type CircuitManifest } from '../../src/compiler/manifest.ts'
 import { BN254_Q, canonicalProof, encodeProof, type SnarkProof } from '../../src/compiler/snark/index.ts'
 import { Oracle, StateStore, fileAdapter, httpProverClient, memoryLogger, type OracleFeed, type ProverClient } from '../../src/oracle/index.ts'
@@ -56,9 +57,8 @@ const show = (x: unknown) => JSON.stringify(x, (_, v) => (typeof v === 'bigint' 
 function mkWallet(rpcUrl: string, chainId: number) {
   return createWalletClient({ account: privateKeyToAccount(anvilPrivateKeys[0]!), chain: { ...foundry, id: chainId }, transport: http(rpcUrl) })
 }
-async function write(address: Address, abi: Abi, functionName: string, args: unknown[]) {
-  const hash = await wallet.writeContract({ address, abi, functionName, args, account: wallet.account, chain: wallet.chain } as never)
-  assert.equal((await pub.waitForTransactionReceipt({ hash })).status, 'success')
+async function write<const abi extends Abi, fn extends ContractFunctionName<abi, 'nonpayable' | 'payable'>>(address: Address, abi: abi, functionName: fn, args: ContractFunctionArgs<abi, 'nonpayable' | 'payable', fn>) {
+  await writeAndWait<abi, fn, typeof args>({ wallet, publicClient: pub }, { address, abi, functionName, args } as never) // throws unless status is success
 }
 
 /** pi_a as [x·λ², y·λ³, λ]: the same point for snarkjs (Jacobian), an off-curve point for the chain. */
@@ -122,10 +122,10 @@ async function deployFeed(subject: bigint): Promise<Address> {
     heartbeat: 3600, minAnswer: -(10n ** 20n), maxAnswer: 10n ** 20n, upgradeDelay: 86400, owner: wallet.account.address,
     maxRoundJump: 0n, resetDelay: 0,
   }])
-  await write(feed, projectContract('ProvedFeed').abi as Abi, 'setReporter', [wallet.account.address, true])
+  await write(feed, projectContract('ProvedFeed').abi, 'setReporter', [wallet.account.address, true])
   return feed
 }
-const latestRound = async (feed: Address) => (await pub.readContract({ address: feed, abi: projectContract('ProvedFeed').abi as Abi, functionName: 'latestRound' })) as bigint
+const latestRound = async (feed: Address) => (await pub.readContract({ address: feed, abi: projectContract('ProvedFeed').abi, functionName: 'latestRound' })) as bigint
 function feedOf(id: string, address: Address, inputs: number[]): OracleFeed {
   const path = join(dirs.dir, `${id}-inputs.json`)
   writeFileSync(path, JSON.stringify(inputs))
@@ -160,10 +160,10 @@ before(async () => {
   anvil = await startAnvil()
   pub = createPublicClient({ chain: { ...foundry, id: anvil.chainId }, transport: http(anvil.rpcUrl) }) as PublicClient
   wallet = mkWallet(anvil.rpcUrl, anvil.chainId)
-  const v = JSON.parse(readFileSync(join(circuit.dir, 'Verifier.json'), 'utf8')) as { abi: Abi; bytecode: Hex }
-  verifier = { address: await deployContract({ wallet, publicClient: pub }, v as never), abi: v.abi }
+  const v = JSON.parse(readFileSync(join(circuit.dir, 'Verifier.json'), 'utf8')) as { bytecode: Hex }
+  verifier = { address: await deployContract({ wallet, publicClient: pub }, { abi: verifierAbi, bytecode: v.bytecode }), abi: verifierAbi }
   modelRegistry = await deployContract({ wallet, publicClient: pub }, projectContract('ModelRegistry'))
-  await write(modelRegistry, projectContract('ModelRegistry').abi as Abi, 'register', registerArgs(manifest.name, verifier.address, modelRegistration(manifest)))
+  await write(modelRegistry, projectContract('ModelRegistry').abi, 'register', registerArgs(manifest.name, verifier.address, modelRegistration(manifest)))
 })
 after(async () => {
   for (const w of workers.splice(0)) await w.stop().catch(() => {})

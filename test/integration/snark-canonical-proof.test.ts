@@ -7,7 +7,8 @@ import { test, after, before } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import * as snarkjs from 'snarkjs'
-import { createPublicClient, createWalletClient, http, type Abi, type Address, type PublicClient } from 'viem'
+import { createPublicClient, createWalletClient, http, type Address, type PublicClient } from 'viem'
+import { verifierAbi } from '../../src/chain/projectContracts.ts'
 import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
 import { startAnvil, anvilPrivateKeys, type AnvilInstance } from '../../src/dev/anvil.ts'
@@ -26,7 +27,7 @@ const isCode = (code: string, re?: RegExp) => (e: unknown) => e instanceof BaseE
 
 let anvil: AnvilInstance
 let client: PublicClient
-const setups = new Map<'groth16' | 'plonk', { vkey: VerificationKey; proof: SnarkProof; publicSignals: string[]; verifier: Address; abi: Abi }>()
+const setups = new Map<'groth16' | 'plonk', { vkey: VerificationKey; proof: SnarkProof; publicSignals: string[]; verifier: Address; abi: typeof verifierAbi }>()
 
 before(async () => {
   anvil = await startAnvil()
@@ -39,9 +40,9 @@ before(async () => {
     const { proof, publicSignals } = await prove(backend, zkey, writeWtns(smallWitness))
     const name = `Canon${backend}`
     const compiled = compileSolidity({ [`${name}.sol`]: await exportSolidityVerifier(backend, zkey, name) })[`${name}.sol:${name}`]!
-    const hash = await wallet.deployContract({ abi: compiled.abi as Abi, bytecode: compiled.bytecode })
+    const hash = await wallet.deployContract({ abi: verifierAbi, bytecode: compiled.bytecode })
     const verifier = (await client.waitForTransactionReceipt({ hash })).contractAddress!
-    setups.set(backend, { vkey, proof, publicSignals, verifier, abi: compiled.abi as Abi })
+    setups.set(backend, { vkey, proof, publicSignals, verifier, abi: verifierAbi })
   }
 })
 after(async () => {

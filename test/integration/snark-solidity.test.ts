@@ -1,6 +1,6 @@
 import { test, after, before } from 'node:test'
 import assert from 'node:assert/strict'
-import { createPublicClient, createWalletClient, http, type Abi, BaseError as ViemError } from 'viem'
+import { createPublicClient, createWalletClient, http, BaseError as ViemError } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
 import { startAnvil, anvilPrivateKeys, type AnvilInstance } from '../../src/dev/anvil.ts'
@@ -43,7 +43,7 @@ for (const backend of ['groth16', 'plonk'] as const) {
     assert.match(source, new RegExp(`contract ${name}${backend === 'groth16' ? 'Groth16' : 'Plonk'}Verifier\\b`))
     const compiled = compileSolidity({ [`${name}.sol`]: source })[`${name}.sol:${name}`]
     assert.ok(compiled, 'wrapper contract compiled')
-    const abi = compiled.abi as Abi
+    const abi = compiled.abi // the wrapper's own ABI: its custom errors (PublicSignalCount, ProofLength) are decoded below
 
     const account = privateKeyToAccount(anvilPrivateKeys[0])
     const chain = { ...foundry, id: anvil.chainId }

@@ -38,8 +38,9 @@ test('ezkl felts are 32-byte little-endian hex both ways', () => {
 })
 
 test('ezkl on-chain pieces: the adapter checks the signal count and limb ranges; proof bytes pass through; ezkl capability class parses', () => {
-  const src = ezklAdapterSolidity('V', { signals: 15, inputScale: 12, instances: [{ from: 'signals', start: 1, length: 12 }, { from: 'context' }, { from: 'signals', start: 0, length: 1 }, { from: 'context' }] })
+  const src = ezklAdapterSolidity('V', { signals: 15, inputScale: 12, instances: [{ from: 'signals', start: 1, length: 12 }, { from: 'context' }, { from: 'signals', start: 0, length: 1 }, { from: 'context' }], vkHash: `0x${'ab'.repeat(32)}` })
   assert.match(src, /SIGNALS = 15;/)
+  assert.match(src, /function vkHash\(\) external pure override returns \(bytes32\) \{\s+return 0x(ab){32};/)
   assert.match(src, /INSTANCES = 41;/)
   assert.match(src, />> 160 != 0 \|\| s\[SIGNALS - 1\] >> 64 != 0\) return false/)
   assert.equal(encodeJobProof('ezkl', { hexProof: '0xabcd' }), '0xabcd')

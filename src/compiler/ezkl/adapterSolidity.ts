@@ -10,10 +10,11 @@ import { CONTEXT, type InstanceRun } from './context.ts'
  *
  * @example
  * ```ts
- * const src = ezklAdapterSolidity('ZkmlEzklVerifier_pool_risk', { signals: 15, inputScale: 12, instances: manifest.ezkl.instances })
+ * const src = ezklAdapterSolidity('ZkmlEzklVerifier_pool_risk', { signals: 15, inputScale: 12, instances: manifest.ezkl.instances, vkHash: manifest.vkHash })
  * ```
  */
-export function ezklAdapterSolidity(name: string, o: { signals: number; inputScale: number; instances: ReadonlyArray<InstanceRun> }): string {
+export function ezklAdapterSolidity(name: string, o: { signals: number; inputScale: number; instances: ReadonlyArray<InstanceRun>; vkHash: `0x${string}` }): string {
+  if (!/^0x[0-9a-f]{64}$/.test(o.vkHash)) throw new Error(`vkHash must be 0x + 64 lower-case hex digits, got ${o.vkHash}`)
   const nInstances = o.instances.reduce((n, r) => n + (r.from === 'context' ? CONTEXT.subjectLimbs + CONTEXT.roundLimbs : r.length), 0)
   const fill: string[] = []
   for (const r of o.instances) {
@@ -27,6 +28,7 @@ pragma solidity ^0.8.20;
 interface IZkmlVerifier {
     function verify(bytes calldata proof, uint256[] calldata publicSignals) external view returns (bool);
     function publicSignalCount() external view returns (uint256);
+    function vkHash() external view returns (bytes32);
 }
 
 /// ezkl's verifyProof only reads memory and calldata; declared view here so verify() can STATICCALL it.
@@ -55,6 +57,11 @@ contract ${name} is IZkmlVerifier {
 
     function publicSignalCount() external pure override returns (uint256) {
         return SIGNALS;
+    }
+
+    /// sha256 of ezkl's vk.key for this circuit (the manifest's vkHash), checked by ModelRegistry at registration.
+    function vkHash() external pure override returns (bytes32) {
+        return ${o.vkHash};
     }
 
     function verify(bytes calldata proof, uint256[] calldata s) external view override returns (bool) {

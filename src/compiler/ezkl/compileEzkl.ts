@@ -167,7 +167,10 @@ export async function compileEzkl(opts: EzklCompileOptions): Promise<{ manifest:
     })
     const halo2 = await readFile(made.sol_code_path, 'utf8')
     const contractName = `ZkmlEzklVerifier_${opts.name.replace(/[^A-Za-z0-9_]/g, '_')}`
-    const adapter = ezklAdapterSolidity(contractName, { signals: publicSignals.length, inputScale, instances })
+    // The verifying key's hash for ezkl circuits: sha256 of ezkl's vk.key bytes. The adapter exposes it as
+    // vkHash() and ModelRegistry checks it at registration, as for the R1CS backends.
+    const vkHash = sha256Hex(await readFile(out('vk.key')))
+    const adapter = ezklAdapterSolidity(contractName, { signals: publicSignals.length, inputScale, instances, vkHash })
     // One self-contained file, like the R1CS backend's Verifier.sol: ezkl's verifier, then the adapter.
     const verifierSource = `${halo2.trimEnd()}\n\n${adapter}`
     const compiled = compileSolidity({ 'Verifier.sol': verifierSource })
@@ -204,6 +207,8 @@ export async function compileEzkl(opts: EzklCompileOptions): Promise<{ manifest:
       inputs: modelInputs.map((t) => ({ name: t.name, shape: t.shape.map((d) => Math.max(1, d)) })),
       outputs: modelOutputs.map((t) => ({ name: t.name, shape: t.shape.map((d) => Math.max(1, d)) })),
       publicSignals,
+      vkHash,
+      postprocessing: { output: 'value', function: 'none' },
       constraints: settings.num_rows,
       wires: settings.total_assignments,
       fidelity,

@@ -1,9 +1,11 @@
 import { createRequire } from 'node:module'
+import type { Abi } from 'viem'
 import { BaseError } from '../../errors/index.ts'
 
 const require = createRequire(import.meta.url)
 
-export type CompiledContract = { abi: unknown[]; bytecode: `0x${string}` }
+/** What solc made of one contract; a run-time compiled ABI is only known as `Abi` (call verifiers through the typed IZkmlVerifier ABI). */
+export type CompiledContract = { abi: Abi; bytecode: `0x${string}` }
 
 /**
  * Compiles Solidity sources with solc from npm (the wasm build; no binary download) and returns
@@ -33,7 +35,7 @@ export function compileSolidity(
   }
   const output = JSON.parse(solc.compile(JSON.stringify(input))) as {
     errors?: { severity: string; formattedMessage: string }[]
-    contracts?: Record<string, Record<string, { abi: unknown[]; evm: { bytecode: { object: string } } }>>
+    contracts?: Record<string, Record<string, { abi: Abi; evm: { bytecode: { object: string } } }>>
   }
   const errors = (output.errors ?? []).filter((e) => e.severity === 'error')
   if (errors.length > 0)

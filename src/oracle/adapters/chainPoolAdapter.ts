@@ -22,7 +22,7 @@ export function chainPoolAdapter(publicClient: PublicClient, pool: Address): Inp
     async read() {
       let s: PoolSnapshot
       try {
-        s = (await publicClient.readContract({ address: pool, abi, functionName: 'snapshot' })) as PoolSnapshot
+        s = await publicClient.readContract({ address: pool, abi, functionName: 'snapshot' })
       } catch (e) {
         throw new BaseError('ADAPTER_FAILED', `Could not read pool ${pool}.`, {
           details: `expected MockYieldPool.snapshot() to answer, got: ${(e as Error).message.split('\n')[0]}`,

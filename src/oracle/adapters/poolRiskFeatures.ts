@@ -1,20 +1,9 @@
+import type { ContractFunctionReturnType } from 'viem'
+import type { mockYieldPoolAbi } from '../../chain/contracts/generated/index.ts'
 import { FEATURES } from '../../../models/pool-risk/features.ts'
 
-/** On-chain state of a yield pool, as MockYieldPool.snapshot() returns it. */
-export type PoolSnapshot = {
-  tvlUsd: bigint
-  tvlUsd30dAgo: bigint
-  apyBpsHistory: readonly number[]
-  rewardShareBps: number
-  utilizationBps: number
-  oraclePrice: bigint
-  referencePrice: bigint
-  oracleUpdatedAt: bigint
-  auditScore: number
-  deployedAt: bigint
-  top10ConcentrationBps: number
-  blockTimestamp: bigint
-}
+/** On-chain state of a yield pool, as MockYieldPool.snapshot() returns it (derived from the generated ABI). */
+export type PoolSnapshot = ContractFunctionReturnType<typeof mockYieldPoolAbi, 'view', 'snapshot'>
 
 /**
  * The 12 features of the pool-risk model, in input order (the names of models/pool-risk/features.ts;
