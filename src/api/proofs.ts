@@ -199,7 +199,6 @@ export async function proofRoutes(app: FastifyInstance, { ctx }: { ctx: ApiConte
     let valid = false
     const reasons: string[] = []
     try {
-      const vkey = JSON.parse(new TextDecoder().decode(await ctx.registry.store.get(vkeyHash))) as VerificationKey
       valid = await slots(async () => {
         const started = performance.now()
         try {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { buildApi } from '../../src/api/index.ts'
 import { connectRedis, LocalArtifactStore } from '../../src/network/index.ts'
 import { loadHardwareProfile, quote, quoteToJson } from '../../src/market/index.ts'
-import { b64, deletePrefix, syntheticCircuit, tempDir, testPrefix } from './prover-helpers.ts'
+import { deletePrefix, syntheticCircuit, tempDir, testPrefix } from './prover-helpers.ts'
 
 const redis = await connectRedis()
 const prefix = testPrefix('market-api')

@@ -1,10 +1,9 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import type { Hex } from 'viem'
 import { mod } from '../../src/compiler/field.ts'
 import { writeWtns } from '../../src/compiler/r1cs/index.ts'
 import { encodeProof, prove, terminateSnark } from '../../src/compiler/snark/index.ts'
-import { inputsCommitment, statementOf, type Offer } from '../../src/market/index.ts'
+import { inputsCommitment, statementOf } from '../../src/market/index.ts'
 import { startMarketFixture, revertName, circuitId, type MarketFixture } from './market-fixture.ts'
 
 // Issue #11 item 6: a request binds the inputs it pays for, and a statement (circuit, subject, round, inputs)
@@ -18,7 +17,6 @@ after(async () => {
   await terminateSnark()
 })
 
-type Req = { offer: Offer; status: number; prover: Hex; heldCollateral: bigint }
 const req = (id: bigint) => f.read('getRequest', [id])
 const bal = (i: number) => f.read('balanceOf', [f.wallets[i]!.account.address])
 const rejects = (p: Promise<unknown>, name: string) => assert.rejects(p, (e: unknown) => (assert.equal(revertName(e), name, String(e)), true))

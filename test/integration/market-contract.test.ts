@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { encodeFunctionData, toFunctionSelector, encodePacked, keccak256, decodeErrorResult, type ContractFunctionArgs, type ContractFunctionName, type Hex } from 'viem'
 import { terminateSnark } from '../../src/compiler/snark/index.ts'
 import { deployContract, writeAndWait } from '../../src/chain/index.ts'
-import { priceAt, offerStruct, proofMarketContract, type Offer } from '../../src/market/index.ts'
+import { priceAt, offerStruct, proofMarketContract } from '../../src/market/index.ts'
 import { startMarketFixture, revertName, IN5, ZERO32, type MarketFixture } from './market-fixture.ts'
 
 let f: MarketFixture
@@ -15,7 +15,6 @@ after(async () => {
   await terminateSnark()
 })
 
-type Req = { offer: Offer; requester: Hex; status: number; prover: Hex; price: bigint; heldCollateral: bigint }
 const Status = { Open: 1, Locked: 2, Slashed: 3, Fulfilled: 4, Refunded: 5 }
 const req = (id: bigint) => f.read('getRequest', [id])
 const bal = (a: Hex) => f.read('balanceOf', [a])

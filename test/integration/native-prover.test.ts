@@ -5,7 +5,7 @@
 // built (no cargo). The readers' golden-byte tests are Rust: `cargo test --no-default-features` in native/.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { createPublicClient, createWalletClient, http, type Abi } from 'viem'
+import { createPublicClient, createWalletClient, http } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
 import { startAnvil, anvilPrivateKeys, type AnvilInstance } from '../../src/dev/anvil.ts'

@@ -5,7 +5,7 @@ import { BaseError, errorCodes, findError } from '../../src/errors/index.ts'
 
 test('every error code is documented in docs/errors.md', () => {
   const doc = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8')
-  const documented = new Set([...doc.matchAll(/^### ([A-Z0-9_]+)$/gm)].map((m) => m[1]))
+  const documented = new Set([...doc.matchAll(/^### ([A-Z0-9_]+)$/gm)].map((m) => m[1]!))
   const missing = Object.keys(errorCodes).filter((c) => !documented.has(c))
   assert.deepEqual(missing, [], `undocumented codes: ${missing.join(', ')}`)
   const stale = [...documented].filter((c) => !(c in errorCodes))

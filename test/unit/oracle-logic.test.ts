@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createServer } from 'node:http'
@@ -128,7 +128,7 @@ test('HTTP prover client speaks the jobs API: bearer on writes, errors as PROVER
       }
       if (req.url === '/jobs/j1') return res.end('{"status":"proving"}')
       res.statusCode = 404
-      res.end('{"code":"JOB_NOT_FOUND"}')
+      return res.end('{"code":"JOB_NOT_FOUND"}')
     })
   })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))

@@ -52,7 +52,7 @@ function div<V>(ctx: LowerContext<V>, node: OnnxNode): LValue<V>[] {
   return [q({ dims, scale: ctx.s, data })]
 }
 
-function nary<V>(mean: boolean): OpLowering {
+function nary(mean: boolean): OpLowering {
   return <W>(ctx: LowerContext<W>, node: OnnxNode): LValue<W>[] => {
     const folded = foldNode(ctx, node)
     if (folded) return folded

@@ -117,7 +117,7 @@ export const mathOps: Record<string, FloatOp> = {
   LeakyRelu: (node, [t]) => [{ ...t!, data: t!.data.map((x) => (x >= 0 ? x : num(node, 'alpha', 0.01) * x)) }],
   PRelu: binary((x, a) => (x >= 0 ? x : a * x)),
   HardSigmoid: (node, [t]) => [{ ...t!, data: t!.data.map((x) => hardSigmoid(node, x)) }],
-  HardSwish: (node, [t]) => [{ ...t!, data: t!.data.map((x) => x * Math.max(0, Math.min(1, x / 6 + 0.5))) }],
+  HardSwish: (_node, [t]) => [{ ...t!, data: t!.data.map((x) => x * Math.max(0, Math.min(1, x / 6 + 0.5))) }],
   Less: binary((x, y) => +(x < y), 'bool'),
   LessOrEqual: binary((x, y) => +(x <= y), 'bool'),
   Greater: binary((x, y) => +(x > y), 'bool'),

@@ -1,6 +1,6 @@
 import { BaseError } from '../../../errors/index.ts'
 import type { DType, OnnxNode, Tensor } from '../types.ts'
-import { attrError, attrInt, attrInts, attrString, broadcastIndices, checkedDims, broadcastShape, intsFrom, normAxis, shapeError, size, strides } from './helpers.ts'
+import { attrError, attrInt, attrString, broadcastIndices, checkedDims, broadcastShape, intsFrom, normAxis, shapeError, size, strides } from './helpers.ts'
 
 /** Float evaluation of one node: its input tensors (undefined for an absent optional input) → its outputs. */
 export type FloatOp = (node: OnnxNode, inputs: ReadonlyArray<Tensor | undefined>) => Tensor[]
