@@ -171,7 +171,7 @@ const profile: HardwareProfile = {
   name,
   machine: { cpuModel: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryBytes: totalmem(), platform: platform(), arch: arch() },
   provenance: {
-    bench: 'bench/market.ts' + (quick ? ' --quick' : ''),
+    bench: `bench/market.ts${quick ? ' --quick' : ''}`,
     measuredAt: new Date().toISOString(),
     tools: { node: process.version, snarkjs: pkgVersion('snarkjs'), ffjavascript: pkgVersion('ffjavascript') },
     repetitions: REPS,
@@ -183,7 +183,7 @@ for (const [b, f] of Object.entries(fits))
   console.log(`${b.padEnd(8)} a=${f.time.a.toFixed(4)} s  b=${f.time.b.toExponential(3)} s  c=${(f.memory.c / 2 ** 20).toFixed(1)} MB  d=${f.memory.d.toFixed(0)} B/constraint  max fit error ${(100 * f.maxRelError).toFixed(1)}%`)
 if (write) {
   const path = new URL(`../src/market/profiles/${name}.json`, import.meta.url)
-  writeFileSync(path, JSON.stringify(profile, null, 2) + '\n')
+  writeFileSync(path, `${JSON.stringify(profile, null, 2)}\n`)
   console.log(`wrote ${path.pathname}`)
 }
 

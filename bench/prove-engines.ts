@@ -82,7 +82,7 @@ function chain(n: number): { r1cs: R1csData; witness: (x0: bigint) => bigint[] }
   }
 }
 
-const rand = () => BigInt('0x' + Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('hex')) % P
+const rand = () => BigInt(`0x${Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('hex')}`) % P
 
 type Row = {
   circuit: string; constraints: number; domain: number

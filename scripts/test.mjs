@@ -37,7 +37,7 @@ const cache = mkdtempSync(join(tmpdir(), 'zkml-test-cache-'))
 process.env.ZKML_TEST_CACHE = cache
 process.on('exit', () => rmSync(cache, { recursive: true, force: true }))
 const UNIT_CONCURRENCY = 2
-const isUnit = (f) => f.startsWith(join('test', 'unit') + '/')
+const isUnit = (f) => f.startsWith(`${join('test', 'unit')}/`)
 const run = (group, concurrency, stdio = 'inherit') =>
   spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...group], { stdio })
 
@@ -51,7 +51,7 @@ if (timings) {
   const total = rows.reduce((a, r) => a + r.s, 0)
   console.log(`\n${'file'.padEnd(52)} ${'wall s'.padStart(8)}  share`)
   for (const r of [...rows].sort((a, b) => b.s - a.s))
-    console.log(`${(r.ok ? '' : '✖ ') + r.file}`.padEnd(52) + ` ${r.s.toFixed(1).padStart(8)}  ${((100 * r.s) / total).toFixed(0).padStart(4)}%`)
+    console.log(`${`${(r.ok ? '' : '✖ ') + r.file}`.padEnd(52)} ${r.s.toFixed(1).padStart(8)}  ${((100 * r.s) / total).toFixed(0).padStart(4)}%`)
   console.log(`${'total (one at a time)'.padEnd(52)} ${total.toFixed(1).padStart(8)}`)
   process.exit(rows.every((r) => r.ok) ? 0 : 1)
 }

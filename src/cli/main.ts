@@ -8,7 +8,7 @@
 import { commandTable, type CommandName } from './commandTable.ts'
 import { debugRequested, formatCliError } from './reportError.ts'
 
-type Command = { run(argv: string[]): Promise<number | void> }
+type Command = { run(argv: string[]): Promise<number | undefined> }
 
 const dir = new URL('./commands/', import.meta.url)
 const names = (Object.keys(commandTable) as CommandName[]).sort()

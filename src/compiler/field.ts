@@ -25,7 +25,7 @@ export function toSigned(x: bigint): bigint {
 
 /** Multiplicative inverse; 0 has none and maps to 0 (the IsZero gadget relies on that). */
 export function inv(x: bigint): bigint {
-  let a = mod(x)
+  const a = mod(x)
   if (a === 0n) return 0n
   let [t, newT, r, newR] = [0n, 1n, P, a]
   while (newR !== 0n) {

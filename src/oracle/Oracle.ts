@@ -12,7 +12,7 @@ import { NonceTracker, postRound, type ChainClients } from './postRound.ts'
 import type { ProverClient } from './proverClient.ts'
 import { waitForProof } from './proverClient.ts'
 import type { ProvedRoundView } from './roundServer.ts'
-import { CHAIN_REJECTED_KEPT, StateStore, type FeedState } from './stateStore.ts'
+import { CHAIN_REJECTED_KEPT, type StateStore, type FeedState } from './stateStore.ts'
 import { decidePost, isProofDue, type PostingPolicy } from './postingPolicy.ts'
 import { oracleIdempotencyKey } from './idempotencyKey.ts'
 

@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { decodeEventLog, type ContractFunctionArgs, type ContractFunctionName, type Hex } from 'viem'
 import { terminateSnark } from '../../src/compiler/snark/index.ts'
-import { inputsCommitment, offerStruct, proofMarketContract } from '../../src/market/index.ts'
+import { inputsCommitment, offerStruct, type proofMarketContract } from '../../src/market/index.ts'
 import { writeAndWait } from '../../src/chain/writeAndWait.ts'
 import { startMarketFixture, revertName, circuitId, type MarketFixture, type Signer } from './market-fixture.ts'
 

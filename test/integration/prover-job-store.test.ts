@@ -12,7 +12,7 @@ after(async () => {
   redis.disconnect()
 })
 
-const base = { circuitId: '0x' + '1'.repeat(64), className: 'groth16.cpu.m1', requirements: { backend: 'groth16' as const, memoryMiB: 300, gpu: false }, input: [1, 2], subject: '7', round: '1', requestHash: 'h' }
+const base = { circuitId: `0x${'1'.repeat(64)}`, className: 'groth16.cpu.m1', requirements: { backend: 'groth16' as const, memoryMiB: 300, gpu: false }, input: [1, 2], subject: '7', round: '1', requestHash: 'h' }
 
 test('JobStore records timestamps, attempts and events, and refuses illegal steps', async () => {
   const jobs = new JobStore(redis, prefix)

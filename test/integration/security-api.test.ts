@@ -70,17 +70,17 @@ test('item 1: the circuit cache writes artifacts by content hash inside its work
   const work = tempDir('secapi-work')
   try {
     const c = syntheticCircuit()
-    const escape = `escaped-${process.pid}-${Date.now()}`
+    const escapeName = `escaped-${process.pid}-${Date.now()}`
     const m = structuredClone(c.manifest) as unknown as { artifacts: Record<string, { file: string }> }
-    m.artifacts.zkey!.file = `../../../${escape}`
+    m.artifacts.zkey!.file = `../../../${escapeName}`
     const registry = new CircuitRegistry(redis, prefix, ctx.registry.store)
     for (const bytes of Object.values(c.artifacts)) await ctx.registry.store.put(bytes)
-    const id = sha256Hex(`stored-before-validation-${escape}`)
+    const id = sha256Hex(`stored-before-validation-${escapeName}`)
     await redis.set(registry.keys.circuit(id), JSON.stringify(m))
     const engine = await snarkjsEngine()
     const cache = new CircuitCache({ registry, store: ctx.registry.store, engine, workDir: join(work.dir, 'a', 'b') })
     await cache.load(id).catch(() => {}) // random bytes are no real circuit; what matters is where they were written
-    assert.equal(existsSync(join(work.dir, escape)), false, 'nothing written outside the work directory')
+    assert.equal(existsSync(join(work.dir, escapeName)), false, 'nothing written outside the work directory')
     const files = readdirSync(join(work.dir, 'a', 'b', id.slice(2))).sort()
     assert.ok(files.includes(c.manifest.artifacts.zkey.sha256.slice(2)), `zkey stored under its hash, got ${files}`)
   } finally {

@@ -87,6 +87,7 @@ export function replay(program: WitnessProgram, inputs: ReadonlyArray<bigint>, l
       }
     }
   }
+  // biome-ignore lint/complexity/useIndexOf: indexOf skips the holes of a sparse array, findIndex sees them
   const unset = w.findIndex((v) => v === undefined)
   if (unset >= 0) throw new Error(`forged witness left wire ${unset} unset`)
   return w as bigint[]
@@ -479,7 +480,7 @@ export const modelSuite: GadgetSuite = (() => {
   // random points of the whole input range that stay within B bits everywhere, and a fine line
   // through 0 so the logit visits every sigmoid segment
   const honest: bigint[][] = []
-  for (let i = 0; honest.length < 200; i++) {
+  for (let _i = 0; honest.length < 200; _i++) {
     const x = Array.from({ length: 3 }, () => BigInt(Math.floor((r() * 2 - 1) * lim)))
     if (fits(x)) honest.push(x)
   }

@@ -28,8 +28,8 @@ const fe = (lowByte: string) => lowByte + ZERO31 // small field element, 32 byte
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
 
 test('the hand-written prime bytes are P little-endian', () => {
-  assert.equal(BigInt('0x' + Buffer.from(PRIME_LE, 'hex').reverse().toString('hex')), P)
-  assert.equal(BigInt('0x' + Buffer.from(PMINUS1_LE, 'hex').reverse().toString('hex')), P - 1n)
+  assert.equal(BigInt(`0x${Buffer.from(PRIME_LE, 'hex').reverse().toString('hex')}`), P)
+  assert.equal(BigInt(`0x${Buffer.from(PMINUS1_LE, 'hex').reverse().toString('hex')}`), P - 1n)
 })
 
 test('writeR1cs golden bytes', () => {

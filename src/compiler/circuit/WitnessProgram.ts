@@ -72,6 +72,7 @@ export function runWitnessProgram(program: WitnessProgram, inputs: ReadonlyArray
       }
     }
   }
+  // biome-ignore lint/complexity/useIndexOf: indexOf skips the holes of a sparse array, findIndex sees them
   const missing = w.findIndex((x) => x === undefined)
   if (missing >= 0) throw new Error(`witness program left wire ${missing} unset`)
   return w as bigint[]

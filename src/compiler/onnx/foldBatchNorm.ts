@@ -24,7 +24,7 @@ export function foldBatchNorm(graph: OnnxGraph): OnnxGraph {
   for (const bn of graph.nodes) {
     if (bn.opType !== 'BatchNormalization' || bn.outputs.length > 1 && bn.outputs.slice(1).some(Boolean)) continue
     const conv = byOutput.get(bn.inputs[0]!)
-    if (!conv || conv.opType !== 'Conv' || replaced.has(conv) || readers.get(bn.inputs[0]!) !== 1 || outputs.has(bn.inputs[0]!)) continue
+    if (conv?.opType !== 'Conv' || replaced.has(conv) || readers.get(bn.inputs[0]!) !== 1 || outputs.has(bn.inputs[0]!)) continue
     const params = bn.inputs.slice(1, 5).map((i) => init.get(i))
     const W = init.get(conv.inputs[1]!)
     const b0 = conv.inputs[2] ? init.get(conv.inputs[2]) : undefined
