@@ -148,7 +148,7 @@ test('a zkml worker --engine native proves a network job the coordinator accepts
     assert.equal(await engine.verify(c, p.proof, p.publicSignals), true)
     assert.deepEqual(p.publicSignals, (await c.computeWitness(circuit.sample(0), ctx)).publicSignals)
 
-    const server = spawnZkml(['serve', '--port', '0'], { ...env, ZKML_WORK_DIR: `${dirs.dir}/work-server` }, 'serve')
+    const server = spawnZkml(['serve', '--allow-volatile-redis', '--port', '0'], { ...env, ZKML_WORK_DIR: `${dirs.dir}/work-server` }, 'serve')
     procs.push(server)
     const base = (await server.waitFor(/^listening on /)).replace('listening on ', '').trim()
     const api = async (path: string, body?: unknown) => {
@@ -158,7 +158,7 @@ test('a zkml worker --engine native proves a network job the coordinator accepts
     const reg = await api('/circuits', await registerBody(circuit.dir))
     assert.equal(reg.status, 201, JSON.stringify(reg.json))
     const worker = (engineName: string) => {
-      const w = spawnZkml(['worker', '--engine', engineName, '--poll-ms', '200', '--heartbeat-ms', '1000'], { ...env, ZKML_WORK_DIR: `${dirs.dir}/work-${engineName}` }, engineName)
+      const w = spawnZkml(['worker', '--allow-volatile-redis', '--engine', engineName, '--poll-ms', '200', '--heartbeat-ms', '1000'], { ...env, ZKML_WORK_DIR: `${dirs.dir}/work-${engineName}` }, engineName)
       procs.push(w)
       return w
     }
