@@ -102,9 +102,11 @@ export function idempotentJobId(key: string, scope?: string): string {
  * checkInputRange({ quantization: { scaleBits: 8, activationBits: 24 } }, [1e308]) // throws QUANTIZATION_OVERFLOW
  * ```
  */
-export function checkInputRange(m: { quantization: { scaleBits: number; activationBits?: number | undefined } }, input: readonly unknown[]): void {
+export function checkInputRange(m: { backend?: string; quantization: { scaleBits: number; activationBits?: number | undefined } }, input: readonly unknown[]): void {
   const s = m.quantization.scaleBits
-  const B = m.quantization.activationBits
+  // An ezkl circuit's range is its lookup table's, which ezkl checks when it makes the witness; its
+  // manifest's activationBits is not an R1CS activation width, so only finiteness and 2^53 apply here.
+  const B = m.backend === 'ezkl' ? undefined : m.quantization.activationBits
   // Without activationBits (older manifests), at least stay where float → integer is exact.
   const half = B !== undefined && B > 0 && B <= 53 ? 2 ** (B - 1) : 2 ** 53
   const scale = 2 ** s

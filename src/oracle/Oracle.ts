@@ -233,16 +233,20 @@ export class Oracle {
         return { feed: f.id, status: 'skipped', reason: 'inputs-unchanged' }
       const round = st.lastRound + 1n
       const attempt = st.attempt ?? 0
+      // Unguessable, so no other key holder can take it first (see idempotencyKey.ts); saved before the
+      // submit, so a crash before `pending` is saved resubmits the same key and gets the same job back.
+      const saved = st.submitKey
+      const idempotencyKey = saved && saved.round === round && saved.attempt === attempt ? saved.key : oracleIdempotencyKey(f.id, round, attempt)
+      if (saved?.key !== idempotencyKey) store.update(f.id, (s) => ({ ...s, submitKey: { round, attempt, key: idempotencyKey } }))
       const { jobId } = await this.o.prover.submit({
         circuitId: f.circuitId,
         input: inputs,
         subject: subject.toString(),
         round: round.toString(),
-        // Unguessable, so no other key holder can take it first (see idempotencyKey.ts).
-        idempotencyKey: oracleIdempotencyKey(f.id, round, attempt),
+        idempotencyKey,
       })
       pending = { round, jobId, attempt, inputsKey, inputs }
-      store.update(f.id, (s) => ({ ...s, pending }))
+      store.update(f.id, ({ submitKey: _, ...s }) => ({ ...s, pending }))
       log.info('job.submitted', { feed: f.id, round, jobId, adapter: f.adapter.describe })
     } else {
       log.info('job.resumed', { feed: f.id, round: pending.round, jobId: pending.jobId })

@@ -18,6 +18,12 @@ export type FeedState = {
   pending?: { round: bigint; jobId: string; attempt: number; inputsKey: string; inputs?: number[] }
   /** Bumped when a job for a round fails, so the retry gets a fresh idempotency key. */
   attempt?: number
+  /**
+   * The idempotency key of the job about to be submitted for (round, attempt), written before the submit:
+   * a crash between the network accepting the job and `pending` being saved resubmits the same key,
+   * which the network answers with the same job, so no second proof is made.
+   */
+  submitKey?: { round: bigint; attempt: number; key: string }
   /** Jobs whose proof a feed refused (`InvalidProof`), newest last: never posted again, even after a restart. */
   chainRejected?: string[]
 }
@@ -98,6 +104,11 @@ function revive(f: Record<string, unknown>): FeedState {
     ...(typeof f.lastPostedAt === 'number' ? { lastPostedAt: f.lastPostedAt } : {}),
     ...(typeof f.lastInputsKey === 'string' ? { lastInputsKey: f.lastInputsKey } : {}),
     ...(typeof f.attempt === 'number' ? { attempt: f.attempt } : {}),
+    ...(f.submitKey && typeof f.submitKey === 'object' ? (() => {
+      const k = f.submitKey as Record<string, unknown>
+      if (typeof k.key !== 'string' || typeof k.attempt !== 'number') throw new Error(`expected submitKey { round, attempt, key }, got ${JSON.stringify(k)}`)
+      return { submitKey: { round: big(k.round), attempt: k.attempt, key: k.key } }
+    })() : {}),
     ...(Array.isArray(f.chainRejected) ? { chainRejected: f.chainRejected.map((j) => {
       if (typeof j !== 'string') throw new Error(`expected chainRejected job ids as strings, got ${JSON.stringify(j)}`)
       return j

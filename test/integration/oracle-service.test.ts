@@ -14,7 +14,7 @@ import { provedFixture, type ProvedFixture } from '../../src/dev/provedFixture.t
 import { terminateSnark } from '../../src/compiler/snark/index.ts'
 import {
   Oracle, StateStore, chainPoolAdapter, inProcessProverClient, memoryLogger, poolRiskFeatures, toFeedAnswer,
-  type OracleFeed, type ProofJobRequest,
+  type OracleFeed, type ProofJobRequest, type ProverClient,
 } from '../../src/oracle/index.ts'
 
 // Real anvil (with a state file, so it can be restarted), real Groth16 proofs of the fixture circuit
@@ -56,12 +56,14 @@ async function expectedAnswer() {
 async function latest() {
   return await pub.readContract({ address: feed, abi: feedAbi(), functionName: 'latestRoundData' })
 }
-function oracle(statePath: string, proveTimeoutMs = 60_000, log = memoryLogger(), now = () => clock) {
-  const f: OracleFeed = {
+function feedConfig(): OracleFeed {
+  return {
     id: 'pool-feed', address: feed, circuitId: 'fixture-12', backend: 'groth16', inputScaleBits: SCALE,
     adapter: chainPoolAdapter(pub, pool), orders: { heartbeatS: 3600, deviationBps: 100 },
   }
-  return { log, o: new Oracle({ feeds: [f], prover, chain: { publicClient: pub, wallet }, store: new StateStore(statePath), log, now, proveTimeoutMs, postRetries: 2, postBackoffMs: 100 }) }
+}
+function oracle(statePath: string, proveTimeoutMs = 60_000, log = memoryLogger(), now = () => clock, client: ProverClient = prover) {
+  return { log, o: new Oracle({ feeds: [feedConfig()], prover: client, chain: { publicClient: pub, wallet }, store: new StateStore(statePath), log, now, proveTimeoutMs, postRetries: 2, postBackoffMs: 100 }) }
 }
 let clock = 1_000_000
 
@@ -159,6 +161,24 @@ test('restart mid-round resumes the same job and never posts a round twice', asy
   assert.equal(next!.status, 'posted')
   assert.equal((next as { round: bigint }).round, round + 1n)
   assert.ok(replica.log.entries.some((e) => e.event === 'feed.synced-from-chain'))
+})
+
+test('a crash between submitting a job and saving it resubmits the same idempotency key: no second proof', async () => {
+  const statePath = join(dir, 'b2.json')
+  clock += 3600
+  const keys: string[] = []
+  // The network accepts the job, then the oracle process "dies" before it saves the job id.
+  const dying: typeof prover = { ...prover, async submit(req) { keys.push(req.idempotencyKey!); await prover.submit(req); throw new Error('killed before saving the job id') } }
+  const [failed] = await oracle(statePath, 60_000, memoryLogger(), () => clock, dying).o.tick()
+  assert.equal(failed!.status, 'error')
+  const submitted = prover.submitted
+  const recording: ProverClient = { ...prover, async submit(req) { keys.push(req.idempotencyKey!); return prover.submit(req) } }
+  const [posted] = await oracle(statePath, 60_000, memoryLogger(), () => clock, recording).o.tick()
+  assert.equal(posted!.status, 'posted', show(posted))
+  assert.equal(keys.length, 2)
+  assert.equal(keys[1], keys[0], 'the restart resubmitted the saved key')
+  assert.equal(prover.submitted, submitted, 'the network answered it with the job it already had: no second proof')
+  assert.equal(new StateStore(statePath).get('pool-feed').submitKey, undefined, 'the saved key is dropped once the job id is saved')
 })
 
 test('a reverted update is reported by name and retried on the next tick; a nonce clash is resynced', async () => {
