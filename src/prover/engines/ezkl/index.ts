@@ -23,13 +23,14 @@ export async function ezklEngine(): Promise<ProvingEngine> {
     prove: (circuit, input, ctx, opts) => ezkl.proveEzkl(circuit as never, input, ctx, opts),
     verify: (circuit, proof, publicSignals) => ezkl.verifyEzkl(circuit as never, proof, publicSignals),
     // An ezkl proof is posted as its exact bytes, which the Halo2 verifier parses: the canonical form is
-    // those bytes as 0x-hex; anything else is not an ezkl proof.
+    // { protocol, hexProof } with those bytes as lower-case 0x-hex and nothing else carried along.
     canonicalProof: (_circuit, proof) => {
-      if (typeof proof !== 'string' || !/^0x([0-9a-fA-F]{2})+$/.test(proof))
-        throw new BaseError('PROOF_INVALID', 'An ezkl proof must be 0x-prefixed hex bytes.', {
-          details: `expected 0x + an even number of hex digits, got ${typeof proof === 'string' ? `${proof.slice(0, 20)}… (${proof.length} chars)` : typeof proof}`,
+      const p = proof as { protocol?: unknown; hexProof?: unknown } | null
+      if (!p || typeof p !== 'object' || p.protocol !== 'ezkl-halo2-kzg' || typeof p.hexProof !== 'string' || !/^0x([0-9a-fA-F]{2})+$/.test(p.hexProof))
+        throw new BaseError('PROOF_INVALID', 'Not an ezkl proof.', {
+          details: `expected { protocol: 'ezkl-halo2-kzg', hexProof: 0x + an even number of hex digits }, got ${JSON.stringify(proof)?.slice(0, 60)}`,
         })
-      return proof.toLowerCase()
+      return { protocol: 'ezkl-halo2-kzg', hexProof: p.hexProof.toLowerCase() }
     },
     terminate: () => ezkl.ezklBridge().close(),
   }
