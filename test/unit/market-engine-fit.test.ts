@@ -68,3 +68,35 @@ test('the committed profile holds measured native Groth16 points, with provenanc
   for (const n of [4096, 16000])
     assert.ok(estimateProof({ backend: 'groth16', constraints: n }, p, 'native').seconds < estimateProof({ backend: 'groth16', constraints: n }, p).seconds)
 })
+
+test('zkml quote --engine native prices from the native fit; an unknown engine is refused with MARKET_QUOTE_INVALID', async () => {
+  const { spawnSync } = await import('node:child_process')
+  const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs')
+  const { tmpdir } = await import('node:os')
+  const { join } = await import('node:path')
+  const zkml = (args: string[]) => spawnSync(process.execPath, ['bin/zkml.js', ...args], { encoding: 'utf8' })
+  const dir = mkdtempSync(join(tmpdir(), 'zkml-quote-engine-'))
+  try {
+    const manifest = {
+      manifestVersion: 1, name: 'tiny', modelHash: `0x${'ab'.repeat(32)}`, circuitHash: `0x${'cd'.repeat(32)}`, backend: 'groth16',
+      curve: 'bn128', quantization: { scaleBits: 8, activationBits: 24, sigmoid: 'outside', target: 'accuracy' },
+      inputs: [{ name: 'x', shape: [1, 4] }], outputs: [{ name: 'y', shape: [1, 1] }],
+      publicSignals: [{ kind: 'output', name: 'y', index: 0, scaleBits: 8 }, { kind: 'context', name: 'subject' }, { kind: 'context', name: 'round' }],
+      constraints: 3000, wires: 3100, fidelity: {}, artifacts: {}, tools: {}, createdAt: '2026-11-22T00:00:00Z',
+    }
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest))
+    const r = zkml(['quote', dir, '--json', '--engine', 'native'])
+    assert.equal(r.status, 0, r.stderr)
+    const got = JSON.parse(r.stdout)
+    const want = quote(manifest as never, loadHardwareProfile(), { engines: { groth16: 'native' } })
+    assert.equal(got.estimate.engine, 'native')
+    assert.equal(got.minPrice, want.minPrice.toString())
+    assert.ok(want.minPrice < quote(manifest as never, loadHardwareProfile()).minPrice)
+    const bad = zkml(['quote', dir, '--engine', 'cuda'])
+    assert.equal(bad.status, 1)
+    assert.match(bad.stderr, /MARKET_QUOTE_INVALID/)
+    assert.match(bad.stderr, /expected native or snarkjs, got cuda/)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
