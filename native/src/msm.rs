@@ -23,6 +23,7 @@ pub fn msm_split<P: SWCurveConfig<ScalarField = Fr>>(bases: &[Affine<P>], scalar
 ///
 /// ```
 /// use ark_bn254::{Fr, G1Affine, G1Projective};
+/// use ark_ec::AffineRepr;
 /// use ark_ff::PrimeField;
 /// use zkml_native::{msm::msm_split_with, msm_table::FixedBaseTable};
 /// let g = vec![G1Affine::generator(); 2];

@@ -51,7 +51,7 @@ where
     ///
     /// ```
     /// use ark_bn254::{Fr, G1Affine, G1Projective};
-    /// use ark_ec::{CurveGroup, VariableBaseMSM};
+    /// use ark_ec::AffineRepr;
     /// use ark_ff::PrimeField;
     /// let g = vec![G1Affine::generator(); 3];
     /// let t = zkml_native::msm_table::FixedBaseTable::new(&g, 8);
