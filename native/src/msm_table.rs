@@ -61,6 +61,7 @@ where
     pub fn new(bases: &[Affine<P>], c: usize) -> Self {
         assert!((8..=17).contains(&c), "window {c} outside 8..=17");
         let windows = 254 / c + 1;
+        assert!(bases.len() * windows < 1 << 31, "a table holds under 2^31 points (bit 31 of an index is a sign)");
         let points: Vec<Affine<P>> = bases
             .par_chunks(1024)
             .flat_map_iter(|chunk| {

@@ -32,7 +32,9 @@ impl KeyTables {
     pub fn build(pk: &ZkeyPk, budget_mb: u32) -> KeyTables {
         let mut left = budget_mb as usize * 1024 * 1024;
         let mut t = KeyTables::default();
-        let mut fits = |n: usize, bytes: usize| n >= 256 && bytes <= left && { left -= bytes; true };
+        // Table indices carry a sign in bit 31 (msm_table.rs), so a table holds under 2^31 points
+        // whatever the budget (`table_mb` comes from the caller).
+        let mut fits = |n: usize, bytes: usize| n >= 256 && bytes <= left && n * 32 < 1 << 31 && { left -= bytes; true };
         let c2 = table_window(pk.b2.len());
         if fits(pk.b2.len(), FixedBaseTable::<G2>::bytes_for(pk.b2.len(), c2)) {
             t.b2 = Some(FixedBaseTable::new(&pk.b2, c2));
