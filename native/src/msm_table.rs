@@ -123,8 +123,10 @@ where
         // balance well when the cores are shared. A range's Σ (b + 1)·S_b is its local weighted
         // sum plus lo·(its plain sum).
         let nb = 1usize << (c - 1);
-        let ranges = (rayon::current_num_threads().max(1) * 4).min(nb);
-        let step = nb.div_ceil(ranges);
+        let step = nb.div_ceil((rayon::current_num_threads().max(1) * 4).min(nb));
+        // Counted from the step, so no range starts past the last bucket (with 3 threads and 128
+        // buckets a step of 11 makes 12 ranges, the last one short).
+        let ranges = nb.div_ceil(step);
         (0..ranges)
             .into_par_iter()
             .map(|r| {

@@ -36,6 +36,25 @@ fn table_msm_equals_arkworks_g1_and_g2() {
 }
 
 #[test]
+fn table_msm_on_thread_counts_that_do_not_divide_the_buckets() {
+    // Bucket ranges are cut per thread; with 6 threads and 128 buckets (c = 8) a naive cut made
+    // ranges that start past the last bucket.
+    let mut rng = StdRng::seed_from_u64(9);
+    let g: Vec<G1Affine> = (0..300).map(|_| G1Projective::rand(&mut rng).into_affine()).collect();
+    let s: Vec<Fr> = (0..300).map(|_| Fr::rand(&mut rng)).collect();
+    let big: Vec<_> = s.iter().map(|x| x.into_bigint()).collect();
+    let idx: Vec<u32> = (0..300).collect();
+    let want = G1Projective::msm(&g, &s).unwrap();
+    for threads in [1usize, 3, 6, 7] {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        for c in [8usize, 9] {
+            let t = FixedBaseTable::new(&g, c);
+            assert_eq!(pool.install(|| t.msm(&idx, &big)), want, "threads {threads} c {c}");
+        }
+    }
+}
+
+#[test]
 fn split_with_table_equals_arkworks_for_mixed_scalars() {
     let mut rng = StdRng::seed_from_u64(5);
     let n = 2000;
