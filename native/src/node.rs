@@ -69,7 +69,7 @@ pub struct NativeKey {
 impl NativeKey {
     /// Parses a snarkjs Groth16 `.zkey`; with the circuit's `.r1cs`, witnesses are checked
     /// against every constraint before proving (and the r1cs must be the key's circuit).
-    /// `table_mb` caps the fixed-base tables built for this key (default 2048 MiB; 0: none).
+    /// `table_mb` caps the fixed-base tables built for this key (default 0: none; tables.rs says why).
     #[napi(constructor)]
     pub fn new(zkey: Buffer, r1cs: Option<Buffer>, table_mb: Option<u32>) -> Result<Self> {
         let pk = ZkeyPk::parse(&zkey).map_err(js_err)?;

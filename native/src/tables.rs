@@ -8,8 +8,12 @@ use ark_bn254::g2::Config as G2;
 use crate::msm_table::{table_window, FixedBaseTable};
 use crate::zkey::ZkeyPk;
 
-/// Default budget for one key's tables, in MiB (`NativeKey`'s third argument overrides it).
-pub const DEFAULT_TABLE_MB: u32 = 2048;
+/// Default budget for one key's tables, in MiB (`NativeKey`'s third argument overrides it): none.
+/// Measured on the 2-core dev machine (tests/msm_table.rs `table_speed`, bench/prove-engines), the
+/// table MSM was not reliably faster than the per-proof one or arkworks' (its points are read
+/// scattered across n·W entries, the per-window MSM streams n), while a 2^18 key's tables took
+/// 1.6 GiB and 89 s to build. Opt in with a budget where a machine shows a gain.
+pub const DEFAULT_TABLE_MB: u32 = 0;
 
 #[derive(Default)]
 pub struct KeyTables {

@@ -20,7 +20,7 @@ export type NativeKeyHandle = {
 }
 
 export type NativeAddon = {
-  /** `tableMb` caps the key's fixed-base tables (default 2048 MiB; 0: none; the proofs are the same). */
+  /** `tableMb` caps the key's fixed-base tables (default 0: none, see native/src/tables.rs; the proofs are the same). */
   NativeKey: new (zkey: Uint8Array, r1cs?: Uint8Array | null, tableMb?: number) => NativeKeyHandle
   nativeInfo(): string
   /** BENCHMARKS AND TESTS ONLY: an insecure Groth16 .zkey for an .r1cs from seeded toxic waste. */
