@@ -136,7 +136,7 @@ async function compare(name: string, zkey: Uint8Array, vkey: Record<string, unkn
   const f = (x: number, d = 1) => x.toFixed(d)
   const p = row.profile
   console.log(
-    `${name.padEnd(18)} ${String(row.constraints).padStart(7)} 2^${Math.log2(d)}  snarkjs ${f(row.snarkProveMs, 0).padStart(7)} ms ${f(sPeak, 0).padStart(5)} MiB | native load ${f(row.nativeLoadMs, 0).padStart(5)} ms prove ${f(row.nativeProveMs, 0).padStart(6)} ms ${f(row.nativePeakMiB, 0).padStart(5)} MiB | x${f(row.ratio, 2)} wall, x${f(row.cpuRatio, 2)} cpu (${f(row.snarkCpuMs, 0)}/${f(row.nativeCpuMs, 0)} cpu-ms) | proofs/s snarkjs ${f(row.snarkPps, 2)} native ${f(row.nativePps, 2)} batch(${BATCH}) ${f(row.batchPps, 2)} (x${f(row.batchRatio, 2)})`,
+    `${name.padEnd(18)} ${String(row.constraints).padStart(7)} 2^${Math.log2(d)}  snarkjs ${f(row.snarkProveMs, 0).padStart(7)} ms ${f(sPeak, 0).padStart(5)} MiB | native load ${f(row.nativeLoadMs, 0).padStart(5)} ms (tables ${f(key.tableBytes / 2 ** 20, 0)} MiB) prove ${f(row.nativeProveMs, 0).padStart(6)} ms ${f(row.nativePeakMiB, 0).padStart(5)} MiB | x${f(row.ratio, 2)} wall, x${f(row.cpuRatio, 2)} cpu (${f(row.snarkCpuMs, 0)}/${f(row.nativeCpuMs, 0)} cpu-ms) | proofs/s snarkjs ${f(row.snarkPps, 2)} native ${f(row.nativePps, 2)} batch(${BATCH}) ${f(row.batchPps, 2)} (x${f(row.batchRatio, 2)})`,
   )
   console.log(
     `${''.padEnd(18)} profile ms: read ${f(p.readMs)} check ${f(p.checkMs)} qap/fft ${f(p.qapMs)} msm A ${f(p.msmAMs)} B1 ${f(p.msmB1Ms)} B2 ${f(p.msmB2Ms)} C ${f(p.msmCMs)} H ${f(p.msmHMs)}${witnessMs !== undefined ? ` | TS witness ${f(witnessMs)}` : ''}`,

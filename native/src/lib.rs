@@ -11,9 +11,11 @@ pub mod error;
 pub mod field;
 pub mod msm;
 pub mod msm_affine;
+pub mod msm_table;
 pub mod prover;
 pub mod qap;
 pub mod r1cs;
+pub mod tables;
 pub mod wtns;
 pub mod zkey;
 #[cfg(feature = "node")]

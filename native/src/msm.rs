@@ -11,14 +11,33 @@ use ark_ec::AdditiveGroup;
 use ark_ff::{BigInt, BigInteger, PrimeField, Zero};
 use rayon::prelude::*;
 
+use crate::msm_table::FixedBaseTable;
+
 /// Σ scalars[i]·bases[i] (lengths: the shorter of the two), split by scalar size.
 pub fn msm_split<P: SWCurveConfig<ScalarField = Fr>>(bases: &[Affine<P>], scalars: &[BigInt<4>]) -> Projective<P> {
+    msm_split_with(bases, scalars, None)
+}
+
+/// As `msm_split`, with the full-size scalars summed over `table` (the same bases, precomputed;
+/// msm_table.rs) when there is one.
+///
+/// ```
+/// use ark_bn254::{Fr, G1Affine, G1Projective};
+/// use ark_ec::AffineRepr;
+/// use ark_ff::PrimeField;
+/// use zkml_native::{msm::msm_split_with, msm_table::FixedBaseTable};
+/// let g = vec![G1Affine::generator(); 2];
+/// let t = FixedBaseTable::new(&g, 8);
+/// let s = vec![Fr::from(2u64).into_bigint(), (-Fr::from(3u64)).into_bigint()];
+/// assert_eq!(msm_split_with(&g, &s, Some(&t)), -G1Projective::from(G1Affine::generator()));
+/// ```
+pub fn msm_split_with<P: SWCurveConfig<ScalarField = Fr>>(bases: &[Affine<P>], scalars: &[BigInt<4>], table: Option<&FixedBaseTable<P>>) -> Projective<P> {
     let n = bases.len().min(scalars.len());
     let r = Fr::MODULUS;
     let mut ones: Vec<Affine<P>> = Vec::new();
     let mut small_b: Vec<Affine<P>> = Vec::new();
     let mut small_s: Vec<u64> = Vec::new();
-    let mut big_b: Vec<Affine<P>> = Vec::new();
+    let mut big_i: Vec<u32> = Vec::new();
     let mut big_s: Vec<BigInt<4>> = Vec::new();
     for i in 0..n {
         let s = &scalars[i];
@@ -42,15 +61,27 @@ pub fn msm_split<P: SWCurveConfig<ScalarField = Fr>>(bases: &[Affine<P>], scalar
             small_b.push(-bases[i]);
             small_s.push(neg.0[0]);
         } else {
-            big_b.push(bases[i]);
+            big_i.push(i as u32);
             big_s.push(*s);
         }
     }
     let (one_sum, (small_sum, big_sum)) = rayon::join(
         || ones.par_iter().fold(Projective::<P>::zero, |acc, b| acc + b).reduce(Projective::<P>::zero, |a, b| a + b),
-        || rayon::join(|| msm_u64(&small_b, &small_s), || crate::msm_affine::msm_batch_affine(&big_b, &big_s)),
+        || rayon::join(|| msm_u64(&small_b, &small_s), || msm_big(bases, &big_i, &big_s, table)),
     );
     one_sum + small_sum + big_sum
+}
+
+/// The full-size part: over the table when it covers these bases, else a batch-affine Pippenger.
+fn msm_big<P: SWCurveConfig<ScalarField = Fr>>(bases: &[Affine<P>], idx: &[u32], scalars: &[BigInt<4>], table: Option<&FixedBaseTable<P>>) -> Projective<P> {
+    match table {
+        // Small sets: the per-proof Pippenger is as quick and keeps the table's memory cold.
+        Some(t) if t.len() == bases.len() && idx.len() >= 256 => t.msm(idx, scalars),
+        _ => {
+            let b: Vec<Affine<P>> = idx.iter().map(|&i| bases[i as usize]).collect();
+            crate::msm_affine::msm_batch_affine(&b, scalars)
+        }
+    }
 }
 
 /// Pippenger over u64 scalars, windows only up to the largest bit in use.

@@ -42,7 +42,7 @@ where
 }
 
 /// The scalar as Σ d_k·2^(c·k) with d_k in (−2^(c−1), 2^(c−1)] (a carry moves up a window).
-fn signed_digits(s: &BigInt<4>, c: usize, num_windows: usize) -> impl Iterator<Item = i32> {
+pub(crate) fn signed_digits(s: &BigInt<4>, c: usize, num_windows: usize) -> impl Iterator<Item = i32> {
     let mut out = vec![0i32; num_windows];
     let mut carry = 0i64;
     let half = 1i64 << (c - 1);
@@ -72,8 +72,6 @@ fn digit(s: &BigInt<4>, w: usize, c: usize) -> usize {
 }
 
 fn window_sum<P: SWCurveConfig>(bases: &[Affine<P>], digits: &[i32], num_windows: usize, k: usize, c: usize) -> Projective<P> {
-    let nb = 1usize << (c - 1);
-    let mut buckets: Vec<Affine<P>> = vec![Affine::<P>::identity(); nb];
     // (bucket, base index | sign bit 31)
     let mut pending: Vec<(u32, u32)> = Vec::with_capacity(bases.len());
     for (i, b) in bases.iter().enumerate() {
@@ -82,42 +80,55 @@ fn window_sum<P: SWCurveConfig>(bases: &[Affine<P>], digits: &[i32], num_windows
             pending.push(((d.unsigned_abs() - 1), (i as u32) | if d < 0 { 1 << 31 } else { 0 }));
         }
     }
-    let mut stamp: Vec<u32> = vec![0; nb];
-    let mut round = 0u32;
-    let mut batch: Vec<(u32, u32)> = Vec::with_capacity(nb.min(pending.len()));
-    let mut denom: Vec<P::BaseField> = Vec::with_capacity(nb.min(pending.len()));
-    let mut next: Vec<(u32, u32)> = Vec::new();
+    bucket_sum(bases, pending, 1usize << (c - 1)).0
+}
+
+/// (Σ_b (b + 1)·S_b, Σ_b S_b) where S_b sums the points sent to bucket b, for `pending` entries
+/// (bucket, base index with bit 31 set for a negated base). Buckets are accumulated affinely in rounds (see the top of the
+/// file); shared by the per-window Pippenger above and the fixed-base table MSM (msm_table.rs).
+pub(crate) fn bucket_sum<P: SWCurveConfig>(bases: &[Affine<P>], pending: Vec<(u32, u32)>, nb: usize) -> (Projective<P>, Projective<P>) {
+    let mut buckets: Vec<Affine<P>> = vec![Affine::<P>::identity(); nb];
+    // Entries grouped by bucket (a counting sort): round r adds each bucket's r-th entry, so a
+    // round visits only the buckets that still have one, instead of rescanning every pending entry.
+    let mut start = vec![0u32; nb + 1];
+    for &(b, _) in &pending {
+        start[b as usize + 1] += 1;
+    }
+    for k in 0..nb {
+        start[k + 1] += start[k];
+    }
+    let mut fill = start.clone();
+    let mut sorted = vec![0u32; pending.len()];
+    for &(b, i) in &pending {
+        sorted[fill[b as usize] as usize] = i;
+        fill[b as usize] += 1;
+    }
+    drop(pending);
+    let mut active: Vec<u32> = (0..nb as u32).filter(|&b| start[b as usize + 1] > start[b as usize]).collect();
+    let mut batch: Vec<(u32, u32)> = Vec::with_capacity(active.len());
+    let mut denom: Vec<P::BaseField> = Vec::with_capacity(active.len());
     // Projective overflow buckets: once a round's batch gets small (a skewed window, such as the
     // top one where every digit is tiny, puts most points in a few buckets) one inversion per
     // round no longer pays, so the remaining additions go here instead.
     let mut overflow: Vec<Projective<P>> = Vec::new();
-    while !pending.is_empty() {
-        round += 1;
+    let mut round = 0u32;
+    while !active.is_empty() {
         batch.clear();
         denom.clear();
-        next.clear();
-        for &(b, i) in &pending {
+        for &b in &active {
             let bu = b as usize;
-            if stamp[bu] == round {
-                next.push((b, i));
-                continue;
-            }
+            let i = sorted[(start[bu] + round) as usize];
             let p = &point(bases, i);
             let acc = &buckets[bu];
             if acc.is_zero() {
                 buckets[bu] = *p;
-                stamp[bu] = round;
-                continue;
-            }
-            if acc.x == p.x {
+            } else if acc.x == p.x {
                 // Doubling or cancellation: rare; do it projectively.
                 buckets[bu] = (acc.into_group() + p).into_affine();
-                stamp[bu] = round;
-                continue;
+            } else {
+                batch.push((b, i));
+                denom.push(p.x - acc.x);
             }
-            stamp[bu] = round;
-            batch.push((b, i));
-            denom.push(p.x - acc.x);
         }
         serial_inversion(&mut denom);
         for (&(b, i), inv) in batch.iter().zip(&denom) {
@@ -128,11 +139,15 @@ fn window_sum<P: SWCurveConfig>(bases: &[Affine<P>], digits: &[i32], num_windows
             let y3 = lambda * (acc.x - x3) - acc.y;
             *acc = Affine::<P>::new_unchecked(x3, y3);
         }
-        std::mem::swap(&mut pending, &mut next);
-        if !pending.is_empty() && batch.len() < 64 {
+        round += 1;
+        active.retain(|&b| start[b as usize + 1] - start[b as usize] > round);
+        if !active.is_empty() && batch.len() < 64 {
             overflow = vec![Projective::<P>::zero(); nb];
-            for &(b, i) in &pending {
-                overflow[b as usize] += point(bases, i);
+            for &b in &active {
+                let bu = b as usize;
+                for &i in &sorted[(start[bu] + round) as usize..start[bu + 1] as usize] {
+                    overflow[bu] += point(bases, i);
+                }
             }
             break;
         }
@@ -146,7 +161,7 @@ fn window_sum<P: SWCurveConfig>(bases: &[Affine<P>], digits: &[i32], num_windows
         }
         res += &running;
     }
-    res
+    (res, running)
 }
 
 /// Montgomery's trick on one thread (the windows already run in parallel): every element

@@ -12,6 +12,7 @@ use rayon::prelude::*;
 use crate::error::NativeError;
 use crate::{prover, wtns};
 use crate::r1cs::R1cs;
+use crate::tables::{KeyTables, DEFAULT_TABLE_MB};
 use crate::zkey::ZkeyPk;
 
 fn js_err(e: NativeError) -> napi::Error {
@@ -20,6 +21,7 @@ fn js_err(e: NativeError) -> napi::Error {
 
 struct Loaded {
     pk: ZkeyPk,
+    tables: KeyTables,
     r1cs: Option<R1cs>,
 }
 
@@ -32,7 +34,7 @@ fn prove_one(k: &Loaded, wtns: &[u8]) -> std::result::Result<String, NativeError
     let check_ms = t0.elapsed().as_secs_f64() * 1000.0 - read_ms;
     let mut rng = rand::rngs::OsRng;
     let (r, s) = (Fr::rand(&mut rng), Fr::rand(&mut rng));
-    let (p, t) = prover::prove(&k.pk, &w, r, s)?;
+    let (p, t) = prover::prove_with(&k.pk, &k.tables, &w, r, s)?;
     let sig = prover::public_signals(&k.pk, &w);
     Ok(format!(
         "{{\"proof\":{},\"publicSignals\":[{}],\"timings\":{{\"readMs\":{:.3},\"checkMs\":{:.3},\"qapMs\":{:.3},\"msmAMs\":{:.3},\"msmB1Ms\":{:.3},\"msmB2Ms\":{:.3},\"msmCMs\":{:.3},\"msmHMs\":{:.3},\"proveMs\":{:.3}}}}}",
@@ -67,8 +69,9 @@ pub struct NativeKey {
 impl NativeKey {
     /// Parses a snarkjs Groth16 `.zkey`; with the circuit's `.r1cs`, witnesses are checked
     /// against every constraint before proving (and the r1cs must be the key's circuit).
+    /// `table_mb` caps the fixed-base tables built for this key (default 0: none; tables.rs says why).
     #[napi(constructor)]
-    pub fn new(zkey: Buffer, r1cs: Option<Buffer>) -> Result<Self> {
+    pub fn new(zkey: Buffer, r1cs: Option<Buffer>, table_mb: Option<u32>) -> Result<Self> {
         let pk = ZkeyPk::parse(&zkey).map_err(js_err)?;
         let r1cs = match r1cs {
             Some(b) => {
@@ -78,7 +81,8 @@ impl NativeKey {
             }
             None => None,
         };
-        Ok(NativeKey { inner: Arc::new(Loaded { pk, r1cs }) })
+        let tables = KeyTables::build(&pk, table_mb.unwrap_or(DEFAULT_TABLE_MB));
+        Ok(NativeKey { inner: Arc::new(Loaded { pk, tables, r1cs }) })
     }
 
     #[napi(getter)]
@@ -104,7 +108,12 @@ impl NativeKey {
     /// Approximate bytes the cached key holds.
     #[napi(getter)]
     pub fn bytes(&self) -> f64 {
-        self.inner.pk.bytes() as f64
+        (self.inner.pk.bytes() + self.inner.tables.bytes()) as f64
+    }
+    /// Bytes of the fixed-base tables alone.
+    #[napi(getter)]
+    pub fn table_bytes(&self) -> f64 {
+        self.inner.tables.bytes() as f64
     }
 
     /// Checks a `.wtns` against this key's circuit without proving: throws

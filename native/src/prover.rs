@@ -20,7 +20,8 @@ use ark_poly::Radix2EvaluationDomain;
 use rayon::prelude::*;
 
 use crate::error::{NativeError, Result};
-use crate::msm::{msm_g1_split, msm_split};
+use crate::msm::msm_split_with;
+use crate::tables::KeyTables;
 use crate::qap::CircomReduction;
 use crate::zkey::ZkeyPk;
 
@@ -48,6 +49,11 @@ fn ms(t: Instant) -> f64 {
 
 /// Proves with witness `w` (already checked to be of this key's length) and blinding r, s.
 pub fn prove(pk: &ZkeyPk, w: &[Fr], r: Fr, s: Fr) -> Result<(Proof, Timings)> {
+    prove_with(pk, &KeyTables::default(), w, r, s)
+}
+
+/// As `prove`, with the key's fixed-base tables (tables.rs) where built: the same proof.
+pub fn prove_with(pk: &ZkeyPk, tb: &KeyTables, w: &[Fr], r: Fr, s: Fr) -> Result<(Proof, Timings)> {
     if w.len() != pk.n_vars {
         return Err(NativeError::new("NATIVE_KEY_MISMATCH", format!("expected a witness of {} wires (this key's circuit), got {}", pk.n_vars, w.len())));
     }
@@ -62,20 +68,23 @@ pub fn prove(pk: &ZkeyPk, w: &[Fr], r: Fr, s: Fr) -> Result<(Proof, Timings)> {
 
     let ws: Vec<BigInt<4>> = w.par_iter().map(|x| x.into_bigint()).collect();
     let tt = Instant::now();
-    let a_acc = msm_g1_split(&pk.a, &ws);
+    let a_acc = msm_split_with(&pk.a, &ws, tb.a.as_ref());
     t.msm_a_ms = ms(tt);
     let tt = Instant::now();
-    let b1_acc = msm_g1_split(&pk.b1, &ws);
+    let b1_acc = msm_split_with(&pk.b1, &ws, tb.b1.as_ref());
     t.msm_b1_ms = ms(tt);
     let tt = Instant::now();
-    let b2_acc = msm_split::<ark_bn254::g2::Config>(&pk.b2, &ws);
+    let b2_acc = msm_split_with(&pk.b2, &ws, tb.b2.as_ref());
     t.msm_b2_ms = ms(tt);
     let tt = Instant::now();
-    let c_acc = msm_g1_split(&pk.c, &ws[pk.n_public + 1..]);
+    let c_acc = msm_split_with(&pk.c, &ws[pk.n_public + 1..], tb.c.as_ref());
     t.msm_c_ms = ms(tt);
     let tt = Instant::now();
     let hs: Vec<BigInt<4>> = h.par_iter().map(|x| x.into_bigint()).collect();
-    let h_acc = crate::msm_affine::msm_batch_affine(&pk.h, &hs);
+    let h_acc = match &tb.h {
+        Some(t) if t.len() == hs.len() => t.msm(&(0..hs.len() as u32).collect::<Vec<_>>(), &hs),
+        _ => crate::msm_affine::msm_batch_affine(&pk.h, &hs),
+    };
     t.msm_h_ms = ms(tt);
 
     let a = a_acc + pk.alpha1 + pk.delta1 * r;

@@ -1,6 +1,7 @@
 import { BaseError } from '../errors/index.ts'
 import type { CircuitManifest } from '../compiler/manifest.ts'
-import { nLogN, type HardwareProfile } from './hardwareProfile.ts'
+import type { ProverEngineName } from '../network/hardware.ts'
+import { nLogN, type BackendFit, type HardwareProfile } from './hardwareProfile.ts'
 
 /** What proving one circuit is expected to cost on a profiled machine. */
 export type ProofEstimate = {
@@ -12,6 +13,25 @@ export type ProofEstimate = {
   bytes: number
   fitsMemory: boolean
   maxRelError: number
+  /** The engine whose fit priced this: the one asked for when the profile has its fit, else snarkjs. */
+  engine: ProverEngineName
+}
+
+/**
+ * The fit for proving `backend` with `engine` on a profiled machine: the engine's own fit when the
+ * profile measured one, else the default (snarkjs) fit, which is slower and so never under-quotes.
+ *
+ * @example
+ * ```ts
+ * import { fitFor, loadHardwareProfile } from './src/market/index.ts'
+ * fitFor(loadHardwareProfile(), 'groth16', 'native')?.engine // 'native'
+ * ```
+ */
+export function fitFor(profile: HardwareProfile, backend: CircuitManifest['backend'], engine: ProverEngineName = 'snarkjs'): { fit: BackendFit; engine: ProverEngineName } | undefined {
+  const own = engine === 'snarkjs' ? undefined : profile.engines?.[engine]?.backends[backend]
+  if (own) return { fit: own, engine }
+  const base = profile.backends[backend]
+  return base ? { fit: base, engine: 'snarkjs' } : undefined
 }
 
 /**
@@ -32,24 +52,26 @@ export function provingSize(m: Pick<CircuitManifest, 'backend' | 'constraints' |
 }
 
 /**
- * Estimates proving time and peak memory of a circuit from its manifest and a fitted hardware profile.
+ * Estimates proving time and peak memory of a circuit from its manifest and a fitted hardware profile,
+ * for the proving engine a worker advertises (`Hardware.engines[backend]`; default snarkjs).
  * Throws `MARKET_PROFILE_INVALID` when the profile has no fit for the circuit's backend.
  *
  * @example
  * ```ts
  * import { estimateProof, loadHardwareProfile } from './src/market/index.ts'
- * const e = estimateProof({ backend: 'groth16', constraints: 5000 }, loadHardwareProfile())
- * console.log(e.seconds.toFixed(2), 's')
+ * const e = estimateProof({ backend: 'groth16', constraints: 5000 }, loadHardwareProfile(), 'native')
+ * console.log(e.seconds.toFixed(2), 's with', e.engine)
  * ```
  */
-export function estimateProof(manifest: Pick<CircuitManifest, 'backend' | 'constraints' | 'plonkGates' | 'ezkl'>, profile: HardwareProfile): ProofEstimate {
-  const fit = profile.backends[manifest.backend]
-  if (!fit)
+export function estimateProof(manifest: Pick<CircuitManifest, 'backend' | 'constraints' | 'plonkGates' | 'ezkl'>, profile: HardwareProfile, engine: ProverEngineName = 'snarkjs'): ProofEstimate {
+  const found = fitFor(profile, manifest.backend, engine)
+  if (!found)
     throw new BaseError('MARKET_PROFILE_INVALID', `Hardware profile "${profile.name}" has no fit for ${manifest.backend}.`, {
       details: `expected a fit for ${manifest.backend}, got fits for ${Object.keys(profile.backends).join(', ')}`,
     })
+  const { fit, engine: used } = found
   const n = provingSize(manifest)
   const seconds = fit.time.a + fit.time.b * nLogN(n)
   const bytes = fit.memory.c + fit.memory.d * n
-  return { backend: manifest.backend, constraints: manifest.constraints, size: n, seconds, bytes, fitsMemory: bytes < profile.machine.memoryBytes, maxRelError: fit.maxRelError }
+  return { backend: manifest.backend, constraints: manifest.constraints, size: n, seconds, bytes, fitsMemory: bytes < profile.machine.memoryBytes, maxRelError: fit.maxRelError, engine: used }
 }

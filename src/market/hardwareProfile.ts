@@ -1,5 +1,6 @@
 import { BaseError } from '../errors/index.ts'
 import type { Backend } from '../compiler/manifest.ts'
+import type { ProverEngineName } from '../network/hardware.ts'
 
 /** One measured proof: circuit size and what proving it cost on the profiled machine. */
 export type ProfilePoint = { constraints: number; wires: number; seconds: number; bytes: number }
@@ -29,6 +30,19 @@ export type HardwareProfile = {
   name: string
   machine: { cpuModel: string; cores: number; memoryBytes: number; platform: string; arch: string }
   provenance: { bench: string; measuredAt: string; tools: Record<string, string>; repetitions: number }
+  /** Fits of the default engine (snarkjs), per backend. */
+  backends: Partial<Record<Backend, BackendFit>>
+  /**
+   * Fits of other proving engines on the same machine (e.g. `engines.native.groth16`, measured by
+   * bench/native-profile.ts), with their own provenance. A quote for a worker advertising such an
+   * engine uses these; a backend without one falls back to `backends` (snarkjs: slower, so safe).
+   */
+  engines?: Partial<Record<ProverEngineName, EngineFits>>
+}
+
+/** One engine's fits and where they came from. */
+export type EngineFits = {
+  provenance: HardwareProfile['provenance']
   backends: Partial<Record<Backend, BackendFit>>
 }
 
@@ -53,10 +67,23 @@ export function parseHardwareProfile(json: unknown): HardwareProfile {
   if (!p.machine || typeof p.machine.cores !== 'number') throw fail('machine.cores', p.machine)
   if (!p.provenance || typeof p.provenance.measuredAt !== 'string') throw fail('provenance.measuredAt', p.provenance)
   if (!p.backends || typeof p.backends !== 'object' || Object.keys(p.backends).length === 0) throw fail('at least one backend fit', p.backends)
-  for (const [b, f] of Object.entries(p.backends)) {
-    const nums = [f?.time?.a, f?.time?.b, f?.memory?.c, f?.memory?.d]
-    if (!nums.every((x) => typeof x === 'number' && Number.isFinite(x) && x >= 0)) throw fail(`finite non-negative coefficients for ${b}`, f && { time: f.time, memory: f.memory })
-    if (!Array.isArray(f!.points) || f!.points.length < 2) throw fail(`at least 2 measured points for ${b}`, f?.points?.length)
+  const checkFits = (fits: Record<string, BackendFit | undefined>, where: string) => {
+    for (const [b, f] of Object.entries(fits)) {
+      if (b !== 'groth16' && b !== 'plonk') throw fail(`backend groth16 or plonk${where}`, b)
+      const nums = [f?.time?.a, f?.time?.b, f?.memory?.c, f?.memory?.d]
+      if (!nums.every((x) => typeof x === 'number' && Number.isFinite(x) && x >= 0)) throw fail(`finite non-negative coefficients for ${b}${where}`, f && { time: f.time, memory: f.memory })
+      if (!Array.isArray(f!.points) || f!.points.length < 2) throw fail(`at least 2 measured points for ${b}${where}`, f?.points?.length)
+    }
+  }
+  checkFits(p.backends, '')
+  if (p.engines !== undefined) {
+    if (!p.engines || typeof p.engines !== 'object' || Array.isArray(p.engines)) throw fail('engines as an object of engine fits', p.engines)
+    for (const [e, ef] of Object.entries(p.engines)) {
+      if (e !== 'native' && e !== 'snarkjs') throw fail('engine native or snarkjs', e)
+      if (!ef || typeof ef.provenance?.measuredAt !== 'string') throw fail(`engines.${e}.provenance.measuredAt`, ef?.provenance)
+      if (!ef.backends || typeof ef.backends !== 'object' || Object.keys(ef.backends).length === 0) throw fail(`at least one backend fit in engines.${e}`, ef.backends)
+      checkFits(ef.backends, ` in engines.${e}`)
+    }
   }
   return p as HardwareProfile
 }

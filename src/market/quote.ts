@@ -1,5 +1,6 @@
 import { BaseError } from '../errors/index.ts'
 import type { CircuitManifest } from '../compiler/manifest.ts'
+import type { Hardware } from '../network/hardware.ts'
 import type { HardwareProfile } from './hardwareProfile.ts'
 import { estimateProof, type ProofEstimate } from './estimateProof.ts'
 
@@ -17,6 +18,11 @@ export type QuoteOptions = {
   lateWindowFactor?: number
   /** Required collateral as a multiple of maxPrice. Default 4: missing a deadline must cost more than it pays. */
   collateralFactor?: number
+  /**
+   * The engines the proving worker (or worker class) advertises, as `Hardware.engines`: a worker
+   * proving Groth16 with `native` is quoted from the profile's native fit. Default: snarkjs.
+   */
+  engines?: Hardware['engines']
 }
 
 /** Recommended terms for one proof: prices in wei, durations in seconds (relative to the ramp start). */
@@ -45,6 +51,8 @@ const ceil = (x: number) => BigInt(Math.ceil(x))
  * import { quote, loadHardwareProfile } from './src/market/index.ts'
  * const q = quote({ backend: 'groth16', constraints: 5000 }, loadHardwareProfile())
  * console.log(q.minPrice, q.maxPrice, q.lockTimeout)
+ * // A worker advertising the native Groth16 engine is priced from the profile's native fit:
+ * const qn = quote({ backend: 'groth16', constraints: 5000 }, loadHardwareProfile(), { engines: { groth16: 'native' } })
  * ```
  */
 export function quote(
@@ -62,7 +70,10 @@ export function quote(
     if (!Number.isFinite(v) || v < min)
       throw new BaseError('MARKET_QUOTE_INVALID', `Quote option ${k} is out of range.`, { details: `expected a number ≥ ${min}, got ${v}` })
   if (cost <= 0n) throw new BaseError('MARKET_QUOTE_INVALID', 'costPerSecondWei must be positive.', { details: `expected > 0, got ${cost}` })
-  const estimate = estimateProof(manifest, profile)
+  const engine = options.engines?.[manifest.backend] ?? 'snarkjs'
+  if (engine !== 'snarkjs' && engine !== 'native')
+    throw new BaseError('MARKET_QUOTE_INVALID', `Unknown proving engine for ${manifest.backend}.`, { details: `expected native or snarkjs, got ${String(engine).slice(0, 40)}` })
+  const estimate = estimateProof(manifest, profile, engine)
   // Scale wei by 1e6 to keep sub-second estimates from rounding to zero.
   const minPrice = (cost * BigInt(Math.round(estimate.seconds * 1e6))) / 1_000_000n + 1n
   const maxPrice = (minPrice * ceil(margin * 1000)) / 1000n

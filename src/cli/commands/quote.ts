@@ -10,6 +10,8 @@ const usage = `usage: zkml quote <circuit-dir|manifest.json> [options]
   --cost-per-second-wei <n>    what a second of that machine costs (default 1000000000000)
   --margin <x>                 maxPrice = minPrice × margin (default 3)
   --safety <x>                 lock timeout = estimate × safety + overhead (default 4)
+  --engine <native|snarkjs>    the prover's Groth16 engine, as workers advertise it (default snarkjs;
+                               native uses the profile's native fit, bench/native-profile.ts)
   --json                       print the quote as JSON`
 
 /**
@@ -30,6 +32,7 @@ export async function run(argv: string[]): Promise<number> {
       'cost-per-second-wei': { type: 'string' },
       margin: { type: 'string' },
       safety: { type: 'string' },
+      engine: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -68,13 +71,16 @@ export async function run(argv: string[]): Promise<number> {
     cost = BigInt(values['cost-per-second-wei'])
   }
   const profile = loadHardwareProfile(values.profile)
-  const q = quote(manifest, profile, { costPerSecondWei: cost, margin: num('margin'), safetyFactor: num('safety') })
+  const engine = values.engine
+  if (engine !== undefined && engine !== 'native' && engine !== 'snarkjs')
+    throw new BaseError('MARKET_QUOTE_INVALID', '--engine is not a proving engine.', { details: `expected native or snarkjs, got ${engine.slice(0, 40)}` })
+  const q = quote(manifest, profile, { costPerSecondWei: cost, margin: num('margin'), safetyFactor: num('safety'), engines: engine ? { groth16: engine } : undefined })
   if (values.json) {
     console.log(JSON.stringify(quoteToJson(q), null, 2))
     return 0
   }
   const e = q.estimate
-  console.log(`${manifest.name} (${manifest.backend}, ${manifest.constraints} constraints) on profile ${profile.name} (${profile.machine.cpuModel} × ${profile.machine.cores})`)
+  console.log(`${manifest.name} (${manifest.backend}, ${manifest.constraints} constraints) on profile ${profile.name} (${profile.machine.cpuModel} × ${profile.machine.cores}), ${e.engine} fit`)
   console.log(`  estimated proving time  ${e.seconds.toFixed(2)} s (fit within ±${(100 * e.maxRelError).toFixed(0)}% on its points)`)
   console.log(`  estimated peak memory   ${(e.bytes / 2 ** 20).toFixed(0)} MiB${e.fitsMemory ? '' : '  (more than the profiled machine has)'}`)
   console.log(`  price                   ${q.minPrice} → ${q.maxPrice} wei over a ${q.rampLength} s ramp`)

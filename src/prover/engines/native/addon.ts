@@ -10,14 +10,18 @@ export type NativeKeyHandle = {
   readonly nConstraints: number
   readonly domainSize: number
   readonly hasR1Cs: boolean
+  /** Bytes the key holds natively, its fixed-base tables included. */
   readonly bytes: number
+  /** Bytes of the fixed-base tables (native/src/tables.rs) alone. */
+  readonly tableBytes: number
   check(wtns: Uint8Array): void
   prove(wtns: Uint8Array): Promise<string>
   proveBatch(wtns: Uint8Array[]): Promise<string>
 }
 
 export type NativeAddon = {
-  NativeKey: new (zkey: Uint8Array, r1cs?: Uint8Array | null) => NativeKeyHandle
+  /** `tableMb` caps the key's fixed-base tables (default 0: none, see native/src/tables.rs; the proofs are the same). */
+  NativeKey: new (zkey: Uint8Array, r1cs?: Uint8Array | null, tableMb?: number) => NativeKeyHandle
   nativeInfo(): string
   /** BENCHMARKS AND TESTS ONLY: an insecure Groth16 .zkey for an .r1cs from seeded toxic waste. */
   insecureBenchKey(r1cs: Uint8Array, seed: number): Uint8Array
