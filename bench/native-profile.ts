@@ -44,7 +44,7 @@ function chain(n: number): { r1cs: R1csData; wtns: Uint8Array } {
   const constraints: Array<R1csData['constraints'][number]> = []
   const w = new Array<bigint>(nWires).fill(0n)
   w[0] = 1n
-  w[2] = BigInt('0x' + Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('hex')) % P
+  w[2] = BigInt(`0x${Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('hex')}`) % P
   for (let i = 0; i < n; i++) {
     const x = 2 + i
     const y = i === n - 1 ? 1 : x + 1
@@ -93,6 +93,6 @@ profile.engines = {
   },
 }
 if (!a['no-write']) {
-  writeFileSync(path, JSON.stringify(parseHardwareProfile(profile), null, 2) + '\n')
+  writeFileSync(path, `${JSON.stringify(parseHardwareProfile(profile), null, 2)}\n`)
   console.log(`wrote ${path.pathname}`)
 }

@@ -69,7 +69,7 @@ export function parseHardwareProfile(json: unknown): HardwareProfile {
   if (!p.backends || typeof p.backends !== 'object' || Object.keys(p.backends).length === 0) throw fail('at least one backend fit', p.backends)
   const checkFits = (fits: Record<string, BackendFit | undefined>, where: string) => {
     for (const [b, f] of Object.entries(fits)) {
-      if (b !== 'groth16' && b !== 'plonk') throw fail(`backend groth16 or plonk${where}`, b)
+      if (b !== 'groth16' && b !== 'plonk' && b !== 'ezkl') throw fail(`backend groth16, plonk or ezkl${where}`, b)
       const nums = [f?.time?.a, f?.time?.b, f?.memory?.c, f?.memory?.d]
       if (!nums.every((x) => typeof x === 'number' && Number.isFinite(x) && x >= 0)) throw fail(`finite non-negative coefficients for ${b}${where}`, f && { time: f.time, memory: f.memory })
       if (!Array.isArray(f!.points) || f!.points.length < 2) throw fail(`at least 2 measured points for ${b}${where}`, f?.points?.length)
