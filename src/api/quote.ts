@@ -40,6 +40,7 @@ export const quoteResponseSchema = {
       properties: {
         backend: { type: 'string' }, constraints: { type: 'integer' }, size: { type: 'integer', description: 'what the fit was applied to: constraints (Groth16) or PLONK gates' }, seconds: { type: 'number' }, bytes: { type: 'number' },
         fitsMemory: { type: 'boolean' }, maxRelError: { type: 'number' },
+        engine: { type: 'string', description: 'the proving engine whose measured fit priced this (snarkjs, or native where the profile has native points)' },
       },
     },
     minPrice: wei,

@@ -6,9 +6,8 @@ import { fileURLToPath } from 'node:url'
 const root = fileURLToPath(new URL('../..', import.meta.url))
 
 // Issue #11 item 16: the README's `npm install` must work on a machine that cannot reach onnxruntime's
-// download host, with no environment variable. The project .npmrc keeps dependencies' install scripts off
-// (onnxruntime-node's postinstall downloads); a dead proxy stands in for "no network" (the script honours
-// global-agent's). Without the .npmrc, npm 10 runs the script, which fails here.
+// download host, with no environment variable. The project .npmrc hands `onnxruntime-node-install=skip` to
+// onnxruntime-node's postinstall; a dead proxy stands in for "no network" (the script honours global-agent's).
 test('onnxruntime-node postinstall succeeds offline with no ONNXRUNTIME_NODE_INSTALL in the environment', () => {
   const env: NodeJS.ProcessEnv = { ...process.env, GLOBAL_AGENT_HTTPS_PROXY: 'http://127.0.0.1:9', GLOBAL_AGENT_HTTP_PROXY: 'http://127.0.0.1:9' }
   for (const k of Object.keys(env)) if (/^(ONNXRUNTIME_NODE_INSTALL|npm_config_onnxruntime)/i.test(k)) delete env[k]

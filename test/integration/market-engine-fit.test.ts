@@ -50,7 +50,7 @@ test('engine fits are checked at the boundary: unknown engine, missing provenanc
   bad({ ...profile, engines: { native: { backends: { groth16: fit(1, 1) } } } }, /expected engines\.native\.provenance\.measuredAt/)
   bad({ ...profile, engines: { native: { provenance, backends: {} } } }, /at least one backend fit in engines\.native/)
   bad({ ...profile, engines: { native: { provenance, backends: { groth16: { ...fit(1, 1), time: { a: -1, b: 0 } } } } } }, /non-negative coefficients for groth16 in engines\.native/)
-  bad({ ...profile, engines: { native: { provenance, backends: { stark: fit(1, 1) } } } }, /expected backend groth16 or plonk in engines\.native/)
+  bad({ ...profile, engines: { native: { provenance, backends: { stark: fit(1, 1) } } } }, /expected backend groth16, plonk or ezkl in engines\.native/)
   bad({ ...profile, engines: [] }, /engines as an object/)
   assert.throws(
     () => quote({ backend: 'groth16', constraints: 10 }, profile, { engines: { groth16: 'cuda' as 'native' } }),
