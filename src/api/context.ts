@@ -12,6 +12,8 @@ export type ApiContext = {
   apiKeys: string[]
   /** Largest `POST /circuits` body, bytes (the other routes have smaller limits). */
   circuitBodyLimit: number
+  /** Largest streamed artifact (`PUT /artifacts/:hash`), bytes. */
+  artifactLimit: number
 }
 
 /** Reusable schema bits. */

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { Redis } from 'ioredis'
-import { CircuitRegistry, ProverQueue, type ArtifactStore } from '../network/index.ts'
+import { CircuitRegistry, DEFAULT_ARTIFACT_MAX_BYTES, ProverQueue, type ArtifactStore } from '../network/index.ts'
+import { artifactRoutes } from './artifacts.ts'
 import { chainRejectionRoutes } from './chainRejections.ts'
 import { circuitRoutes } from './circuits.ts'
 import type { ApiContext } from './context.ts'
@@ -26,6 +27,8 @@ export type ApiOptions = {
    * `POST /jobs` takes at most 8 MiB and every other route 1 MiB; the API key is checked first.
    */
   bodyLimit?: number | undefined
+  /** Largest artifact `PUT /artifacts/:hash` streams into the store, bytes. Default 4 GiB. */
+  artifactLimit?: number | undefined
   /** Proving attempts per job. Default 4. */
   attempts?: number | undefined
   /** First retry delay (exponential). Default 1000 ms. */
@@ -72,7 +75,7 @@ export async function buildApi(opts: ApiOptions): Promise<{ app: FastifyInstance
   })
   const registry = new CircuitRegistry(opts.redis, opts.prefix, opts.store)
   const queue = new ProverQueue({ redis: opts.redis, prefix: opts.prefix, registry, attempts: opts.attempts, backoffMs: opts.backoffMs })
-  const ctx: ApiContext = { redis: opts.redis, prefix: opts.prefix, registry, queue, jobs: queue.jobs, apiKeys: opts.apiKeys, circuitBodyLimit: opts.bodyLimit ?? 64 * 2 ** 20 }
+  const ctx: ApiContext = { redis: opts.redis, prefix: opts.prefix, registry, queue, jobs: queue.jobs, apiKeys: opts.apiKeys, circuitBodyLimit: opts.bodyLimit ?? 64 * 2 ** 20, artifactLimit: opts.artifactLimit ?? DEFAULT_ARTIFACT_MAX_BYTES }
   app.addSchema(errorSchema)
   installErrorHandling(app)
   // JSON only, through a parser that refuses deep nesting before it can reach the stack; any
@@ -89,6 +92,7 @@ export async function buildApi(opts: ApiOptions): Promise<{ app: FastifyInstance
   app.addHook('onRequest', redisGuard(opts.redis, ['/', '/health', '/openapi.json', '/explorer', '/feeds']))
   const openapi = collectOpenApi(app)
   await app.register(circuitRoutes, { ctx })
+  await app.register(artifactRoutes, { ctx })
   await app.register(jobRoutes, { ctx })
   await app.register(workerRoutes, { ctx })
   await app.register(proofRoutes, { ctx })

@@ -96,7 +96,7 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
     const samples = JSON.parse(readFileSync(new URL('../../models/pool-risk/samples.json', import.meta.url), 'utf8')) as number[][]
     const circuitDir = join(dir, 'pool-risk')
     const { manifest } = o.backend === 'ezkl'
-      ? await (await import('../compiler/ezkl/index.ts')).compileEzkl({ onnx, name: 'pool-risk', calibration: samples, outDir: circuitDir, maxLogrows: 12 }) // 2^12: the proving key (~30 MB) fits POST /circuits' 64 MiB body
+      ? await (await import('../compiler/ezkl/index.ts')).compileEzkl({ onnx, name: 'pool-risk', calibration: samples, outDir: circuitDir, maxLogrows: 12 }) // 2^12 keeps the demo quick; larger keys stream through PUT /artifacts/:hash
       : await compileModel({ onnx, name: 'pool-risk', calibration: samples, backend: 'groth16', target: 'accuracy', outDir: circuitDir })
     stage(o.backend === 'ezkl' ? `compile pool-risk with ezkl (${manifest.constraints} rows)` : `compile pool-risk (${manifest.constraints} constraints)`)
     const { id: circuitId } = await registerCircuit({ apiUrl: stack.apiUrl, apiKey: stack.apiKey, dir: circuitDir })

@@ -1,4 +1,4 @@
-import { mkdir, writeFile, rename } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { tmpdir } from 'node:os'
 import { joinPlainFile } from './artifactNames.ts'
@@ -73,10 +73,8 @@ export class CircuitCache {
       ;(local.artifacts as Record<string, { file: string }>)[name]!.file = file
       // Always rewrite from the verified store: the directory is only a cache and could have been altered.
       if (!(await this.opts.store.has(entry.sha256))) continue // optional artifacts (onnx, verifier) may be absent
-      const bytes = await this.opts.store.get(entry.sha256)
-      const tmp = `${path}.${process.pid}.tmp`
-      await writeFile(tmp, bytes)
-      await rename(tmp, path)
+      // Streamed and verified chunk by chunk: a proving key of hundreds of MB never sits whole in memory here.
+      await this.opts.store.getToFile(entry.sha256, path)
     }
     await writeFile(join(dir, 'manifest.json'), JSON.stringify(local, null, 2))
     return this.opts.engine.load(dir)

@@ -2,7 +2,7 @@
 // worker directory, and the ProvingEngine seam the provers implement (src/prover/).
 export { connectRedis, defaultRedisUrl, type ConnectRedisOptions } from './redis.ts'
 export { redisKeys, proveQueueName, resultsQueueName, type RedisKeys } from './keys.ts'
-export { LocalArtifactStore, sha256Hex, defaultStoreDir, type ArtifactStore, type ContentHash } from './artifactStore.ts'
+export { LocalArtifactStore, sha256Hex, defaultStoreDir, StreamMeter, DEFAULT_ARTIFACT_MAX_BYTES, type ArtifactStore, type ContentHash, type StreamedPut } from './artifactStore.ts'
 export { RedisArtifactStore } from './redisArtifactStore.ts'
 export { openArtifactStore } from './openStore.ts'
 export { LruCache } from './lruCache.ts'

@@ -22,14 +22,14 @@ export async function run(argv: string[]): Promise<number> {
   } catch {
     throw new BaseError('INPUT_INVALID', 'Bad --api URL.', { details: `expected an http(s) URL, got ${JSON.stringify(values.api)}` })
   }
-  await readCircuitUpload(dir).catch((e: unknown) => {
+  await readCircuitUpload(dir, 0).catch((e: unknown) => {
     if (e instanceof SyntaxError) throw new BaseError('MANIFEST_INVALID', `${dir}/manifest.json is not JSON.`, { details: `expected the manifest zkml compile wrote, got: ${e.message}` })
     throw registerError(e, values.api, dir)
   })
-  const { id, created } = await registerCircuit({ apiUrl: values.api, apiKey, dir }).catch((e: unknown) => {
+  const { id, created, streamed } = await registerCircuit({ apiUrl: values.api, apiKey, dir }).catch((e: unknown) => {
     throw registerError(e, values.api, dir)
   })
-  console.log(`${created ? 'registered' : 'already registered'}: circuit ${id}`)
+  console.log(`${created ? 'registered' : 'already registered'}: circuit ${id}${streamed.length ? ` (streamed: ${streamed.join(', ')})` : ''}`)
   return 0
 }
 

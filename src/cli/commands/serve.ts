@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { BaseError } from '../../errors/index.ts'
 
 const help = `usage: zkml serve [options]
 
@@ -13,6 +14,7 @@ const help = `usage: zkml serve [options]
   --attempts <n>      proving attempts per job (default 4)
   --backoff-ms <n>    first retry delay, doubled each attempt (default 1000)
   --body-limit <n>    largest request body in bytes (default 67108864)
+  --artifact-limit <n> largest artifact PUT /artifacts/:hash streams in, bytes (default 4294967296)
   --no-coordinator    serve the API only (run the coordinator elsewhere)
   --sweep-ms <n>      how often to look for jobs whose queue entry was lost (default 10000)
   --sweep-stale-ms <n> only jobs open longer than this (default 30000)
@@ -48,6 +50,7 @@ export async function run(argv: string[]): Promise<number> {
       attempts: { type: 'string' },
       'backoff-ms': { type: 'string' },
       'body-limit': { type: 'string' },
+      'artifact-limit': { type: 'string' },
       'no-coordinator': { type: 'boolean' },
       'sweep-ms': { type: 'string' },
       'sweep-stale-ms': { type: 'string' },
@@ -60,7 +63,13 @@ export async function run(argv: string[]): Promise<number> {
     console.log(help)
     return 0
   }
-  const num = (s: string | undefined) => (s === undefined ? undefined : Number(s))
+  // Every numeric flag is a non-negative integer: "abc" or "1e400" is refused, not run as NaN.
+  const num = (s: string | undefined) => {
+    if (s === undefined) return undefined
+    if (!/^\d{1,16}$/.test(s))
+      throw new BaseError('INPUT_INVALID', 'A numeric option is not a number.', { details: `expected a non-negative integer, got ${JSON.stringify(s).slice(0, 40)}; see zkml serve --help` })
+    return Number(s)
+  }
   const { connectRedis, requireDurableRedis, openArtifactStore, CircuitRegistry, CircuitCache, Coordinator, JobSweeper } = await import('../../network/index.ts')
   const { backendEngine } = await import('../../prover/index.ts')
   const { buildApi, apiKeysFromEnv } = await import('../../api/index.ts')
@@ -78,7 +87,7 @@ export async function run(argv: string[]): Promise<number> {
   if (apiKeys.length === 0) console.error('zkml serve: ZKML_API_KEYS is empty: write routes will refuse every request')
   const { app, ctx } = await buildApi({
     redis, prefix, store, apiKeys,
-    attempts: num(v.attempts), backoffMs: num(v['backoff-ms']), bodyLimit: num(v['body-limit']),
+    attempts: num(v.attempts), backoffMs: num(v['backoff-ms']), bodyLimit: num(v['body-limit']), artifactLimit: num(v['artifact-limit']),
     feeds: feedsFile ? feedsFromFile(feedsFile) : undefined,
     market: v.market === undefined ? undefined : { address: v.market, rpcUrl: v.rpc ?? process.env.ZKML_RPC_URL },
   })
