@@ -203,3 +203,68 @@ test('network: an ezkl worker proves a pool-risk round, the coordinator verifies
   const again = (await (await fetch(`${stack.apiUrl}/jobs/${job.jobId}/verify`, { method: 'POST' })).json()) as { valid: boolean; matchesJob: boolean; backend: string }
   assert.deepEqual([again.backend, again.valid, again.matchesJob], ['ezkl', true, true], JSON.stringify(again))
 })
+
+test('ProofMarket with ezkl: an ezkl worker locks a request, proves it through the network, the Halo2 verifier accepts it and the prover is paid once', { timeout: 600_000 }, async (t) => {
+  const { startMarketFixture } = await import('./market-fixture.ts')
+  const { connectRedis, CircuitRegistry, CircuitCache, Coordinator, LocalArtifactStore, ProverQueue } = await import('../../src/network/index.ts')
+  const { ProverWorker, ezklEngine, detectHardware } = await import('../../src/prover/index.ts')
+  const { inputsCommitment, inputSignalsOf, marketHooks } = await import('../../src/market/index.ts')
+  const { registerBody, deletePrefix, testPrefix, until } = await import('./prover-helpers.ts')
+  const f = await startMarketFixture()
+  const redis = await connectRedis()
+  const prefix = testPrefix('market-ezkl')
+  const store = new LocalArtifactStore(join(dir, 'market-store'))
+  const registry = new CircuitRegistry(redis, prefix, store)
+  const engine = await ezklEngine()
+  const conn = redis.duplicate()
+  let worker: InstanceType<typeof ProverWorker> | undefined
+  const coordinator = new Coordinator({ redis, prefix, circuits: new CircuitCache({ registry, store, engine, workDir: join(dir, 'market-coord') }), engine })
+  const queue = new ProverQueue({ redis, prefix, registry, attempts: 3, backoffMs: 200 })
+  t.after(async () => {
+    await worker?.stop().catch(() => {})
+    await coordinator.close().catch(() => {})
+    await queue.close().catch(() => {})
+    await deletePrefix(redis, prefix)
+    conn.disconnect()
+    redis.disconnect()
+    await f.stop()
+  })
+  const body = await registerBody(out)
+  const bytes = Object.fromEntries(Object.entries(body.artifacts).map(([k, v]) => [k, new Uint8Array(Buffer.from(v, 'base64'))]))
+  const circuitId = (await registry.register(body.manifest, bytes)).id as Hex
+  // The ezkl verifier behind IZkmlVerifier, registered on the market under the network's circuit id.
+  const compiled = JSON.parse(readFileSync(join(out, 'Verifier.json'), 'utf8')) as { abi: Abi & unknown[]; bytecode: Hex }
+  const verifier = await deployContract({ wallet: f.wallets[0]!, publicClient: f.client }, compiled)
+  await f.write(f.wallets[0]!, 'registerCircuit', [circuitId, verifier, manifest.outputs.length])
+  coordinator.start()
+
+  const input = samples[1]!
+  const inputsHash = inputsCommitment(inputSignalsOf(manifest, input))
+  const { id, offer } = await f.submit(f.wallets[0]!, { circuitId, round: 7n, subject: 42n, inputsHash })
+  const events: string[] = []
+  const prover = f.wallets[2]!
+  const before = await f.read('balanceOf', [prover.account.address])
+  const hooks = marketHooks({
+    wallet: prover, client: f.client, market: f.market.address, backendOf: () => 'ezkl', pollMs: 100,
+    inputsHashOf: (job) => inputsCommitment(inputSignalsOf(manifest, job.input)),
+    onEvent: (e) => { events.push(e.event) },
+  })
+  worker = new ProverWorker({
+    redis: conn, prefix, store, engine, hardware: await detectHardware({ noGpu: true }), hooks, id: 'market-ezkl-w',
+    lockDurationMs: 30_000, stalledIntervalMs: 5_000, pollMs: 100, heartbeatMs: 500, shutdownGraceMs: 300,
+  })
+  await worker.start()
+  const { jobId } = await queue.submit({ circuitId, input, subject: '42', round: String(offer.round) })
+  await until(async () => events.includes('fulfilled'), 300_000, `an ezkl fulfilment (events: ${events.join(', ')})`)
+  assert.ok(events.indexOf('locked') < events.indexOf('fulfilled'), events.join(', '))
+  const r = await f.read('getRequest', [id])
+  assert.equal(r.status, 4, 'fulfilled')
+  assert.equal(r.prover, prover.account.address)
+  const paid = (await f.client.getContractEvents({ address: f.market.address, abi: f.market.abi, eventName: 'RequestFulfilled', fromBlock: 0n }))
+    .filter((e) => (e.args as { id: bigint }).id === id)
+  assert.equal(paid.length, 1, 'paid exactly once')
+  assert.ok((await f.read('balanceOf', [prover.account.address])) > before, 'the prover earned its price back with its collateral')
+  // The coordinator judged the same proof: the job is verified, not merely handed in.
+  const rec = await until(async () => { const j = await coordinator.jobs.get(jobId); return j?.status === 'verified' && j }, 60_000, 'job verified')
+  assert.equal(rec.status, 'verified')
+})

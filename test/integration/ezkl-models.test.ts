@@ -1,6 +1,7 @@
 // The other two bundled models, and a model the R1CS backend refuses, through ezkl: compile
 // (logrows ≤ 12, a few calibration samples to keep it short), prove, verify, and refuse the same
-// proof for another round. Real ezkl wheel from .venv.
+// proof for another round; the two bundled ones also through the network (an in-process ezkl worker
+// and the coordinator on the real Redis). Real ezkl wheel from .venv.
 import { after, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -10,12 +11,50 @@ import { BaseError } from '../../src/errors/index.ts'
 import { compileModel, sha256Hex } from '../../src/compiler/index.ts'
 import { buildOnnxModel } from '../../src/compiler/onnx/buildOnnxModel.ts'
 import { compileEzkl, ezklBridge, loadEzklCircuit, proveEzkl, verifyEzkl } from '../../src/compiler/ezkl/index.ts'
+import { CircuitCache, CircuitRegistry, Coordinator, connectRedis, LocalArtifactStore, ProverQueue } from '../../src/network/index.ts'
+import { detectHardware, ezklEngine, ProverWorker } from '../../src/prover/index.ts'
+import { deletePrefix, registerBody, testPrefix, until } from './prover-helpers.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'ezkl-models-'))
+
+// One small network for the bundled models: registry, coordinator and one ezkl worker, in process.
+const redis = await connectRedis()
+const prefix = testPrefix('ezkl-models')
+const store = new LocalArtifactStore(join(dir, 'store'))
+const registry = new CircuitRegistry(redis, prefix, store)
+const engine = await ezklEngine()
+const coordinator = new Coordinator({ redis, prefix, circuits: new CircuitCache({ registry, store, engine, workDir: join(dir, 'coord') }), engine })
+const queue = new ProverQueue({ redis, prefix, registry, attempts: 3, backoffMs: 200 })
+const conn = redis.duplicate()
+const worker = new ProverWorker({
+  redis: conn, prefix, store, engine, hardware: await detectHardware({ noGpu: true }), id: 'ezkl-models-w',
+  lockDurationMs: 30_000, stalledIntervalMs: 5_000, pollMs: 100, heartbeatMs: 500, shutdownGraceMs: 300,
+})
+coordinator.start()
+await worker.start()
 after(async () => {
+  await worker.stop().catch(() => {})
+  await coordinator.close().catch(() => {})
+  await queue.close().catch(() => {})
+  await deletePrefix(redis, prefix)
+  conn.disconnect()
+  redis.disconnect()
   rmSync(dir, { recursive: true, force: true })
   await ezklBridge().close()
 })
+
+/** Registers a compiled ezkl circuit and proves `input` through the network: the verified job's record. */
+async function throughNetwork(out: string, input: number[]) {
+  const body = await registerBody(out)
+  const bytes = Object.fromEntries(Object.entries(body.artifacts).map(([k, v]) => [k, new Uint8Array(Buffer.from(v, 'base64'))]))
+  const { id } = await registry.register(body.manifest, bytes)
+  const { jobId } = await queue.submit({ circuitId: id, input, subject: '7', round: '3' })
+  return until(async () => {
+    const j = await coordinator.jobs.get(jobId)
+    if (j?.status === 'failed') throw new Error(`job failed: ${j.reason}`)
+    return j?.status === 'verified' && j
+  }, 240_000, `ezkl job ${jobId} verified`)
+}
 
 async function roundTrip(name: string, onnx: Uint8Array, samples: number[][], srsPath?: string) {
   const out = join(dir, name)
@@ -33,8 +72,12 @@ for (const name of ['tiny-conv', 'risk-sigmoid']) {
   test(`bundled ${name} compiles, proves and verifies through ezkl`, { timeout: 300_000 }, async () => {
     const m = new URL(`../../models/${name}/`, import.meta.url).pathname
     const samples = JSON.parse(readFileSync(join(m, 'samples.json'), 'utf8')) as number[][]
-    const { manifest } = await roundTrip(name, readFileSync(join(m, 'model.onnx')), samples)
+    const { manifest, r } = await roundTrip(name, readFileSync(join(m, 'model.onnx')), samples)
     assert.ok(manifest.fidelity.maxAbsError < 0.05, `max error ${manifest.fidelity.maxAbsError}`)
+    // Through the network: the worker's proof, verified by the coordinator, states what the local one does.
+    const job = await throughNetwork(join(dir, name), samples[0]!)
+    assert.equal(job.status, 'verified')
+    assert.deepEqual(job.result!.publicSignals, r.publicSignals)
   })
 }
 
