@@ -16,6 +16,7 @@ pub mod prover;
 pub mod qap;
 pub mod r1cs;
 pub mod tables;
+pub mod verify;
 pub mod wtns;
 pub mod zkey;
 #[cfg(feature = "node")]

@@ -172,3 +172,11 @@ pub fn native_info() -> String {
 pub fn insecure_bench_key(r1cs: Buffer, seed: u32) -> Result<Buffer> {
     crate::benchkey::insecure_bench_key(&r1cs, seed as u64).map(Buffer::from).map_err(js_err)
 }
+
+/// Verifies a Groth16 proof against a verification key, both as snarkjs's decimal strings,
+/// flattened (native/src/verify.rs gives the layout). Synchronous: a pairing product takes a few ms.
+/// Throws `VKEY_INVALID` or `PUBLIC_SIGNALS_INVALID` for a bad key or signal count; a bad proof is `false`.
+#[napi]
+pub fn verify_groth16(vk: Vec<String>, proof: Vec<String>, signals: Vec<String>) -> Result<bool> {
+    crate::verify::verify_groth16(&vk, &proof, &signals).map_err(js_err)
+}

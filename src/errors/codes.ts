@@ -30,6 +30,7 @@ export const errorCodes = {
   WITNESS_INVALID: 'A witness vector is malformed (a value outside the field, or wire 0 not 1).',
   PROVE_FAILED: 'snarkjs could not make a proof from this zkey and witness.',
   PUBLIC_SIGNALS_INVALID: 'Public signals are not canonical decimal strings or not as many as the circuit has.',
+  VKEY_INVALID: 'A Groth16 verification key is malformed (a point not canonical, not on its curve or not in its group).',
   PROOF_NONCANONICAL: 'A proof is not in the one encoding the on-chain verifier accepts (affine, reduced, on the curve, G2 in its subgroup).',
   ONNX_NONFINITE_VALUE: 'A weight, bias or constant of the model is NaN or infinite.',
   ONNX_INPUT_TYPE_UNSUPPORTED: 'A graph input has an element type the compiler does not take (string, complex, …; floats, integers and bools are fine).',

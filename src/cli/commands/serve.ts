@@ -94,7 +94,13 @@ export async function run(argv: string[]): Promise<number> {
   let coordinator: InstanceType<typeof Coordinator> | undefined
   let engine: ReturnType<typeof backendEngine> | undefined
   if (!v['no-coordinator']) {
-    engine = backendEngine()
+    // The coordinator verifies every hand-in: Groth16 with the native pairing check when the addon is
+    // built (never built here: a coordinator does not run cargo), else snarkjs's; all other checks alike.
+    const { loadNativeAddon, withNativeVerify } = await import('../../prover/engines/native/index.ts')
+    const { snarkjsEngine } = await import('../../prover/index.ts')
+    const { addon } = await loadNativeAddon()
+    engine = backendEngine({ r1cs: async () => (addon ? withNativeVerify(await snarkjsEngine(), addon) : snarkjsEngine()) })
+    console.error(`zkml serve: coordinator verifies Groth16 with ${addon?.verifyGroth16 ? 'the native pairing check' : 'snarkjs'}`)
     const circuits = new CircuitCache({ registry: new CircuitRegistry(redis, prefix, store), store, engine })
     coordinator = new Coordinator({ redis, prefix, circuits, engine })
     coordinator.start()

@@ -2,7 +2,7 @@
 export type { Backend, SnarkProof, VerificationKey } from './types.ts'
 export { setupGroth16, setupPlonk, type SnarkKeys } from './setup.ts'
 export { prove } from './prove.ts'
-export { verify } from './verify.ts'
+export { verify, type Groth16Check } from './verify.ts'
 export { checkWitness } from './checkWitness.ts'
 export { readR1cs } from './readR1cs.ts'
 export { exportSolidityVerifier } from './exportSolidityVerifier.ts'

@@ -6,6 +6,13 @@ import { captureLogger } from './logger.ts'
 import type { Backend, SnarkProof, VerificationKey } from './types.ts'
 
 /**
+ * The Groth16 pairing check alone, for a proof already in canonical form and signals already
+ * checked (decimal, below r, as many as the key has): an engine's faster equivalent of
+ * `snarkjs.groth16.verify` (the native addon's). Every other check stays in {@link verify}.
+ */
+export type Groth16Check = (vkey: VerificationKey, publicSignals: string[], proof: SnarkProof) => boolean
+
+/**
  * Verifies a proof off-chain. Returns false for any proof that does not verify, including a malformed
  * proof object and public signals >= P (snarkjs's PLONK verifier reduces those mod P and accepts what
  * the Solidity verifier rejects, so they are refused here for both backends to keep both sides identical).
@@ -13,6 +20,8 @@ import type { Backend, SnarkProof, VerificationKey } from './types.ts'
  * their curves, coordinates below q, G2 in its subgroup, PLONK evaluations below r): snarkjs also
  * accepts projective or unreduced forms of a valid proof that the chain's precompiles reject, and what
  * is checked here must be exactly the calldata the chain will see.
+ * `opts.groth16Check` replaces snarkjs's pairing check (the native engine passes its own); the
+ * checks above it run either way.
  * Throws `PUBLIC_SIGNALS_INVALID` when the signals are not decimal strings or not as many as the key
  * has (a caller bug, not a bad proof; the Solidity wrapper reverts in the same case), and
  * `PROOF_INVALID` when the key is for the other backend.
@@ -28,6 +37,7 @@ export async function verify(
   vkey: VerificationKey,
   publicSignals: string[],
   proof: SnarkProof,
+  opts: { groth16Check?: Groth16Check | undefined } = {},
 ): Promise<boolean> {
   if (vkey.protocol !== backend)
     throw new BaseError('PROOF_INVALID', `Cannot verify a ${backend} proof with this key.`, {
@@ -56,7 +66,9 @@ export async function verify(
   const log = captureLogger()
   try {
     const ok = backend === 'groth16'
-      ? await snarkjs.groth16.verify(vkey, publicSignals, onChain, log)
+      ? opts.groth16Check
+        ? opts.groth16Check(vkey, publicSignals, onChain)
+        : await snarkjs.groth16.verify(vkey, publicSignals, onChain, log)
       : await snarkjs.plonk.verify(vkey, publicSignals, onChain, log)
     return ok === true
   } catch {

@@ -23,6 +23,11 @@ export type NativeAddon = {
   /** `tableMb` caps the key's fixed-base tables (default 0: none, see native/src/tables.rs; the proofs are the same). */
   NativeKey: new (zkey: Uint8Array, r1cs?: Uint8Array | null, tableMb?: number) => NativeKeyHandle
   nativeInfo(): string
+  /**
+   * Groth16 pairing check on snarkjs's decimal strings, flattened (native/src/verify.rs). Absent
+   * from addons built before it existed: callers fall back to snarkjs.
+   */
+  verifyGroth16?: (vk: string[], proof: string[], signals: string[]) => boolean
   /** BENCHMARKS AND TESTS ONLY: an insecure Groth16 .zkey for an .r1cs from seeded toxic waste. */
   insecureBenchKey(r1cs: Uint8Array, seed: number): Uint8Array
 }

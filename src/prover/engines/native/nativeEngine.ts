@@ -5,6 +5,7 @@ import type { LoadedCircuit, ProveProgress, ProvingEngine } from '../../../netwo
 import { snarkjsEngine } from '../snarkjs/index.ts'
 import type { NativeAddon, NativeKeyHandle } from './addon.ts'
 import { nativeError } from './errors.ts'
+import { withNativeVerify } from './nativeVerify.ts'
 
 /** Where one native proof's time went (ms): .wtns parse, R1CS check, QAP/FFTs, each MSM, total. */
 export type NativeTimings = {
@@ -82,9 +83,9 @@ export async function proveWtnsBatch(key: NativeKeyHandle, wtns: Uint8Array[]): 
 
 /**
  * The native engine: Groth16 proofs from the very same `.zkey` with arkworks in a Node addon,
- * the key parsed once per circuit and held natively. Witnesses come from the compiler (TypeScript),
- * verification stays with snarkjs (what the coordinator runs), and PLONK circuits are delegated to
- * the snarkjs engine as they are.
+ * the key parsed once per circuit and held natively. Witnesses come from the compiler (TypeScript);
+ * Groth16 verification runs every check of the compiler's `verify` with the addon's pairing check
+ * ({@link withNativeVerify}); PLONK circuits are delegated to the snarkjs engine as they are.
  *
  * @example
  * ```ts
@@ -96,7 +97,8 @@ export async function proveWtnsBatch(key: NativeKeyHandle, wtns: Uint8Array[]): 
  * ```
  */
 export async function nativeEngine(addon: NativeAddon, opts: { onTimings?: (t: NativeTimings) => void } = {}): Promise<ProvingEngine & { name: 'native' }> {
-  const snark = await snarkjsEngine()
+  // Verification (the worker's self-check) with the native pairing check where the addon has it.
+  const snark = withNativeVerify(await snarkjsEngine(), addon)
   return {
     name: 'native',
     async load(dir) {

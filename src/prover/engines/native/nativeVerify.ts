@@ -1,0 +1,62 @@
+import { verifyInference } from '../../../compiler/proveInference.ts'
+import type { Groth16Check, SnarkProof, VerificationKey } from '../../../compiler/snark/index.ts'
+import type { ProvingEngine } from '../../../network/provingEngine.ts'
+import type { NativeAddon } from './addon.ts'
+
+type G1 = [string, string, ...string[]]
+type G2 = [[string, string], [string, string], ...unknown[]]
+const g1 = (p: G1) => [p[0], p[1]]
+const g2 = (p: G2) => [p[0][0], p[0][1], p[1][0], p[1][1]]
+
+/**
+ * The native addon's Groth16 pairing check in the shape the compiler's `verify` takes
+ * (`Groth16Check`), or undefined when the addon predates it. It gets only what `verify` has
+ * already checked (a canonical affine proof, signals below r and as many as the key has) and
+ * flattens snarkjs's JSON into the addon's layout (native/src/verify.rs).
+ *
+ * @example
+ * ```ts
+ * import { loadNativeAddon, nativeGroth16Check } from './src/prover/engines/native/index.ts'
+ * const { addon } = await loadNativeAddon()
+ * const check = addon && nativeGroth16Check(addon) // (vkey, publicSignals, proof) => boolean
+ * ```
+ */
+export function nativeGroth16Check(addon: NativeAddon): Groth16Check | undefined {
+  const native = addon.verifyGroth16
+  if (typeof native !== 'function') return undefined
+  return (vkey: VerificationKey, publicSignals: string[], proof: SnarkProof) => {
+    const vk = vkey as unknown as { vk_alpha_1: G1; vk_beta_2: G2; vk_gamma_2: G2; vk_delta_2: G2; IC: G1[] }
+    const p = proof as unknown as { pi_a: G1; pi_b: G2; pi_c: G1 }
+    return native(
+      [...g1(vk.vk_alpha_1), ...g2(vk.vk_beta_2), ...g2(vk.vk_gamma_2), ...g2(vk.vk_delta_2), ...vk.IC.flatMap(g1)],
+      [...g1(p.pi_a), ...g2(p.pi_b), ...g1(p.pi_c)],
+      publicSignals,
+    )
+  }
+}
+
+/**
+ * An engine whose Groth16 verification runs the native pairing check (a few ms) instead of
+ * snarkjs's WASM one, every other check unchanged; PLONK and ezkl circuits verify as before. The
+ * coordinator verifies every hand-in, so this is its main per-job CPU cost (docs/network.md,
+ * "Proving engines"). Without the addon's check, the engine is returned as it is.
+ *
+ * @example
+ * ```ts
+ * import { snarkjsEngine } from './src/prover/index.ts'
+ * import { loadNativeAddon, withNativeVerify } from './src/prover/engines/native/index.ts'
+ * const { addon } = await loadNativeAddon()
+ * const engine = addon ? withNativeVerify(await snarkjsEngine(), addon) : await snarkjsEngine()
+ * ```
+ */
+export function withNativeVerify<E extends ProvingEngine>(engine: E, addon: NativeAddon): E {
+  const check = nativeGroth16Check(addon)
+  if (!check) return engine
+  return {
+    ...engine,
+    verify: (circuit, proof, publicSignals) =>
+      circuit.manifest.backend === 'groth16'
+        ? verifyInference(circuit as never, proof as never, publicSignals, { groth16Check: check })
+        : engine.verify(circuit, proof, publicSignals),
+  }
+}
