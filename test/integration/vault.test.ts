@@ -19,6 +19,7 @@ import { terminateSnark } from '../../src/compiler/snark/index.ts'
 import { POOL_FEATURES, quantizeExact } from '../../models/pool-allocator/features.ts'
 import { rng } from '../../models/lib/random.ts'
 import { compileBundledModel, tempDir } from './prover-helpers.ts'
+import { inProcessProverClient, memoryLogger, StateStore, VaultKeeper } from '../../src/oracle/index.ts'
 import { readFileSync } from 'node:fs'
 
 const E18 = 10n ** 18n
@@ -242,6 +243,35 @@ test('caps and the max-move limit hold; nobody but the vault moves its pool fund
   assert.equal(r.name, 'InsufficientDeposit')
   r = await revertOf(v2, A.vault, 'redeem', [1n, wallets[4]!.account.address, wallets[3]!.account.address], wallets[4]!)
   assert.equal(r.name, 'InsufficientAllowance')
+  await rpc('evm_revert', [snap])
+})
+
+test('keeper: proves the vault\'s own features, rebalances when the allocation moves, resumes its job after a restart', async () => {
+  const snap = await rpc('evm_snapshot')
+  await warp(3601)
+  await setPool(1, { util: 9950, oracle: 95_000_000n, tvl: [3_000_000n, 8_000_000n] }) // the LST LP runs into trouble
+  let release!: () => void
+  const gate = new Promise<void>((r) => (release = r))
+  const prover = inProcessProverClient(async (req) => {
+    await gate
+    const p = await proveInference(circuit, req.input, { subject: BigInt(req.subject), round: BigInt(req.round) })
+    return { proof: p.proof, publicSignals: p.publicSignals }
+  })
+  const statePath = join(tmp.dir, 'keeper.json')
+  const log = memoryLogger()
+  const keeper = (store: StateStore, proveTimeoutMs = 60_000) =>
+    new VaultKeeper({ vault: c.vault, circuitId: 'pool-allocator', prover, chain: { publicClient: pub, wallet: wallets[3]! }, store, log, proveTimeoutMs })
+  const first = await keeper(new StateStore(statePath), 300).tick() // the job is still proving: times out, stays pending
+  assert.equal(first.status, 'error')
+  assert.ok(new StateStore(statePath).get(`vault:${c.vault.toLowerCase()}`).pending, 'the pending job is on disk')
+  release()
+  const second = await keeper(new StateStore(statePath)).tick() // "restarted": resumes the same job
+  assert.equal(second.status, 'rebalanced', JSON.stringify(second, (_, v) => (typeof v === 'bigint' ? String(v) : v)))
+  assert.equal(prover.submitted, 1, 'the job was never resubmitted')
+  assert.ok(log.entries.some((e) => e.event === 'keeper.job-resumed'))
+  if (second.status === 'rebalanced') assert.ok(second.after[1]! < second.before[1]! / 2, `moved away from the troubled pool: ${second.before} → ${second.after}`)
+  const third = await keeper(new StateStore(statePath)).tick()
+  assert.equal(third.status, 'cooldown')
   await rpc('evm_revert', [snap])
 })
 
