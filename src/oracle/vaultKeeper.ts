@@ -114,7 +114,7 @@ export class VaultKeeper {
     }
     const { abi } = projectContract('ProvedAllocationVault')
     const args = [encodeJobProof('groth16', job.proof), job.publicSignals.map(BigInt)] as const
-    let receipt
+    let receipt: Awaited<ReturnType<typeof writeAndWait>>
     try {
       // Headroom over the estimate: the pools' accrual work grows with the seconds since the estimate.
       const gas = await this.o.chain.publicClient.estimateContractGas({ address: vault, abi, functionName: 'rebalance', args, account: this.o.chain.wallet.account })
