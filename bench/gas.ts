@@ -1,7 +1,8 @@
 // Gas of IZkmlVerifier.verify and of ProvedFeed.update, per backend (Groth16, PLONK), as the number of
 // public signals grows (fixture circuits: 1 output, n-3 model inputs, subject, round).
 // Baseline: Groth16 with the smallest signal count, measured in this same run.
-// Run: npx tsx bench/gas.ts [signalCounts, default 4,8,16,32]
+// Run: npx tsx bench/gas.ts [signalCounts, default 4,8,16,32] [--no-vault]
+// Then ProvedAllocationVault.rebalance gas for N = 3 and 5 pools (bench/gas-vault.ts).
 import { createPublicClient, createWalletClient, encodeFunctionData, http, type PublicClient } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
@@ -13,7 +14,7 @@ import { provedFixture } from '../src/dev/provedFixture.ts'
 import type { Backend } from '../src/compiler/manifest.ts'
 import { terminateSnark } from '../src/compiler/snark/index.ts'
 
-const counts = (process.argv[2] ?? '4,8,16,32').split(',').map(Number)
+const counts = (process.argv[2] && !process.argv[2].startsWith('--') ? process.argv[2] : '4,8,16,32').split(',').map(Number)
 const anvil = await startAnvil()
 try {
   const pub = createPublicClient({ chain: foundry, transport: http(anvil.rpcUrl) }) as PublicClient
@@ -68,6 +69,8 @@ try {
     const per = Number(last.verify - first.verify) / (last.signals - first.signals)
     console.log(`${b}: verify grows ~${Math.round(per).toLocaleString('en-US')} gas per extra public signal`)
   }
+  // ProvedAllocationVault.rebalance for N = 3 and 5 pools (bench/gas-vault.ts); --no-vault skips it.
+  if (!process.argv.includes('--no-vault')) await (await import('./gas-vault.ts')).vaultGas(clients)
 } finally {
   await anvil.stop()
   await terminateSnark()

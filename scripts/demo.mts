@@ -25,12 +25,24 @@ console.log('zkml demo: proved risk scores for yield pools, end to end on this m
 await buildNative({ ifMissing: true })
 const started = Date.now()
 
-function report({ pools, manifest }: DemoResult): void {
+function reportVault(v: NonNullable<DemoResult['vault']>): void {
+  const pct = (a: number[]) => a.map((b) => `${(b / 100).toFixed(1)}%`.padStart(7)).join(' ')
+  console.log(`\nProvedAllocationVault ${v.vault} (pool-allocator, ${v.constraints} constraints): allocation of total assets per pool`)
+  console.log(`${''.padEnd(8)} ${v.pools.map((p) => p.slice(0, 7).padStart(7)).join(' ')}`)
+  for (const r of v.rebalances) {
+    console.log(`round ${r.round}: ${r.why}`)
+    console.log(`  before ${pct(r.before)}\n  after  ${pct(r.after)}   (rebalance gas ${r.gasUsed.toLocaleString('en-US')}, tx ${r.txHash.slice(0, 10)}…)`)
+  }
+  console.log('every rebalance above was proved on inputs the vault read from the pools itself, in that block.')
+}
+
+function report({ pools, manifest, vault }: DemoResult): void {
   console.log(`\npool-risk circuit (${manifest.backend}): ${manifest.constraints} ${manifest.backend === 'ezkl' ? 'rows' : 'constraints'}, scale 2^${manifest.quantization.scaleBits}, max |error| vs onnxruntime ${manifest.fidelity.maxAbsError.toPrecision(2)}`)
   console.log('\npool            feed (AggregatorV3Interface)                    round  score   grade')
   for (const p of pools)
     console.log(`${p.name.padEnd(15)} ${p.feed}  ${String(p.roundId).padStart(5)}  ${Math.min(100, Math.max(0, p.score)).toFixed(2).padStart(6)}  ${p.grade}`)
   console.log(`\nevery score above was read back from latestRoundData of a feed that only accepts a verified proof.`)
+  if (vault) reportVault(vault)
 }
 
 try {
@@ -38,6 +50,7 @@ try {
     log: (l) => console.log(l),
     verbose,
     backend,
+    vault: !process.argv.includes('--no-vault'),
     // --serve starts with a short history (3 passes) so the explorer's charts have a shape.
     rounds: serve ? 3 : 1,
     // --serve: report while the stack still runs, then keep it up until Ctrl-C.

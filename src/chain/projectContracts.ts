@@ -1,5 +1,8 @@
 import {
   iZkmlVerifierAbi,
+  mockERC20Abi, mockERC20Bytecode,
+  provedAllocationVaultAbi, provedAllocationVaultBytecode,
+  riskFactsRegistryAbi, riskFactsRegistryBytecode,
   mockYieldPoolAbi, mockYieldPoolBytecode,
   modelRegistryAbi, modelRegistryBytecode,
   proofMarketAbi, proofMarketBytecode,
@@ -18,6 +21,9 @@ const contracts = {
   MockYieldPool: { abi: mockYieldPoolAbi, bytecode: mockYieldPoolBytecode },
   ProvedFunctionsConsumer: { abi: provedFunctionsConsumerAbi, bytecode: provedFunctionsConsumerBytecode },
   ProofMarket: { abi: proofMarketAbi, bytecode: proofMarketBytecode },
+  MockERC20: { abi: mockERC20Abi, bytecode: mockERC20Bytecode },
+  RiskFactsRegistry: { abi: riskFactsRegistryAbi, bytecode: riskFactsRegistryBytecode },
+  ProvedAllocationVault: { abi: provedAllocationVaultAbi, bytecode: provedAllocationVaultBytecode },
 } as const
 
 /** The project's own deployable contracts, by contract name. */

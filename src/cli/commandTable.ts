@@ -15,6 +15,7 @@ export const commandTable = {
   compile: 'compile an ONNX model into a circuit, keys and a Solidity verifier',
   inspect: 'list every node of an ONNX model: op, support status, estimated constraints',
   ops: 'list the supported ONNX ops with their attributes, dtypes and constraint costs',
+  keeper: 'run the vault keeper: prove a ProvedAllocationVault\'s pool allocation through the network and rebalance it',
   oracle: 'run the oracle: prove pool inputs through the prover network and post rounds to feeds',
   prove: 'prove one inference of a compiled circuit',
   quote: 'price a proof of a compiled circuit from its size and a measured hardware profile',

@@ -17,6 +17,7 @@ import { registerCircuit } from '../network/registerCircuit.ts'
 import { gradeFor, type Grade } from '../../models/pool-risk/grade.ts'
 import { startLocalStack, type LocalStack } from './localStack.ts'
 import { DEMO_POOLS, stressedMarket, type DemoPool } from './pools.ts'
+import { runVaultDemo, type VaultDemoResult } from './vault.ts'
 
 export type DemoPoolResult = {
   name: string
@@ -36,6 +37,8 @@ export type DemoResult = {
   timings: Record<string, number>
   manifest: CircuitManifest
   circuitId: string
+  /** The vault part (`vault: true`): its proved rebalances, allocation before and after each. */
+  vault?: VaultDemoResult
   stack: Pick<LocalStack, 'apiUrl' | 'redisUrl' | 'ownRedis' | 'prefix' | 'apiKey'> & { rpcUrl: string; explorerUrl: string }
 }
 
@@ -57,6 +60,11 @@ export type DemoOptions = {
    * explorer here. `advance()` runs one more stress step + oracle pass; `readPools()` reads every
    * pool's feed again (`live.pools` is what the last pass before `hold` posted).
    */
+  /**
+   * Also run the yield-aggregator part (`npm run demo` does): a ProvedAllocationVault over the demo's
+   * pools, deposits, a proved rebalance, a stressed pool, a proved rebalance away from it (src/demo/vault.ts).
+   */
+  vault?: boolean
   hold?: (live: DemoResult, ctl: { advance(): Promise<TickOutcome[]>; readPools(): Promise<DemoPoolResult[]> }) => Promise<void>
 }
 
@@ -191,8 +199,11 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
     }
     const pools = await readPools()
     stage('read latestRoundData')
+    const vault = o.vault
+      ? await runVaultDemo({ clients, registry, pools: deployed, dir, apiUrl: stack.apiUrl, apiKey: stack.apiKey, rpcUrl: stack.anvil.rpcUrl, stage })
+      : undefined
     const result: DemoResult = {
-      pools, timings, manifest, circuitId,
+      pools, timings, manifest, circuitId, ...(vault ? { vault } : {}),
       stack: {
         apiUrl: stack.apiUrl, redisUrl: stack.redisUrl, ownRedis: stack.ownRedis, prefix: stack.prefix, apiKey: stack.apiKey,
         rpcUrl: stack.anvil.rpcUrl, explorerUrl: `${stack.apiUrl}/explorer`,

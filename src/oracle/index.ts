@@ -11,3 +11,4 @@ export { Oracle, type OracleFeed, type OracleOptions, type TickOutcome } from '.
 export { createRoundServer, type ProvedRoundView } from './roundServer.ts'
 export { provedRoundSource, provedRoundArgs, decodeProvedRound, type ProvedRoundResult } from './functions/index.ts'
 export { parseOracleConfig, type OracleConfig, type FeedConfig, type AdapterConfig } from './config.ts'
+export { VaultKeeper, type VaultKeeperOptions, type KeeperOutcome } from './vaultKeeper.ts'

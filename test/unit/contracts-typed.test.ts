@@ -8,7 +8,7 @@ import { proofMarketContract } from '../../src/market/index.ts'
 import * as generated from '../../src/chain/contracts/generated/index.ts'
 
 test('project contracts come from the generated typed modules: no solc is loaded at run time', () => {
-  for (const name of ['ModelRegistry', 'ProvedFeed', 'SafeFeedReader', 'MockYieldPool', 'ProvedFunctionsConsumer', 'ProofMarket'] as const) {
+  for (const name of ['ModelRegistry', 'ProvedFeed', 'SafeFeedReader', 'MockYieldPool', 'ProvedFunctionsConsumer', 'ProofMarket', 'MockERC20', 'RiskFactsRegistry', 'ProvedAllocationVault'] as const) {
     const c = projectContract(name)
     assert.match(c.bytecode, /^0x[0-9a-f]{200,}$/, `${name} has creation bytecode`)
     assert.ok(c.abi.some((x) => x.type === 'function'), `${name} has an ABI`)
