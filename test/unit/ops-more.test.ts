@@ -1,0 +1,94 @@
+// The remaining modes of compiler breadth 1/2: Pad reflect/edge/wrap, Einsum with "...", ConvTranspose
+// with auto_pad and output_shape, TopK sorted = 0, each against onnxruntime.
+import { after, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { buildModelCircuit } from '../../src/compiler/buildModelCircuit.ts'
+import { parseOnnx, buildOnnxModel, type OnnxModelSpec } from '../../src/compiler/onnx/index.ts'
+import { terminateSnark } from '../../src/compiler/snark/index.ts'
+import { conform, rand, rng } from './ops-harness.ts'
+
+after(terminateSnark)
+
+const r = rng(71)
+const i64 = (data: number[], dims = [data.length]) => ({ dims, data: Float64Array.from(data), int64: true })
+type Attrs = OnnxModelSpec['nodes'][0]['attributes']
+const unary = (opType: string, x: number[], y: number[], attributes?: Attrs, inputs: string[] = [], inits: OnnxModelSpec['initializers'] = {}, opset = 13): OnnxModelSpec => ({
+  name: opType, opset, inputs: [{ name: 'x', shape: x }], outputs: [{ name: 'y', shape: y }], initializers: inits,
+  nodes: [{ opType, inputs: ['x', ...inputs], outputs: ['y'], ...(attributes ? { attributes } : {}) }],
+})
+const params = { scaleBits: 8, activationBits: 16, sigmoid: 'proved' as const }
+const B = params.activationBits
+const count = (spec: OnnxModelSpec) => buildModelCircuit(parseOnnx(buildOnnxModel(spec)), params).circuit.r1cs.constraints.length
+
+describe('Pad reflect, edge and wrap: zero constraints', () => {
+  for (const [mode, opset] of [['reflect', 13], ['edge', 13], ['wrap', 19]] as const)
+    test(mode, async () => {
+      const spec = unary('Pad', [1, 3, 4], [1, 5, 7], { mode }, ['p'], { p: i64([0, 1, 2, 0, 1, 1]) }, opset)
+      const { graph } = await conform(spec)
+      assert.deepEqual(graph.outputs[0]!.shape, [1, 5, 7])
+      assert.equal(count(spec), 12 * (B + 1) + 35 + 2, 'input range checks, outputs and context only')
+    })
+
+  test('reflect pads as large as the input allows nothing more', () => {
+    assert.throws(() => parseOnnx(buildOnnxModel(unary('Pad', [1, 3], [1, 7], { mode: 'reflect' }, ['p'], { p: i64([0, 3, 0, 1]) }))), { code: 'ONNX_UNSUPPORTED_ATTRIBUTE' })
+  })
+})
+
+describe('Einsum with an ellipsis', () => {
+  test('explicit and implicit "...", broadcast batch dimensions, one or two computed operands', async () => {
+    const cases: [string, number[], number[], number[]][] = [
+      ['...ij,...jk->...ik', [2, 2, 3], [2, 3, 2], [2, 2, 2]],
+      ['...ij,jk', [2, 2, 3], [3, 2], [2, 2, 2]],
+      ['b...i,b...i->b...', [2, 3, 2], [2, 1, 2], [2, 3]],
+      ['...i,...i->...', [3, 4], [1, 4], [3]],
+    ]
+    for (const [equation, a, b, y] of cases)
+      await conform({
+        name: 'einsum', inputs: [{ name: 'a', shape: a }, { name: 'b', shape: b }], outputs: [{ name: 'y', shape: y }], initializers: {},
+        nodes: [{ opType: 'Einsum', inputs: ['a', 'b'], outputs: ['y'], attributes: { equation } }],
+      }, { range: 1, tolerance: 0.03 })
+    await conform(unary('Einsum', [2, 3, 4], [2, 3], { equation: '...i->...' }, [], {}, 13), { tolerance: 0.03 })
+    const W = rand(r, [4, 2])
+    await conform({
+      name: 'einsum-w', inputs: [{ name: 'x', shape: [2, 3, 4] }], outputs: [{ name: 'y', shape: [2, 3, 2] }], initializers: { W },
+      nodes: [{ opType: 'Einsum', inputs: ['x', 'W'], outputs: ['y'], attributes: { equation: '...i,io->...o' } }],
+    }, { tolerance: 0.05 })
+  })
+
+  test('a malformed ellipsis is refused with the equation named', () => {
+    const bad = unary('Einsum', [2, 3], [2], { equation: '....i->i' })
+    assert.throws(() => parseOnnx(buildOnnxModel(bad)), (e: Error & { code?: string }) => e.code === 'ONNX_UNSUPPORTED_ATTRIBUTE' && /ellipsis/.test(e.message))
+  })
+})
+
+describe('ConvTranspose with auto_pad and output_shape', () => {
+  const ct = (x: number[], k: number[], y: number[], attributes: Attrs) =>
+    unary('ConvTranspose', x, y, attributes, ['K', 'b'], { K: rand(r, k), b: rand(r, [k[1]!]) })
+  test('SAME_UPPER, SAME_LOWER (odd total padding), VALID, output_shape (with and without SAME_UPPER, odd total padding)', async () => {
+    await conform(ct([1, 2, 3, 3], [2, 2, 3, 3], [1, 2, 6, 6], { strides: [2, 2], auto_pad: 'SAME_UPPER' }), { tolerance: 0.05 })
+    await conform(ct([1, 2, 3, 3], [2, 2, 3, 3], [1, 2, 6, 6], { strides: [2, 2], auto_pad: 'SAME_LOWER' }), { tolerance: 0.05 })
+    await conform(ct([1, 1, 3, 3], [1, 2, 2, 2], [1, 2, 4, 4], { auto_pad: 'VALID' }), { tolerance: 0.05 })
+    await conform(ct([1, 1, 3, 3], [1, 2, 3, 3], [1, 2, 6, 6], { strides: [2, 2], output_shape: [6, 6] }), { tolerance: 0.05 })
+    await conform(ct([1, 1, 3, 3], [1, 2, 3, 3], [1, 2, 5, 6], { strides: [2, 2], output_shape: [5, 6], auto_pad: 'SAME_UPPER' }), { tolerance: 0.05 })
+    await conform(ct([1, 1, 4], [1, 1, 3], [1, 1, 8], { strides: [2], output_shape: [8] }), { tolerance: 0.05 })
+  })
+})
+
+describe('TopK sorted = 0', () => {
+  test('the k best in some order: the sorted order, checked order-free against onnxruntime', async () => {
+    const k = i64([3])
+    const spec: OnnxModelSpec = {
+      name: 'topk-unsorted', inputs: [{ name: 'x', shape: [2, 6] }],
+      outputs: [{ name: 'sv', shape: [2, 1] }, { name: 'si', shape: [2, 1], dtype: 'int64' }, { name: 'mx', shape: [2, 1] }], initializers: { k },
+      nodes: [
+        { opType: 'TopK', inputs: ['x', 'k'], outputs: ['v', 'i'], attributes: { sorted: 0, axis: 1 } },
+        // sums and the extreme are the same in any order: what onnxruntime's order-free answer must agree on
+        { opType: 'ReduceSum', inputs: ['v', 'ax'], outputs: ['sv'] },
+        { opType: 'ReduceSum', inputs: ['i', 'ax'], outputs: ['si'] },
+        { opType: 'ReduceMin', inputs: ['v'], outputs: ['mx'], attributes: { axes: [1] } },
+      ],
+    }
+    spec.initializers.ax = i64([1])
+    await conform(spec, { grid: 4, range: 2, samples: 6 })
+  })
+})
