@@ -92,3 +92,53 @@ describe('TopK sorted = 0', () => {
     await conform(spec, { grid: 4, range: 2, samples: 6 })
   })
 })
+
+describe('QuantizeLinear, DequantizeLinear and Cast of computed values', () => {
+  const u8 = (data: number[], dims = [data.length]) => ({ dims, data: Float64Array.from(data), uint8: true })
+  const s8 = (data: number[], dims = [data.length]) => ({ dims, data: Float64Array.from(data), int8: true })
+  const f32 = (data: number[], dims = [data.length]) => ({ dims, data: Float64Array.from(data) })
+
+  test('QuantizeLinear uint8: round half to even on ties, saturation at 0, exact', async () => {
+    const spec: OnnxModelSpec = {
+      name: 'q', inputs: [{ name: 'x', shape: [2, 8] }], outputs: [{ name: 'y', shape: [2, 8], dtype: 'uint8' }], initializers: { sc: f32([0.25], []), zp: u8([3], []) },
+      nodes: [{ opType: 'QuantizeLinear', inputs: ['x', 'sc', 'zp'], outputs: ['y'] }],
+    }
+    // x on a 1/8 grid: x / 0.25 lands on every half, so ties round both ways
+    const { maxErr } = await conform(spec, { grid: 8, range: 2, samples: 6, scales: [8], tolerance: 0 })
+    assert.equal(maxErr, 0)
+    const g = parseOnnx(buildOnnxModel(spec))
+    assert.deepEqual(Array.from(g.nodes, (n) => n.opType), ['QuantizeLinear'])
+  })
+
+  test('QuantizeLinear int8 per axis (scale 0.1 and 0.01, zero points 0 and -5): saturation at 127', async () => {
+    const spec: OnnxModelSpec = {
+      name: 'q8', inputs: [{ name: 'x', shape: [3, 2] }], outputs: [{ name: 'y', shape: [3, 2], dtype: 'int8' }], initializers: { sc: f32([0.1, 0.01]), zp: s8([0, -5]) },
+      nodes: [{ opType: 'QuantizeLinear', inputs: ['x', 'sc', 'zp'], outputs: ['y'], attributes: { axis: 1 } }],
+    }
+    // float32 x / 0.1 can land a hair off a tie where the exact quotient sits on it: one step at most
+    await conform(spec, { grid: 16, range: 2, samples: 8, scales: [8], tolerance: 1 })
+  })
+
+  test('QDQ: x → QuantizeLinear → DequantizeLinear → Gemm, proves with Groth16', async () => {
+    const spec: OnnxModelSpec = {
+      name: 'qdq', inputs: [{ name: 'x', shape: [1, 4] }], outputs: [{ name: 'y', shape: [1, 2] }],
+      initializers: { sc: f32([0.05], []), zp: u8([128], []), W: rand(r, [4, 2]) },
+      nodes: [
+        { opType: 'QuantizeLinear', inputs: ['x', 'sc', 'zp'], outputs: ['q'] },
+        { opType: 'DequantizeLinear', inputs: ['q', 'sc', 'zp'], outputs: ['d'] },
+        { opType: 'Gemm', inputs: ['d', 'W'], outputs: ['y'] },
+      ],
+    }
+    await conform(spec, { range: 2, samples: 4, tolerance: 0.1, prove: true })
+  })
+
+  test('Cast float → int64 truncates toward zero (proved), float → bool is x ≠ 0; s + B + 1 per element', async () => {
+    const toInt = unary('Cast', [2, 4], [2, 4], { to: 7 })
+    toInt.outputs[0]!.dtype = 'int64'
+    await conform(toInt, { grid: 4, range: 3, samples: 6, scales: [8], tolerance: 0 })
+    assert.equal(count(toInt), 8 * (B + 1) + 8 * (params.scaleBits + B + 1) + 8 + 2)
+    const toBool = unary('Cast', [2, 4], [2, 4], { to: 9 })
+    toBool.outputs[0]!.dtype = 'bool'
+    await conform(toBool, { grid: 2, range: 1, samples: 6, scales: [8], tolerance: 0 })
+  })
+})

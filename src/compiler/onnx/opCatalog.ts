@@ -18,7 +18,7 @@ export type OpInfo = {
 }
 
 const F = ['float32', 'float64']
-const ALL = ['float32', 'float64', 'int64', 'int32', 'bool']
+const ALL = ['float32', 'float64', 'int64', 'int32', 'int8', 'uint8', 'bool']
 const fold = (attributes: string[] = []): OpInfo => ({ group: 'constant', onConstants: true, attributes, dtypes: ALL, constraints: '0 (folded at load time)', error: 'exact (float64)' })
 const plumb = (attributes: string[] = []): OpInfo => ({ group: 'plumbing', attributes, dtypes: ALL, constraints: '0 (rewires values)', error: 'exact' })
 const cmpCost = 'B + 2 per element (one range-checked difference, its sign bit)'
@@ -47,10 +47,11 @@ export const OP_CATALOG: Readonly<Record<string, OpInfo>> = {
   Size: fold(),
   ConstantOfShape: fold(['value']),
   Range: fold(),
-  Cast: { group: 'constant', attributes: ['to'], dtypes: ALL, constraints: '0 (folded on constants; to float on computed values: exact, free)', error: 'exact' },
+  Cast: { group: 'constant', attributes: ['to'], dtypes: ALL, constraints: '0 folded, to float, or of an int/bool; a computed real to int: s + B + 1 (+ B + 1 unless range-checked) per element, truncation toward zero proved; to bool: 2 (IsZero)', error: 'exact on the quantized value' },
   CastLike: { group: 'constant', attributes: [], dtypes: ALL, constraints: '0 (as Cast)', error: 'exact' },
   Pow: { group: 'arithmetic', attributes: ['exponent: a constant whole number 0…16 on computed tensors (any on constants)'], dtypes: F, constraints: '(n − 1)·(1 + s + B + 1) per element', error: '≤ 0.5 per product, compounding' },
-  DequantizeLinear: fold(['axis (per-axis scale and zero point)']),
+  DequantizeLinear: { group: 'arithmetic', attributes: ['axis (per-axis scale and zero point, constant)'], dtypes: ['int8', 'uint8', 'int32', 'int64'], constraints: '0 (an affine map of an exact integer; folded on constant weights)', error: '≤ |x − zp|·rounding of the scale at 2^-s' },
+  QuantizeLinear: { group: 'arithmetic', attributes: ['axis (per-axis scale and zero point, constant)', 'zero point int8 or uint8 (uint8 when absent)', 'output_dtype 2|3'], dtypes: F, constraints: '≈ 2(B + a + log₂D) + 3B per element: exact division by the float32 scale, round half to even, two proved clamps', error: 'exact on the quantized input (one step where float32 x/scale lands a hair off a tie)' },
   Sqrt: fold(),
   Exp: fold(),
   Floor: fold(),
