@@ -142,3 +142,28 @@ describe('QuantizeLinear, DequantizeLinear and Cast of computed values', () => {
     await conform(toBool, { grid: 2, range: 1, samples: 6, scales: [8], tolerance: 0 })
   })
 })
+
+describe('BatchNormalization folded into a preceding Gemm or MatMul', () => {
+  const f32 = (data: number[], dims = [data.length]) => ({ dims, data: Float64Array.from(data) })
+  const bn = () => ({ g: rand(r, [3]), bb: rand(r, [3]), m: rand(r, [3]), v: f32([0.5, 1, 2]) })
+  test('Gemm (transB, alpha, beta, broadcast C) → BatchNorm and MatMul → BatchNorm cost what the Gemm/MatMul alone costs', async () => {
+    const gemm: OnnxModelSpec = {
+      name: 'gemm', inputs: [{ name: 'x', shape: [2, 4] }], outputs: [{ name: 'y', shape: [2, 3] }], initializers: { W: rand(r, [3, 4]), C: rand(r, [3]) },
+      nodes: [{ opType: 'Gemm', inputs: ['x', 'W', 'C'], outputs: ['y'], attributes: { transB: 1, alpha: 0.5, beta: 2 } }],
+    }
+    const gemmBn: OnnxModelSpec = {
+      ...gemm, initializers: { ...gemm.initializers, ...bn() },
+      nodes: [{ ...gemm.nodes[0]!, outputs: ['h'] }, { opType: 'BatchNormalization', inputs: ['h', 'g', 'bb', 'm', 'v'], outputs: ['y'], attributes: { epsilon: 1e-3 } }],
+    }
+    assert.deepEqual(parseOnnx(buildOnnxModel(gemmBn)).nodes.map((n) => n.opType), ['Gemm'])
+    assert.equal(count(gemmBn), count(gemm))
+    await conform(gemmBn, { tolerance: 0.05 })
+    const mm: OnnxModelSpec = {
+      name: 'mm', inputs: [{ name: 'x', shape: [1, 4] }], outputs: [{ name: 'y', shape: [1, 3] }], initializers: { W: rand(r, [4, 3]), ...bn() },
+      nodes: [{ opType: 'MatMul', inputs: ['x', 'W'], outputs: ['h'] }, { opType: 'BatchNormalization', inputs: ['h', 'g', 'bb', 'm', 'v'], outputs: ['y'] }],
+    }
+    assert.deepEqual(parseOnnx(buildOnnxModel(mm)).nodes.map((n) => n.opType), ['Gemm'])
+    assert.equal(count(mm), 4 * (B + 1) + 3 * (params.scaleBits + B + 1) + 3 + 2)
+    await conform(mm, { tolerance: 0.05 })
+  })
+})

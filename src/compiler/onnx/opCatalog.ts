@@ -115,7 +115,7 @@ export const OP_CATALOG: Readonly<Record<string, OpInfo>> = {
   AveragePool: { group: 'cnn', attributes: ['kernel_shape', 'strides', 'pads', 'dilations', 'ceil_mode', 'auto_pad', 'count_include_pad'], dtypes: F, constraints: 's + B + 1 per output', error: '≤ 0.5 + rounding of 1/n' },
   GlobalMaxPool: { group: 'cnn', attributes: [], dtypes: F, constraints: 'B + 3 per element beyond the first of each channel', error: 'exact' },
   GlobalAveragePool: { group: 'cnn', attributes: [], dtypes: F, constraints: 's + B + 1 per channel', error: '≤ 0.5 + rounding of 1/n' },
-  BatchNormalization: { group: 'cnn', attributes: ['epsilon', 'training_mode 0'], dtypes: F, constraints: '0 after a Conv (folded into its kernel); else s + B + 1 per element (per-channel affine)', error: '≤ 0.5 + rounding of the folded scale' },
+  BatchNormalization: { group: 'cnn', attributes: ['epsilon', 'training_mode 0'], dtypes: F, constraints: '0 after a Conv, or a Gemm/2-D MatMul with constant weights (folded into them); else s + B + 1 per element (per-channel affine)', error: '≤ 0.5 + rounding of the folded scale' },
 }
 
 /** The ops the compiler takes, Gemm and MatMul first (error messages list them in this order). */
