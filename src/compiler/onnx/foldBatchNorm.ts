@@ -64,7 +64,7 @@ function foldIntoDense(node: OnnxNode, bn: OnnxNode, init: Map<string, Tensor>, 
   const W = init.get(node.inputs[1]!)
   const C = node.inputs[2] ? init.get(node.inputs[2]) : undefined
   const params = bn.inputs.slice(1, 5).map((i) => init.get(i))
-  if (!out || out.length !== 2 || !aDims || aDims.length !== 2 || !W || W.dims.length !== 2 || (node.inputs[2] && !C) || params.some((p) => !p)) return undefined
+  if (out?.length !== 2 || aDims?.length !== 2 || W?.dims.length !== 2 || (node.inputs[2] && !C) || params.some((p) => !p)) return undefined
   if (init.has(node.inputs[0]!)) return undefined
   const { a, b } = batchNormCoefficients(bn, [undefined, ...(params as Tensor[])])
   const [M, N] = out as [number, number]
