@@ -167,3 +167,22 @@ describe('BatchNormalization folded into a preceding Gemm or MatMul', () => {
     await conform(mm, { tolerance: 0.05 })
   })
 })
+
+describe('Resize linear and cubic: a constant linear map, s + B + 1 per output', () => {
+  const f32 = (data: number[], dims = [data.length]) => ({ dims, data: Float64Array.from(data) })
+  const rs = (x: number[], y: number[], attributes: Attrs, how: 'scales' | 'sizes', v: number[]) =>
+    unary('Resize', x, y, attributes, how === 'scales' ? ['', 'sc'] : ['', '', 'sz'], how === 'scales' ? { sc: f32(v) } : { sz: i64(v) })
+  test('linear: half_pixel, align_corners, pytorch_half_pixel (downscale), asymmetric', async () => {
+    await conform(rs([1, 1, 3, 3], [1, 1, 6, 6], { mode: 'linear' }, 'scales', [1, 1, 2, 2]), { tolerance: 0.02 })
+    await conform(rs([1, 2, 3, 4], [1, 2, 5, 7], { mode: 'linear', coordinate_transformation_mode: 'align_corners' }, 'sizes', [1, 2, 5, 7]), { tolerance: 0.02 })
+    await conform(rs([1, 1, 4, 6], [1, 1, 2, 3], { mode: 'linear', coordinate_transformation_mode: 'pytorch_half_pixel' }, 'sizes', [1, 1, 2, 3]), { tolerance: 0.02 })
+    const asym = rs([1, 1, 2, 3], [1, 1, 4, 6], { mode: 'linear', coordinate_transformation_mode: 'asymmetric' }, 'scales', [1, 1, 2, 2])
+    await conform(asym, { tolerance: 0.02 })
+    assert.equal(count(asym), 6 * (B + 1) + 24 * (params.scaleBits + B + 1) + 24 + 2)
+  })
+  test('cubic: default a = -0.75, and a = -0.5 with exclude_outside; Upsample linear (opset 9)', async () => {
+    await conform(rs([1, 1, 4, 4], [1, 1, 8, 8], { mode: 'cubic' }, 'scales', [1, 1, 2, 2]), { tolerance: 0.03 })
+    await conform(rs([1, 1, 3, 4], [1, 1, 5, 6], { mode: 'cubic', cubic_coeff_a: -0.5, exclude_outside: 1 }, 'sizes', [1, 1, 5, 6]), { tolerance: 0.03 })
+    await conform(unary('Upsample', [1, 1, 2, 3], [1, 1, 4, 6], { mode: 'linear' }, ['sc'], { sc: f32([1, 1, 2, 2]) }, 9), { tolerance: 0.02 })
+  })
+})

@@ -73,8 +73,8 @@ export const OP_CATALOG: Readonly<Record<string, OpInfo>> = {
   Pad: plumb(['mode constant|reflect|edge|wrap', 'pads (attribute or input)', 'value / constant_value', 'axes']),
   DepthToSpace: plumb(['blocksize', 'mode DCR|CRD']),
   SpaceToDepth: plumb(['blocksize']),
-  Resize: plumb(['mode nearest', 'coordinate_transformation_mode asymmetric|half_pixel|pytorch_half_pixel|align_corners', 'nearest_mode', 'scales or sizes']),
-  Upsample: plumb(['mode nearest', 'scales']),
+  Resize: { group: 'plumbing', attributes: ['mode nearest|linear|cubic', 'coordinate_transformation_mode asymmetric|half_pixel|pytorch_half_pixel|align_corners', 'nearest_mode', 'cubic_coeff_a', 'exclude_outside', 'scales or sizes'], dtypes: ALL, constraints: 'nearest: 0 (rewires values); linear/cubic: s + B + 1 per output (constant weights, one rescale)', error: 'nearest exact; else ≤ 0.5 + rounding of the weights' },
+  Upsample: { group: 'plumbing', attributes: ['mode nearest|linear', 'scales'], dtypes: ALL, constraints: 'as Resize', error: 'as Resize' },
 
   Div: { group: 'arithmetic', attributes: [], dtypes: F, constraints: 's + B + 1 per element (by a constant divisor: multiply by its reciprocal, rescale)', error: '≤ 0.5 + rounding of 1/c at 2^-s' },
   Einsum: { group: 'arithmetic', attributes: ['equation (explicit or implicit, with or without "..."; at most two computed operands)'], dtypes: F, constraints: 'one product per term with two computed operands; s + B + 1 per output unless a plain sum', error: '≤ 0.5 + rounding of constants' },

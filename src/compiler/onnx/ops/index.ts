@@ -16,6 +16,7 @@ export const FLOAT_OPS: Readonly<Record<string, FloatOp>> = { ...shapeOps, ...ma
 export type { FloatOp }
 export { dtypeOf } from './shapeOps.ts'
 export * from './helpers.ts'
+export { resizeTaps } from './resizeOps.ts'
 export { quantChannel, quantizeRange, roundHalfEven } from './quantOps.ts'
 export { einsumPlan, matmulShapes, topkSwaps } from './mathOps.ts'
 export { averageDivisor, batchNormCoefficients, convGeneral, convTaps, convTransposeTaps, isGeneralConv, poolKernel } from './cnnOps.ts'

@@ -1,5 +1,6 @@
 import { BaseError } from '../../../errors/index.ts'
 import type { DType, OnnxNode, Tensor } from '../types.ts'
+import { resizeInterpolated } from './resizeOps.ts'
 import { attrError, attrInt, attrString, broadcastIndices, checkedDims, broadcastShape, intsFrom, normAxis, shapeError, size, strides } from './helpers.ts'
 
 /** Float evaluation of one node: its input tensors (undefined for an absent optional input) → its outputs. */
@@ -221,7 +222,8 @@ function depthSpace(node: OnnxNode, t: Tensor, toSpace: boolean): Tensor {
 function resizeNearest(node: OnnxNode, inputs: ReadonlyArray<Tensor | undefined>): Tensor {
   const t = need(node, inputs, 0)
   const mode = attrString(node, 'mode', 'nearest')
-  if (mode !== 'nearest') throw attrError(node, `mode "${mode}" is not supported.`, 'expected mode "nearest"')
+  if (mode === 'linear' || mode === 'cubic') return resizeInterpolated(node, inputs)
+  if (mode !== 'nearest') throw attrError(node, `mode "${mode}" is not supported.`, 'expected mode nearest, linear or cubic')
   const ctm = attrString(node, 'coordinate_transformation_mode', node.opType === 'Upsample' ? 'asymmetric' : 'half_pixel')
   const nm = attrString(node, 'nearest_mode', node.opType === 'Upsample' ? 'floor' : 'round_prefer_floor')
   const scalesT = node.opType === 'Upsample' || node.inputs.length === 2 ? inputs[1] : inputs[2]
