@@ -186,3 +186,23 @@ describe('Resize linear and cubic: a constant linear map, s + B + 1 per output',
     await conform(unary('Upsample', [1, 1, 2, 3], [1, 1, 4, 6], { mode: 'linear' }, ['sc'], { sc: f32([1, 1, 2, 2]) }, 9), { tolerance: 0.02 })
   })
 })
+
+describe('PLONK conformance', () => {
+  test('a multi-op model (Conv → Relu → MaxPool → Flatten → Gemm → LeakyRelu → Where of a comparison) proves and verifies with --backend plonk', async () => {
+    const f32 = (data: number[], dims = [data.length]) => ({ dims, data: Float64Array.from(data) })
+    await conform({
+      name: 'plonk-mix', inputs: [{ name: 'x', shape: [1, 1, 3, 3] }], outputs: [{ name: 'y', shape: [1, 2] }],
+      initializers: { K: rand(r, [1, 1, 2, 2]), W: rand(r, [1, 2]), c: rand(r, [2]), t: f32([0.25]), alt: f32([-1, 1]) },
+      nodes: [
+        { opType: 'Conv', inputs: ['x', 'K'], outputs: ['c1'], attributes: { kernel_shape: [2, 2] } },
+        { opType: 'Relu', inputs: ['c1'], outputs: ['r'] },
+        { opType: 'MaxPool', inputs: ['r'], outputs: ['p'], attributes: { kernel_shape: [2, 2] } },
+        { opType: 'Flatten', inputs: ['p'], outputs: ['f'] },
+        { opType: 'Gemm', inputs: ['f', 'W', 'c'], outputs: ['g'] },
+        { opType: 'LeakyRelu', inputs: ['g'], outputs: ['l'], attributes: { alpha: 0.1 } },
+        { opType: 'Greater', inputs: ['l', 't'], outputs: ['big'] },
+        { opType: 'Where', inputs: ['big', 'l', 'alt'], outputs: ['y'] },
+      ],
+    }, { prove: true, backend: 'plonk', samples: 3, grid: 16, tolerance: 0.05 })
+  })
+})
