@@ -206,3 +206,26 @@ describe('PLONK conformance', () => {
     }, { prove: true, backend: 'plonk', samples: 3, grid: 16, tolerance: 0.05 })
   })
 })
+
+describe('MaxPool with its Indices output', () => {
+  test('flat int64 indices of the first maximum (ties on a coarse grid), pads and strides, 1-D; B + 4 per compared element', async () => {
+    const cases: [number[], number[], Attrs][] = [
+      [[1, 2, 4, 4], [1, 2, 2, 2], { kernel_shape: [2, 2], strides: [2, 2] }],
+      [[1, 1, 5, 5], [1, 1, 3, 3], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }],
+      [[1, 2, 6], [1, 2, 3], { kernel_shape: [2], strides: [2] }],
+    ]
+    for (const [x, y, attributes] of cases) {
+      const spec: OnnxModelSpec = {
+        name: 'maxpool-idx', inputs: [{ name: 'x', shape: [...x] }], outputs: [{ name: 'y', shape: [...y] }, { name: 'i', shape: [...y], dtype: 'int64' }], initializers: {},
+        nodes: [{ opType: 'MaxPool', inputs: ['x'], outputs: ['y', 'i'], ...(attributes ? { attributes } : {}) }],
+      }
+      await conform(spec, { grid: 1, range: 2, samples: 8, tolerance: 0 })
+    }
+    const spec: OnnxModelSpec = {
+      name: 'mp', inputs: [{ name: 'x', shape: [1, 1, 2, 2] }], outputs: [{ name: 'y', shape: [1, 1, 1, 1] }, { name: 'i', shape: [1, 1, 1, 1], dtype: 'int64' }], initializers: {},
+      nodes: [{ opType: 'MaxPool', inputs: ['x'], outputs: ['y', 'i'], attributes: { kernel_shape: [2, 2] } }],
+    }
+    // the first index select multiplies by a constant difference: free
+    assert.equal(count(spec), 4 * (B + 1) + 3 * (B + 4) - 1 + 2 + 2)
+  })
+})

@@ -111,7 +111,7 @@ export const OP_CATALOG: Readonly<Record<string, OpInfo>> = {
   ReduceMin: { group: 'comparison', attributes: ['axes (attribute or input)', 'keepdims'], dtypes: F, constraints: 'B + 3 per reduced element beyond the first', error: 'exact' },
 
   ConvTranspose: { group: 'cnn', attributes: ['kernel_shape', 'strides', 'pads', 'dilations', 'group', 'output_padding', 'auto_pad', 'output_shape', '1-D, 2-D and 3-D kernels (constant)'], dtypes: F, constraints: 's + B + 1 per output', error: '≤ 0.5 + rounding of weights' },
-  MaxPool: { group: 'cnn', attributes: ['kernel_shape', 'strides', 'pads', 'dilations', 'ceil_mode', 'auto_pad'], dtypes: F, constraints: 'B + 3 per window element beyond the first', error: 'exact' },
+  MaxPool: { group: 'cnn', attributes: ['kernel_shape', 'strides', 'pads', 'dilations', 'ceil_mode', 'auto_pad', 'Indices output (storage_order 0)'], dtypes: F, constraints: 'B + 3 per window element beyond the first; B + 4 with the Indices output', error: 'exact' },
   AveragePool: { group: 'cnn', attributes: ['kernel_shape', 'strides', 'pads', 'dilations', 'ceil_mode', 'auto_pad', 'count_include_pad'], dtypes: F, constraints: 's + B + 1 per output', error: '≤ 0.5 + rounding of 1/n' },
   GlobalMaxPool: { group: 'cnn', attributes: [], dtypes: F, constraints: 'B + 3 per element beyond the first of each channel', error: 'exact' },
   GlobalAveragePool: { group: 'cnn', attributes: [], dtypes: F, constraints: 's + B + 1 per channel', error: '≤ 0.5 + rounding of 1/n' },

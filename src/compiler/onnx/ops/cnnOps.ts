@@ -22,12 +22,14 @@ function pool(kind: 'max' | 'avg'): FloatOp {
   return (node, [x]) => {
     const t = x!
     const { dims, windows } = poolWindows(node, t.dims, poolKernel(node, t.dims))
-    if (node.outputs.length > 1 && node.outputs[1]) throw attrError(node, 'the Indices output is not supported.', 'expected MaxPool with one output')
     const data = Float64Array.from(windows, (w) => {
       const vals = w.filter((i) => i >= 0).map((i) => t.data[i]!)
       return kind === 'max' ? Math.max(...vals) : vals.reduce((a, b) => a + b, 0) / averageDivisor(node, w)
     })
-    return [{ dims, data }]
+    if (kind === 'avg' || !node.outputs[1]) return [{ dims, data }]
+    // Indices: the flat input index of the first maximum in window order (a later one only on a strict win)
+    const indices = Float64Array.from(windows, (w) => w.filter((i) => i >= 0).reduce((best, i) => (t.data[i]! > t.data[best]! ? i : best)))
+    return [{ dims, data }, { dims, data: indices, dtype: 'int' }]
   }
 }
 
