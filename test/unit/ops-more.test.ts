@@ -5,6 +5,8 @@ import assert from 'node:assert/strict'
 import { buildModelCircuit } from '../../src/compiler/buildModelCircuit.ts'
 import { parseOnnx, buildOnnxModel, type OnnxModelSpec } from '../../src/compiler/onnx/index.ts'
 import { terminateSnark } from '../../src/compiler/snark/index.ts'
+import { lowerGraph, referenceAlgebra } from '../../src/compiler/lower/index.ts'
+import { coherentForgeries, modelCircuit } from './gadget-suites.ts'
 import { conform, rand, rng } from './ops-harness.ts'
 
 after(terminateSnark)
@@ -228,4 +230,33 @@ describe('MaxPool with its Indices output', () => {
     // the first index select multiplies by a constant difference: free
     assert.equal(count(spec), 4 * (B + 1) + 3 * (B + 4) - 1 + 2 + 2)
   })
+})
+
+describe('soundness of the new lowerings: no coherent lie is accepted', () => {
+  const model = (opType: string, attributes: Attrs, inits: OnnxModelSpec['initializers'], inputs: string[], dtype: 'uint8' | 'int64') =>
+    parseOnnx(buildOnnxModel({
+      name: opType, inputs: [{ name: 'x', shape: [1, 1] }], outputs: [{ name: 'y', shape: [1, 1], dtype }], initializers: inits,
+      nodes: [{ opType, inputs: ['x', ...inputs], outputs: ['y'], ...(attributes ? { attributes } : {}) }],
+    }))
+  const p = { scaleBits: 3, activationBits: 8, sigmoid: 'proved' as const }
+  const cases: [string, ReturnType<typeof model>][] = [
+    ['QuantizeLinear (scale 0.5, uint8 zero point 2)', model('QuantizeLinear', undefined, { sc: { dims: [], data: Float64Array.of(0.5) }, zp: { dims: [], data: Float64Array.of(2), uint8: true } as never }, ['sc', 'zp'], 'uint8')],
+    ['Cast to int64 (truncation)', model('Cast', { to: 7 }, {}, [], 'int64')],
+  ]
+  for (const [name, graph] of cases)
+    test(name, () => {
+      const fin = modelCircuit(graph, p)
+      const reference = (xs: readonly bigint[]) => {
+        try {
+          return lowerGraph(graph, referenceAlgebra, [{ dims: [1, 1], data: xs.slice(0, 1), scale: p.scaleBits }], p).flatMap((o) => o.data)
+        } catch {
+          return undefined
+        }
+      }
+      // ties (x/0.5 = k + 1/2 at scale 2^3: X = 2, 6, -2), saturation (X ≤ -9), both signs, the range edges
+      const xs = [-128n, -20n, -9n, -6n, -2n, -1n, 0n, 1n, 2n, 5n, 6n, 7n, 8n, 127n, 128n]
+      const { accepted, forgeries } = coherentForgeries(fin, reference, xs.map((x) => [x, 5n, 9n]))
+      assert.deepEqual(accepted.map((f) => f.name), [], 'no lie with a false output satisfies every constraint')
+      assert.ok(forgeries.size > 0)
+    })
 })
