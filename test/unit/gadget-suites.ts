@@ -13,7 +13,7 @@
 import { CircuitBuilder, firstUnsatisfied, type ConstraintFilter, type FinishedCircuit } from '../../src/compiler/circuit/CircuitBuilder.ts'
 import { Lc } from '../../src/compiler/circuit/Lc.ts'
 import { runWitnessProgram, type WitnessProgram, type WitnessStep } from '../../src/compiler/circuit/WitnessProgram.ts'
-import { rangeCheck, relu, rescale, sigmoid } from '../../src/compiler/circuit/gadgets/index.ts'
+import { assertBoolean, isNonNegative, isZero, max, rangeCheck, relu, rescale, select, sigmoid } from '../../src/compiler/circuit/gadgets/index.ts'
 import { inv, mod, toSigned } from '../../src/compiler/field.ts'
 import { fitsSigned, reluRef, rescaleRef, sigmoidRef } from '../../src/compiler/quantize/reference.ts'
 import { circuitAlgebra, lowerGraph, referenceAlgebra, type CircuitValue, type QuantParams } from '../../src/compiler/lower/index.ts'
@@ -28,6 +28,17 @@ export function oneInputCircuit(build: (b: CircuitBuilder, x: Lc) => Lc, filter?
   const x = b.privateInput()
   const before = b.constraintCount
   const y = build(b, x)
+  const gadgetConstraints = b.constraintCount - before
+  b.output(y)
+  return { ...b.finish(), gadgetConstraints }
+}
+
+/** n-input circuit: x₀…x₍ₙ₋₁₎ (private) → gadget → public output (the comparison gadgets take two or three). */
+export function inputsCircuit(n: number, build: (b: CircuitBuilder, xs: Lc[]) => Lc, filter?: ConstraintFilter): GadgetCircuit {
+  const b = new CircuitBuilder(filter ? { constraintFilter: filter } : {})
+  const xs = Array.from({ length: n }, () => b.privateInput())
+  const before = b.constraintCount
+  const y = build(b, xs)
   const gadgetConstraints = b.constraintCount - before
   b.output(y)
   return { ...b.finish(), gadgetConstraints }
@@ -117,7 +128,8 @@ type Candidate = { name: () => string; x: Values; lie: Lie }
  *   (e.g. the quotient off by one with the remainder out of range), or boolean bits of another value;
  * - `mul`: a product off by ±1, ±1/2, or replaced by 0, 1 or one of its factors;
  * - `isZero`: the flag flipped;
- * - `lc` (a public output): the output off by one.
+ * - `lc` (a public output): the output off by one;
+ * - none: the honest program on an input outside the gadget's domain (a flag that is not 0 or 1).
  * `forgeries` are by target constraint; a constraint with none is either redundant or lacks a test.
  */
 export function coherentForgeries(
@@ -263,6 +275,14 @@ export function coherentForgeries(
         break
     }
   }
+  // no lie at all: the honest program run on an input outside the gadget's domain (a non-boolean
+  // flag), where only a constraint on the input itself stands between the prover and a false output
+  search(
+    (function* () {
+      for (const x of inputs) yield { name: () => 'the honest witness program on an input outside the domain', x, lie: () => undefined }
+    })(),
+    inputs.length,
+  )
   return { forgeries: found, accepted }
 }
 
@@ -347,6 +367,7 @@ const checkedRef = (v: bigint, B: number) => (fitsSigned(v, B) ? v : undefined)
 const RC_B = 10
 const RS_K = 8
 const RS_B = 16
+const CMP_B = 6
 const RELU_K = 4
 const RELU_B = 12
 export const SIG_S = 6
@@ -408,6 +429,46 @@ export const gadgetSuites: GadgetSuite[] = [
   sigmoidSuite(SIG_S, SIG_B),
   // the smallest scale calibration tries: several monomials have zero coefficients there, yet each still matters
   sigmoidSuite(4, 11),
+  // the comparison gadgets (Less/Greater/Max/Min/Where/Equal/bool inputs lower to these)
+  scalarSuite({
+    name: `isNonNegative(x, B=${CMP_B}).sign`,
+    build: (f) => oneInputCircuit((b, x) => isNonNegative(b, x, CMP_B, 'ge').sign, f),
+    reference: (x) => (fitsSigned(x, CMP_B) ? (x >= 0n ? 1n : 0n) : undefined),
+    honestInputs: Array.from({ length: 1 << CMP_B }, (_, i) => BigInt(i) - (1n << BigInt(CMP_B - 1))),
+    forgeryInputs: [0n, -1n, 1n, 5n, -5n, 31n, -32n, 32n, -33n, 100n, -100n],
+  }),
+  scalarSuite({
+    name: 'isZero(x)',
+    build: (f) => oneInputCircuit((b, x) => isZero(b, x, 'eq'), f),
+    reference: (x) => (x === 0n ? 1n : 0n),
+    honestInputs: [0n, 1n, -1n, 7n, -1000n, 1n << 100n],
+    forgeryInputs: [0n, 3n, -3n],
+  }),
+  scalarSuite({
+    name: 'assertBoolean(x)',
+    build: (f) => oneInputCircuit((b, x) => assertBoolean(b, x, 'flag'), f),
+    reference: (x) => (x === 0n || x === 1n ? x : undefined),
+    honestInputs: [0n, 1n],
+    forgeryInputs: [0n, 1n, 2n, -1n],
+  }),
+  {
+    name: `max(x, y, B=${CMP_B})`,
+    build: (f) => inputsCircuit(2, (b, [x, y]) => max(b, x!, y!, CMP_B, 'max'), f),
+    reference: ([x, y]) => (fitsSigned(x! - y!, CMP_B + 1) ? [x! > y! ? x! : y!] : undefined),
+    honestInputs: (() => {
+      const xs: bigint[][] = []
+      for (let x = -32n; x < 32n; x += 3n) for (let y = -32n; y < 32n; y += 5n) xs.push([x, y])
+      return [...xs, [31n, -32n], [-32n, 31n], [7n, 7n]]
+    })(),
+    forgeryInputs: [[3n, 5n], [5n, 3n], [4n, 4n], [-7n, 9n], [31n, -32n], [-32n, 31n], [40n, -40n], [-40n, 40n], [100n, 0n]],
+  },
+  {
+    name: 'select(assertBoolean(c), x, y)',
+    build: (f) => inputsCircuit(3, (b, [c, x, y]) => select(b, assertBoolean(b, c!, 'c'), x!, y!, 'where'), f),
+    reference: ([c, x, y]) => (c === 0n || c === 1n ? [c === 1n ? x! : y!] : undefined),
+    honestInputs: [[0n, 3n, -4n], [1n, 3n, -4n], [1n, 5n, 5n], [0n, -9n, 1n << 80n]],
+    forgeryInputs: [[0n, 3n, -4n], [1n, 3n, -4n], [2n, 3n, -4n], [-1n, 3n, -4n]],
+  },
   scalarSuite({
     name: 'product x·(x + 3)',
     build: (f) => oneInputCircuit((b, x) => b.mul(x, x.addConst(3n)), f),

@@ -5,13 +5,13 @@
 import assert from 'node:assert/strict'
 import { buildModelCircuit } from '../../src/compiler/buildModelCircuit.ts'
 import { firstUnsatisfied, runWitnessProgram } from '../../src/compiler/circuit/index.ts'
-import { mod, toSigned } from '../../src/compiler/field.ts'
+import { mod, P, toSigned } from '../../src/compiler/field.ts'
 import { lowerGraph, referenceAlgebra } from '../../src/compiler/lower/index.ts'
 import { buildOnnxModel, parseOnnx, runOnnxruntime, type OnnxGraph, type OnnxModelSpec } from '../../src/compiler/onnx/index.ts'
 import type { OrtInputType } from '../../src/compiler/onnx/runOnnxruntime.ts'
 import { calibrate, dequantize, quantizeInput } from '../../src/compiler/quantize/index.ts'
 import { writeR1cs, writeWtns } from '../../src/compiler/r1cs/index.ts'
-import { DEFAULT_PTAU_PATH, prove, setupGroth16, verify } from '../../src/compiler/snark/index.ts'
+import { DEFAULT_PTAU_PATH, prove, setupGroth16, setupPlonk, verify } from '../../src/compiler/snark/index.ts'
 
 export function rng(seed: number) {
   return () => {
@@ -36,6 +36,8 @@ export type ConformOptions = {
   /** Largest allowed |circuit − onnxruntime| (default: 1% of the largest |output| plus 2^-s). */
   tolerance?: number
   prove?: boolean
+  /** The proof system `prove` uses (default groth16). */
+  backend?: 'groth16' | 'plonk'
   seed?: number
   scales?: number[]
 }
@@ -94,9 +96,15 @@ export async function conform(spec: OnnxModelSpec, opts: ConformOptions = {}) {
   assert.ok(maxErr <= tolerance, `max |circuit - onnxruntime| ${maxErr} within ${tolerance} (s=${params.scaleBits})`)
   if (opts.prove) {
     const r1cs = writeR1cs(circuit.r1cs)
-    const { zkey, vkey } = await setupGroth16({ r1cs, ptauPath: DEFAULT_PTAU_PATH, entropy: 'ops conformance' })
-    const { proof, publicSignals: signals } = await prove('groth16', zkey, writeWtns(lastWitness))
-    assert.equal(await verify('groth16', vkey, signals, proof), true, 'Groth16 proof verifies')
+    const backend = opts.backend ?? 'groth16'
+    const { zkey, vkey } = backend === 'plonk' ? await setupPlonk({ r1cs, ptauPath: DEFAULT_PTAU_PATH }) : await setupGroth16({ r1cs, ptauPath: DEFAULT_PTAU_PATH, entropy: 'ops conformance' })
+    const { proof, publicSignals: signals } = await prove(backend, zkey, writeWtns(lastWitness))
+    assert.equal(BigInt(signals[0]!), lastWitness[circuit.outputWires[0]!], 'the proof carries the first output')
+    assert.equal(await verify(backend, vkey, signals, proof), true, `${backend} proof verifies`)
+    // the same proof with one output changed must not verify
+    const forged = [...signals]
+    forged[0] = String((BigInt(forged[0]!) + 1n) % P)
+    assert.equal(await verify(backend, vkey, forged, proof).catch(() => false), false, `${backend} rejects a changed output`)
   }
   return { graph: g, constraints: circuit.r1cs.constraints.length, maxErr, params, circuit }
 }

@@ -3,7 +3,7 @@ import type { Tensor } from './types.ts'
 
 const { onnx } = onnxProto
 
-export type SpecDType = 'float32' | 'float64' | 'int64' | 'int32' | 'bool'
+export type SpecDType = 'float32' | 'float64' | 'int64' | 'int32' | 'int8' | 'uint8' | 'bool'
 /** An attribute: INT/FLOAT by value (FLOAT for FLOAT_ATTRS), INTS, STRING, a TENSOR, or `{ floats }`/`{ f }` to force floats. */
 export type SpecAttr = number | number[] | string | Tensor | { floats: number[] } | { f: number }
 
@@ -16,7 +16,7 @@ export type OnnxModelSpec = {
   inputs: { name: string; shape: number[]; dtype?: SpecDType }[]
   outputs: { name: string; shape: number[]; dtype?: SpecDType }[]
   /** Float tensors are written as FLOAT rawData; `int64` ones (Reshape shapes) as INT64; dtype 'int' as INT64, 'bool' as BOOL. */
-  initializers: Record<string, Tensor & { int64?: boolean; int8?: boolean }>
+  initializers: Record<string, Tensor & { int64?: boolean; int8?: boolean; uint8?: boolean }>
   nodes: { opType: string; inputs: string[]; outputs: string[]; name?: string; attributes?: Record<string, SpecAttr> }[]
   opset?: number
   docString?: string
@@ -37,15 +37,17 @@ export type OnnxModelSpec = {
 export function buildOnnxModel(spec: OnnxModelSpec): Uint8Array {
   const T = onnx.AttributeProto.AttributeType
   const DT = onnx.TensorProto.DataType
-  const elem: Record<SpecDType, number> = { float32: DT.FLOAT, float64: DT.DOUBLE, int64: DT.INT64, int32: DT.INT32, bool: DT.BOOL }
+  const elem: Record<SpecDType, number> = { float32: DT.FLOAT, float64: DT.DOUBLE, int64: DT.INT64, int32: DT.INT32, int8: DT.INT8, uint8: DT.UINT8, bool: DT.BOOL }
   const valueInfo = (v: { name: string; shape: number[]; dtype?: SpecDType }) =>
     onnx.ValueInfoProto.create({
       name: v.name,
       type: { tensorType: { elemType: elem[v.dtype ?? 'float32'], shape: { dim: v.shape.map((d) => ({ dimValue: d })) } } },
     })
-  const tensor = (name: string, t: Tensor & { int64?: boolean; int8?: boolean }) =>
-    t.int8
+  const tensor = (name: string, t: Tensor & { int64?: boolean; int8?: boolean; uint8?: boolean }) =>
+    t.int8 || t.storage === 'int8'
       ? onnx.TensorProto.create({ name, dims: t.dims, dataType: DT.INT8, rawData: new Uint8Array(Int8Array.from(t.data).buffer) })
+      : t.uint8 || t.storage === 'uint8'
+      ? onnx.TensorProto.create({ name, dims: t.dims, dataType: DT.UINT8, rawData: Uint8Array.from(t.data) })
       : t.int64 || t.dtype === 'int'
       ? onnx.TensorProto.create({ name, dims: t.dims, dataType: DT.INT64, rawData: new Uint8Array(BigInt64Array.from(t.data, (x) => (x >= 2 ** 63 ? (1n << 63n) - 1n : BigInt(x))).buffer) })
       : t.dtype === 'bool'

@@ -18,7 +18,7 @@ export type OpInfo = {
 }
 
 const F = ['float32', 'float64']
-const ALL = ['float32', 'float64', 'int64', 'int32', 'bool']
+const ALL = ['float32', 'float64', 'int64', 'int32', 'int8', 'uint8', 'bool']
 const fold = (attributes: string[] = []): OpInfo => ({ group: 'constant', onConstants: true, attributes, dtypes: ALL, constraints: '0 (folded at load time)', error: 'exact (float64)' })
 const plumb = (attributes: string[] = []): OpInfo => ({ group: 'plumbing', attributes, dtypes: ALL, constraints: '0 (rewires values)', error: 'exact' })
 const cmpCost = 'B + 2 per element (one range-checked difference, its sign bit)'
@@ -47,10 +47,11 @@ export const OP_CATALOG: Readonly<Record<string, OpInfo>> = {
   Size: fold(),
   ConstantOfShape: fold(['value']),
   Range: fold(),
-  Cast: { group: 'constant', attributes: ['to'], dtypes: ALL, constraints: '0 (folded on constants; to float on computed values: exact, free)', error: 'exact' },
+  Cast: { group: 'constant', attributes: ['to'], dtypes: ALL, constraints: '0 folded, to float, or of an int/bool; a computed real to int: s + B + 1 (+ B + 1 unless range-checked) per element, truncation toward zero proved; to bool: 2 (IsZero)', error: 'exact on the quantized value' },
   CastLike: { group: 'constant', attributes: [], dtypes: ALL, constraints: '0 (as Cast)', error: 'exact' },
   Pow: { group: 'arithmetic', attributes: ['exponent: a constant whole number 0…16 on computed tensors (any on constants)'], dtypes: F, constraints: '(n − 1)·(1 + s + B + 1) per element', error: '≤ 0.5 per product, compounding' },
-  DequantizeLinear: fold(['axis (per-axis scale and zero point)']),
+  DequantizeLinear: { group: 'arithmetic', attributes: ['axis (per-axis scale and zero point, constant)'], dtypes: ['int8', 'uint8', 'int32', 'int64'], constraints: '0 (an affine map of an exact integer; folded on constant weights)', error: '≤ |x − zp|·rounding of the scale at 2^-s' },
+  QuantizeLinear: { group: 'arithmetic', attributes: ['axis (per-axis scale and zero point, constant)', 'zero point int8 or uint8 (uint8 when absent)', 'output_dtype 2|3'], dtypes: F, constraints: '≈ 2(B + a + log₂D) + 3B per element: exact division by the float32 scale, round half to even, two proved clamps', error: 'exact on the quantized input (one step where float32 x/scale lands a hair off a tie)' },
   Sqrt: fold(),
   Exp: fold(),
   Floor: fold(),
@@ -69,14 +70,14 @@ export const OP_CATALOG: Readonly<Record<string, OpInfo>> = {
   Unsqueeze: plumb(['axes (attribute or input)']),
   Expand: plumb(),
   Tile: plumb(),
-  Pad: plumb(['mode constant', 'pads (attribute or input)', 'value / constant_value', 'axes']),
+  Pad: plumb(['mode constant|reflect|edge|wrap', 'pads (attribute or input)', 'value / constant_value', 'axes']),
   DepthToSpace: plumb(['blocksize', 'mode DCR|CRD']),
   SpaceToDepth: plumb(['blocksize']),
-  Resize: plumb(['mode nearest', 'coordinate_transformation_mode asymmetric|half_pixel|pytorch_half_pixel|align_corners', 'nearest_mode', 'scales or sizes']),
-  Upsample: plumb(['mode nearest', 'scales']),
+  Resize: { group: 'plumbing', attributes: ['mode nearest|linear|cubic', 'coordinate_transformation_mode asymmetric|half_pixel|pytorch_half_pixel|align_corners', 'nearest_mode', 'cubic_coeff_a', 'exclude_outside', 'scales or sizes'], dtypes: ALL, constraints: 'nearest: 0 (rewires values); linear/cubic: s + B + 1 per output (constant weights, one rescale)', error: 'nearest exact; else ≤ 0.5 + rounding of the weights' },
+  Upsample: { group: 'plumbing', attributes: ['mode nearest|linear', 'scales'], dtypes: ALL, constraints: 'as Resize', error: 'as Resize' },
 
   Div: { group: 'arithmetic', attributes: [], dtypes: F, constraints: 's + B + 1 per element (by a constant divisor: multiply by its reciprocal, rescale)', error: '≤ 0.5 + rounding of 1/c at 2^-s' },
-  Einsum: { group: 'arithmetic', attributes: ['equation (explicit or implicit, no ellipsis; at most two computed operands)'], dtypes: F, constraints: 'one product per term with two computed operands; s + B + 1 per output unless a plain sum', error: '≤ 0.5 + rounding of constants' },
+  Einsum: { group: 'arithmetic', attributes: ['equation (explicit or implicit, with or without "..."; at most two computed operands)'], dtypes: F, constraints: 'one product per term with two computed operands; s + B + 1 per output unless a plain sum', error: '≤ 0.5 + rounding of constants' },
   Neg: { group: 'arithmetic', attributes: [], dtypes: F, constraints: '0', error: 'exact' },
   Sum: { group: 'arithmetic', attributes: [], dtypes: F, constraints: '0', error: 'exact' },
   Mean: { group: 'arithmetic', attributes: [], dtypes: F, constraints: 's + B + 1 per element', error: '≤ 0.5 + rounding of 1/n' },
@@ -105,16 +106,16 @@ export const OP_CATALOG: Readonly<Record<string, OpInfo>> = {
   Where: { group: 'comparison', attributes: [], dtypes: ALL, constraints: '1 per element (+1 to prove a non-boolean condition boolean)', error: 'exact' },
   ArgMax: { group: 'comparison', attributes: ['axis', 'keepdims', 'select_last_index'], dtypes: F, constraints: '(B + 4) per compared element (comparison, value and index selects)', error: 'exact on quantized values' },
   ArgMin: { group: 'comparison', attributes: ['axis', 'keepdims', 'select_last_index'], dtypes: F, constraints: '(B + 4) per compared element', error: 'exact on quantized values' },
-  TopK: { group: 'comparison', attributes: ['axis', 'largest', 'sorted 1', 'k (constant input)'], dtypes: F, constraints: '(B + 4) per compare-swap; k·(n − 1) − k(k − 1)/2 swaps per slice of n', error: 'exact on quantized values' },
+  TopK: { group: 'comparison', attributes: ['axis', 'largest', 'sorted (0 gives the sorted order too)', 'k (constant input)'], dtypes: F, constraints: '(B + 4) per compare-swap; k·(n − 1) − k(k − 1)/2 swaps per slice of n', error: 'exact on quantized values' },
   ReduceMax: { group: 'comparison', attributes: ['axes (attribute or input)', 'keepdims'], dtypes: F, constraints: 'B + 3 per reduced element beyond the first', error: 'exact' },
   ReduceMin: { group: 'comparison', attributes: ['axes (attribute or input)', 'keepdims'], dtypes: F, constraints: 'B + 3 per reduced element beyond the first', error: 'exact' },
 
-  ConvTranspose: { group: 'cnn', attributes: ['kernel_shape', 'strides', 'pads', 'dilations', 'group', 'output_padding', '1-D, 2-D and 3-D kernels (constant)'], dtypes: F, constraints: 's + B + 1 per output', error: '≤ 0.5 + rounding of weights' },
-  MaxPool: { group: 'cnn', attributes: ['kernel_shape', 'strides', 'pads', 'dilations', 'ceil_mode', 'auto_pad'], dtypes: F, constraints: 'B + 3 per window element beyond the first', error: 'exact' },
+  ConvTranspose: { group: 'cnn', attributes: ['kernel_shape', 'strides', 'pads', 'dilations', 'group', 'output_padding', 'auto_pad', 'output_shape', '1-D, 2-D and 3-D kernels (constant)'], dtypes: F, constraints: 's + B + 1 per output', error: '≤ 0.5 + rounding of weights' },
+  MaxPool: { group: 'cnn', attributes: ['kernel_shape', 'strides', 'pads', 'dilations', 'ceil_mode', 'auto_pad', 'Indices output (storage_order 0)'], dtypes: F, constraints: 'B + 3 per window element beyond the first; B + 4 with the Indices output', error: 'exact' },
   AveragePool: { group: 'cnn', attributes: ['kernel_shape', 'strides', 'pads', 'dilations', 'ceil_mode', 'auto_pad', 'count_include_pad'], dtypes: F, constraints: 's + B + 1 per output', error: '≤ 0.5 + rounding of 1/n' },
   GlobalMaxPool: { group: 'cnn', attributes: [], dtypes: F, constraints: 'B + 3 per element beyond the first of each channel', error: 'exact' },
   GlobalAveragePool: { group: 'cnn', attributes: [], dtypes: F, constraints: 's + B + 1 per channel', error: '≤ 0.5 + rounding of 1/n' },
-  BatchNormalization: { group: 'cnn', attributes: ['epsilon', 'training_mode 0'], dtypes: F, constraints: '0 after a Conv (folded into its kernel); else s + B + 1 per element (per-channel affine)', error: '≤ 0.5 + rounding of the folded scale' },
+  BatchNormalization: { group: 'cnn', attributes: ['epsilon', 'training_mode 0'], dtypes: F, constraints: '0 after a Conv, or a Gemm/2-D MatMul with constant weights (folded into them); else s + B + 1 per element (per-channel affine)', error: '≤ 0.5 + rounding of the folded scale' },
 }
 
 /** The ops the compiler takes, Gemm and MatMul first (error messages list them in this order). */

@@ -73,7 +73,8 @@ export function decodeTensor(t: onnxProto.onnx.ITensorProto, what: string): Tens
   if ((t.dataType ?? 0) !== DT.FLOAT && (t.dataType ?? 0) !== DT.DOUBLE) {
     if (data.length !== n)
       throw new BaseError('ONNX_MALFORMED', `Tensor ${what} holds the wrong number of values.`, { details: `expected ${n} values for dims [${dims}], got ${data.length}` })
-    return { dims, data, dtype: dtypeOf(t.dataType ?? 0) }
+    const dt = t.dataType ?? 0
+    return dt === DT.INT8 || dt === DT.UINT8 ? { dims, data, dtype: 'int', storage: dt === DT.INT8 ? 'int8' : 'uint8' } : { dims, data, dtype: dtypeOf(dt) }
   }
   if (data.length !== n)
     throw new BaseError('ONNX_MALFORMED', `Tensor ${what} holds the wrong number of values.`, { details: `expected ${n} values for dims [${dims}], got ${data.length}` })

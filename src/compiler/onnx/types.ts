@@ -1,5 +1,11 @@
 /** A constant tensor in float64, row-major. Integer initializers (Reshape shapes) are stored as floats too. */
-export type Tensor = { dims: number[]; data: Float64Array; dtype?: DType }
+export type Tensor = {
+  dims: number[]
+  data: Float64Array
+  dtype?: DType
+  /** The narrow integer type an initializer was stored as: QuantizeLinear saturates to its zero point's. */
+  storage?: 'int8' | 'uint8'
+}
 /**
  * What a tensor's numbers mean: real numbers (quantized at scale 2^s), integers (kept exact) or
  * booleans (0/1). Absent means 'float'. Folding uses it for integer semantics (Div, Cast).

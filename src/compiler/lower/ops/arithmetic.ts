@@ -2,6 +2,7 @@ import { attrInt, broadcastIndices, broadcastShape, einsumPlan, matmulShapes, no
 import type { OnnxNode, Tensor } from '../../onnx/index.ts'
 import type { QTensor } from '../Algebra.ts'
 import type { LowerContext, LValue, OpLowering } from '../opContext.ts'
+import { castComputed } from './quantize.ts'
 import { commonScale, foldNode, q, refuse, zipBroadcast } from './shared.ts'
 
 const num = (node: OnnxNode, name: string, dflt: number) => (typeof node.attributes[name] === 'number' ? (node.attributes[name] as number) : dflt)
@@ -195,7 +196,8 @@ function cast<V>(ctx: LowerContext<V>, node: OnnxNode): LValue<V>[] {
   const target = to ? ((to as Tensor).dtype ?? 'float') : [9].includes(attrInt(node, 'to', 1)) ? 'bool' : [2, 3, 4, 5, 6, 7, 12, 13].includes(attrInt(node, 'to', 1)) ? 'int' : 'float'
   if (target === 'float') return [v]
   if (v.t.boolean || (target === 'int' && v.t.scale === 0)) return [v]
-  throw refuse(node, `a cast of a computed real-valued tensor to ${target}.`, 'expected a cast to float, or of a tensor that is already an integer or boolean')
+  // a real to an integer truncates toward zero (proved); to bool it is x ≠ 0 (proved)
+  return castComputed(ctx, node, v.t, target)
 }
 
 /**

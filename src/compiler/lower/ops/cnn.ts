@@ -1,5 +1,6 @@
 import { averageDivisor, batchNormCoefficients, convTaps, convTransposeTaps, poolKernel, poolWindows } from '../../onnx/ops/index.ts'
 import type { OnnxNode } from '../../onnx/index.ts'
+import type { QTensor } from '../Algebra.ts'
 import type { LowerContext, LValue, OpLowering } from '../opContext.ts'
 import { maxOf } from './compare.ts'
 import { foldNode, q } from './shared.ts'
@@ -13,6 +14,7 @@ function pool(kind: 'max' | 'avg'): OpLowering {
     const x = kind === 'max' && v.kind === 'q' ? v.t : ctx.activation(node, 0)
     const { dims, windows } = poolWindows(node, x.dims, poolKernel(node, x.dims))
     const { alg } = ctx
+    if (kind === 'max' && node.outputs[1]) return maxWithIndices(ctx, node, x, windows)
     const data = windows.map((w, o) => {
       const xs = w.filter((i) => i >= 0).map((i) => x.data[i]!)
       if (kind === 'max') return xs.slice(1).reduce<V>((acc, e, k) => maxOf(ctx, acc, e, `${node.name}[${o}] ${k}`), xs[0]!)
@@ -21,6 +23,34 @@ function pool(kind: 'max' | 'avg'): OpLowering {
     })
     return [q({ dims, scale: x.scale, data })]
   }
+}
+
+/**
+ * MaxPool with its Indices output: the running maximum carries the flat input index of the element it
+ * holds through the same selects ArgMax uses. A candidate wins only when strictly greater (the proved
+ * sign bit of candidate − best − 1), so ties keep the first in window order, as onnxruntime does.
+ * B + 4 per window element beyond the first (comparison B + 2, value and index selects).
+ */
+function maxWithIndices<V>(ctx: LowerContext<V>, node: OnnxNode, x: QTensor<V>, windows: number[][]): LValue<V>[] {
+  const { alg } = ctx
+  const vals: V[] = []
+  const idxs: V[] = []
+  windows.forEach((w, o) => {
+    const at = w.filter((i) => i >= 0)
+    let best: V = x.data[at[0]!]!
+    let idx: V = alg.constant(BigInt(at[0]!))
+    at.slice(1).forEach((i, k) => {
+      const what = `${node.name}[${o}] ${k}`
+      const cand = x.data[i]!
+      const c = alg.isNonNegative(alg.affine([cand, best], [1n, -1n], -1n), ctx.B + 1, `${what} compare`)
+      best = alg.affine([best, alg.mul(c, alg.affine([cand, best], [1n, -1n], 0n), `${what} value`)], [1n, 1n], 0n)
+      idx = alg.affine([idx, alg.mul(c, alg.affine([idx], [-1n], BigInt(i)), `${what} index`)], [1n, 1n], 0n)
+    })
+    vals.push(best)
+    idxs.push(idx)
+  })
+  const dims = poolWindows(node, x.dims, poolKernel(node, x.dims)).dims
+  return [q({ dims, scale: x.scale, data: vals }), q({ dims, scale: 0, data: idxs })]
 }
 
 /** Inference batch norm: one per-channel affine map and one rescale per element. */

@@ -1,4 +1,5 @@
 import { evaluateNode } from '../../onnx/evaluateFloat.ts'
+import { resizeTaps } from '../../onnx/ops/index.ts'
 import type { OnnxNode, Tensor } from '../../onnx/index.ts'
 import type { QTensor } from '../Algebra.ts'
 import type { LowerContext, LValue, OpLowering } from '../opContext.ts'
@@ -60,6 +61,27 @@ export function plumbing(dataInputs: (node: OnnxNode) => number[]): OpLowering {
   }
 }
 
+/**
+ * Resize/Upsample: nearest is plumbing; linear and cubic are a constant linear map (resizeTaps), each
+ * output one weighted sum of its taps and one rescale: s + B + 1 per output.
+ */
+function resize<V>(ctx: LowerContext<V>, node: OnnxNode): LValue<V>[] {
+  const mode = typeof node.attributes.mode === 'string' ? node.attributes.mode : 'nearest'
+  if (mode === 'nearest') return plumbing(first)(ctx, node)
+  const folded = foldNode(ctx, node)
+  if (folded) return folded
+  const consts = node.inputs.map((name, i) => {
+    if (!name || i === 0) return undefined
+    return ctx.constOperand(node, i, 'roi, scales or sizes')
+  })
+  const x = ctx.activation(node, 0)
+  const { dims, taps } = resizeTaps(node, x.dims, [undefined, ...consts.slice(1)])
+  const data = taps.map((t, o) =>
+    ctx.alg.rescale(ctx.alg.affine(t.map(([i]) => x.data[i]!), t.map(([, w]) => ctx.quant(w, ctx.s)), 0n), ctx.s, ctx.B, `${node.name}[${o}]`),
+  )
+  return [{ kind: 'q', t: { dims, scale: ctx.s, data } }]
+}
+
 const first = () => [0]
 const all = (node: OnnxNode) => node.inputs.map((_, i) => i)
 
@@ -78,8 +100,8 @@ export const plumbingOps: Record<string, OpLowering> = {
   Pad: plumbing(first),
   DepthToSpace: plumbing(first),
   SpaceToDepth: plumbing(first),
-  Resize: plumbing(first),
-  Upsample: plumbing(first),
+  Resize: resize,
+  Upsample: resize,
   // Folding rewrites Dropout to Identity; a graph built by hand may still carry one.
   Dropout: (ctx, node) => [ctx.get(node, 0)],
 }

@@ -22,12 +22,14 @@ function pool(kind: 'max' | 'avg'): FloatOp {
   return (node, [x]) => {
     const t = x!
     const { dims, windows } = poolWindows(node, t.dims, poolKernel(node, t.dims))
-    if (node.outputs.length > 1 && node.outputs[1]) throw attrError(node, 'the Indices output is not supported.', 'expected MaxPool with one output')
     const data = Float64Array.from(windows, (w) => {
       const vals = w.filter((i) => i >= 0).map((i) => t.data[i]!)
       return kind === 'max' ? Math.max(...vals) : vals.reduce((a, b) => a + b, 0) / averageDivisor(node, w)
     })
-    return [{ dims, data }]
+    if (kind === 'avg' || !node.outputs[1]) return [{ dims, data }]
+    // Indices: the flat input index of the first maximum in window order (a later one only on a strict win)
+    const indices = Float64Array.from(windows, (w) => w.filter((i) => i >= 0).reduce((best, i) => (t.data[i]! > t.data[best]! ? i : best)))
+    return [{ dims, data }, { dims, data: indices, dtype: 'int' }]
   }
 }
 
@@ -129,13 +131,10 @@ export function convTransposeTaps(node: OnnxNode, xd: readonly number[], wd: rea
   const nd = sp.length
   if (xd.length !== wd.length || nd < 1 || N !== 1 || wd[0] !== C || C % g !== 0)
     throw shapeError(node, 'input and kernel do not fit.', `expected input [1, C, spatial…] and kernel [C, F/group, kernel…] with C divisible by group ${g}, got [${xd}] and [${wd}]`)
-  if (attrString(node, 'auto_pad', 'NOTSET') !== 'NOTSET' || node.attributes.output_shape !== undefined)
-    throw attrError(node, 'auto_pad and output_shape are not supported.', 'expected explicit pads (and output_padding)')
   const st = attrInts(node, 'strides', new Array(nd).fill(1))
   const dil = attrInts(node, 'dilations', new Array(nd).fill(1))
-  const pads = attrInts(node, 'pads', new Array(2 * nd).fill(0))
   const op = attrInts(node, 'output_padding', new Array(nd).fill(0))
-  const outSp = sp.map((d, i) => st[i]! * (d - 1) + op[i]! + (k[i]! - 1) * dil[i]! + 1 - pads[i]! - pads[i + nd]!)
+  const { pads, outSp } = convTransposePads(node, sp, k, st, dil, op)
   const F = Fg * g
   const dims = [1, F, ...outSp]
   const taps: [number, number][][] = Array.from({ length: size(dims) }, () => [])
@@ -161,6 +160,44 @@ export function convTransposeTaps(node: OnnxNode, xd: readonly number[], wd: rea
       }
   }
   return { dims, taps }
+}
+
+/**
+ * ConvTranspose's pads and output size, as the ONNX spec and onnxruntime ≥ 1.20 compute them:
+ * explicit pads; or an `output_shape` (spatial, or [N, C, spatial…]) whose total padding is split
+ * with the larger half at the head, except with SAME_UPPER (at the tail); or SAME_UPPER/SAME_LOWER
+ * alone, which make the output input·stride long, split the same way; VALID pads nothing.
+ */
+function convTransposePads(node: OnnxNode, sp: readonly number[], k: readonly number[], st: readonly number[], dil: readonly number[], op: readonly number[]): { pads: number[]; outSp: number[] } {
+  const nd = sp.length
+  const autoPad = attrString(node, 'auto_pad', 'NOTSET')
+  if (!['NOTSET', 'SAME_UPPER', 'SAME_LOWER', 'VALID'].includes(autoPad)) throw attrError(node, 'unknown auto_pad.', `expected NOTSET, SAME_UPPER, SAME_LOWER or VALID, got ${autoPad}`)
+  const full = (i: number) => (sp[i]! - 1) * st[i]! + op[i]! + (k[i]! - 1) * dil[i]! + 1
+  const given = attrInts(node, 'output_shape', [])
+  if (given.length > 0) {
+    const want = given.length === nd + 2 ? given.slice(2) : given
+    if (want.length !== nd) throw attrError(node, 'output_shape has the wrong rank.', `expected ${nd} spatial sizes (or ${nd + 2} with N and C), got [${given}]`)
+    const pads = new Array<number>(2 * nd).fill(0)
+    for (let i = 0; i < nd; i++) {
+      const total = Math.max(0, full(i) - want[i]!)
+      const half = Math.floor(total / 2)
+      ;[pads[i], pads[i + nd]] = autoPad === 'SAME_UPPER' ? [half, total - half] : [total - half, half]
+    }
+    return { pads, outSp: [...want] }
+  }
+  let pads = attrInts(node, 'pads', new Array(2 * nd).fill(0))
+  if (autoPad === 'VALID') pads = new Array(2 * nd).fill(0)
+  if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
+    pads = new Array<number>(2 * nd).fill(0)
+    for (let i = 0; i < nd; i++) {
+      const total = Math.max(0, full(i) - sp[i]! * st[i]!)
+      const half = Math.floor(total / 2)
+      ;[pads[i], pads[i + nd]] = autoPad === 'SAME_LOWER' ? [total - half, half] : [half, total - half]
+    }
+  }
+  const outSp = sp.map((_, i) => full(i) - pads[i]! - pads[i + nd]!)
+  if (outSp.some((o) => o < 1)) throw shapeError(node, 'the output would be empty.', `expected pads smaller than the output, got pads [${pads}] for input spatial [${sp}]`)
+  return { pads, outSp }
 }
 
 cnnOps.ConvTranspose = (node, inputs) => {

@@ -157,8 +157,8 @@ export const mathOps: Record<string, FloatOp> = {
  * ```
  */
 export function einsumPlan(node: OnnxNode, dims: number[][]): { dims: number[]; terms: number[][][] } {
-  const eq = String(node.attributes.equation ?? '').replace(/\s/g, '')
-  if (eq.includes('.')) throw attrError(node, 'ellipsis is not supported.', `expected explicit letters, got "${eq}"`)
+  const raw = String(node.attributes.equation ?? '').replace(/\s/g, '')
+  const { eq, ellipsis } = expandEllipsis(node, raw, dims)
   const [lhs, rhs] = eq.split('->') as [string, string | undefined]
   const ins = lhs.split(',')
   if (ins.length !== dims.length || ins.some((s, i) => s.length !== dims[i]!.length))
@@ -171,7 +171,8 @@ export function einsumPlan(node: OnnxNode, dims: number[][]): { dims: number[]; 
   }))
   const counts = new Map<string, number>()
   for (const ch of ins.join('')) counts.set(ch, (counts.get(ch) ?? 0) + 1)
-  const out = rhs ?? [...counts].filter(([, n]) => n === 1).map(([c]) => c).sort().join('')
+  // implicit output: the broadcast (ellipsis) dimensions first, then the letters used once, sorted
+  const out = rhs ?? ellipsis + [...counts].filter(([c, n]) => n === 1 && !ellipsis.includes(c)).map(([c]) => c).sort().join('')
   const sum = [...size_.keys()].filter((c) => !out.includes(c))
   const outDims = [...out].map((c) => size_.get(c)!)
   const sumDims = sum.map((c) => size_.get(c)!)
@@ -192,6 +193,33 @@ export function einsumPlan(node: OnnxNode, dims: number[][]): { dims: number[]; 
     terms.push(t)
   }
   return { dims: outDims, terms }
+}
+
+/**
+ * Rewrites `...` as fresh capital letters: the broadcast dimensions of each operand (its rank minus
+ * its letters), right-aligned across operands as numpy aligns them. Returns the rewritten equation
+ * and the letters standing for the longest ellipsis (the implicit output starts with them).
+ */
+function expandEllipsis(node: OnnxNode, eq: string, dims: number[][]): { eq: string; ellipsis: string } {
+  if (!eq.includes('.')) return { eq, ellipsis: '' }
+  const [lhs, rhs] = eq.split('->') as [string, string | undefined]
+  const ins = lhs.split(',')
+  const bad = (why: string) => attrError(node, `the equation's ellipsis ${why}.`, `expected "..." at most once per term, standing for ≥ 0 dimensions, got "${eq}" for operands [${dims.map((d) => `[${d}]`)}]`)
+  const fresh = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZ'].filter((c) => !eq.includes(c))
+  const lens = ins.map((term, i) => {
+    const parts = term.split('...')
+    if (parts.length > 2 || /\./.test(parts.join(''))) throw bad('is malformed')
+    if (parts.length === 1) return 0
+    const n = (dims[i]?.length ?? 0) - (parts[0]!.length + parts[1]!.length)
+    if (n < 0) throw bad('has fewer dimensions than letters')
+    return n
+  })
+  const E = Math.max(0, ...lens)
+  if (E > fresh.length) throw bad('stands for too many dimensions')
+  const letters = fresh.slice(0, E).join('')
+  const sub = (term: string, n: number) => term.replace('...', letters.slice(E - n))
+  const outTerm = rhs === undefined ? undefined : rhs.split('...').length > 2 || /\./.test(rhs.replace('...', '')) ? (() => { throw bad('is malformed') })() : sub(rhs, E)
+  return { eq: ins.map((t, i) => sub(t, lens[i]!)).join(',') + (outTerm === undefined ? '' : `->${outTerm}`), ellipsis: letters }
 }
 
 mathOps.Einsum = (node, inputs) => {
@@ -218,7 +246,7 @@ mathOps.TopK = (node, [x, kT]) => {
   const n = t.dims[ax]!
   if (!Number.isInteger(k) || k < 1 || k > n) throw attrError(node, 'k out of range.', `expected 1 ≤ k ≤ ${n}, got ${k}`)
   const largest = attrInt(node, 'largest', 1) === 1
-  if (attrInt(node, 'sorted', 1) !== 1) throw attrError(node, 'sorted = 0 is not supported.', 'expected sorted = 1')
+  // sorted = 0 leaves the order to the implementation: the sorted order is one valid answer
   const { groups } = reduceGroups(t.dims, [ax], true)
   const dims = t.dims.map((d, i) => (i === ax ? k : d))
   const vals = new Float64Array(size(dims))

@@ -1,5 +1,6 @@
 import { BaseError } from '../../../errors/index.ts'
 import type { DType, OnnxNode, Tensor } from '../types.ts'
+import { resizeInterpolated } from './resizeOps.ts'
 import { attrError, attrInt, attrString, broadcastIndices, checkedDims, broadcastShape, intsFrom, normAxis, shapeError, size, strides } from './helpers.ts'
 
 /** Float evaluation of one node: its input tensors (undefined for an absent optional input) → its outputs. */
@@ -156,7 +157,7 @@ function pad(node: OnnxNode, inputs: ReadonlyArray<Tensor | undefined>): Tensor 
   const t = need(node, inputs, 0)
   const r = t.dims.length
   const mode = attrString(node, 'mode', 'constant')
-  if (mode !== 'constant') throw attrError(node, `mode "${mode}" is not supported.`, 'expected mode "constant"')
+  if (!['constant', 'reflect', 'edge', 'wrap'].includes(mode)) throw attrError(node, `mode "${mode}" is not supported.`, 'expected mode constant, reflect, edge or wrap')
   const p = intsFrom(node, inputs, 1, 'pads') ?? []
   const value = inputs[2] ? inputs[2].data[0] ?? 0 : typeof node.attributes.value === 'number' ? node.attributes.value : 0
   let pads = p
@@ -170,6 +171,21 @@ function pad(node: OnnxNode, inputs: ReadonlyArray<Tensor | undefined>): Tensor 
   const dims = t.dims.map((d, i) => d + pads[i]! + pads[i + r]!)
   if (dims.every((d) => d >= 0)) checkedDims(node, dims)
   if (dims.some((d) => d < 0)) throw shapeError(node, 'negative pads remove more than the input has.', `got pads [${pads}] for input [${t.dims}]`)
+  if (mode !== 'constant')
+    t.dims.forEach((d, i) => {
+      // reflect mirrors without repeating the edge, so it needs pads < d (onnxruntime's rule too)
+      const limit = mode === 'reflect' ? d - 1 : mode === 'wrap' ? d : Infinity
+      if (d === 0 || pads[i]! > limit || pads[i + r]! > limit)
+        throw attrError(node, `pads too large for mode ${mode}.`, `expected pads of at most ${limit} on axis ${i} of input [${t.dims}], got [${pads}]`)
+    })
+  /** Where output coordinate c (input coordinates, may be outside) reads from, or -1 for the fill value. */
+  const source = (c: number, d: number): number => {
+    if (c >= 0 && c < d) return c
+    if (mode === 'edge') return c < 0 ? 0 : d - 1
+    if (mode === 'reflect') return c < 0 ? -c : 2 * (d - 1) - c
+    if (mode === 'wrap') return ((c % d) + d) % d
+    return -1
+  }
   const is = strides(t.dims)
   const os = strides(dims)
   const data = new Float64Array(size(dims))
@@ -177,8 +193,8 @@ function pad(node: OnnxNode, inputs: ReadonlyArray<Tensor | undefined>): Tensor 
     let j = 0
     let inside = true
     for (let d = 0; d < r; d++) {
-      const c = (Math.floor(i / os[d]!) % dims[d]!) - pads[d]!
-      if (c < 0 || c >= t.dims[d]!) inside = false
+      const c = source((Math.floor(i / os[d]!) % dims[d]!) - pads[d]!, t.dims[d]!)
+      if (c < 0) inside = false
       j += c * is[d]!
     }
     data[i] = inside ? t.data[j]! : value
@@ -206,7 +222,8 @@ function depthSpace(node: OnnxNode, t: Tensor, toSpace: boolean): Tensor {
 function resizeNearest(node: OnnxNode, inputs: ReadonlyArray<Tensor | undefined>): Tensor {
   const t = need(node, inputs, 0)
   const mode = attrString(node, 'mode', 'nearest')
-  if (mode !== 'nearest') throw attrError(node, `mode "${mode}" is not supported.`, 'expected mode "nearest"')
+  if (mode === 'linear' || mode === 'cubic') return resizeInterpolated(node, inputs)
+  if (mode !== 'nearest') throw attrError(node, `mode "${mode}" is not supported.`, 'expected mode nearest, linear or cubic')
   const ctm = attrString(node, 'coordinate_transformation_mode', node.opType === 'Upsample' ? 'asymmetric' : 'half_pixel')
   const nm = attrString(node, 'nearest_mode', node.opType === 'Upsample' ? 'floor' : 'round_prefer_floor')
   const scalesT = node.opType === 'Upsample' || node.inputs.length === 2 ? inputs[1] : inputs[2]
