@@ -36,6 +36,8 @@ export type ConformOptions = {
   /** Largest allowed |circuit − onnxruntime| (default: 1% of the largest |output| plus 2^-s). */
   tolerance?: number
   prove?: boolean
+  /** An equivalent model onnxruntime runs instead (one whose op form onnxruntime lacks, e.g. batch-first recurrent layout). */
+  ortSpec?: OnnxModelSpec
   seed?: number
   scales?: number[]
 }
@@ -81,7 +83,7 @@ export async function conform(spec: OnnxModelSpec, opts: ConformOptions = {}) {
       feeds[info.name] = { data: Float32Array.from(s.slice(off, off + size(info.shape))), dims: info.shape, type: ortType(g, info.name) }
       off += size(info.shape)
     }
-    const ort = await runOnnxruntime(bytes, feeds)
+    const ort = await runOnnxruntime(opts.ortSpec ? buildOnnxModel(opts.ortSpec) : bytes, feeds)
     const want = g.outputs.flatMap((o) => Array.from(ort[o.name]!))
     assert.equal(got.length, want.length, 'one public output per onnxruntime output value')
     got.forEach((v, i) => {

@@ -6,7 +6,7 @@
  * a computed tensor reaches them. Costs use s (scale bits) and B (activation bits).
  */
 export type OpInfo = {
-  group: 'constant' | 'plumbing' | 'arithmetic' | 'comparison' | 'activation' | 'cnn'
+  group: 'constant' | 'plumbing' | 'arithmetic' | 'comparison' | 'activation' | 'cnn' | 'recurrent'
   /** Supported only where every input is a constant (folded at load time, zero constraints). */
   onConstants?: true
   attributes: string[]
@@ -21,6 +21,7 @@ const F = ['float32', 'float64']
 const ALL = ['float32', 'float64', 'int64', 'int32', 'bool']
 const fold = (attributes: string[] = []): OpInfo => ({ group: 'constant', onConstants: true, attributes, dtypes: ALL, constraints: '0 (folded at load time)', error: 'exact (float64)' })
 const plumb = (attributes: string[] = []): OpInfo => ({ group: 'plumbing', attributes, dtypes: ALL, constraints: '0 (rewires values)', error: 'exact' })
+const RECURRENT_ATTRS = ['hidden_size', 'direction forward|reverse|bidirectional', 'layout 0|1', 'activations Sigmoid|Tanh|Relu|Affine|LeakyRelu|ThresholdedRelu|ScaledTanh|HardSigmoid (STRINGS)', 'activation_alpha', 'activation_beta', 'clip', 'B, sequence_lens (constant), initial_h (constant or computed)']
 const cmpCost = 'B + 2 per element (one range-checked difference, its sign bit)'
 
 /**
@@ -115,6 +116,11 @@ export const OP_CATALOG: Readonly<Record<string, OpInfo>> = {
   GlobalMaxPool: { group: 'cnn', attributes: [], dtypes: F, constraints: 'B + 3 per element beyond the first of each channel', error: 'exact' },
   GlobalAveragePool: { group: 'cnn', attributes: [], dtypes: F, constraints: 's + B + 1 per channel', error: '≤ 0.5 + rounding of 1/n' },
   BatchNormalization: { group: 'cnn', attributes: ['epsilon', 'training_mode 0'], dtypes: F, constraints: '0 after a Conv (folded into its kernel); else s + B + 1 per element (per-channel affine)', error: '≤ 0.5 + rounding of the folded scale' },
+  // Unrolled over the static sequence length (onnx/ops/recurrentOps.ts; docs/circuits.md, "Recurrent layers").
+  // Per step, direction and hidden unit; R = s + B + 1 (one rescale), σ = 31, tanh = 31 (on the sigmoid at s − 1).
+  RNN: { group: 'recurrent', attributes: RECURRENT_ATTRS, dtypes: F, constraints: 'per unit per step: one rescale of ~2s + B + 1 bits + activation (tanh 31) + a settle rescale (s − 3 + B + 1 for tanh)', error: 'tanh ≤ 0.02 absolute per step, plus ≤ 0.5 per rescale; compounding over steps' },
+  GRU: { group: 'recurrent', attributes: [...RECURRENT_ATTRS, 'linear_before_reset'], dtypes: F, constraints: 'per unit per step: 3 gate rescales, 2 σ + 1 tanh (93), H + 1 products (H for r ⊙ h), one settle rescale of ~3s bits', error: 'σ ≤ 0.01, tanh ≤ 0.02 absolute, plus rescale rounding; compounding over steps' },
+  LSTM: { group: 'recurrent', attributes: [...RECURRENT_ATTRS, 'input_forget', 'P (peepholes)', 'initial_c'], dtypes: F, constraints: 'per unit per step: 4 gate rescales (s + B + 1), 3 σ + 2 tanh (155), 3 products, 2 settle rescales (3s − 4 + B + 1)', error: 'σ ≤ 0.01, tanh ≤ 0.02 absolute, plus rescale rounding; compounding over steps' },
 }
 
 /** The ops the compiler takes, Gemm and MatMul first (error messages list them in this order). */

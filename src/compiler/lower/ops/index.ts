@@ -3,6 +3,7 @@ import { arithmeticOps } from './arithmetic.ts'
 import { cnnOps } from './cnn.ts'
 import { compareOps } from './compare.ts'
 import { plumbingOps } from './plumbing.ts'
+import { recurrentOps } from './recurrent.ts'
 
 /**
  * Lowerings of the ops beyond the original eleven (lowerGraph dispatches here by op type).
@@ -12,6 +13,7 @@ import { plumbingOps } from './plumbing.ts'
  * const [y] = LOWERINGS.MaxPool!(ctx, node) // ctx: lowerGraph's LowerContext
  * ```
  */
-export const LOWERINGS: Readonly<Record<string, OpLowering>> = { ...plumbingOps, ...arithmeticOps, ...compareOps, ...cnnOps }
+export const LOWERINGS: Readonly<Record<string, OpLowering>> = { ...plumbingOps, ...arithmeticOps, ...compareOps, ...cnnOps, ...recurrentOps }
 export { gemm, matmul, mulComputed } from './arithmetic.ts'
 export { convGeneral } from './cnn.ts'
+export { tanhViaSigmoid } from './recurrent.ts'
