@@ -85,6 +85,14 @@ describe('recurrent layers against onnxruntime', () => {
     await check(recurrent('GRU', { B: true, attributes: { activations: { strings: ['Sigmoid', 'ThresholdedRelu'] }, activation_alpha: { floats: [0.2] } } }))
   })
 
+  test('LSTM: exact constraint count of two steps (the first with zero states: one product is free)', () => {
+    const { spec } = recurrent('LSTM', { T: 2, N: 1, I: 1, H: 1, B: true })
+    const { scaleBits: s, activationBits: B } = params
+    // per unit-step: 4 gate rescales, 3 σ + 2 tanh, products f⊙c, i⊙c~, o⊙h(c), two settles of 3s − 4 bits
+    const step = (products: number) => 4 * (s + B + 1) + 5 * 31 + products + 2 * (3 * s - 4 + B + 1)
+    assert.equal(count(spec), 2 * (B + 1) + step(2) + step(3) + 4 + 2)
+  })
+
   test('LSTM: defaults; peepholes with initial_h/initial_c and sequence_lens; input_forget; clip', async () => {
     await check(recurrent('LSTM', { B: true }))
     await check(recurrent('LSTM', { B: true, P: true, h0: true, c0: true, seqLens: [1, 3] }))
