@@ -25,6 +25,7 @@ export type Lstm = {
   c: number
 }
 
+/** Random initial weights (normal, sd 1/√hidden), forget-gate bias 1. @example initLstm(4, 1).W.length // 4 gates */
 export function initLstm(hidden: number, seed: number): Lstm {
   const r = rng(seed)
   const sd = 1 / Math.sqrt(hidden)
@@ -63,7 +64,7 @@ function forwardSteps(net: Lstm, xs: readonly number[]): Step[] {
   return steps
 }
 
-/** The forecast for one window (float64, the same equations as ONNX LSTM with default activations). */
+/** The forecast for one window (float64, the same equations as ONNX LSTM with default activations). @example predictLstm(initLstm(4, 1), [1, 2, 3]) */
 export function predictLstm(net: Lstm, xs: readonly number[]): number {
   const steps = forwardSteps(net, xs)
   const h = steps[steps.length - 1]!.h
@@ -115,7 +116,7 @@ function backward(net: Lstm, steps: Step[], dy: number, gr: Grads) {
   }
 }
 
-/** Minibatch Adam on mean squared error. */
+/** Minibatch Adam on mean squared error. @example trainLstm(net, [[0, 1]], [2], { epochs: 1, lr: 1e-2, batch: 1, seed: 1 }) */
 export function trainLstm(net: Lstm, xs: number[][], ys: number[], o: { epochs: number; lr: number; batch: number; seed: number }): void {
   const r = rng(o.seed)
   // flat views of every parameter, so Adam is one loop
@@ -161,6 +162,7 @@ export function trainLstm(net: Lstm, xs: number[][], ys: number[], o: { epochs: 
 /**
  * Folds input standardization x' = (x − mx)/sx into the input weights and biases, and output
  * de-standardization y = sy·y' + my into the head, so the exported model takes and returns raw units.
+ * @example foldLstmScaling(net, mean, sd, mean, sd)
  */
 export function foldLstmScaling(net: Lstm, mx: number, sx: number, my: number, sy: number): void {
   for (let g = 0; g < 4; g++)
@@ -172,7 +174,7 @@ export function foldLstmScaling(net: Lstm, mx: number, sx: number, my: number, s
   net.c = net.c * sy + my
 }
 
-/** The network as ONNX: LSTM (layout 0, X [T, 1, 1]) → Y_h → Reshape [1, H] → Gemm H→1. */
+/** The network as ONNX: LSTM (layout 0, X [T, 1, 1]) → Y_h → Reshape [1, H] → Gemm H→1. @example buildOnnxModel(lstmToOnnxSpec(net, 12, 'f', 'x', 'y')) */
 export function lstmToOnnxSpec(net: Lstm, T: number, name: string, inputName: string, outputName: string) {
   const H = net.hidden
   const flat = (f: (g: number, j: number, k: number) => number, K: number) => Float64Array.from({ length: 4 * H * K }, (_, n) => f(Math.floor(n / (H * K)), Math.floor(n / K) % H, n % K))

@@ -16,7 +16,7 @@ import { rng } from '../lib/random.ts'
 export const WINDOW = 12
 export const HIDDEN = 4
 
-/** `n` pools' daily APY series (percent), `days` long each. */
+/** `n` pools' daily APY series (percent), `days` long each. @example apySeries(1, 40, 7)[0].length // 40 */
 export function apySeries(n: number, days: number, seed: number): number[][] {
   const r = rng(seed)
   return Array.from({ length: n }, () => {
@@ -31,7 +31,7 @@ export function apySeries(n: number, days: number, seed: number): number[][] {
   })
 }
 
-/** Sliding windows of 12 days → the 13th. */
+/** Sliding windows of 12 days → the 13th, every 3 days. @example windows(apySeries(1, 40, 7)).x[0].length // 12 */
 export function windows(series: number[][]): { x: number[][]; y: number[] } {
   const x: number[][] = []
   const y: number[] = []

@@ -22,7 +22,7 @@ export const D = 16
 export const HEADS = 2
 export const FFN = 32
 
-/** The block as an ONNX spec (deterministic from the seed). */
+/** The block as an ONNX spec (deterministic from the seed). @example buildOnnxModel(transformerSpec()) */
 export function transformerSpec(seed = 1701): OnnxModelSpec {
   const r = rng(seed)
   const mat = (rows: number, cols: number) => ({ dims: [rows, cols], data: Float64Array.from({ length: rows * cols }, () => r.normal(0, 1 / Math.sqrt(rows))) })
@@ -59,7 +59,7 @@ export function transformerSpec(seed = 1701): OnnxModelSpec {
   }
 }
 
-/** 16 calibration inputs, N(0, 1), flat [1, 8, 16] each. */
+/** 16 calibration inputs, N(0, 1), flat [1, 8, 16] each. @example calibrationInputs()[0].length // 128 */
 export function calibrationInputs(seed = 1702): number[][] {
   const r = rng(seed)
   return Array.from({ length: 16 }, () => Array.from({ length: SEQ * D }, () => Number(r.normal(0, 1).toFixed(4))))

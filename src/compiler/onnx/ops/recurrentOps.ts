@@ -235,7 +235,7 @@ export function floatActivation(a: RecurrentActivation, x: number): number {
   }
 }
 
-/** Float64 arithmetic for the cell; `peak` sees every intermediate (calibration sizes B with it). */
+/** Float64 arithmetic for the cell; `peak` sees every intermediate (calibration sizes B with it). @example floatArith().mul(2, 3) // 6 */
 export function floatArith(peak?: (x: number) => void): CellArith<number> {
   const see = (x: number) => {
     peak?.(x)
@@ -252,7 +252,7 @@ export function floatArith(peak?: (x: number) => void): CellArith<number> {
   }
 }
 
-/** The recurrent node's constant operands and input dims, shared by the float and quantized paths. */
+/** The recurrent node's spec and weights from its input tensors. @example recurrentOperands(node, ins).spec.hidden */
 export function recurrentOperands(node: OnnxNode, ins: ReadonlyArray<Tensor | undefined>) {
   const spec = recurrentSpec(node, ins.map((t) => t?.dims), node.inputs[4] ? ins[4] : undefined)
   const weights: RecurrentWeights = { W: ins[1]!.data, R: ins[2]!.data, B: node.inputs[3] ? ins[3]?.data : undefined, P: node.opType === 'LSTM' && node.inputs[7] ? ins[7]?.data : undefined }
