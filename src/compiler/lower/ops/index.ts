@@ -2,6 +2,7 @@ import type { OpLowering } from '../opContext.ts'
 import { arithmeticOps } from './arithmetic.ts'
 import { cnnOps } from './cnn.ts'
 import { compareOps } from './compare.ts'
+import { nonlinearOps } from './nonlinear.ts'
 import { plumbingOps } from './plumbing.ts'
 
 /**
@@ -12,6 +13,7 @@ import { plumbingOps } from './plumbing.ts'
  * const [y] = LOWERINGS.MaxPool!(ctx, node) // ctx: lowerGraph's LowerContext
  * ```
  */
-export const LOWERINGS: Readonly<Record<string, OpLowering>> = { ...plumbingOps, ...arithmeticOps, ...compareOps, ...cnnOps }
+export const LOWERINGS: Readonly<Record<string, OpLowering>> = { ...plumbingOps, ...arithmeticOps, ...compareOps, ...cnnOps, ...nonlinearOps }
 export { gemm, matmul, mulComputed } from './arithmetic.ts'
 export { convGeneral } from './cnn.ts'
+export { divComputed, FUNCTIONS, functionTable } from './nonlinear.ts'

@@ -1,5 +1,6 @@
 import { cnnOps } from './cnnOps.ts'
 import { mathOps } from './mathOps.ts'
+import { NONLINEAR_FLOAT } from './nonlinearOps.ts'
 import { shapeOps, type FloatOp } from './shapeOps.ts'
 
 /**
@@ -10,10 +11,11 @@ import { shapeOps, type FloatOp } from './shapeOps.ts'
  * FLOAT_OPS.Transpose!(node, [x])[0].dims // x's dims reversed
  * ```
  */
-export const FLOAT_OPS: Readonly<Record<string, FloatOp>> = { ...shapeOps, ...mathOps, ...cnnOps }
+export const FLOAT_OPS: Readonly<Record<string, FloatOp>> = { ...shapeOps, ...mathOps, ...cnnOps, ...NONLINEAR_FLOAT }
 
 export type { FloatOp }
 export { dtypeOf } from './shapeOps.ts'
 export * from './helpers.ts'
 export { einsumPlan, matmulShapes, topkSwaps } from './mathOps.ts'
 export { averageDivisor, batchNormCoefficients, convGeneral, convTaps, convTransposeTaps, isGeneralConv, poolKernel } from './cnnOps.ts'
+export { erf } from './nonlinearOps.ts'
