@@ -2,6 +2,7 @@ import type { OpLowering } from '../opContext.ts'
 import { arithmeticOps } from './arithmetic.ts'
 import { cnnOps } from './cnn.ts'
 import { compareOps } from './compare.ts'
+import { nonlinearOps } from './nonlinear.ts'
 import { plumbingOps } from './plumbing.ts'
 import { recurrentOps } from './recurrent.ts'
 
@@ -13,7 +14,8 @@ import { recurrentOps } from './recurrent.ts'
  * const [y] = LOWERINGS.MaxPool!(ctx, node) // ctx: lowerGraph's LowerContext
  * ```
  */
-export const LOWERINGS: Readonly<Record<string, OpLowering>> = { ...plumbingOps, ...arithmeticOps, ...compareOps, ...cnnOps, ...recurrentOps }
+export const LOWERINGS: Readonly<Record<string, OpLowering>> = { ...plumbingOps, ...arithmeticOps, ...compareOps, ...cnnOps, ...nonlinearOps, ...recurrentOps }
 export { gemm, matmul, mulComputed } from './arithmetic.ts'
 export { convGeneral } from './cnn.ts'
+export { divComputed, FUNCTIONS, functionTable } from './nonlinear.ts'
 export { tanhViaSigmoid } from './recurrent.ts'
