@@ -10,8 +10,8 @@
  *
  * Run: npx tsx models/tiny-transformer/build.ts   Writes model.onnx and calibration.json (16 inputs,
  * N(0, 1)). Named calibration.json, not samples.json, so the bundled-model loops (tests, benches)
- * leave it alone until the compiler takes Softmax, LayerNormalization and Gelu and the prover takes
- * circuits beyond 2^15 constraints; test/unit/transformer.test.ts checks what can be checked now.
+ * leave it alone until the prover takes circuits beyond 2^15 constraints (it has 112,242);
+ * test/unit/transformer.test.ts compiles it and matches its witness against onnxruntime.
  */
 import { writeFileSync } from 'node:fs'
 import { buildOnnxModel, type OnnxModelSpec } from '../../src/compiler/onnx/index.ts'
