@@ -11,7 +11,7 @@
  *   error against onnxruntime-node. ezkl calibrates with logrows ≤ BENCH_EZKL_LOGROWS (default 13,
  *   the smallest that fits all three bundled models on all their samples); BENCH_EZKL=0 skips it.
  *
- * Then the zoo (models/zoo/zoo.ts, realistic export shapes), Groth16 only: constraints, compile,
+ * Then the PROVED_IN_BENCH bundled models (models/lib/bundled.ts: lstm-forecast) and the zoo (models/zoo/zoo.ts, realistic export shapes), Groth16 only: constraints, compile,
  * witness and prove time, and the max error against onnxruntime on the calibration samples.
  *
  * Run: npx tsx bench/compile-prove.ts [model ...]   (default: every model in models/ with samples.json, and the zoo)
@@ -132,7 +132,8 @@ try {
       peakMb: hwmMb(ezklBridge().pid), maxError: compiled.manifest.fidelity.maxAbsError,
     })
   }
-  for (const { name: model, onnx, samples } of zooModels().filter((m) => only.length === 0 || only.includes(m.name))) {
+  // bundled models too large for the test suite (PROVED_IN_BENCH) are proved here, Groth16 only, beside the zoo
+  for (const { name: model, onnx, samples } of [...bundledModels({ benchOnly: true }), ...zooModels()].filter((m) => only.length === 0 || only.includes(m.name))) {
     const outDir = join(work, `zoo-${model}`)
     const [{ manifest }, compileMs] = await time(() => compileModel({ onnx, name: model, calibration: samples, backend: 'groth16', outDir }))
     const c = await loadCircuit(outDir)
@@ -142,7 +143,9 @@ try {
     for (let i = 0; i < REPS; i++) {
       const input = samples[i % samples.length]!
       wit_.push((await time(() => c.computeWitness(input, ctx)))[1])
-      prove_.push((await time(() => proveInference(c, input, ctx)))[1])
+      const [res, ms] = await time(() => proveInference(c, input, ctx))
+      prove_.push(ms)
+      if (!(await verifyInference(c, res.proof, res.publicSignals))) throw new Error(`bench proof for ${model} did not verify`)
     }
     zooRows.push({ model, constraints: manifest.constraints, compileS: compileMs / 1000, witnessMs: median(wit_), proveMs: median(prove_), maxErr: manifest.fidelity.maxAbsError })
   }

@@ -12,7 +12,7 @@
  */
 import { CircuitBuilder, firstUnsatisfied, type ConstraintFilter, type FinishedCircuit } from '../../src/compiler/circuit/CircuitBuilder.ts'
 import { Lc } from '../../src/compiler/circuit/Lc.ts'
-import { runWitnessProgram, type WitnessProgram, type WitnessStep } from '../../src/compiler/circuit/WitnessProgram.ts'
+import { floorDiv, isqrt, runWitnessProgram, type WitnessProgram, type WitnessStep } from '../../src/compiler/circuit/WitnessProgram.ts'
 import { assertBoolean, isNonNegative, isZero, max, rangeCheck, relu, rescale, select, sigmoid } from '../../src/compiler/circuit/gadgets/index.ts'
 import { inv, mod, toSigned } from '../../src/compiler/field.ts'
 import { fitsSigned, reluRef, rescaleRef, sigmoidRef } from '../../src/compiler/quantize/reference.ts'
@@ -96,6 +96,12 @@ export function replay(program: WitnessProgram, inputs: ReadonlyArray<bigint>, l
         w[step.out[1]] = inv(v)
         break
       }
+      case 'divide':
+        w[step.out] = mod(floorDiv(toSigned(Lc.fromJson(step.n).evaluate(w)), toSigned(Lc.fromJson(step.d).evaluate(w))))
+        break
+      case 'sqrt':
+        w[step.out] = isqrt(toSigned(Lc.fromJson(step.src).evaluate(w)))
+        break
     }
   }
   // biome-ignore lint/complexity/useIndexOf: indexOf skips the holes of a sparse array, findIndex sees them
@@ -265,6 +271,29 @@ export function coherentForgeries(
           2,
         )
         break
+      case 'divide':
+      case 'sqrt': {
+        // the hint off by ±1 or ±2 (a quotient or root rounded the other way, or further off)
+        const lies = [1n, -1n, 2n, -2n]
+        search(
+          (function* () {
+            for (const x of inputs)
+              for (const k of lies)
+                yield {
+                  name: () => `${step.op} hint off by ${k}`,
+                  x,
+                  lie: at(step, (w) => {
+                    const v = step.op === 'divide'
+                      ? floorDiv(toSigned(Lc.fromJson(step.n).evaluate(w)), toSigned(Lc.fromJson(step.d).evaluate(w)))
+                      : isqrt(toSigned(Lc.fromJson(step.src).evaluate(w)))
+                    return [[step.out, v + k]]
+                  }),
+                }
+          })(),
+          2,
+        )
+        break
+      }
       case 'lc':
         search(
           (function* () {

@@ -38,6 +38,8 @@ export type ConformOptions = {
   prove?: boolean
   /** The proof system `prove` uses (default groth16). */
   backend?: 'groth16' | 'plonk'
+  /** An equivalent model onnxruntime runs instead (one whose op form onnxruntime lacks, e.g. batch-first recurrent layout). */
+  ortSpec?: OnnxModelSpec
   seed?: number
   scales?: number[]
 }
@@ -83,7 +85,7 @@ export async function conform(spec: OnnxModelSpec, opts: ConformOptions = {}) {
       feeds[info.name] = { data: Float32Array.from(s.slice(off, off + size(info.shape))), dims: info.shape, type: ortType(g, info.name) }
       off += size(info.shape)
     }
-    const ort = await runOnnxruntime(bytes, feeds)
+    const ort = await runOnnxruntime(opts.ortSpec ? buildOnnxModel(opts.ortSpec) : bytes, feeds)
     const want = g.outputs.flatMap((o) => Array.from(ort[o.name]!))
     assert.equal(got.length, want.length, 'one public output per onnxruntime output value')
     got.forEach((v, i) => {

@@ -116,6 +116,19 @@ export class CircuitBuilder {
     return out
   }
 
+  /** A hint wire: floor(n / d) of the signed values. Means nothing until the caller's constraints pin it. */
+  witnessQuotient(n: Lc, d: Lc): number {
+    const out = this.alloc('internal')
+    this.steps.push({ op: 'divide', n: n.toJson(), d: d.toJson(), out })
+    return out
+  }
+  /** A hint wire: floor(√src). Means nothing until the caller's constraints pin it. */
+  witnessSqrt(src: Lc): number {
+    const out = this.alloc('internal')
+    this.steps.push({ op: 'sqrt', src: src.toJson(), out })
+    return out
+  }
+
   // ---- constraint side ----
 
   enforce(a: Lc, b: Lc, c: Lc, what: string): void {
@@ -173,6 +186,10 @@ export class CircuitBuilder {
           return { ...s, src: r(s.src), out: map[s.out]! }
         case 'isZero':
           return { ...s, src: r(s.src), out: [map[s.out[0]]!, map[s.out[1]]!] }
+        case 'divide':
+          return { ...s, n: r(s.n), d: r(s.d), out: map[s.out]! }
+        case 'sqrt':
+          return { ...s, src: r(s.src), out: map[s.out]! }
       }
     })
     const nWires = this.kinds.length

@@ -24,6 +24,10 @@ export type WitnessStep =
   | { op: 'lc'; src: LcJson; out: number }
   /** out[0] = 1 if src == 0 else 0; out[1] = src⁻¹ (0 for 0). */
   | { op: 'isZero'; src: LcJson; out: [number, number] }
+  /** out = floor(n / d) of the signed values (0 when d = 0: the gadget's range checks then refuse it). A hint: only constraints make it mean anything. */
+  | { op: 'divide'; n: LcJson; d: LcJson; out: number }
+  /** out = floor(√src) of the signed value (0 when src < 0: the gadget's range checks then refuse it). A hint, as `divide`. */
+  | { op: 'sqrt'; src: LcJson; out: number }
 
 /**
  * Replays a witness program. `inputs` are field elements for `program.inputWires`.
@@ -70,12 +74,50 @@ export function runWitnessProgram(program: WitnessProgram, inputs: ReadonlyArray
         w[step.out[1]] = inv(v)
         break
       }
+      case 'divide':
+        w[step.out] = mod(floorDiv(toSigned(Lc.fromJson(step.n).evaluate(w)), toSigned(Lc.fromJson(step.d).evaluate(w))))
+        break
+      case 'sqrt':
+        w[step.out] = isqrt(toSigned(Lc.fromJson(step.src).evaluate(w)))
+        break
     }
   }
   // biome-ignore lint/complexity/useIndexOf: indexOf skips the holes of a sparse array, findIndex sees them
   const missing = w.findIndex((x) => x === undefined)
   if (missing >= 0) throw new Error(`witness program left wire ${missing} unset`)
   return w as bigint[]
+}
+
+/**
+ * floor(n / d) for any signs (BigInt division truncates toward zero); 0 when d = 0.
+ *
+ * @example
+ * ```ts
+ * floorDiv(-7n, 2n) // -4n
+ * ```
+ */
+export function floorDiv(n: bigint, d: bigint): bigint {
+  if (d === 0n) return 0n
+  const q = n / d
+  return q * d !== n && (n < 0n) !== (d < 0n) ? q - 1n : q
+}
+
+/**
+ * floor(√n) for n ≥ 0 (Newton's method on bigints); 0 for n < 0.
+ *
+ * @example
+ * ```ts
+ * isqrt(17n) // 4n
+ * ```
+ */
+export function isqrt(n: bigint): bigint {
+  if (n <= 0n) return 0n
+  let x = 1n << BigInt((n.toString(2).length >> 1) + 1)
+  for (;;) {
+    const y = (x + n / x) >> 1n
+    if (y >= x) return x
+    x = y
+  }
 }
 
 export { P }

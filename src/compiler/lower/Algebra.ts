@@ -1,3 +1,5 @@
+import type { PiecewiseTable } from '../circuit/gadgets/piecewise.ts'
+
 /**
  * The arithmetic a quantized model needs, written once per meaning:
  * - `circuitAlgebra` emits constraints and witness steps (values are linear combinations);
@@ -26,6 +28,12 @@ export interface Algebra<V> {
   isZero(x: V, what: string): V
   /** x, forced to be 0 or 1 (one constraint). */
   assertBoolean(x: V, what: string): V
+  /** A proved piecewise polynomial of u (range-checked to B signed bits; B > table.E); scale 2^piecewiseScale(table). */
+  piecewise(u: V, table: PiecewiseTable, B: number, what: string): V
+  /** round(n / d) from a checked hint: q range-checked to qBits, |d| < 2^(dBits-1), d ≠ 0 proved (d > 0 with `positive`). */
+  divRound(n: V, d: V, o: { dBits: number; qBits: number; positive?: boolean }, what: string): V
+  /** floor(√n) from a checked hint, n ≥ 0 proved, the root below 2^yBits. */
+  sqrtFloor(n: V, yBits: number, what: string): V
 }
 
 /** A quantized tensor: row-major values of integers at scale 2^scale. */

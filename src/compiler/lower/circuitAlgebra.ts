@@ -1,7 +1,7 @@
 import { mod } from '../field.ts'
 import type { CircuitBuilder } from '../circuit/CircuitBuilder.ts'
 import { Lc } from '../circuit/Lc.ts'
-import { assertBoolean, isNonNegative, isZero, rangeCheck, relu, rescale, sigmoid, type Decomposed } from '../circuit/gadgets/index.ts'
+import { assertBoolean, divRound, isNonNegative, isZero, piecewise, rangeCheck, relu, rescale, sigmoid, sqrtFloor, type Decomposed } from '../circuit/gadgets/index.ts'
 import type { Algebra } from './Algebra.ts'
 
 /** A circuit value: its linear combination and, when it came out of a range check, the bits. */
@@ -38,5 +38,8 @@ export function circuitAlgebra(b: CircuitBuilder): Algebra<CircuitValue> {
     isNonNegative: (x, B, what) => ({ lc: (x.dec && x.dec.highBitCount === B ? x.dec : isNonNegative(b, x.lc, B, what)).sign }),
     isZero: (x, what) => ({ lc: isZero(b, x.lc, what) }),
     assertBoolean: (x, what) => ({ lc: assertBoolean(b, x.lc, what) }),
+    piecewise: (u, table, B, what) => ({ lc: piecewise(b, decomposed(u, B, `${what} range`), table, what) }),
+    divRound: (n, d, o, what) => ({ lc: divRound(b, n.lc, d.lc, { ...o, what, ...(d.dec ? { dDec: d.dec } : {}) }) }),
+    sqrtFloor: (n, yBits, what) => ({ lc: sqrtFloor(b, n.lc, yBits, what) }),
   }
 }

@@ -1,6 +1,13 @@
 import { BaseError } from '../../errors/index.ts'
 import { fitsSigned, reluRef, rescaleRef, sigmoidRef } from '../quantize/reference.ts'
+import { floorDiv, isqrt } from '../circuit/WitnessProgram.ts'
+import { piecewiseRef } from '../circuit/gadgets/piecewise.ts'
 import type { Algebra } from './Algebra.ts'
+
+const overflow = (what: string, details: string) => new BaseError('QUANTIZATION_OVERFLOW', `A value left the fixed-point range (${what}).`, { details })
+const unsigned = (v: bigint, bits: number, what: string) => {
+  if (v < 0n || v >= 1n << BigInt(bits)) throw overflow(what, `expected a value in [0, 2^${bits}), got ${v}`)
+}
 
 function checked(v: bigint, B: number, what: string): bigint {
   if (!fitsSigned(v, B))
@@ -34,6 +41,26 @@ export const referenceAlgebra: Algebra<bigint> = {
   mul: (x, y) => x * y,
   isNonNegative: (x, B, what) => (checked(x, B, what) >= 0n ? 1n : 0n),
   isZero: (x) => (x === 0n ? 1n : 0n),
+  piecewise: (u, table, B, what) => piecewiseRef(checked(u, B, `${what} range`), table),
+  divRound(n, d, o, what) {
+    // exactly the circuit's checks, in its order (divide.ts)
+    let g = 1n
+    if (!o.positive) g = checked(d, o.dBits, `${what}: divisor`) >= 0n ? 1n : -1n
+    const D2 = 2n * g * d
+    const M = 2n * g * n + g * d
+    const q = checked(floorDiv(M, D2), o.qBits, `${what}: quotient`)
+    const r = M - q * D2
+    unsigned(r, o.dBits, `${what}: remainder ≥ 0`)
+    unsigned(D2 - 1n - r, o.dBits, `${what}: remainder < 2|d| (a zero divisor has no witness)`)
+    return q
+  },
+  sqrtFloor(n, yBits, what) {
+    const y = isqrt(n)
+    unsigned(y, yBits, `${what}: root`)
+    unsigned(n - y * y, 2 * yBits + 2, `${what}: root² ≤ n`)
+    unsigned(y * y + 2n * y - n, 2 * yBits + 2, `${what}: n < (root + 1)²`)
+    return y
+  },
   assertBoolean(x, what) {
     if (x !== 0n && x !== 1n)
       throw new BaseError('INPUT_INVALID', `A boolean value is neither 0 nor 1 (${what}).`, { details: `expected 0 or 1, got ${x}` })

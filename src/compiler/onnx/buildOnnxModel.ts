@@ -4,19 +4,19 @@ import type { Tensor } from './types.ts'
 const { onnx } = onnxProto
 
 export type SpecDType = 'float32' | 'float64' | 'int64' | 'int32' | 'int8' | 'uint8' | 'bool'
-/** An attribute: INT/FLOAT by value (FLOAT for FLOAT_ATTRS), INTS, STRING, a TENSOR, or `{ floats }`/`{ f }` to force floats. */
-export type SpecAttr = number | number[] | string | Tensor | { floats: number[] } | { f: number }
+/** An attribute: INT/FLOAT by value (FLOAT for FLOAT_ATTRS), INTS, STRING, a TENSOR, `{ floats }`/`{ f }` to force floats, or `{ strings }` (STRINGS). */
+export type SpecAttr = number | number[] | string | Tensor | { floats: number[] } | { f: number } | { strings: string[] }
 
 /** Attributes ONNX declares as floats, written as FLOAT even when the value is a whole number. */
-const FLOAT_ATTRS = new Set(['alpha', 'beta', 'epsilon', 'min', 'max', 'value', 'momentum', 'ratio', 'value_float', 'bias', 'gamma'])
+const FLOAT_ATTRS = new Set(['alpha', 'beta', 'epsilon', 'min', 'max', 'value', 'momentum', 'ratio', 'value_float', 'bias', 'gamma', 'clip'])
 
 export type OnnxModelSpec = {
   name: string
   /** `dtype` (default float32) is the declared element type. */
   inputs: { name: string; shape: number[]; dtype?: SpecDType }[]
   outputs: { name: string; shape: number[]; dtype?: SpecDType }[]
-  /** Float tensors are written as FLOAT rawData; `int64` ones (Reshape shapes) as INT64; dtype 'int' as INT64, 'bool' as BOOL. */
-  initializers: Record<string, Tensor & { int64?: boolean; int8?: boolean; uint8?: boolean }>
+  /** Float tensors are written as FLOAT rawData; `int64` ones (Reshape shapes) as INT64, `int32` ones (sequence_lens) as INT32, `int8`/`uint8` as such; dtype 'int' as INT64, 'bool' as BOOL. */
+  initializers: Record<string, Tensor & { int64?: boolean; int8?: boolean; uint8?: boolean; int32?: boolean }>
   nodes: { opType: string; inputs: string[]; outputs: string[]; name?: string; attributes?: Record<string, SpecAttr> }[]
   opset?: number
   docString?: string
@@ -43,8 +43,10 @@ export function buildOnnxModel(spec: OnnxModelSpec): Uint8Array {
       name: v.name,
       type: { tensorType: { elemType: elem[v.dtype ?? 'float32'], shape: { dim: v.shape.map((d) => ({ dimValue: d })) } } },
     })
-  const tensor = (name: string, t: Tensor & { int64?: boolean; int8?: boolean; uint8?: boolean }) =>
-    t.int8 || t.storage === 'int8'
+  const tensor = (name: string, t: Tensor & { int64?: boolean; int8?: boolean; uint8?: boolean; int32?: boolean }) =>
+    t.int32
+      ? onnx.TensorProto.create({ name, dims: t.dims, dataType: DT.INT32, rawData: new Uint8Array(Int32Array.from(t.data).buffer) })
+      : t.int8 || t.storage === 'int8'
       ? onnx.TensorProto.create({ name, dims: t.dims, dataType: DT.INT8, rawData: new Uint8Array(Int8Array.from(t.data).buffer) })
       : t.uint8 || t.storage === 'uint8'
       ? onnx.TensorProto.create({ name, dims: t.dims, dataType: DT.UINT8, rawData: Uint8Array.from(t.data) })
@@ -57,6 +59,7 @@ export function buildOnnxModel(spec: OnnxModelSpec): Uint8Array {
     if (typeof v === 'string') return onnx.AttributeProto.create({ name, type: T.STRING, s: new TextEncoder().encode(v) })
     if (Array.isArray(v)) return onnx.AttributeProto.create({ name, type: T.INTS, ints: v })
     if (typeof v === 'object' && 'floats' in v) return onnx.AttributeProto.create({ name, type: T.FLOATS, floats: v.floats })
+    if (typeof v === 'object' && 'strings' in v) return onnx.AttributeProto.create({ name, type: T.STRINGS, strings: v.strings.map((x) => new TextEncoder().encode(x)) })
     if (typeof v === 'object' && 'f' in v) return onnx.AttributeProto.create({ name, type: T.FLOAT, f: v.f })
     if (typeof v === 'object') return onnx.AttributeProto.create({ name, type: T.TENSOR, t: tensor('', v) })
     return Number.isInteger(v) && !FLOAT_ATTRS.has(name)

@@ -6,7 +6,7 @@
  * a computed tensor reaches them. Costs use s (scale bits) and B (activation bits).
  */
 export type OpInfo = {
-  group: 'constant' | 'plumbing' | 'arithmetic' | 'comparison' | 'activation' | 'cnn'
+  group: 'constant' | 'plumbing' | 'arithmetic' | 'comparison' | 'activation' | 'cnn' | 'recurrent'
   /** Supported only where every input is a constant (folded at load time, zero constraints). */
   onConstants?: true
   attributes: string[]
@@ -21,6 +21,7 @@ const F = ['float32', 'float64']
 const ALL = ['float32', 'float64', 'int64', 'int32', 'int8', 'uint8', 'bool']
 const fold = (attributes: string[] = []): OpInfo => ({ group: 'constant', onConstants: true, attributes, dtypes: ALL, constraints: '0 (folded at load time)', error: 'exact (float64)' })
 const plumb = (attributes: string[] = []): OpInfo => ({ group: 'plumbing', attributes, dtypes: ALL, constraints: '0 (rewires values)', error: 'exact' })
+const RECURRENT_ATTRS = ['hidden_size', 'direction forward|reverse|bidirectional', 'layout 0|1', 'activations Sigmoid|Tanh|Relu|Affine|LeakyRelu|ThresholdedRelu|ScaledTanh|HardSigmoid (STRINGS)', 'activation_alpha', 'activation_beta', 'clip', 'B, sequence_lens (constant), initial_h (constant or computed)']
 const cmpCost = 'B + 2 per element (one range-checked difference, its sign bit)'
 
 /**
@@ -52,11 +53,8 @@ export const OP_CATALOG: Readonly<Record<string, OpInfo>> = {
   Pow: { group: 'arithmetic', attributes: ['exponent: a constant whole number 0…16 on computed tensors (any on constants)'], dtypes: F, constraints: '(n − 1)·(1 + s + B + 1) per element', error: '≤ 0.5 per product, compounding' },
   DequantizeLinear: { group: 'arithmetic', attributes: ['axis (per-axis scale and zero point, constant)'], dtypes: ['int8', 'uint8', 'int32', 'int64'], constraints: '0 (an affine map of an exact integer; folded on constant weights)', error: '≤ |x − zp|·rounding of the scale at 2^-s' },
   QuantizeLinear: { group: 'arithmetic', attributes: ['axis (per-axis scale and zero point, constant)', 'zero point int8 or uint8 (uint8 when absent)', 'output_dtype 2|3'], dtypes: F, constraints: '≈ 2(B + a + log₂D) + 3B per element: exact division by the float32 scale, round half to even, two proved clamps', error: 'exact on the quantized input (one step where float32 x/scale lands a hair off a tie)' },
-  Sqrt: fold(),
-  Exp: fold(),
   Floor: fold(),
   Ceil: fold(),
-  Reciprocal: fold(),
   Sign: { group: 'comparison', attributes: [], dtypes: F, constraints: 'B + 3 per element (sign bit + IsZero)', error: 'exact on quantized values' },
   Dropout: plumb(['ratio (ignored: identity at inference)']),
 
@@ -76,7 +74,7 @@ export const OP_CATALOG: Readonly<Record<string, OpInfo>> = {
   Resize: { group: 'plumbing', attributes: ['mode nearest|linear|cubic', 'coordinate_transformation_mode asymmetric|half_pixel|pytorch_half_pixel|align_corners', 'nearest_mode', 'cubic_coeff_a', 'exclude_outside', 'scales or sizes'], dtypes: ALL, constraints: 'nearest: 0 (rewires values); linear/cubic: s + B + 1 per output (constant weights, one rescale)', error: 'nearest exact; else ≤ 0.5 + rounding of the weights' },
   Upsample: { group: 'plumbing', attributes: ['mode nearest|linear', 'scales'], dtypes: ALL, constraints: 'as Resize', error: 'as Resize' },
 
-  Div: { group: 'arithmetic', attributes: [], dtypes: F, constraints: 's + B + 1 per element (by a constant divisor: multiply by its reciprocal, rescale)', error: '≤ 0.5 + rounding of 1/c at 2^-s' },
+  Div: { group: 'arithmetic', attributes: [], dtypes: F, constraints: 's + B + 1 per element by a constant divisor (multiply by its reciprocal, rescale); 4B + 7 by a computed divisor (proved rounded division: hint, remainder bounds, divisor sign; b ≠ 0 proved)', error: '≤ 0.5 + rounding of 1/c at 2^-s (constant); ≤ 0.5 (computed, round half up)' },
   Einsum: { group: 'arithmetic', attributes: ['equation (explicit or implicit, with or without "..."; at most two computed operands)'], dtypes: F, constraints: 'one product per term with two computed operands; s + B + 1 per output unless a plain sum', error: '≤ 0.5 + rounding of constants' },
   Neg: { group: 'arithmetic', attributes: [], dtypes: F, constraints: '0', error: 'exact' },
   Sum: { group: 'arithmetic', attributes: [], dtypes: F, constraints: '0', error: 'exact' },
@@ -116,6 +114,28 @@ export const OP_CATALOG: Readonly<Record<string, OpInfo>> = {
   GlobalMaxPool: { group: 'cnn', attributes: [], dtypes: F, constraints: 'B + 3 per element beyond the first of each channel', error: 'exact' },
   GlobalAveragePool: { group: 'cnn', attributes: [], dtypes: F, constraints: 's + B + 1 per channel', error: '≤ 0.5 + rounding of 1/n' },
   BatchNormalization: { group: 'cnn', attributes: ['epsilon', 'training_mode 0'], dtypes: F, constraints: '0 after a Conv, or a Gemm/2-D MatMul with constant weights (folded into them); else s + B + 1 per element (per-channel affine)', error: '≤ 0.5 + rounding of the folded scale' },
+  // Unrolled over the static sequence length (onnx/ops/recurrentOps.ts; docs/circuits.md, "Recurrent layers").
+  // Per step, direction and hidden unit; R = s + B + 1 (one rescale), σ = 31, tanh = 31 (on the sigmoid at s − 1).
+  RNN: { group: 'recurrent', attributes: RECURRENT_ATTRS, dtypes: F, constraints: 'per unit per step: the gate rescale (s + B + 1) + activation (tanh 31) + a settle rescale (s − 3 + B + 1 after tanh)', error: 'tanh ≤ 0.02 absolute per step, plus ≤ 0.5 per rescale; compounding over steps' },
+  GRU: { group: 'recurrent', attributes: [...RECURRENT_ATTRS, 'linear_before_reset'], dtypes: F, constraints: 'per unit per step: 2 gate rescales (s + B + 1), the candidate rescale (3s − 1 + B + 1: r ⊙ h enters it; linear_before_reset: s + B + 1 and 2s − 1 + B + 1), 2 σ + 1 tanh (93), H + 1 products, one settle rescale (3s − 4 + B + 1)', error: 'σ ≤ 0.01, tanh ≤ 0.02 absolute, plus rescale rounding; compounding over steps' },
+  LSTM: { group: 'recurrent', attributes: [...RECURRENT_ATTRS, 'input_forget', 'P (peepholes)', 'initial_c'], dtypes: F, constraints: 'per unit per step: 4 gate rescales (s + B + 1), 3 σ + 2 tanh (155), 3 products, 2 settle rescales (3s − 4 + B + 1)', error: 'σ ≤ 0.01, tanh ≤ 0.02 absolute, plus rescale rounding; compounding over steps' },
+
+  // proved nonlinear functions (lower/ops/nonlinear.ts; piecewise polynomial gadget or checked hints, docs/circuits.md)
+  Exp: { group: 'activation', attributes: [], dtypes: F, constraints: 'piecewise (≈ 2^(e+3) − e − 1 monomials + 2, e = 3 for B − s ≤ 12) + rescale of s + 2 + 2w bits; see docs/circuits.md', error: '≤ 2e-4 relative + 1 (2^-s units); no witness where e^x overflows B bits' },
+  Tanh: { group: 'activation', attributes: [], dtypes: F, constraints: 'piecewise (57 monomials + 7) + rescale (2w + 2 + B + 1), w = s − 2', error: '≤ 3e-4 absolute + 2^-s' },
+  Erf: { group: 'activation', attributes: [], dtypes: F, constraints: 'piecewise (26 monomials + 7) + rescale', error: '≤ 5e-4 absolute + 2^-s' },
+  Gelu: { group: 'activation', attributes: ['approximate none|tanh'], dtypes: F, constraints: 'piecewise (57 monomials + 8) + rescale', error: '≤ 5e-4 absolute + 2^-s' },
+  Softplus: { group: 'activation', attributes: [], dtypes: F, constraints: 'piecewise (57 monomials + 8) + rescale', error: '≤ 5e-4 absolute + 2^-s' },
+  Elu: { group: 'activation', attributes: ['alpha'], dtypes: F, constraints: 'piecewise (≤ 57 monomials + 8) + rescale', error: '≤ 5e-4·max(1, alpha) + 2^-s' },
+  Selu: { group: 'activation', attributes: ['alpha', 'gamma'], dtypes: F, constraints: 'piecewise (≤ 57 monomials + 8) + rescale', error: '≤ 1e-3 + |x|·2^-(2s) + 2^-s' },
+  Celu: { group: 'activation', attributes: ['alpha'], dtypes: F, constraints: 'piecewise (2^(e+3) monomials at most, 2^e ≥ 8·alpha) + rescale', error: '≤ 5e-4·max(1, alpha) + 2^-s' },
+  Mish: { group: 'activation', attributes: [], dtypes: F, constraints: 'piecewise (120 monomials + 8) + rescale', error: '≤ 5e-4 absolute + 2^-s' },
+  Softmax: { group: 'activation', attributes: ['axis (any; opset ≥ 13 semantics)'], dtypes: F, constraints: 'per element: B + 3 (max) + B + 2 (shift range check) + piecewise exp (57 monomials + 9) + proved division (≈ 2·(s + 2w + log n + 4) + s + 6)', error: '≤ 1e-3 absolute + 2^-s' },
+  LayerNormalization: { group: 'activation', attributes: ['axis', 'epsilon (at least 2^-2s·n^-3 in effect)', 'Scale and B constant'], dtypes: F, constraints: 'per element: 1 square + proved division (≈ 2·(B + 1.5·log n + 8) + B + 3); per group: 1 + proved square root (≈ 5·(B + 1.5·log n + 7))', error: '≤ 0.5 + |γ|·(2^-(s+3) relative) in 2^-s units' },
+  InstanceNormalization: { group: 'activation', attributes: ['epsilon', 'scale and B constant'], dtypes: F, constraints: 'as LayerNormalization, one group per (n, c)', error: 'as LayerNormalization' },
+  ReduceL2: { group: 'arithmetic', attributes: ['axes (attribute or input)', 'keepdims'], dtypes: F, constraints: 'one product per element + proved square root per output (≈ 5·(B + log n/2 + 1))', error: '≤ 1 (floor of the root at 2^-s)' },
+  Sqrt: { group: 'activation', attributes: [], dtypes: F, constraints: 'proved square root: ≈ 5·((B + s)/2 + 1) + 6 per element', error: '≤ 1 (floor at 2^-s); a negative input has no witness' },
+  Reciprocal: { group: 'activation', attributes: [], dtypes: F, constraints: '4B + 7 per element (proved rounded division of 2^(2s) by x)', error: '≤ 0.5; x = 0 has no witness, 1/x must fit B bits' },
 }
 
 /** The ops the compiler takes, Gemm and MatMul first (error messages list them in this order). */

@@ -1,10 +1,12 @@
 import { BaseError } from '../../errors/index.ts'
 import { evaluateFloat, type OnnxGraph } from '../onnx/index.ts'
+import { evaluateRecurrent } from '../onnx/ops/index.ts'
 import { lowerGraph, referenceAlgebra, type QuantParams } from '../lower/index.ts'
 import { dequantizeOutputs, quantizeInput, splitInputs } from './quantizeIo.ts'
 
 /** scale bits + activation bits a rescale may decompose (the field is 254 bits; see gadgets/decompose.ts). */
 const MAX_DECOMPOSED_BITS = 253
+const RECURRENT = new Set(['RNN', 'GRU', 'LSTM'])
 
 export type CalibrationTarget = 'accuracy' | 'resources'
 
@@ -52,6 +54,9 @@ export function calibrate(
     const values = evaluateFloat(graph, splitInputs(graph, sample))
     // Integer tensors (shapes, indices, int64-max Slice bounds) are never activations: they don't size B.
     for (const t of values.values()) if (t.dtype !== 'int' && t.dtype !== 'bool') for (const v of t.data) floatMaxAbs = Math.max(floatMaxAbs, Math.abs(v))
+    // Recurrent cells' gates and states are no graph tensor, yet every one of them is range-checked.
+    for (const n of graph.nodes)
+      if (RECURRENT.has(n.opType)) evaluateRecurrent(n, n.inputs.map((i) => (i ? values.get(i) : undefined)), (x) => (floatMaxAbs = Math.max(floatMaxAbs, Math.abs(x))))
     // ...but an integer input is range-checked at scale 0, so it must fit B.
     for (const info of graph.inputs) if (info.dtype === 'int') for (const v of values.get(info.name)!.data) intMaxAbs = Math.max(intMaxAbs, Math.abs(v))
     floatOutputs.push(graph.outputs.flatMap((o) => Array.from(values.get(o.name)!.data)))
@@ -59,11 +64,13 @@ export function calibrate(
   const maxOut = Math.max(...floatOutputs.flat().map(Math.abs))
   const tolerance = options.tolerance ?? Math.max(1e-3, 0.01 * maxOut)
   const hasSigmoid = graph.nodes.some((n) => n.opType === 'Sigmoid')
+  // Recurrent cells always prove their sigmoids (tanh reads the sigmoid gadget at s − 1).
+  const hasRecurrent = graph.nodes.some((n) => RECURRENT.has(n.opType))
 
   const candidates: CalibrationCandidate[] = []
   for (const s of options.scales ?? [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 16]) {
     let B = Math.ceil(Math.log2(Math.max(floatMaxAbs, 2 ** -s) * 2 ** s * 2)) + 1
-    if (hasSigmoid && sigmoidMode === 'proved') B = Math.max(B, s + 5)
+    if ((hasSigmoid && sigmoidMode === 'proved') || hasRecurrent) B = Math.max(B, s + 5)
     if (intMaxAbs > 0) B = Math.max(B, Math.ceil(Math.log2(intMaxAbs * 2)) + 1)
     // A rescale decomposes s + B bits, which must stay below the 254-bit field (decompose's k + B < 253).
     if (!(s + B < MAX_DECOMPOSED_BITS)) continue

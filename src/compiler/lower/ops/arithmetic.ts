@@ -3,6 +3,7 @@ import type { OnnxNode, Tensor } from '../../onnx/index.ts'
 import type { QTensor } from '../Algebra.ts'
 import type { LowerContext, LValue, OpLowering } from '../opContext.ts'
 import { castComputed } from './quantize.ts'
+import { divComputed } from './nonlinear.ts'
 import { commonScale, foldNode, q, refuse, zipBroadcast } from './shared.ts'
 
 const num = (node: OnnxNode, name: string, dflt: number) => (typeof node.attributes[name] === 'number' ? (node.attributes[name] as number) : dflt)
@@ -41,8 +42,11 @@ function div<V>(ctx: LowerContext<V>, node: OnnxNode): LValue<V>[] {
   const folded = foldNode(ctx, node)
   if (folded) return folded
   const d = ctx.get(node, 1)
-  if (d.kind !== 'const')
-    throw refuse(node, 'division by a computed tensor.', `expected the divisor "${node.inputs[1]}" to be a constant, got a computed tensor`)
+  if (d.kind !== 'const') {
+    if (d.t.scale === 0 && (ctx.get(node, 0).t as { scale?: number }).scale === 0)
+      throw refuse(node, 'integer division of computed tensors.', `expected real-valued operands (ONNX truncates integer quotients; not supported), got "${node.inputs[0]}" and "${node.inputs[1]}" at scale 1`)
+    return divComputed(ctx, node)
+  }
   if (d.t.data.some((x) => x === 0)) throw refuse(node, 'division by zero.', `expected a non-zero divisor, got 0 in "${node.inputs[1]}"`)
   // Division by a constant is a multiplication by its reciprocal, quantized, and a proved rescale.
   const x = ctx.activation(node, 0)

@@ -1,6 +1,8 @@
 import { cnnOps } from './cnnOps.ts'
 import { mathOps } from './mathOps.ts'
 import { quantOps } from './quantOps.ts'
+import { recurrentOps } from './recurrentOps.ts'
+import { NONLINEAR_FLOAT } from './nonlinearOps.ts'
 import { shapeOps, type FloatOp } from './shapeOps.ts'
 
 /**
@@ -11,7 +13,7 @@ import { shapeOps, type FloatOp } from './shapeOps.ts'
  * FLOAT_OPS.Transpose!(node, [x])[0].dims // x's dims reversed
  * ```
  */
-export const FLOAT_OPS: Readonly<Record<string, FloatOp>> = { ...shapeOps, ...mathOps, ...cnnOps, ...quantOps }
+export const FLOAT_OPS: Readonly<Record<string, FloatOp>> = { ...shapeOps, ...mathOps, ...cnnOps, ...quantOps, ...NONLINEAR_FLOAT, ...recurrentOps }
 
 export type { FloatOp }
 export { dtypeOf } from './shapeOps.ts'
@@ -20,3 +22,5 @@ export { resizeTaps } from './resizeOps.ts'
 export { quantChannel, quantizeRange, roundHalfEven } from './quantOps.ts'
 export { einsumPlan, matmulShapes, topkSwaps } from './mathOps.ts'
 export { averageDivisor, batchNormCoefficients, convGeneral, convTaps, convTransposeTaps, isGeneralConv, poolKernel } from './cnnOps.ts'
+export { evaluateRecurrent, floatActivation, recurrentOperands, recurrentSpec, runRecurrent, type CellArith, type RecurrentActivation, type RecurrentKind, type RecurrentSpec, type RecurrentWeights } from './recurrentOps.ts'
+export { erf } from './nonlinearOps.ts'

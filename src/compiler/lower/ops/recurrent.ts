@@ -1,0 +1,129 @@
+import { recurrentSpec, runRecurrent, type CellArith, type RecurrentActivation } from '../../onnx/ops/index.ts'
+import type { OnnxNode } from '../../onnx/index.ts'
+import type { LowerContext, LValue, OpLowering } from '../opContext.ts'
+import { maxOf } from './compare.ts'
+import { foldNode, q, refuse } from './shared.ts'
+
+/** A quantized value with its own scale: products keep their scale until one rescale settles a sum. */
+type QV<V> = { v: V; scale: number }
+
+/**
+ * Tanh on the proved sigmoid: tanh(x) = 2σ(2x) − 1, and x at scale 2^s is 2x at scale 2^(s−1), so
+ * the sigmoid gadget reads the same bits with s − 1: 31 constraints, no extra range check. Output
+ * at scale 2^(2s−3). Error: twice the sigmoid's at s − 1 (segments 0.25 wide in x), ≤ 0.02.
+ *
+ * @example
+ * ```ts
+ * const t = tanhViaSigmoid(ctx, x) // x: a range-checked value at scale s
+ * ```
+ */
+export function tanhViaSigmoid<V>(ctx: LowerContext<V>, x: V, what: string): QV<V> {
+  const { alg, s, B } = ctx
+  const sig = alg.sigmoid(x, s - 1, B, what)
+  const scale = 2 * s - 3
+  return { v: alg.affine([sig], [2n], -(1n << BigInt(scale))), scale }
+}
+
+/**
+ * The cell arithmetic in an Algebra. A gate's pre-activation is one weighted sum rescaled once to s
+ * (s + B + 1, or more bits when a product at a higher scale enters it); activations keep their
+ * natural output scale (σ at 2s − 1, tanh at 2s − 3); products add scales; `settle` rescales a
+ * state back to s once per step.
+ */
+function quantArith<V>(ctx: LowerContext<V>, node: OnnxNode): CellArith<QV<V>> {
+  const { alg, s, B } = ctx
+  const align = (terms: ReadonlyArray<{ v: V; c: bigint; scale: number }>, floor: number) => {
+    const S = Math.max(floor, ...terms.map((t) => t.scale))
+    return { S, xs: terms.map((t) => t.v), cs: terms.map((t) => t.c << BigInt(S - t.scale)) }
+  }
+  const settle = (x: QV<V>, what: string): QV<V> => {
+    if (x.scale > s) return { v: alg.rescale(x.v, x.scale - s, B, what), scale: s }
+    if (x.scale < s) return { v: alg.affine([x.v], [1n << BigInt(s - x.scale)], 0n), scale: s }
+    return x
+  }
+  const atS = (x: QV<V>, what: string) => {
+    if (x.scale !== s) throw refuse(node, 'internal: an activation input is not at the working scale.', `expected scale ${s}, got ${x.scale} (${what})`)
+    return x.v
+  }
+  const act = (a: RecurrentActivation, x: QV<V>, what: string): QV<V> => {
+    const v = atS(x, what)
+    const qa = ctx.quant(a.alpha, s)
+    switch (a.name) {
+      case 'sigmoid':
+        return { v: alg.sigmoid(v, s, B, what), scale: 2 * s - 1 }
+      case 'tanh':
+        return tanhViaSigmoid(ctx, v, what)
+      case 'relu':
+        return { v: alg.relu(v, B, what), scale: s }
+      case 'affine':
+        return { v: alg.affine([v], [qa], ctx.quant(a.beta, 2 * s)), scale: 2 * s }
+      case 'leakyrelu': {
+        // relu(x) + α·(x − relu(x)) at scale 2s
+        const r = alg.relu(v, B, what)
+        return { v: alg.affine([r, v], [(1n << BigInt(s)) - qa, qa], 0n), scale: 2 * s }
+      }
+      case 'thresholdedrelu': {
+        // x > α ⇔ x − α − 1 ≥ 0 on integers at scale s
+        const c = alg.isNonNegative(alg.affine([v], [1n], -ctx.quant(a.alpha, s) - 1n), B + 1, `${what} threshold`)
+        return { v: alg.mul(c, v, what), scale: s }
+      }
+      case 'scaledtanh': {
+        const bx = alg.rescale(alg.affine([v], [ctx.quant(a.beta, s)], 0n), s, B, `${what} β·x`)
+        const t = tanhViaSigmoid(ctx, bx, what)
+        return { v: alg.affine([t.v], [qa], 0n), scale: t.scale + s }
+      }
+      case 'hardsigmoid': {
+        let y = alg.rescale(alg.affine([v], [qa], ctx.quant(a.beta, 2 * s)), s, B, `${what} αx+β`)
+        y = maxOf(ctx, y, alg.constant(0n), `${what} low`)
+        y = maxOf(ctx, y, alg.constant(1n << BigInt(s)), `${what} high`, true)
+        return { v: y, scale: s }
+      }
+      default:
+        throw refuse(node, `activation ${a.name} is not supported in a circuit.`, `expected Sigmoid, Tanh, Relu, Affine, LeakyRelu, ThresholdedRelu, ScaledTanh or HardSigmoid, got ${a.name} (Elu, Softsign and Softplus need exp or division)`)
+    }
+  }
+  return {
+    constant: (x) => ({ v: alg.constant(ctx.quant(x, s)), scale: s }),
+    linear(terms, bias, what) {
+      // whole weights (1 for r ⊙ Rh in GRU) are exact; real ones are quantized at s
+      const parts = terms.map(([x, w]) => (Number.isInteger(w) ? { v: x.v, c: BigInt(w), scale: x.scale } : { v: x.v, c: ctx.quant(w, s), scale: x.scale + s }))
+      const { S, xs, cs } = align(parts.filter((p) => p.c !== 0n), 2 * s)
+      return { v: alg.rescale(alg.affine(xs, cs, ctx.quant(bias, S)), S - s, B, what), scale: s }
+    },
+    exact(terms, bias) {
+      const { S, xs, cs } = align(terms.map(([x, c]) => ({ v: x.v, c: BigInt(c), scale: x.scale })), 0)
+      return { v: alg.affine(xs, cs, ctx.quant(bias, S)), scale: S }
+    },
+    mul: (a, b, what) => ({ v: alg.mul(a.v, b.v, what), scale: a.scale + b.scale }),
+    settle,
+    clip(x, c, what) {
+      const v = atS(x, what)
+      const lo = maxOf(ctx, v, alg.constant(-ctx.quant(c, s)), `${what} low`)
+      return { v: maxOf(ctx, lo, alg.constant(ctx.quant(c, s)), `${what} high`, true), scale: s }
+    },
+    act,
+  }
+}
+
+/**
+ * RNN, GRU and LSTM unrolled (onnx/ops/recurrentOps.ts has the equations): weights, biases,
+ * sequence_lens and peepholes constant; X and the initial states may be computed.
+ */
+function recurrent<V>(ctx: LowerContext<V>, node: OnnxNode): LValue<V>[] {
+  const folded = foldNode(ctx, node)
+  if (folded) return folded
+  const role = ['X', 'W', 'R', 'B', 'sequence_lens', 'initial_h', 'initial_c', 'P']
+  const konst = (i: number) => (ctx.has(node, i) ? ctx.constOperand(node, i, role[i]!) : undefined)
+  const dims = role.map((_, i) => (ctx.has(node, i) ? ctx.get(node, i).t.dims : undefined))
+  const spec = recurrentSpec(node, dims, konst(4))
+  if (spec.kind !== 'LSTM' && node.inputs.length > 6) throw refuse(node, 'too many inputs.', `expected at most 6 inputs for ${spec.kind}, got ${node.inputs.length}`)
+  const weights = { W: konst(1)!.data, R: konst(2)!.data, B: konst(3)?.data, P: spec.kind === 'LSTM' ? konst(7)?.data : undefined }
+  const state = (i: number) => (ctx.has(node, i) ? ctx.activation(node, i).data.map((v) => ({ v, scale: ctx.s })) : undefined)
+  const X = ctx.activation(node, 0).data.map((v) => ({ v, scale: ctx.s }))
+  const { Y, Yh, Yc, yDims, sDims } = runRecurrent(spec, weights, X, state(5), spec.kind === 'LSTM' ? state(6) : undefined, quantArith(ctx, node), node.name)
+  const out = (vals: QV<V>[], d: number[]) => q({ dims: d, scale: ctx.s, data: vals.map((x) => x.v) })
+  return spec.kind === 'LSTM' ? [out(Y, yDims), out(Yh, sDims), out(Yc, sDims)] : [out(Y, yDims), out(Yh, sDims)]
+}
+
+/** Lowerings of the recurrent ops. */
+export const recurrentOps: Record<string, OpLowering> = { RNN: recurrent, GRU: recurrent, LSTM: recurrent }
