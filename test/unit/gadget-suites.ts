@@ -12,8 +12,8 @@
  */
 import { CircuitBuilder, firstUnsatisfied, type ConstraintFilter, type FinishedCircuit } from '../../src/compiler/circuit/CircuitBuilder.ts'
 import { Lc } from '../../src/compiler/circuit/Lc.ts'
-import { floorDiv, isqrt, runWitnessProgram, type WitnessProgram, type WitnessStep } from '../../src/compiler/circuit/WitnessProgram.ts'
-import { assertBoolean, isNonNegative, isZero, max, rangeCheck, relu, rescale, select, sigmoid } from '../../src/compiler/circuit/gadgets/index.ts'
+import { hintValues, runWitnessProgram, type WitnessProgram, type WitnessStep } from '../../src/compiler/circuit/WitnessProgram.ts'
+import { assertBoolean, divRound, isNonNegative, isZero, max, piecewise, piecewiseFit, rangeCheck, relu, rescale, select, sigmoid, sqrtFloor, type PiecewiseTable } from '../../src/compiler/circuit/gadgets/index.ts'
 import { inv, mod, toSigned } from '../../src/compiler/field.ts'
 import { fitsSigned, reluRef, rescaleRef, sigmoidRef } from '../../src/compiler/quantize/reference.ts'
 import { circuitAlgebra, lowerGraph, referenceAlgebra, type CircuitValue, type QuantParams } from '../../src/compiler/lower/index.ts'
@@ -60,6 +60,9 @@ export function violated(fin: FinishedCircuit, w: ReadonlyArray<bigint>): number
   return out
 }
 
+/** How a replay after a hint lie fills a range check whose value has no honest bits: see `replay`. */
+type Repair = 'wrap' | number
+
 /** Values a forging prover puts on some of a step's output wires instead of computing them. */
 type Lie = (step: WitnessStep, w: ReadonlyArray<bigint | undefined>) => Array<readonly [number, bigint]> | undefined
 
@@ -67,7 +70,7 @@ type Lie = (step: WitnessStep, w: ReadonlyArray<bigint | undefined>) => Array<re
  * Replays a witness program like the prover does, except that `lie` may replace any step's values;
  * every later step is computed from the lie, so the witness stays coherent downstream.
  */
-export function replay(program: WitnessProgram, inputs: ReadonlyArray<bigint>, lie?: Lie): bigint[] {
+export function replay(program: WitnessProgram, inputs: ReadonlyArray<bigint>, lie?: Lie, repair?: Repair): bigint[] {
   const w: (bigint | undefined)[] = new Array(program.nWires)
   w[0] = 1n
   program.inputWires.forEach((wire, i) => (w[wire] = mod(inputs[i]!)))
@@ -80,7 +83,20 @@ export function replay(program: WitnessProgram, inputs: ReadonlyArray<bigint>, l
     switch (step.op) {
       case 'bits': {
         const v = toSigned(Lc.fromJson(step.src).evaluate(w)) + BigInt(step.offset)
-        if (v < 0n || v >= 1n << BigInt(step.out.length)) throw new Error(`no honest bits for ${step.what}`)
+        const n = step.out.length
+        if (v < 0n || v >= 1n << BigInt(n)) {
+          if (repair === undefined) throw new Error(`no honest bits for ${step.what}`)
+          // a value a hint lie pushed out of range: boolean bits of it mod 2^n (only the sum fails),
+          // or those bits with bit `repair` absorbing the difference (only its booleanity fails)
+          const U = ((v % (1n << BigInt(n))) + (1n << BigInt(n))) % (1n << BigInt(n))
+          step.out.forEach((wire, i) => (w[wire] = (U >> BigInt(i)) & 1n))
+          if (repair !== 'wrap') {
+            if (repair >= n) throw new Error('no such bit')
+            const rest = U - (((U >> BigInt(repair)) & 1n) << BigInt(repair))
+            w[step.out[repair]!] = mod((v - rest) * inv(1n << BigInt(repair)))
+          }
+          break
+        }
         step.out.forEach((wire, i) => (w[wire] = (v >> BigInt(i)) & 1n))
         break
       }
@@ -97,10 +113,8 @@ export function replay(program: WitnessProgram, inputs: ReadonlyArray<bigint>, l
         break
       }
       case 'divide':
-        w[step.out] = mod(floorDiv(toSigned(Lc.fromJson(step.n).evaluate(w)), toSigned(Lc.fromJson(step.d).evaluate(w))))
-        break
       case 'sqrt':
-        w[step.out] = isqrt(toSigned(Lc.fromJson(step.src).evaluate(w)))
+        hintValues(step, w).forEach((v, i) => (w[step.out[i]!] = mod(v)))
         break
     }
   }
@@ -124,7 +138,7 @@ export type Forgery = {
 }
 
 /** `name` is read after the replay, so a lie can describe the values it chose. */
-type Candidate = { name: () => string; x: Values; lie: Lie }
+type Candidate = { name: () => string; x: Values; lie: Lie; repair?: Repair }
 
 /**
  * Searches, for every constraint of `fin`, a coherent forgery that only that constraint rejects and
@@ -152,7 +166,7 @@ export function coherentForgeries(
     for (const c of candidates) {
       let w: bigint[]
       try {
-        w = replay(fin.program, c.x, c.lie)
+        w = replay(fin.program, c.x, c.lie, c.repair)
       } catch {
         continue // no honest value for some other step at this input: not a coherent candidate
       }
@@ -273,24 +287,34 @@ export function coherentForgeries(
         break
       case 'divide':
       case 'sqrt': {
-        // the hint off by ±1 or ±2 (a quotient or root rounded the other way, or further off)
-        const lies = [1n, -1n, 2n, -2n]
+        // the main hint (quotient, root) off by k, with the second (remainder, n − root²) either kept
+        // coherent with it — so a range check downstream is what must refuse it, repaired as the
+        // prover would (wrapped bits, or one bit absorbing the difference) — or left stale
+        const maxBits = Math.max(...fin.program.steps.map((st) => (st.op === 'bits' ? st.out.length : 0)))
+        const repairs: Array<Repair | undefined> = [undefined, 'wrap', ...Array.from({ length: maxBits }, (_, i) => i)]
         search(
           (function* () {
             for (const x of inputs)
-              for (const k of lies)
-                yield {
-                  name: () => `${step.op} hint off by ${k}`,
-                  x,
-                  lie: at(step, (w) => {
-                    const v = step.op === 'divide'
-                      ? floorDiv(toSigned(Lc.fromJson(step.n).evaluate(w)), toSigned(Lc.fromJson(step.d).evaluate(w)))
-                      : isqrt(toSigned(Lc.fromJson(step.src).evaluate(w)))
-                    return [[step.out, v + k]]
-                  }),
-                }
+              for (const k of [1n, -1n, 2n, -2n])
+                for (const coherent of [true, false])
+                  for (const repair of coherent ? repairs : [undefined])
+                    yield {
+                      name: () => `${step.op} hint off by ${k}${coherent ? '' : ' (second hint stale)'}${repair === undefined ? '' : `, range check repaired (${repair})`}`,
+                      x,
+                      ...(repair === undefined ? {} : { repair }),
+                      lie: at(step, (w) => {
+                        const [a, b] = hintValues(step, w)
+                        const a2 = a + k
+                        let b2 = b
+                        if (coherent) {
+                          if (step.op === 'divide') b2 = toSigned(Lc.fromJson(step.n).evaluate(w)) - a2 * toSigned(Lc.fromJson(step.d).evaluate(w))
+                          else b2 = toSigned(Lc.fromJson(step.src).evaluate(w)) - a2 * a2
+                        }
+                        return [[step.out[0], a2], [step.out[1], b2]]
+                      }),
+                    }
           })(),
-          2,
+          40,
         )
         break
       }
@@ -423,6 +447,75 @@ function sigmoidSuite(s: number, B: number): GadgetSuite {
   })
 }
 
+/** Two-input circuit: x, y (private) → gadget → public output. */
+export function twoInputCircuit(build: (b: CircuitBuilder, x: Lc, y: Lc) => Lc, filter?: ConstraintFilter): GadgetCircuit {
+  const b = new CircuitBuilder(filter ? { constraintFilter: filter } : {})
+  const x = b.privateInput()
+  const y = b.privateInput()
+  const before = b.constraintCount
+  const out = build(b, x, y)
+  const gadgetConstraints = b.constraintCount - before
+  b.output(out)
+  return { ...b.finish(), gadgetConstraints }
+}
+
+/** The reference algebra's answer, or undefined where it finds no witness (QUANTIZATION_OVERFLOW). */
+export function orNone<T>(f: () => T): T | undefined {
+  try {
+    return f()
+  } catch (e) {
+    if (e instanceof BaseError && e.code === 'QUANTIZATION_OVERFLOW') return undefined
+    throw e
+  }
+}
+
+/** Small piecewise tables for the suites: a saturating tanh (lines ±1), and gelu over the whole input range. */
+export const PW_S = 3
+export const PW_B = 8
+export const pwTanh: PiecewiseTable = piecewiseFit({ f: Math.tanh, s: PW_S, B: PW_B, e: 1, m: 3, degree: 2, below: { slope: 0, intercept: -1 }, above: { slope: 1, intercept: -1 } })
+export const pwWhole: PiecewiseTable = piecewiseFit({ f: (x) => x * Math.tanh(x), s: PW_S, B: 6, e: 3, m: 3, degree: 1, below: { slope: 0, intercept: 0 }, above: { slope: 1, intercept: 0 } })
+
+function piecewiseSuite(name: string, table: PiecewiseTable, B: number): GadgetSuite {
+  const lim = 1n << BigInt(B - 1)
+  const all = Array.from({ length: 1 << B }, (_, i) => BigInt(i) - lim)
+  return scalarSuite({
+    name,
+    build: (f) => oneInputCircuit((b, x) => piecewise(b, rangeCheck(b, x, B, 'in'), table, 'pw'), f),
+    reference: (x) => orNone(() => referenceAlgebra.piecewise(x, table, B, 'pw')),
+    honestInputs: all,
+    // every segment (its start and a point inside), both saturated sides, the range's edges and beyond
+    forgeryInputs: [...all.filter((v) => v % 2n === 0n || v % 5n === 1n), lim, -lim - 1n, 1n << 20n],
+  })
+}
+
+const DIV_BITS = 6
+function divSuite(positive: boolean): GadgetSuite {
+  const o = { dBits: DIV_BITS, qBits: DIV_BITS, positive }
+  const ref = (n: bigint, d: bigint) => orNone(() => referenceAlgebra.divRound(n, d, o, 'div'))
+  const honest: bigint[][] = []
+  for (let n = -40n; n <= 40n; n += 3n) for (let d = -32n; d <= 32n; d += 1n) if (ref(n, d) !== undefined) honest.push([n, d])
+  honest.push([0n, 1n], [31n, -32n].map((v) => v), [-32n, 1n], [31n, 1n])
+  return {
+    name: `divRound(n, d, dBits=${DIV_BITS}, qBits=${DIV_BITS}${positive ? ', positive' : ''})`,
+    build: (f) => twoInputCircuit((b, n, d) => divRound(b, n, d, { ...o, what: 'div' }), f),
+    reference: ([n, d]) => {
+      const q = ref(n!, d!)
+      return q === undefined ? undefined : [q]
+    },
+    honestInputs: honest.filter((x) => ref(x[0]!, x[1]!) !== undefined),
+    forgeryInputs: [[7n, 2n], [-7n, 2n], [7n, -3n], [9n, 3n], [0n, 5n], [5n, 0n], [-5n, 0n], [30n, 1n], [100n, 1n], [13n, -1n], [1n, 31n], [-20n, 31n], [3n, 32n], [3n, -33n], [40n, 7n], [-40n, -7n]],
+  }
+}
+
+const SQRT_BITS = 4
+const sqrtSuite: GadgetSuite = scalarSuite({
+  name: `sqrtFloor(n, yBits=${SQRT_BITS})`,
+  build: (f) => oneInputCircuit((b, n) => sqrtFloor(b, n, SQRT_BITS, 'sqrt'), f),
+  reference: (n) => orNone(() => referenceAlgebra.sqrtFloor(n, SQRT_BITS, 'sqrt')),
+  honestInputs: Array.from({ length: 256 }, (_, i) => BigInt(i)),
+  forgeryInputs: [0n, 1n, 2n, 3n, 4n, 8n, 15n, 16n, 17n, 99n, 100n, 224n, 255n, 256n, 300n, -1n, -4n],
+})
+
 /** Every gadget with its suite; sizes are small so a mutant's whole suite runs in milliseconds. */
 export const gadgetSuites: GadgetSuite[] = [
   scalarSuite({
@@ -498,6 +591,11 @@ export const gadgetSuites: GadgetSuite[] = [
     honestInputs: [[0n, 3n, -4n], [1n, 3n, -4n], [1n, 5n, 5n], [0n, -9n, 1n << 80n]],
     forgeryInputs: [[0n, 3n, -4n], [1n, 3n, -4n], [2n, 3n, -4n], [-1n, 3n, -4n]],
   },
+  piecewiseSuite(`piecewise tanh (saturating, degree 2, s=${PW_S}, B=${PW_B})`, pwTanh, PW_B),
+  piecewiseSuite(`piecewise x·tanh x (whole range, degree 1, s=${PW_S}, B=6)`, pwWhole, 6),
+  divSuite(false),
+  divSuite(true),
+  sqrtSuite,
   scalarSuite({
     name: 'product x·(x + 3)',
     build: (f) => oneInputCircuit((b, x) => b.mul(x, x.addConst(3n)), f),

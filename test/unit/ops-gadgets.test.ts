@@ -5,7 +5,7 @@ import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { CircuitBuilder, firstUnsatisfied } from '../../src/compiler/circuit/CircuitBuilder.ts'
 import { Lc } from '../../src/compiler/circuit/Lc.ts'
-import { floorDiv, isqrt, runWitnessProgram, type WitnessProgram } from '../../src/compiler/circuit/WitnessProgram.ts'
+import { hintValues, runWitnessProgram, type WitnessProgram } from '../../src/compiler/circuit/WitnessProgram.ts'
 import { assertBoolean, isNonNegative, isZero, max, rescale, select } from '../../src/compiler/circuit/gadgets/index.ts'
 import { inv, mod, toSigned } from '../../src/compiler/field.ts'
 import { rescaleRef } from '../../src/compiler/quantize/reference.ts'
@@ -33,7 +33,7 @@ function coherent(program: WitnessProgram, honest: bigint[], forged: Map<number,
   const w = [...honest]
   for (const [k, v] of forged) w[k] = mod(v)
   for (const st of program.steps) {
-    const outs = st.op === 'bits' ? st.out : st.op === 'isZero' ? st.out : [st.out]
+    const outs = st.op === 'bits' || st.op === 'isZero' || st.op === 'divide' || st.op === 'sqrt' ? st.out : [st.out]
     if (outs.some((o) => forged.has(o))) continue
     if (st.op === 'bits') {
       const v = toSigned(Lc.fromJson(st.src).evaluate(w)) + BigInt(st.offset)
@@ -42,8 +42,7 @@ function coherent(program: WitnessProgram, honest: bigint[], forged: Map<number,
       st.out.forEach((o, i) => (w[o] = (c >> BigInt(i)) & 1n))
     } else if (st.op === 'mul') w[st.out] = mod(Lc.fromJson(st.a).evaluate(w) * Lc.fromJson(st.b).evaluate(w))
     else if (st.op === 'lc') w[st.out] = Lc.fromJson(st.src).evaluate(w)
-    else if (st.op === 'divide') w[st.out] = mod(floorDiv(toSigned(Lc.fromJson(st.n).evaluate(w)), toSigned(Lc.fromJson(st.d).evaluate(w))))
-    else if (st.op === 'sqrt') w[st.out] = isqrt(toSigned(Lc.fromJson(st.src).evaluate(w)))
+    else if (st.op === 'divide' || st.op === 'sqrt') hintValues(st, w).forEach((v, i) => (w[st.out[i]!] = mod(v)))
     else {
       const v = Lc.fromJson(st.src).evaluate(w)
       w[st.out[0]] = v === 0n ? 1n : 0n

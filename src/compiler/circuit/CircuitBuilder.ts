@@ -116,15 +116,15 @@ export class CircuitBuilder {
     return out
   }
 
-  /** A hint wire: floor(n / d) of the signed values. Means nothing until the caller's constraints pin it. */
-  witnessQuotient(n: Lc, d: Lc): number {
-    const out = this.alloc('internal')
+  /** Hint wires [q, r]: q = floor(n / d), r = n − q·d. Mean nothing until the caller's constraints pin them. */
+  witnessQuotient(n: Lc, d: Lc): [q: number, r: number] {
+    const out: [number, number] = [this.alloc('internal'), this.alloc('internal')]
     this.steps.push({ op: 'divide', n: n.toJson(), d: d.toJson(), out })
     return out
   }
-  /** A hint wire: floor(√src). Means nothing until the caller's constraints pin it. */
-  witnessSqrt(src: Lc): number {
-    const out = this.alloc('internal')
+  /** Hint wires [y, a]: y = floor(√src), a = src − y². Mean nothing until the caller's constraints pin them. */
+  witnessSqrt(src: Lc): [y: number, a: number] {
+    const out: [number, number] = [this.alloc('internal'), this.alloc('internal')]
     this.steps.push({ op: 'sqrt', src: src.toJson(), out })
     return out
   }
@@ -187,9 +187,9 @@ export class CircuitBuilder {
         case 'isZero':
           return { ...s, src: r(s.src), out: [map[s.out[0]]!, map[s.out[1]]!] }
         case 'divide':
-          return { ...s, n: r(s.n), d: r(s.d), out: map[s.out]! }
+          return { ...s, n: r(s.n), d: r(s.d), out: [map[s.out[0]]!, map[s.out[1]]!] }
         case 'sqrt':
-          return { ...s, src: r(s.src), out: map[s.out]! }
+          return { ...s, src: r(s.src), out: [map[s.out[0]]!, map[s.out[1]]!] }
       }
     })
     const nWires = this.kinds.length

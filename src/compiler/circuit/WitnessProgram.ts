@@ -24,10 +24,10 @@ export type WitnessStep =
   | { op: 'lc'; src: LcJson; out: number }
   /** out[0] = 1 if src == 0 else 0; out[1] = src⁻¹ (0 for 0). */
   | { op: 'isZero'; src: LcJson; out: [number, number] }
-  /** out = floor(n / d) of the signed values (0 when d = 0: the gadget's range checks then refuse it). A hint: only constraints make it mean anything. */
-  | { op: 'divide'; n: LcJson; d: LcJson; out: number }
-  /** out = floor(√src) of the signed value (0 when src < 0: the gadget's range checks then refuse it). A hint, as `divide`. */
-  | { op: 'sqrt'; src: LcJson; out: number }
+  /** out = [q, r]: q = floor(n / d), r = n − q·d of the signed values (q = 0 when d = 0: the gadget's range checks then refuse it). A hint: only constraints make it mean anything. */
+  | { op: 'divide'; n: LcJson; d: LcJson; out: [number, number] }
+  /** out = [y, a]: y = floor(√src), a = src − y² (y = 0 when src < 0: the gadget's range checks then refuse it). A hint, as `divide`. */
+  | { op: 'sqrt'; src: LcJson; out: [number, number] }
 
 /**
  * Replays a witness program. `inputs` are field elements for `program.inputWires`.
@@ -75,17 +75,38 @@ export function runWitnessProgram(program: WitnessProgram, inputs: ReadonlyArray
         break
       }
       case 'divide':
-        w[step.out] = mod(floorDiv(toSigned(Lc.fromJson(step.n).evaluate(w)), toSigned(Lc.fromJson(step.d).evaluate(w))))
+      case 'sqrt': {
+        const [x, y] = hintValues(step, w)
+        w[step.out[0]] = mod(x)
+        w[step.out[1]] = mod(y)
         break
-      case 'sqrt':
-        w[step.out] = isqrt(toSigned(Lc.fromJson(step.src).evaluate(w)))
-        break
+      }
     }
   }
   // biome-ignore lint/complexity/useIndexOf: indexOf skips the holes of a sparse array, findIndex sees them
   const missing = w.findIndex((x) => x === undefined)
   if (missing >= 0) throw new Error(`witness program left wire ${missing} unset`)
   return w as bigint[]
+}
+
+/**
+ * The honest values of a hint step: [q, r] of a division, [root, n − root²] of a square root.
+ *
+ * @example
+ * ```ts
+ * hintValues(step, witness) // [q, r]
+ * ```
+ */
+export function hintValues(step: Extract<WitnessStep, { op: 'divide' | 'sqrt' }>, w: ReadonlyArray<bigint | undefined>): [bigint, bigint] {
+  if (step.op === 'divide') {
+    const n = toSigned(Lc.fromJson(step.n).evaluate(w))
+    const d = toSigned(Lc.fromJson(step.d).evaluate(w))
+    const q = floorDiv(n, d)
+    return [q, n - q * d]
+  }
+  const n = toSigned(Lc.fromJson(step.src).evaluate(w))
+  const y = isqrt(n)
+  return [y, n - y * y]
 }
 
 /**

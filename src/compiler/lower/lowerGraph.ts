@@ -124,6 +124,7 @@ export function lowerGraph<V>(
   const ctx: LowerContext<V> = {
     alg, params, s, B, get, constOperand, activation, atScale, quant,
     has: (node, i) => !!node.inputs[i],
+    opset: graph.opset,
   }
 
   for (const node of graph.nodes) {

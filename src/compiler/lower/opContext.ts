@@ -23,6 +23,8 @@ export type LowerContext<V> = {
   activation(node: OnnxNode, i: number): QTensor<V>
   atScale(t: QTensor<V>, target: number, what: string): QTensor<V>
   quant(x: number, scale: number): bigint
+  /** The graph's default-domain opset (some ops changed meaning across opsets). */
+  opset?: number
 }
 
 /** Lowers one node to its outputs, in order. */

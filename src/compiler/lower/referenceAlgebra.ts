@@ -57,8 +57,8 @@ export const referenceAlgebra: Algebra<bigint> = {
   sqrtFloor(n, yBits, what) {
     const y = isqrt(n)
     unsigned(y, yBits, `${what}: root`)
-    unsigned(n - y * y, 2 * yBits + 2, `${what}: root² ≤ n`)
-    unsigned(y * y + 2n * y - n, 2 * yBits + 2, `${what}: n < (root + 1)²`)
+    unsigned(n - y * y, yBits + 1, `${what}: a ≥ 0 (root² ≤ n)`)
+    unsigned(2n * y - (n - y * y), yBits + 1, `${what}: 2·root − a ≥ 0 (n < (root + 1)²)`)
     return y
   },
   assertBoolean(x, what) {

@@ -131,11 +131,11 @@ export const OP_CATALOG: Readonly<Record<string, OpInfo>> = {
   Celu: { group: 'activation', attributes: ['alpha'], dtypes: F, constraints: 'piecewise (2^(e+3) monomials at most, 2^e ≥ 8·alpha) + rescale', error: '≤ 5e-4·max(1, alpha) + 2^-s' },
   Mish: { group: 'activation', attributes: [], dtypes: F, constraints: 'piecewise (120 monomials + 8) + rescale', error: '≤ 5e-4 absolute + 2^-s' },
   Softmax: { group: 'activation', attributes: ['axis (any; opset ≥ 13 semantics)'], dtypes: F, constraints: 'per element: B + 3 (max) + B + 2 (shift range check) + piecewise exp (57 monomials + 9) + proved division (≈ 2·(s + 2w + log n + 4) + s + 6)', error: '≤ 1e-3 absolute + 2^-s' },
-  LayerNormalization: { group: 'activation', attributes: ['axis', 'epsilon (at least 2^-2s·n^-3 in effect)', 'Scale and B constant'], dtypes: F, constraints: 'per element: 1 square + proved division (≈ 2·(B + 1.5·log n + 8) + B + 3); per group: 1 + proved square root (≈ 5·(B + 1.5·log n + 7))', error: '≤ 0.5 + |γ|·(2^-(s+3) relative) in 2^-s units' },
+  LayerNormalization: { group: 'activation', attributes: ['axis', 'epsilon (at least 2^-2s·n^-3 in effect)', 'Scale and B constant'], dtypes: F, constraints: 'per element: 1 square + proved division (≈ 2·(B + 1.5·log n + 8) + B + 3); per group: 1 + proved square root (3·(B + 1.5·log n + 7) + 6)', error: '≤ 0.5 + |γ|·(2^-(s+3) relative) in 2^-s units' },
   InstanceNormalization: { group: 'activation', attributes: ['epsilon', 'scale and B constant'], dtypes: F, constraints: 'as LayerNormalization, one group per (n, c)', error: 'as LayerNormalization' },
-  ReduceL2: { group: 'arithmetic', attributes: ['axes (attribute or input)', 'keepdims'], dtypes: F, constraints: 'one product per element + proved square root per output (≈ 5·(B + log n/2 + 1))', error: '≤ 1 (floor of the root at 2^-s)' },
-  Sqrt: { group: 'activation', attributes: [], dtypes: F, constraints: 'proved square root: ≈ 5·((B + s)/2 + 1) + 6 per element', error: '≤ 1 (floor at 2^-s); a negative input has no witness' },
-  Reciprocal: { group: 'activation', attributes: [], dtypes: F, constraints: '4B + 7 per element (proved rounded division of 2^(2s) by x)', error: '≤ 0.5; x = 0 has no witness, 1/x must fit B bits' },
+  ReduceL2: { group: 'arithmetic', attributes: ['axes (attribute or input)', 'keepdims'], dtypes: F, constraints: 'one product per element + proved square root per output (3·(B + log n/2 + 1) + 6)', error: '≤ 1 (floor of the root at 2^-s)' },
+  Sqrt: { group: 'activation', attributes: [], dtypes: F, constraints: 'proved square root: 3·((B + s)/2 + 1) + 6 per element (45 at s = 8, B = 16)', error: '≤ 1 (floor at 2^-s); a negative input has no witness' },
+  Reciprocal: { group: 'activation', attributes: [], dtypes: F, constraints: '4B + 7 per element, less when x carries a range check (proved rounded division of 2^(2s) by x)', error: '≤ 0.5; x = 0 has no witness, 1/x must fit B bits' },
 }
 
 /** The ops the compiler takes, Gemm and MatMul first (error messages list them in this order). */

@@ -25,8 +25,8 @@ export function unsignedCheck(b: CircuitBuilder, x: Lc, bits: number, what: stri
 }
 
 /**
- * Proved rounded division of computed values: q = round(n / d) (halves up), from a prover's hint q
- * checked by M = q·2|d| + r with 0 ≤ r < 2|d|, where M = 2·n·sgn(d) + |d|.
+ * Proved rounded division of computed values: q = round(n / d) (halves up), from the prover's hints q
+ * and r checked by q·2|d| = M − r with 0 ≤ r < 2|d|, where M = 2·n·sgn(d) + |d|.
  *
  * - sgn(d) comes from d's own range check (`dDec`, a dBits-bit decomposition, reused when the caller has
  *   one); `positive: true` skips it (d > 0 is then proved by the remainder checks alone: they force
@@ -36,7 +36,7 @@ export function unsignedCheck(b: CircuitBuilder, x: Lc, bits: number, what: stri
  *   q·2|d| ≡ M − r, for any r;
  * - no product wraps the field: |q·2|d|| < 2^(qBits + dBits) ≪ p.
  *
- * Cost: 1 product (q·2|d|) + 2·(dBits + 1) (remainder bounds) + qBits + 1 (q), + 2 products and, when d
+ * Cost: 1 (q·2|d| = M − r) + 2·(dBits + 1) (remainder bounds) + qBits + 1 (q), + 2 products and, when d
  * carries no decomposition, dBits + 1 for the sign unless `positive`. 0 for constants.
  *
  * @example
@@ -65,20 +65,23 @@ export function divRound(
   }
   const D2 = absD.scale(2n)
   const M = sn.scale(2n).add(absD)
-  const qw = b.witnessQuotient(M, D2)
-  const q = rangeCheck(b, Lc.wire(qw), qBits, `${what}: quotient`).quotient
-  const r = M.sub(b.mul(q, D2, `${what}: q·2|d|`))
+  const [qw, rw] = b.witnessQuotient(M, D2)
+  const q = Lc.wire(qw)
+  const r = Lc.wire(rw)
+  rangeCheck(b, q, qBits, `${what}: quotient`)
+  b.enforce(q, D2, M.sub(r), `${what}: q·2|d| = M − r`)
   unsignedCheck(b, r, dBits, `${what}: remainder ≥ 0`)
   unsignedCheck(b, D2.addConst(-1n).sub(r), dBits, `${what}: remainder < 2|d| (a zero divisor has no witness)`)
   return q
 }
 
 /**
- * Proved integer square root: y = floor(√n), from a hint y checked by y² ≤ n < (y + 1)², i.e.
- * n − y² ≥ 0 and y² + 2y − n ≥ 0, with y ∈ [0, 2^yBits). A negative n has no witness.
- * yBits must satisfy 2·yBits + 1 < 253 (no product wraps the field).
+ * Proved integer square root: y = floor(√n), from hints y and a = n − y², checked by y·y = n − a,
+ * a ≥ 0 (y² ≤ n) and 2y − a ≥ 0 (n < (y + 1)²), with y ∈ [0, 2^yBits). A negative n has no witness.
+ * Sound: y < 2^yBits and 0 ≤ a ≤ 2y make y² + a small, so y·y = n − a holds as integers, and
+ * y² ≤ n = y² + a ≤ y² + 2y < (y + 1)². yBits must satisfy 2·yBits + 2 < 253 (no product wraps).
  *
- * Cost: yBits + 1 (y) + 1 (y²) + 2·(2·yBits + 2) (the two bounds); 0 for a constant.
+ * Cost: yBits + 1 (y) + 1 (y·y) + 2·(yBits + 2) (the two bounds) = 3·yBits + 6; 0 for a constant.
  *
  * @example
  * ```ts
@@ -87,12 +90,16 @@ export function divRound(
  */
 export function sqrtFloor(b: CircuitBuilder, n: Lc, yBits: number, what: string): Lc {
   if (n.isConstant()) return Lc.constant(isqrt(toSigned(n.constantValue())))
-  const yw = Lc.wire(b.witnessSqrt(n))
+  const [yWire, aWire] = b.witnessSqrt(n)
+  const yw = Lc.wire(yWire)
+  const a = Lc.wire(aWire)
   unsignedCheck(b, yw, yBits, `${what}: root`)
-  const y2 = b.mul(yw, yw, `${what}: root²`)
-  const nb = 2 * yBits + 2
-  unsignedCheck(b, n.sub(y2), nb, `${what}: root² ≤ n`)
-  unsignedCheck(b, y2.add(yw.scale(2n)).sub(n), nb, `${what}: n < (root + 1)²`)
+  b.enforce(yw, yw, n.sub(a), `${what}: root² = n − a`)
+  // a ≤ 2y < 2^(yBits+1) for the honest root, so yBits + 1 bits hold both bounds
+  const nb = yBits + 1
+  unsignedCheck(b, a, nb, `${what}: a ≥ 0 (root² ≤ n)`)
+  // (root + 1)² > n ⟺ root² + 2·root − n ≥ 0 ⟺ 2·root − a ≥ 0
+  unsignedCheck(b, yw.scale(2n).sub(a), nb, `${what}: 2·root − a ≥ 0 (n < (root + 1)²)`)
   return yw
 }
 

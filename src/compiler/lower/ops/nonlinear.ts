@@ -139,10 +139,14 @@ function softmax<V>(ctx: LowerContext<V>, node: OnnxNode): LValue<V>[] {
   if (folded) return folded
   const { alg, s, B } = ctx
   const x = ctx.activation(node, 0)
+  const legacyAxis = normAxis(node, attrInt(node, 'axis', 1), x.dims.length)
+  if ((ctx.opset ?? 13) < 13 && x.dims.slice(legacyAxis + 1).some((d) => d !== 1))
+    throw refuse(node, 'opset < 13 Softmax over several flattened axes is not supported.', `expected opset ≥ 13, or an axis with only size-1 dimensions after it; got axis ${legacyAxis} of [${x.dims}] at opset ${ctx.opset}`)
   const table = softmaxTable(s, B)
   const T = piecewiseScale(table)
   const out: V[] = new Array(x.data.length)
-  for (const g of axisGroups(x.dims, softmaxAxes(node, x.dims.length))) {
+  const axes = (ctx.opset ?? 13) < 13 ? [legacyAxis] : softmaxAxes(node, x.dims.length)
+  for (const g of axisGroups(x.dims, axes)) {
     let m: V = x.data[g[0]!]!
     for (let k = 1; k < g.length; k++) m = maxOf(ctx, x.data[g[k]!]!, m, `${node.name}[${g[k]}] max`)
     const shift = 1n << BigInt(SOFTMAX_E + s)

@@ -1,0 +1,88 @@
+// The nonlinear gadgets' three tests: bigint reference with coherent forgeries (every constraint
+// alone refuses some lie whose output is false, and no lie is accepted), exact constraint count,
+// constants cost nothing. Plus each function's documented error, measured over every input at s = 8.
+import { describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { Lc } from '../../src/compiler/circuit/Lc.ts'
+import { divRound, divRoundRef, piecewise, piecewiseCost, piecewiseRef, piecewiseScale, rangeCheck, sqrtFloor } from '../../src/compiler/circuit/gadgets/index.ts'
+import { isqrt } from '../../src/compiler/circuit/WitnessProgram.ts'
+import { mod } from '../../src/compiler/field.ts'
+import { FUNCTIONS, functionTable } from '../../src/compiler/lower/ops/index.ts'
+import type { OnnxNode } from '../../src/compiler/onnx/index.ts'
+import { coherentForgeries, completenessFailure, gadgetSuites, oneInputCircuit, PW_B, pwTanh, twoInputCircuit } from './gadget-suites.ts'
+
+const suite = (prefix: string) => gadgetSuites.filter((s) => s.name.startsWith(prefix))
+
+describe('nonlinear gadgets: reference and coherent forgeries', () => {
+  for (const s of [...suite('piecewise'), ...suite('divRound'), ...suite('sqrtFloor'), ...suite('max('), ...suite('isZero')])
+    test(`${s.name}: honest witnesses equal the reference; every constraint alone refuses a false output`, () => {
+      const fin = s.build()
+      assert.equal(completenessFailure(s, fin), null)
+      const { forgeries, accepted } = coherentForgeries(fin, s.reference, s.forgeryInputs)
+      assert.deepEqual(accepted.map((f) => f.name), [], 'no lie is accepted')
+      const unguarded = fin.constraintLabels.filter((_, i) => !forgeries.has(i))
+      assert.deepEqual(unguarded, [], 'every constraint is the only one refusing some forgery')
+    })
+})
+
+describe('nonlinear gadgets: exact constraint counts, free constants', () => {
+  test('piecewise: live monomials + degree + 4 (+1 when the two lines differ); 0 for a constant', () => {
+    const fin = oneInputCircuit((b, x) => piecewise(b, rangeCheck(b, x, PW_B, 'in'), pwTanh, 'pw'))
+    assert.equal(fin.gadgetConstraints, PW_B + 1 + piecewiseCost(pwTanh, PW_B))
+    const c = oneInputCircuit((b) => piecewise(b, rangeCheck(b, Lc.constant(mod(-5n)), PW_B, 'c'), pwTanh, 'pw'))
+    assert.equal(c.gadgetConstraints, 0)
+    for (const op of Object.keys(FUNCTIONS)) {
+      const t = functionTable(op, { name: op, opType: op, inputs: [], outputs: [], attributes: {} }, 8, 16)
+      const f = oneInputCircuit((b, x) => piecewise(b, rangeCheck(b, x, 16, 'in'), t, op))
+      assert.equal(f.gadgetConstraints, 17 + piecewiseCost(t, 16), op)
+    }
+  })
+
+  test('divRound: 1 + 2·(dBits + 1) + qBits + 1, + dBits + 3 for a signed divisor; sqrtFloor: 3·yBits + 6; constants free', () => {
+    const o = { dBits: 12, qBits: 10, what: 'd' }
+    assert.equal(twoInputCircuit((b, n, d) => divRound(b, n, d, { ...o, positive: true })).gadgetConstraints, 1 + 2 * 13 + 11)
+    assert.equal(twoInputCircuit((b, n, d) => divRound(b, n, d, o)).gadgetConstraints, 1 + 2 * 13 + 11 + 13 + 2)
+    assert.equal(oneInputCircuit((b, n) => sqrtFloor(b, n, 9, 's')).gadgetConstraints, 3 * 9 + 6)
+    const cd = twoInputCircuit((b) => divRound(b, Lc.constant(mod(-7n)), Lc.constant(2n), o))
+    assert.equal(cd.gadgetConstraints, 0)
+    assert.equal(divRoundRef(-7n, 2n), -3n)
+    const cs = oneInputCircuit((b) => sqrtFloor(b, Lc.constant(50n), 9, 's'))
+    assert.equal(cs.gadgetConstraints, 0)
+    assert.equal(isqrt(50n), 7n)
+  })
+})
+
+describe('documented errors of the elementwise fits (docs/circuits.md), every input at s = 8, B = 16', () => {
+  const node = (op: string, attributes: OnnxNode['attributes'] = {}): OnnxNode => ({ name: op, opType: op, inputs: [], outputs: [], attributes })
+  // op, attributes, the fit's absolute bound (real units); the coefficients' rounding adds ≤ 1.5·2^-(s+2),
+  // the final rescale 2^-(s+1)
+  const bounds: Array<[string, OnnxNode['attributes'], number]> = [
+    ['Tanh', {}, 3e-4], ['Erf', {}, 5e-4], ['Gelu', {}, 5e-4], ['Gelu', { approximate: 'tanh' }, 5e-4], ['Softplus', {}, 5e-4],
+    ['Elu', {}, 5e-4], ['Selu', {}, 1e-3], ['Celu', { alpha: 2 }, 1e-3], ['Mish', {}, 5e-4],
+  ]
+  const s = 8
+  const B = 16
+  for (const [op, attrs, bound] of bounds)
+    test(`${op} ${JSON.stringify(attrs)}: ≤ ${bound} + 1.5·2^-(s+2)`, () => {
+      const n = node(op, attrs)
+      const t = functionTable(op, n, s, B)
+      const f = FUNCTIONS[op]!(n, B, s).f
+      const T = piecewiseScale(t)
+      let worst = 0
+      for (let u = -(1 << (B - 1)); u < 1 << (B - 1); u += 3) {
+        const x = u / 2 ** s
+        worst = Math.max(worst, Math.abs(Number(piecewiseRef(BigInt(u), t)) / 2 ** T - f(x)) / Math.max(1, op === 'Selu' ? Math.abs(x) / 8 : 1))
+      }
+      assert.ok(worst <= bound + 1.5 * 2 ** -(s + 2), `${op}: worst ${worst}`)
+    })
+
+  test('Exp: ≤ 2e-4·e^x + 1.5·2^-(s+2) where e^x is representable (+ e^-8 below the domain)', () => {
+    const t = functionTable('Exp', node('Exp'), s, B)
+    const T = piecewiseScale(t)
+    for (let u = -(1 << (B - 1)); u < Math.log(2 ** (B - 1 - s)) * 2 ** s; u++) {
+      const x = u / 2 ** s
+      const err = Math.abs(Number(piecewiseRef(BigInt(u), t)) / 2 ** T - Math.exp(x))
+      assert.ok(err <= 2e-4 * Math.exp(x) + 1.5 * 2 ** -(s + 2) + (x < -8 ? Math.exp(-8) : 0), `Exp(${x}): error ${err}`)
+    }
+  })
+})
