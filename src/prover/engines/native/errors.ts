@@ -1,6 +1,6 @@
 import { BaseError, type ErrorCode } from '../../../errors/index.ts'
 
-const passThrough = new Set<string>(['NATIVE_KEY_INVALID', 'NATIVE_KEY_MISMATCH', 'CIRCUIT_UNSATISFIED', 'WITNESS_INVALID', 'ENGINE_BACKEND_UNSUPPORTED'])
+const passThrough = new Set<string>(['NATIVE_KEY_INVALID', 'NATIVE_KEY_MISMATCH', 'CIRCUIT_UNSATISFIED', 'WITNESS_INVALID', 'ENGINE_BACKEND_UNSUPPORTED', 'GPU_UNAVAILABLE', 'GPU_FAILED'])
 
 const titles: Record<string, string> = {
   NATIVE_KEY_INVALID: 'The native prover cannot read this proving key.',
@@ -8,6 +8,8 @@ const titles: Record<string, string> = {
   CIRCUIT_UNSATISFIED: 'groth16 proving refused: the witness does not satisfy the circuit.',
   WITNESS_INVALID: 'The native prover cannot read this witness.',
   ENGINE_BACKEND_UNSUPPORTED: 'The native engine proves Groth16 only.',
+  GPU_UNAVAILABLE: 'The GPU prover found no CUDA device.',
+  GPU_FAILED: 'A CUDA call of the GPU prover failed.',
 }
 
 /**
