@@ -88,7 +88,7 @@ export async function buildNative({ ifMissing = false, quiet = false, cuda = fal
       resolve(1)
       return
     }
-    const p = spawn('cargo', ['build', '--release', '--message-format=short', ...(cuda ? ['--features', 'cuda'] : [])], {
+    const p = spawn('cargo', ['build', '--release', '--lib', '--message-format=short', ...(cuda ? ['--features', 'cuda'] : [])], {
       cwd: crate,
       env,
       stdio: ['ignore', 'ignore', 'pipe'],

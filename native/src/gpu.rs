@@ -74,6 +74,28 @@ fn gpu_err(what: &str, e: sppark::Error) -> NativeError {
     NativeError::new("GPU_FAILED", format!("{what}: CUDA error {} ({})", e.code, String::from(&e)))
 }
 
+/// The kernels read arkworks' G1Affine as sppark's affine-with-infinity: x, y (Montgomery limbs)
+/// at offsets 0 and 32, the infinity flag at 64. Rust does not promise that field order, so check it.
+pub fn layout_ok() -> Result<()> {
+    use ark_ec::AffineRepr;
+    fn bytes<T>(v: &T) -> &[u8] {
+        unsafe { std::slice::from_raw_parts(v as *const T as *const u8, std::mem::size_of::<T>()) }
+    }
+    let g = G1Affine::generator();
+    let id = G1Affine::identity();
+    let ok = std::mem::size_of::<G1Affine>() >= 65
+        && bytes(&g)[..32] == *bytes(&g.x)
+        && bytes(&g)[32..64] == *bytes(&g.y)
+        && bytes(&id)[64] == 1
+        && bytes(&g)[64] == 0
+        && std::mem::size_of::<G1Projective>() == 96;
+    if ok {
+        Ok(())
+    } else {
+        Err(NativeError::new("GPU_FAILED", "expected arkworks' G1Affine as (x, y, infinity) and G1Projective as (x, y, z), got another memory layout: this arkworks build cannot feed the GPU kernels"))
+    }
+}
+
 /// G1 bases resident on the device with their Pippenger buckets: `msm` reuses both every call.
 pub struct DeviceMsm {
     handle: *mut c_void,
@@ -87,6 +109,7 @@ unsafe impl Sync for DeviceMsm {}
 impl DeviceMsm {
     /// Uploads `bases` (arkworks layout, read as sppark's affine-with-infinity) to device 0.
     pub fn new(bases: &[G1Affine]) -> Result<DeviceMsm> {
+        layout_ok()?;
         if device_count() == 0 {
             return Err(NativeError::new("GPU_UNAVAILABLE", "expected a CUDA device, found none (no NVIDIA driver or no GPU): prove on the CPU"));
         }

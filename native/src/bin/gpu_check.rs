@@ -212,6 +212,10 @@ fn main() {
     let started = Instant::now();
     let left = |frac: f64| a.budget_s - started.elapsed().as_secs_f64() > frac;
     std::fs::create_dir_all(&a.out).unwrap_or_else(|e| die(&format!("cannot create {}: {e}", a.out)));
+    if let Err(e) = gpu::layout_ok() {
+        die(&e.to_string());
+    }
+    println!("gpu_check: arkworks point layout matches the kernels' (x, y, infinity)");
     let devs = gpu::devices();
     let threads = rayon::current_num_threads();
     if devs.is_empty() {
