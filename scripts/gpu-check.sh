@@ -7,7 +7,7 @@
 #   verification key are written out, for `snarkjs groth16 verify` (here if node is there, or
 #   back on the dev machine).
 # Output: $OUT/gpu-check (when $OUT is set), else ./gpu-check-out. Exit 0: all checks passed;
-# 1: a check failed; 3: no GPU (said plainly); 4: the pack is missing.
+# 1: a check failed; 3: no GPU (said plainly); 4: the pack is missing or will not load here.
 #
 #   bash scripts/gpu-check.sh [--cpu-only] [extra gpu_check flags, e.g. --max-log 20]
 set -uo pipefail
@@ -28,10 +28,16 @@ command -v cargo >/dev/null 2>&1 && say "cargo: $(cargo --version)" || say "no c
 command -v node >/dev/null 2>&1 && say "node: $(node --version)" || say "no node (the proof is verified back on the dev machine)"
 command -v nvcc >/dev/null 2>&1 && say "nvcc: $(nvcc --version | grep -o 'release [0-9.]*')" || true
 
-if [ ! -x "$pack/gpu_check" ]; then
-  say "expected the prebuilt $pack/gpu_check, found none: run bash scripts/gpu-pack.sh on the dev machine and bring $pack along"
+bin=""
+for b in gpu_check gpu_check-static; do
+  if [ -x "$pack/$b" ] && "$pack/$b" --probe >/dev/null 2>&1; then bin="$pack/$b"; break; fi
+  [ -x "$pack/$b" ] && say "$b does not load here: $("$pack/$b" --probe 2>&1 | head -1)"
+done
+if [ -z "$bin" ]; then
+  say "expected a prebuilt $pack/gpu_check that loads here, found none: run bash scripts/gpu-pack.sh on the dev machine and bring $pack along"
   exit 4
 fi
+say "running $bin"
 [ -f "$pack/MANIFEST" ] && sed 's/^/gpu-check: pack: /' "$pack/MANIFEST"
 
 batch=()
@@ -40,7 +46,7 @@ if [ -f "$pack/pool-risk.zkey" ]; then
   [ -n "$w" ] && batch=(--batch-zkey "$pack/pool-risk.zkey" --batch-wtns "$w" --batch-n 256)
 fi
 
-timeout 570 "$pack/gpu_check" --out "$out" --budget-s 450 "${batch[@]}" "$@" 2> "$out/gpu_check.log"
+timeout 570 "$bin" --out "$out" --budget-s 450 "${batch[@]}" "$@" 2> "$out/gpu_check.log"
 rc=$?
 tail -n 40 "$out/gpu_check.log" | sed 's/^/gpu-check: log: /'
 case $rc in

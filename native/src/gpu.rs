@@ -32,6 +32,8 @@ use crate::zkey::ZkeyPk;
 // blst is linked for sppark's host-side field code; nothing here calls it directly.
 use blst as _;
 
+// The arkworks types cross as raw memory; layout_ok() checks the layout they are read with.
+#[allow(improper_ctypes)]
 extern "C" {
     fn zkml_gpu_count() -> i32;
     fn zkml_gpu_info(dev: i32, name: *mut u8, name_len: usize, total_mem: *mut usize) -> i32;

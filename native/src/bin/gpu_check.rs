@@ -15,7 +15,7 @@
 //!
 //! Sizes past the time budget (`--budget-s`) are skipped and reported as skipped.
 //!
-//!   gpu_check [--cpu-only] [--out DIR] [--min-log 16] [--max-log 22] [--proof-logs 16,18,20,22]
+//!   gpu_check [--probe] [--cpu-only] [--out DIR] [--min-log 16] [--max-log 22] [--proof-logs 16,18,20,22]
 //!             [--batch-zkey F --batch-wtns W1,W2,… --batch-n 256] [--budget-s 480]
 
 use std::fmt::Write as _;
@@ -53,6 +53,11 @@ fn args() -> Args {
         let mut v = || it.next().unwrap_or_else(|| die(&format!("expected a value after {k}")));
         match k.as_str() {
             "--cpu-only" => a.cpu_only = true,
+            "--probe" => {
+                // scripts/gpu-check.sh: does this build load here (glibc, libstdc++)?
+                println!("gpu_check: loads");
+                std::process::exit(0)
+            }
             "--out" => a.out = v(),
             "--min-log" => a.min_log = num(&v()),
             "--max-log" => a.max_log = num(&v()),
