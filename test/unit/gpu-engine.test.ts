@@ -8,6 +8,7 @@ import { cudaDecision, parseCudaStatus } from '../../src/prover/engines/cuda/ind
 import { classOf, className, jobRequirements, meetsClass, needsGpu } from '../../src/network/index.ts'
 import { estimateProof, loadHardwareProfile, parseHardwareProfile, quote } from '../../src/market/index.ts'
 import { findError } from '../../src/errors/index.ts'
+import type { CircuitManifest } from '../../src/compiler/manifest.ts'
 
 test('parseCudaStatus reads the addon\'s devices; an addon without CUDA or bad text is "no CUDA"', () => {
   const h200 = '{"version":"0.1.0","threads":16,"cuda":true,"gpus":[{"name":"NVIDIA H200","memoryBytes":150754820096,"compute":90}],"gpuError":null}'
@@ -29,7 +30,10 @@ test('cudaDecision: GPU only with a CUDA build that sees a device, else the reas
   assert.deepEqual(yes, { gpu: true, reason: 'NVIDIA H200, 140 GiB (+1 more; device 0 proves)' })
 })
 
-const manifest = (constraints: number) => ({ backend: 'groth16' as const, constraints, wires: constraints, artifacts: { zkey: { file: 'k.zkey', sha256: '0', bytes: constraints * 600 } } })
+const manifest = (constraints: number) => ({
+  backend: 'groth16' as const, constraints, wires: constraints,
+  artifacts: { zkey: { file: 'k.zkey', sha256: '0', bytes: constraints * 600 } } as unknown as CircuitManifest['artifacts'],
+})
 
 test('needsGpu: a Groth16 job whose CPU estimate exceeds its deadline goes to GPU workers, nothing else does', () => {
   assert.equal(needsGpu({ backend: 'groth16', cpuSeconds: 95, deadlineSeconds: 60 }), true)
