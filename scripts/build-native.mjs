@@ -6,10 +6,15 @@
 //
 //   node scripts/build-native.mjs [--if-missing] [--quiet]   build (and install) the addon
 //   node scripts/build-native.mjs --test                      cargo test (no napi bindings)
+//   node scripts/build-native.mjs --cuda                      the addon with GPU MSM (feature `cuda`;
+//                                                             nvcc from PyPI into .venv-cuda first)
+//   node scripts/build-native.mjs --cuda-check                compile the CUDA code for sm_90 and link
+//                                                             the gpu_check binary (no GPU needed)
 import { spawn, spawnSync } from 'node:child_process'
 import { copyFileSync, existsSync, readFileSync, renameSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { delimiter, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { ensureCudaVenv } from './cuda-venv.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const crate = join(root, 'native')
@@ -36,7 +41,36 @@ function cargoEnv() {
   return { ...process.env, CARGO_BUILD_JOBS: process.env.CARGO_BUILD_JOBS ?? '2', ...(flags ? { RUSTFLAGS: flags } : {}) }
 }
 
-export async function buildNative({ ifMissing = false, quiet = false } = {}) {
+/** cargoEnv plus nvcc (installed from PyPI into .venv-cuda when missing) for feature `cuda`. */
+function cudaEnv(quiet) {
+  const { nvcc } = ensureCudaVenv({ quiet })
+  const env = cargoEnv()
+  return { ...env, NVCC: nvcc, PATH: `${dirname(nvcc)}${delimiter}${env.PATH ?? ''}` }
+}
+
+/**
+ * Compiles the CUDA kernels (native/cuda/, sm_90) and links the gpu_check binary: proof that the
+ * GPU code builds, on a machine without a GPU. Exit code; the binary is native/target/release/gpu_check.
+ */
+export function buildCudaCheck({ quiet = false } = {}) {
+  if (spawnSync('cargo', ['--version']).status !== 0) {
+    console.warn('zkml: cargo not found: the CUDA code is not compiled')
+    return 0
+  }
+  let env
+  try {
+    env = cudaEnv(quiet)
+  } catch (e) {
+    console.error(e.message)
+    return 1
+  }
+  const started = Date.now()
+  const r = spawnSync('cargo', ['build', '--release', '--no-default-features', '--features', 'cuda', '--bin', 'gpu_check'], { cwd: crate, env, stdio: 'inherit' })
+  if (!quiet && r.status === 0) process.stderr.write(`zkml: CUDA code compiled for sm_${env.ZKML_CUDA_ARCH ?? '90'} and gpu_check linked in ${((Date.now() - started) / 1000).toFixed(1)} s\n`)
+  return r.status ?? 1
+}
+
+export async function buildNative({ ifMissing = false, quiet = false, cuda = false } = {}) {
   if (ifMissing && existsSync(out)) return { built: false, path: out }
   const cargo = spawnSync('cargo', ['--version'], { encoding: 'utf8' })
   if (cargo.status !== 0) {
@@ -46,9 +80,17 @@ export async function buildNative({ ifMissing = false, quiet = false } = {}) {
   const started = Date.now()
   if (!quiet) process.stderr.write('zkml: building the native prover (cargo build --release in native/; a few minutes the first time)…\n')
   const code = await new Promise((resolve) => {
-    const p = spawn('cargo', ['build', '--release', '--message-format=short'], {
+    let env
+    try {
+      env = cuda ? cudaEnv(quiet) : cargoEnv()
+    } catch (e) {
+      process.stderr.write(`${e.message}\n`)
+      resolve(1)
+      return
+    }
+    const p = spawn('cargo', ['build', '--release', '--lib', '--message-format=short', ...(cuda ? ['--features', 'cuda'] : [])], {
       cwd: crate,
-      env: cargoEnv(),
+      env,
       stdio: ['ignore', 'ignore', 'pipe'],
     })
     let n = 0
@@ -92,5 +134,7 @@ export function testNative() {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   if (args.has('--test')) process.exit(testNative())
-  await buildNative({ ifMissing: args.has('--if-missing'), quiet: args.has('--quiet') })
+  if (args.has('--cuda-check')) process.exit(buildCudaCheck({ quiet: args.has('--quiet') }))
+  const r = await buildNative({ ifMissing: args.has('--if-missing'), quiet: args.has('--quiet'), cuda: args.has('--cuda') })
+  if (args.has('--cuda') && !r.built) process.exit(1)
 }

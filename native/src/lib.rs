@@ -9,6 +9,8 @@ pub mod benchkey;
 pub mod binfile;
 pub mod error;
 pub mod field;
+#[cfg(feature = "cuda")]
+pub mod gpu;
 pub mod msm;
 pub mod msm_affine;
 pub mod msm_table;

@@ -23,6 +23,20 @@ struct Loaded {
     pk: ZkeyPk,
     tables: KeyTables,
     r1cs: Option<R1cs>,
+    /// The key's G1 bases on the GPU (feature `cuda`, after `enableGpu`); None: CPU only.
+    #[cfg(feature = "cuda")]
+    gpu: std::sync::OnceLock<Option<crate::gpu::GpuKey>>,
+}
+
+/// Proves with `w`: on the GPU when the key has its bases there and the device is free (else the
+/// CPU, the same proof); the flag is true when the GPU made it.
+fn prove_witness(k: &Loaded, w: &[Fr], r: Fr, s: Fr) -> std::result::Result<(prover::Proof, prover::Timings, bool), NativeError> {
+    #[cfg(feature = "cuda")]
+    if let Some(Some(gk)) = k.gpu.get() {
+        return crate::gpu::prove_or_cpu(&k.pk, Some(gk), w, r, s);
+    }
+    let (p, t) = prover::prove_with(&k.pk, &k.tables, w, r, s)?;
+    Ok((p, t, false))
 }
 
 /// One proof as JSON: `{"proof": {...snarkjs groth16 proof...}, "publicSignals": [...], "timings": {...}}`.
@@ -34,13 +48,13 @@ fn prove_one(k: &Loaded, wtns: &[u8]) -> std::result::Result<String, NativeError
     let check_ms = t0.elapsed().as_secs_f64() * 1000.0 - read_ms;
     let mut rng = rand::rngs::OsRng;
     let (r, s) = (Fr::rand(&mut rng), Fr::rand(&mut rng));
-    let (p, t) = prover::prove_with(&k.pk, &k.tables, &w, r, s)?;
+    let (p, t, on_gpu) = prove_witness(k, &w, r, s)?;
     let sig = prover::public_signals(&k.pk, &w);
     Ok(format!(
-        "{{\"proof\":{},\"publicSignals\":[{}],\"timings\":{{\"readMs\":{:.3},\"checkMs\":{:.3},\"qapMs\":{:.3},\"msmAMs\":{:.3},\"msmB1Ms\":{:.3},\"msmB2Ms\":{:.3},\"msmCMs\":{:.3},\"msmHMs\":{:.3},\"proveMs\":{:.3}}}}}",
+        "{{\"proof\":{},\"publicSignals\":[{}],\"timings\":{{\"readMs\":{:.3},\"checkMs\":{:.3},\"qapMs\":{:.3},\"msmAMs\":{:.3},\"msmB1Ms\":{:.3},\"msmB2Ms\":{:.3},\"msmCMs\":{:.3},\"msmHMs\":{:.3},\"proveMs\":{:.3}}},\"gpu\":{}}}",
         prover::proof_json(&p),
         sig.iter().map(|x| format!("\"{x}\"")).collect::<Vec<_>>().join(","),
-        read_ms, check_ms, t.qap_ms, t.msm_a_ms, t.msm_b1_ms, t.msm_b2_ms, t.msm_c_ms, t.msm_h_ms, t.total_ms
+        read_ms, check_ms, t.qap_ms, t.msm_a_ms, t.msm_b1_ms, t.msm_b2_ms, t.msm_c_ms, t.msm_h_ms, t.total_ms, on_gpu
     ))
 }
 
@@ -82,7 +96,15 @@ impl NativeKey {
             None => None,
         };
         let tables = KeyTables::build(&pk, table_mb.unwrap_or(DEFAULT_TABLE_MB));
-        Ok(NativeKey { inner: Arc::new(Loaded { pk, tables, r1cs }) })
+        Ok(NativeKey {
+            inner: Arc::new(Loaded {
+                pk,
+                tables,
+                r1cs,
+                #[cfg(feature = "cuda")]
+                gpu: std::sync::OnceLock::new(),
+            }),
+        })
     }
 
     #[napi(getter)]
@@ -114,6 +136,27 @@ impl NativeKey {
     #[napi(getter)]
     pub fn table_bytes(&self) -> f64 {
         self.inner.tables.bytes() as f64
+    }
+
+    /// Uploads the key's G1 bases to the GPU (once; later proofs use them while the device is
+    /// free). Returns false without a GPU, in an addon built without `cuda`, or on a CUDA error
+    /// (then `gpuError` says which); proofs then stay on the CPU.
+    #[napi]
+    pub fn enable_gpu(&self) -> bool {
+        #[cfg(feature = "cuda")]
+        {
+            let k = &self.inner;
+            let got = k.gpu.get_or_init(|| match crate::gpu::GpuKey::new(&k.pk) {
+                Ok(g) => Some(g),
+                Err(e) => {
+                    *GPU_ERROR.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_string());
+                    None
+                }
+            });
+            got.is_some()
+        }
+        #[cfg(not(feature = "cuda"))]
+        false
     }
 
     /// Checks a `.wtns` against this key's circuit without proving: throws
@@ -160,10 +203,34 @@ impl Task for ProveTask {
     }
 }
 
-/// The addon's version and build, for the worker's capability report.
+#[cfg(feature = "cuda")]
+static GPU_ERROR: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+/// The addon's version and build, for the worker's capability report: `cuda` is true when built
+/// with the GPU feature, `gpus` lists the devices it sees (`[{name, memoryBytes, compute}]`),
+/// `gpuError` the last GPU upload's failure.
 #[napi]
 pub fn native_info() -> String {
-    format!("{{\"version\":\"{}\",\"threads\":{}}}", env!("CARGO_PKG_VERSION"), rayon::current_num_threads())
+    #[cfg(feature = "cuda")]
+    let (cuda, gpus, gpu_error) = (
+        true,
+        crate::gpu::devices()
+            .iter()
+            .map(|d| format!("{{\"name\":{:?},\"memoryBytes\":{},\"compute\":{}}}", d.name, d.memory_bytes, d.compute))
+            .collect::<Vec<_>>()
+            .join(","),
+        GPU_ERROR.lock().unwrap_or_else(|p| p.into_inner()).clone(),
+    );
+    #[cfg(not(feature = "cuda"))]
+    let (cuda, gpus, gpu_error): (bool, String, Option<String>) = (false, String::new(), None);
+    format!(
+        "{{\"version\":\"{}\",\"threads\":{},\"cuda\":{},\"gpus\":[{}],\"gpuError\":{}}}",
+        env!("CARGO_PKG_VERSION"),
+        rayon::current_num_threads(),
+        cuda,
+        gpus,
+        gpu_error.map(|e| format!("{e:?}")).unwrap_or("null".into())
+    )
 }
 
 /// BENCHMARKS AND TESTS ONLY (bench/prove-engines): an insecure Groth16 `.zkey` for an `.r1cs`,

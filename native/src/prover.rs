@@ -12,7 +12,7 @@
 
 use std::time::Instant;
 
-use ark_bn254::{Fr, G1Affine, G2Affine};
+use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::{BigInt, PrimeField};
 use ark_groth16::r1cs_to_qap::R1CSToQAP;
@@ -59,11 +59,7 @@ pub fn prove_with(pk: &ZkeyPk, tb: &KeyTables, w: &[Fr], r: Fr, s: Fr) -> Result
     }
     let mut t = Timings::default();
     let t0 = Instant::now();
-    let h = CircomReduction::witness_map_from_matrices::<Fr, Radix2EvaluationDomain<Fr>>(&pk.matrices, pk.n_public + 1, pk.n_rows, w)
-        .map_err(|e| NativeError::key(format!("QAP reduction failed: {e}")))?;
-    if h.len() != pk.h.len() {
-        return Err(NativeError::key(format!("expected a domain of {} (the key's H bases), got {}", pk.h.len(), h.len())));
-    }
+    let h = qap_h(pk, w)?;
     t.qap_ms = ms(t0);
 
     let ws: Vec<BigInt<4>> = w.par_iter().map(|x| x.into_bigint()).collect();
@@ -87,13 +83,38 @@ pub fn prove_with(pk: &ZkeyPk, tb: &KeyTables, w: &[Fr], r: Fr, s: Fr) -> Result
     };
     t.msm_h_ms = ms(tt);
 
-    let a = a_acc + pk.alpha1 + pk.delta1 * r;
-    let b = b2_acc + pk.beta2 + pk.delta2 * s;
-    let b1 = b1_acc + pk.beta1 + pk.delta1 * s;
-    let c = c_acc + h_acc + a * s + b1 * r - pk.delta1 * (r * s);
-    let proof = Proof { a: a.into_affine(), b: b.into_affine(), c: c.into_affine() };
+    let proof = assemble(pk, Sums { a: a_acc, b1: b1_acc, b2: b2_acc, c: c_acc, h: h_acc }, r, s);
     t.total_ms = ms(t0);
     Ok((proof, t))
+}
+
+/// The QAP step: h's evaluations over the odd coset (CircomReduction, qap.rs), one per H base.
+pub fn qap_h(pk: &ZkeyPk, w: &[Fr]) -> Result<Vec<Fr>> {
+    let h = CircomReduction::witness_map_from_matrices::<Fr, Radix2EvaluationDomain<Fr>>(&pk.matrices, pk.n_public + 1, pk.n_rows, w)
+        .map_err(|e| NativeError::key(format!("QAP reduction failed: {e}")))?;
+    if h.len() != pk.h.len() {
+        return Err(NativeError::key(format!("expected a domain of {} (the key's H bases), got {}", pk.h.len(), h.len())));
+    }
+    Ok(h)
+}
+
+/// The five MSM results of one proof: Σ wᵢ·Aᵢ, Σ wᵢ·B1ᵢ, Σ wᵢ·B2ᵢ, Σ_{private} wᵢ·Cᵢ, Σ hⱼ·Hⱼ.
+pub struct Sums {
+    pub a: G1Projective,
+    pub b1: G1Projective,
+    pub b2: G2Projective,
+    pub c: G1Projective,
+    pub h: G1Projective,
+}
+
+/// The proof from the MSM sums and the blinding r, s (the formulas at the top of this file);
+/// shared by the CPU and GPU (gpu.rs) provers.
+pub fn assemble(pk: &ZkeyPk, m: Sums, r: Fr, s: Fr) -> Proof {
+    let a = m.a + pk.alpha1 + pk.delta1 * r;
+    let b = m.b2 + pk.beta2 + pk.delta2 * s;
+    let b1 = m.b1 + pk.beta1 + pk.delta1 * s;
+    let c = m.c + m.h + a * s + b1 * r - pk.delta1 * (r * s);
+    Proof { a: a.into_affine(), b: b.into_affine(), c: c.into_affine() }
 }
 
 fn fq_str(x: ark_bn254::Fq) -> String {

@@ -81,7 +81,7 @@ export function jobView(r: JobRecord) {
  * ```
  */
 export async function jobRoutes(app: FastifyInstance, { ctx }: { ctx: ApiContext }): Promise<void> {
-  app.post<{ Body: { circuitId: string; input: number[]; subject: string; round: string; idempotencyKey?: string; requirements?: { gpu?: boolean; minMemoryMiB?: number } } }>('/jobs', {
+  app.post<{ Body: { circuitId: string; input: number[]; subject: string; round: string; idempotencyKey?: string; requirements?: { gpu?: boolean; minMemoryMiB?: number; deadlineSeconds?: number } } }>('/jobs', {
     onRequest: requireApiKey(ctx.apiKeys),
     // A job is a circuit id, a flat input (≤ 1e6 numbers) and a few strings: far less than a circuit upload.
     bodyLimit: JOB_BODY_LIMIT,
@@ -101,7 +101,11 @@ export async function jobRoutes(app: FastifyInstance, { ctx }: { ctx: ApiContext
           requirements: {
             type: 'object',
             additionalProperties: false,
-            properties: { gpu: { type: 'boolean' }, minMemoryMiB: { type: 'integer', minimum: 0 } },
+            properties: {
+              gpu: { type: 'boolean' },
+              minMemoryMiB: { type: 'integer', minimum: 0 },
+              deadlineSeconds: { type: 'number', exclusiveMinimum: 0, description: 'seconds one proof may take; a circuit the CPU cost model says would miss it goes to GPU workers' },
+            },
           },
         },
       },

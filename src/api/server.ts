@@ -2,6 +2,10 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import type { Redis } from 'ioredis'
 import { CircuitRegistry, DEFAULT_ARTIFACT_MAX_BYTES, ProverQueue, type ArtifactStore } from '../network/index.ts'
 import { artifactRoutes } from './artifacts.ts'
+import type { CircuitManifest } from '../compiler/manifest.ts'
+import { estimateProof } from '../market/estimateProof.ts'
+import type { HardwareProfile } from '../market/hardwareProfile.ts'
+import { loadHardwareProfile } from '../market/loadHardwareProfile.ts'
 import { chainRejectionRoutes } from './chainRejections.ts'
 import { circuitRoutes } from './circuits.ts'
 import type { ApiContext } from './context.ts'
@@ -74,7 +78,18 @@ export async function buildApi(opts: ApiOptions): Promise<{ app: FastifyInstance
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, verbose: true } },
   })
   const registry = new CircuitRegistry(opts.redis, opts.prefix, opts.store)
-  const queue = new ProverQueue({ redis: opts.redis, prefix: opts.prefix, registry, attempts: opts.attempts, backoffMs: opts.backoffMs })
+  // Deadline routing (needsGpu): a job's CPU time is the native engine's estimate on the bundled
+  // profile; a request whose deadline it exceeds goes to GPU workers.
+  let profile: HardwareProfile | undefined
+  const cpuSeconds = (m: CircuitManifest) => {
+    try {
+      profile ??= loadHardwareProfile()
+      return estimateProof(m, profile, 'native').seconds
+    } catch {
+      return undefined
+    }
+  }
+  const queue = new ProverQueue({ redis: opts.redis, prefix: opts.prefix, registry, attempts: opts.attempts, backoffMs: opts.backoffMs, cpuSeconds })
   const ctx: ApiContext = { redis: opts.redis, prefix: opts.prefix, registry, queue, jobs: queue.jobs, apiKeys: opts.apiKeys, circuitBodyLimit: opts.bodyLimit ?? 64 * 2 ** 20, artifactLimit: opts.artifactLimit ?? DEFAULT_ARTIFACT_MAX_BYTES }
   app.addSchema(errorSchema)
   installErrorHandling(app)

@@ -92,6 +92,9 @@ export const errorCodes = {
   NATIVE_KEY_MISMATCH: 'A witness or .r1cs is not of the proving key\'s circuit (wire count, public count or coefficients differ).',
   ENGINE_BACKEND_UNSUPPORTED: 'The chosen proving engine does not prove this backend (the native engine proves Groth16 only).',
   ENGINE_UNAVAILABLE: 'The proving engine asked for cannot run here (unknown name, or the native addon is not built).',
+  // GPU prover (issue 19): add codes below this line
+  GPU_UNAVAILABLE: 'The GPU prover found no CUDA device (no NVIDIA driver or no GPU); proofs run on the CPU.',
+  GPU_FAILED: 'A CUDA call of the GPU prover failed (device memory, a driver older than the CUDA runtime); proofs run on the CPU.',
   // ezkl backend (issue 15): add codes below this line
   EZKL_UNAVAILABLE: 'Python 3 or the pinned ezkl wheel is missing from the project virtualenv (.venv).',
   EZKL_FAILED: 'An ezkl call in the Python bridge raised an exception.',

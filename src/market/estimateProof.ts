@@ -15,6 +15,10 @@ export type ProofEstimate = {
   maxRelError: number
   /** The engine whose fit priced this: the one asked for when the profile has its fit, else snarkjs. */
   engine: ProverEngineName
+  /** Present (true) when that fit is an estimate, not a measurement (`EngineFits.estimated`: the GPU fits until measured). */
+  estimated?: true
+  /** The engine's hardware cost per second relative to the profiled CPU machine (`EngineFits.costFactor`); 1 for snarkjs and unset. */
+  costFactor: number
 }
 
 /**
@@ -27,11 +31,12 @@ export type ProofEstimate = {
  * fitFor(loadHardwareProfile(), 'groth16', 'native')?.engine // 'native'
  * ```
  */
-export function fitFor(profile: HardwareProfile, backend: CircuitManifest['backend'], engine: ProverEngineName = 'snarkjs'): { fit: BackendFit; engine: ProverEngineName } | undefined {
-  const own = engine === 'snarkjs' ? undefined : profile.engines?.[engine]?.backends[backend]
-  if (own) return { fit: own, engine }
+export function fitFor(profile: HardwareProfile, backend: CircuitManifest['backend'], engine: ProverEngineName = 'snarkjs'): { fit: BackendFit; engine: ProverEngineName; estimated: boolean; costFactor: number } | undefined {
+  const ef = engine === 'snarkjs' ? undefined : profile.engines?.[engine]
+  const own = ef?.backends[backend]
+  if (own) return { fit: own, engine, estimated: ef!.estimated === true, costFactor: ef!.costFactor ?? 1 }
   const base = profile.backends[backend]
-  return base ? { fit: base, engine: 'snarkjs' } : undefined
+  return base ? { fit: base, engine: 'snarkjs', estimated: false, costFactor: 1 } : undefined
 }
 
 /**
@@ -69,9 +74,12 @@ export function estimateProof(manifest: Pick<CircuitManifest, 'backend' | 'const
     throw new BaseError('MARKET_PROFILE_INVALID', `Hardware profile "${profile.name}" has no fit for ${manifest.backend}.`, {
       details: `expected a fit for ${manifest.backend}, got fits for ${Object.keys(profile.backends).join(', ')}`,
     })
-  const { fit, engine: used } = found
+  const { fit, engine: used, estimated, costFactor } = found
   const n = provingSize(manifest)
   const seconds = fit.time.a + fit.time.b * nLogN(n)
   const bytes = fit.memory.c + fit.memory.d * n
-  return { backend: manifest.backend, constraints: manifest.constraints, size: n, seconds, bytes, fitsMemory: bytes < profile.machine.memoryBytes, maxRelError: fit.maxRelError, engine: used }
+  return {
+    backend: manifest.backend, constraints: manifest.constraints, size: n, seconds, bytes, fitsMemory: bytes < profile.machine.memoryBytes,
+    maxRelError: fit.maxRelError, engine: used, ...(estimated ? { estimated: true as const } : {}), costFactor,
+  }
 }

@@ -44,6 +44,16 @@ export type HardwareProfile = {
 export type EngineFits = {
   provenance: HardwareProfile['provenance']
   backends: Partial<Record<Backend, BackendFit>>
+  /**
+   * True when the points are estimates, not measurements (the `cuda` fits until scripts/gpu-check.sh
+   * has run on a GPU host); quotes priced from them say so (`ProofEstimate.estimated`).
+   */
+  estimated?: boolean
+  /**
+   * What a second of this engine's hardware costs relative to the profiled CPU machine (a GPU host
+   * rents for more): quotes multiply `costPerSecondWei` by it. Default 1.
+   */
+  costFactor?: number
 }
 
 /**
@@ -79,7 +89,9 @@ export function parseHardwareProfile(json: unknown): HardwareProfile {
   if (p.engines !== undefined) {
     if (!p.engines || typeof p.engines !== 'object' || Array.isArray(p.engines)) throw fail('engines as an object of engine fits', p.engines)
     for (const [e, ef] of Object.entries(p.engines)) {
-      if (e !== 'native' && e !== 'snarkjs') throw fail('engine native or snarkjs', e)
+      if (e !== 'native' && e !== 'snarkjs' && e !== 'cuda') throw fail('engine native, cuda or snarkjs', e)
+      if (ef?.costFactor !== undefined && !(typeof ef.costFactor === 'number' && Number.isFinite(ef.costFactor) && ef.costFactor > 0)) throw fail(`a positive engines.${e}.costFactor`, ef.costFactor)
+      if (ef?.estimated !== undefined && typeof ef.estimated !== 'boolean') throw fail(`engines.${e}.estimated as a boolean`, ef.estimated)
       if (!ef || typeof ef.provenance?.measuredAt !== 'string') throw fail(`engines.${e}.provenance.measuredAt`, ef?.provenance)
       if (!ef.backends || typeof ef.backends !== 'object' || Object.keys(ef.backends).length === 0) throw fail(`at least one backend fit in engines.${e}`, ef.backends)
       checkFits(ef.backends, ` in engines.${e}`)

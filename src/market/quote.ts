@@ -71,11 +71,12 @@ export function quote(
       throw new BaseError('MARKET_QUOTE_INVALID', `Quote option ${k} is out of range.`, { details: `expected a number ≥ ${min}, got ${v}` })
   if (cost <= 0n) throw new BaseError('MARKET_QUOTE_INVALID', 'costPerSecondWei must be positive.', { details: `expected > 0, got ${cost}` })
   const engine = options.engines?.[manifest.backend] ?? 'snarkjs'
-  if (engine !== 'snarkjs' && engine !== 'native')
-    throw new BaseError('MARKET_QUOTE_INVALID', `Unknown proving engine for ${manifest.backend}.`, { details: `expected native or snarkjs, got ${String(engine).slice(0, 40)}` })
+  if (engine !== 'snarkjs' && engine !== 'native' && engine !== 'cuda')
+    throw new BaseError('MARKET_QUOTE_INVALID', `Unknown proving engine for ${manifest.backend}.`, { details: `expected native, cuda or snarkjs, got ${String(engine).slice(0, 40)}` })
   const estimate = estimateProof(manifest, profile, engine)
-  // Scale wei by 1e6 to keep sub-second estimates from rounding to zero.
-  const minPrice = (cost * BigInt(Math.round(estimate.seconds * 1e6))) / 1_000_000n + 1n
+  // Scale wei by 1e6 to keep sub-second estimates from rounding to zero; a GPU second costs
+  // costFactor CPU seconds (the engine fit's hardware price).
+  const minPrice = (cost * BigInt(Math.round(estimate.seconds * estimate.costFactor * 1e6))) / 1_000_000n + 1n
   const maxPrice = (minPrice * ceil(margin * 1000)) / 1000n
   const rampLength = ceil(Math.max(10, 4 * estimate.seconds))
   const lockTimeout = ceil(estimate.seconds * safety + overhead)

@@ -22,13 +22,17 @@ export type Hardware = {
   gpus: GpuInfo[]
   backends: Backend[]
   /**
-   * Which proving engine proves each backend here ('native': the arkworks addon, 'snarkjs'),
+   * Which proving engine proves each backend here ('native': the arkworks addon, 'cuda': the same
+   * with GPU MSMs, 'snarkjs'),
    * so matching and the market can tell a native worker from a snarkjs one. Absent on workers
    * older than the native engine: read that as snarkjs.
    */
   engines?: Partial<Record<Backend, ProverEngineName>>
 }
 
-/** A proving engine as workers advertise it. */
-export type ProverEngineName = 'native' | 'snarkjs'
+/**
+ * A proving engine as workers advertise it: 'cuda' is the native addon with its G1 MSMs on an
+ * NVIDIA GPU (native/src/gpu.rs); such a worker also lists its GPUs in `gpus`.
+ */
+export type ProverEngineName = 'native' | 'snarkjs' | 'cuda'
 

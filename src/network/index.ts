@@ -11,7 +11,7 @@ export { canonicalJson, circuitId } from '../compiler/circuitId.ts'
 export { jobStates, allowedFrom, isTerminal, canTransition, assertTransition, type JobState } from './jobState.ts'
 export { JobStore, jobNotFound, RECENT_JOBS_KEPT, type JobRecord, type JobEvent, type ProofResult, type TransitionOptions } from './jobStore.ts'
 export {
-  estimateMemoryMiB, jobRequirements, classOf, className, parseClassName, meetsClass, meetsRequirements, maxMemoryGiB,
+  estimateMemoryMiB, jobRequirements, needsGpu, classOf, className, parseClassName, meetsClass, meetsRequirements, maxMemoryGiB,
   type JobRequirements, type CapabilityClass,
 } from './requirements.ts'
 export { CircuitRegistry, requiredArtifacts, requiredArtifactsFor, type RegisteredCircuit } from './circuitRegistry.ts'

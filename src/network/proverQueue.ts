@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
 import { BaseError } from '../errors/index.ts'
-import { inputLength } from '../compiler/manifest.ts'
+import { inputLength, type CircuitManifest } from '../compiler/manifest.ts'
 import { P } from '../compiler/field.ts'
 import { canonicalJson } from '../compiler/circuitId.ts'
 import { sha256Hex } from './artifactStore.ts'
@@ -27,7 +27,8 @@ export type SubmitJobRequest = {
    */
   scope?: string | undefined
   /** Extra requirements beyond what the circuit implies. */
-  requirements?: { gpu?: boolean | undefined; minMemoryMiB?: number | undefined } | undefined
+  /** `deadlineSeconds`: the requester's deadline for one proof; see `ProverQueueOptions.cpuSeconds`. */
+  requirements?: { gpu?: boolean | undefined; minMemoryMiB?: number | undefined; deadlineSeconds?: number | undefined } | undefined
 }
 
 /** The payload of a BullMQ prove job. */
@@ -51,6 +52,12 @@ export type ProverQueueOptions = {
   attempts?: number | undefined
   /** First retry delay; doubles each attempt (BullMQ exponential backoff). Default 1000 ms. */
   backoffMs?: number | undefined
+  /**
+   * Estimated seconds one proof of a circuit takes on a CPU worker (the API passes the market's
+   * cost model). With a request's `deadlineSeconds`, a job the CPU would not finish in time is
+   * routed to GPU workers (`needsGpu`). Absent: no deadline routing.
+   */
+  cpuSeconds?: ((manifest: CircuitManifest) => number | undefined) | undefined
 }
 
 /**
@@ -167,7 +174,7 @@ export class ProverQueue {
     checkInputRange(manifest, req.input)
     const subject = parseFieldUint(req.subject, 'subject').toString()
     const round = parseFieldUint(req.round, 'round').toString()
-    const requirements = jobRequirements(manifest, req.requirements)
+    const requirements = jobRequirements(manifest, req.requirements, req.requirements?.deadlineSeconds === undefined ? undefined : this.opts.cpuSeconds?.(manifest))
     const cls = className(classOf(requirements))
     const requestHash = sha256Hex(canonicalJson({ circuitId: req.circuitId, input: req.input, subject, round, requirements }))
     // BullMQ job ids must not contain ':' and must not look like integers.

@@ -60,13 +60,33 @@ export function estimateMemoryMiB(m: Pick<CircuitManifest, 'backend' | 'constrai
  */
 export function jobRequirements(
   m: Pick<CircuitManifest, 'backend' | 'constraints' | 'wires' | 'artifacts'>,
-  extra: { gpu?: boolean | undefined; minMemoryMiB?: number | undefined } = {},
+  extra: { gpu?: boolean | undefined; minMemoryMiB?: number | undefined; deadlineSeconds?: number | undefined } = {},
+  cpuSeconds?: number,
 ): JobRequirements {
   return {
     backend: m.backend,
     memoryMiB: Math.max(estimateMemoryMiB(m), extra.minMemoryMiB ?? 0),
-    gpu: extra.gpu ?? false,
+    gpu: extra.gpu ?? needsGpu({ backend: m.backend, cpuSeconds, deadlineSeconds: extra.deadlineSeconds }),
   }
+}
+
+/**
+ * Whether a job must go to a GPU worker because a CPU worker would miss its deadline: a Groth16
+ * job (the only backend with a GPU engine, `--engine cuda`) whose estimated CPU proving time
+ * (the market's cost model for the native engine, injected by the API) exceeds the requester's
+ * `deadlineSeconds`. Without an estimate or a deadline the job stays on CPU workers (GPU workers
+ * take CPU classes too). A GPU job with no GPU worker up waits in its class, like any other.
+ *
+ * @example
+ * ```ts
+ * import { needsGpu } from './src/network/index.ts'
+ * needsGpu({ backend: 'groth16', cpuSeconds: 95, deadlineSeconds: 60 }) // true
+ * needsGpu({ backend: 'groth16', cpuSeconds: 2, deadlineSeconds: 60 })  // false
+ * ```
+ */
+export function needsGpu(o: { backend: Backend; cpuSeconds?: number | undefined; deadlineSeconds?: number | undefined }): boolean {
+  if (o.backend !== 'groth16' || o.cpuSeconds === undefined || o.deadlineSeconds === undefined) return false
+  return Number.isFinite(o.cpuSeconds) && o.deadlineSeconds > 0 && o.cpuSeconds > o.deadlineSeconds
 }
 
 /**

@@ -60,6 +60,8 @@ export type DetectHardwareOptions = {
   backends?: Backend[] | undefined
   /** The engine of each backend (see `Hardware.engines`); default snarkjs for all. */
   engines?: Partial<Record<Backend, ProverEngineName>> | undefined
+  /** GPUs the proving engine itself sees (`--engine cuda`: the CUDA runtime's devices), advertised when nvidia-smi lists none. */
+  gpus?: GpuInfo[] | undefined
 }
 
 /**
@@ -73,7 +75,8 @@ export type DetectHardwareOptions = {
  * ```
  */
 export async function detectHardware(opts: DetectHardwareOptions = {}): Promise<Hardware> {
-  const gpus = opts.noGpu ? [] : await detectGpus()
+  const smi = opts.noGpu ? [] : await detectGpus()
+  const gpus = opts.noGpu ? [] : smi.length > 0 ? smi : (opts.gpus ?? [])
   const hostMiB = Math.floor(totalmem() / 2 ** 20)
   return {
     hostname: hostname(),

@@ -46,7 +46,7 @@ test('engine fits are checked at the boundary: unknown engine, missing provenanc
   assert.equal(parseHardwareProfile(structuredClone(profile)).engines?.native?.backends.groth16?.time.a, 0.1)
   const bad = (p: unknown, re: RegExp) =>
     assert.throws(() => parseHardwareProfile(p), (e: unknown) => e instanceof BaseError && e.code === 'MARKET_PROFILE_INVALID' && re.test(e.details ?? ''), re.source)
-  bad({ ...profile, engines: { gpu: { provenance, backends: { groth16: fit(1, 1) } } } }, /expected engine native or snarkjs, got "gpu"/)
+  bad({ ...profile, engines: { gpu: { provenance, backends: { groth16: fit(1, 1) } } } }, /expected engine native, cuda or snarkjs, got "gpu"/)
   bad({ ...profile, engines: { native: { backends: { groth16: fit(1, 1) } } } }, /expected engines\.native\.provenance\.measuredAt/)
   bad({ ...profile, engines: { native: { provenance, backends: {} } } }, /at least one backend fit in engines\.native/)
   bad({ ...profile, engines: { native: { provenance, backends: { groth16: { ...fit(1, 1), time: { a: -1, b: 0 } } } } } }, /non-negative coefficients for groth16 in engines\.native/)

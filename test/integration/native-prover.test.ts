@@ -16,6 +16,7 @@ import { writeR1cs, writeWtns } from '../../src/compiler/r1cs/index.ts'
 import { encodeProof, exportSolidityVerifier, prove, setupGroth16, setupPlonk, verify, terminateSnark, DEFAULT_PTAU_PATH } from '../../src/compiler/snark/index.ts'
 import { BaseError } from '../../src/errors/index.ts'
 import { loadNativeAddon, nativeEngine, nativeGroth16Check, nativeError, proveWtns, proveWtnsBatch, selectEngine, type NativeCircuit } from '../../src/prover/engines/native/index.ts'
+import { cudaEngine, parseCudaStatus } from '../../src/prover/engines/cuda/index.ts'
 import { connectRedis } from '../../src/network/index.ts'
 import { smallCircuit, smallWitness, smallSignals } from './snark-circuit.ts'
 import { compiledTestCircuit, deletePrefix, registerBody, spawnZkml, tempDir, testPrefix, until, type Proc } from './prover-helpers.ts'
@@ -219,6 +220,21 @@ test('a zkml worker --engine native proves a network job the coordinator accepts
     const p = await engine.prove(c, circuit.sample(0), ctx)
     assert.equal(await engine.verify(c, p.proof, p.publicSignals), true)
     assert.deepEqual(p.publicSignals, (await c.computeWitness(circuit.sample(0), ctx)).publicSignals)
+
+    // --engine cuda where the addon sees no GPU (built with or without CUDA): the native CPU engine,
+    // said in a WARNING line; the cuda engine itself keeps the key on the CPU, says so, and proves.
+    if (parseCudaStatus(addon!.nativeInfo()).gpus.length === 0) {
+      const lines: string[] = []
+      const picked = await selectEngine('cuda', (l) => lines.push(l))
+      assert.equal(picked.name, 'native')
+      assert.match(lines.join('\n'), /WARNING: --engine cuda: .*; proving engine native \(CPU\) instead/)
+      const gpuLines: string[] = []
+      const ce = await cudaEngine(addon!, { log: (l) => gpuLines.push(l) })
+      const cc = await ce.load(circuit.dir)
+      assert.match(gpuLines.join('\n'), /proves on the CPU \(native\): its key is not on the GPU/)
+      const pc = await ce.prove(cc, circuit.sample(0), ctx)
+      assert.equal(await ce.verify(cc, pc.proof, pc.publicSignals), true)
+    }
 
     const server = spawnZkml(['serve', '--allow-volatile-redis', '--port', '0'], { ...env, ZKML_WORK_DIR: `${dirs.dir}/work-server` }, 'serve')
     procs.push(server)

@@ -10,7 +10,7 @@ const usage = `usage: zkml quote <circuit-dir|manifest.json> [options]
   --cost-per-second-wei <n>    what a second of that machine costs (default 1000000000000)
   --margin <x>                 maxPrice = minPrice × margin (default 3)
   --safety <x>                 lock timeout = estimate × safety + overhead (default 4)
-  --engine <native|snarkjs>    the prover's Groth16 engine, as workers advertise it (default snarkjs;
+  --engine <native|cuda|snarkjs>  the prover's Groth16 engine, as workers advertise it (default snarkjs;
                                native uses the profile's native fit, bench/native-profile.ts)
   --json                       print the quote as JSON`
 
@@ -72,8 +72,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   const profile = loadHardwareProfile(values.profile)
   const engine = values.engine
-  if (engine !== undefined && engine !== 'native' && engine !== 'snarkjs')
-    throw new BaseError('MARKET_QUOTE_INVALID', '--engine is not a proving engine.', { details: `expected native or snarkjs, got ${engine.slice(0, 40)}` })
+  if (engine !== undefined && engine !== 'native' && engine !== 'snarkjs' && engine !== 'cuda')
+    throw new BaseError('MARKET_QUOTE_INVALID', '--engine is not a proving engine.', { details: `expected native, cuda or snarkjs, got ${engine.slice(0, 40)}` })
   const q = quote(manifest, profile, { costPerSecondWei: cost, margin: num('margin'), safetyFactor: num('safety'), engines: engine ? { groth16: engine } : undefined })
   if (values.json) {
     console.log(JSON.stringify(quoteToJson(q), null, 2))

@@ -11,7 +11,9 @@ const help = `usage: zkml worker [options]
   --store-dir <dir>         artifact store directory (env ZKML_STORE_DIR)
   --id <id>                 worker id (default w-<host>-<pid>-<rand>)
   --backends <list>         backends offered, comma-separated (default groth16,plonk)
-  --engine <name>           native (arkworks addon, Groth16; PLONK stays on snarkjs) or snarkjs;
+  --engine <name>           native (arkworks addon, Groth16; PLONK stays on snarkjs), cuda (the
+                            same with GPU MSMs: addon built with node scripts/build-native.mjs --cuda;
+                            native CPU with a warning when no GPU) or snarkjs;
                             default native when the addon builds/loads, else snarkjs with a warning
   --memory-mib <n>          advertise at most this much memory
   --no-gpu                  ignore GPUs even if nvidia-smi reports some
@@ -84,6 +86,7 @@ export async function run(argv: string[]): Promise<number> {
     noGpu: v['no-gpu'],
     backends: v.backends ? (v.backends.split(',').map((s) => s.trim()) as Backend[]) : undefined,
     engines: { groth16: picked.name, plonk: 'snarkjs' },
+    gpus: picked.gpus,
   })
   const store = openArtifactStore({ kind: v.store, dir: v['store-dir'], redis, prefix })
   // Before the engine starts: a market misconfiguration should fail fast, not after warming up.

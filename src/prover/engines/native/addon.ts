@@ -14,6 +14,11 @@ export type NativeKeyHandle = {
   readonly bytes: number
   /** Bytes of the fixed-base tables (native/src/tables.rs) alone. */
   readonly tableBytes: number
+  /**
+   * Uploads the key's G1 bases to the GPU for later proofs (addon built with `--cuda`); false
+   * without a GPU, on a CUDA error, or in an addon without CUDA (absent in older addons).
+   */
+  enableGpu?(): boolean
   check(wtns: Uint8Array): void
   prove(wtns: Uint8Array): Promise<string>
   proveBatch(wtns: Uint8Array[]): Promise<string>
@@ -22,6 +27,7 @@ export type NativeKeyHandle = {
 export type NativeAddon = {
   /** `tableMb` caps the key's fixed-base tables (default 0: none, see native/src/tables.rs; the proofs are the same). */
   NativeKey: new (zkey: Uint8Array, r1cs?: Uint8Array | null, tableMb?: number) => NativeKeyHandle
+  /** `{"version","threads","cuda","gpus":[{name,memoryBytes,compute}],"gpuError"}` (cuda fields: see engines/cuda). */
   nativeInfo(): string
   /**
    * Groth16 pairing check on snarkjs's decimal strings, flattened (native/src/verify.rs). Absent

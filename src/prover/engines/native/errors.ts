@@ -1,6 +1,6 @@
 import { BaseError, type ErrorCode } from '../../../errors/index.ts'
 
-const passThrough = new Set<string>(['NATIVE_KEY_INVALID', 'NATIVE_KEY_MISMATCH', 'CIRCUIT_UNSATISFIED', 'WITNESS_INVALID', 'ENGINE_BACKEND_UNSUPPORTED', 'VKEY_INVALID', 'PUBLIC_SIGNALS_INVALID'])
+const passThrough = new Set<string>(['NATIVE_KEY_INVALID', 'NATIVE_KEY_MISMATCH', 'CIRCUIT_UNSATISFIED', 'WITNESS_INVALID', 'ENGINE_BACKEND_UNSUPPORTED', 'VKEY_INVALID', 'PUBLIC_SIGNALS_INVALID', 'GPU_UNAVAILABLE', 'GPU_FAILED'])
 
 const titles: Record<string, string> = {
   NATIVE_KEY_INVALID: 'The native prover cannot read this proving key.',
@@ -10,6 +10,8 @@ const titles: Record<string, string> = {
   ENGINE_BACKEND_UNSUPPORTED: 'The native engine proves Groth16 only.',
   VKEY_INVALID: 'The native verifier cannot read this verification key.',
   PUBLIC_SIGNALS_INVALID: 'The native verifier got another number of public signals than the key has.',
+  GPU_UNAVAILABLE: 'The GPU prover found no CUDA device.',
+  GPU_FAILED: 'A CUDA call of the GPU prover failed.',
 }
 
 /**

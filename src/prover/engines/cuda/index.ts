@@ -1,0 +1,2 @@
+export { cudaEngine } from './cudaEngine.ts'
+export { cudaDecision, parseCudaStatus, type CudaStatus } from './gpuStatus.ts'
