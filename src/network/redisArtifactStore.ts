@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis'
 import { BaseError } from '../errors/index.ts'
 import { sha256Hex, type ArtifactStore, type ContentHash } from './artifactStore.ts'
-import { redisKeys } from './keys.ts'
+import { isCluster, redisKeys } from './keys.ts'
 
 /**
  * An {@link ArtifactStore} in the network's own Redis (`<prefix>:net:blob:<hash>`), so workers
@@ -21,8 +21,8 @@ export class RedisArtifactStore implements ArtifactStore {
   private key: (hash: string) => string
 
   constructor(private redis: Redis, prefix: string) {
-    const k = redisKeys(prefix)
-    this.key = (hash) => `${k.prefix}:net:blob:${hash.slice(2)}`
+    const k = redisKeys(prefix, isCluster(redis))
+    this.key = (hash) => k.blob(hash.slice(2))
   }
 
   async put(bytes: Uint8Array): Promise<ContentHash> {
