@@ -118,7 +118,7 @@ test('3 workers, 2 coordinators, a worker SIGKILLed mid-proof, a master failed o
     assert.notEqual(r!.result!.provedBy, undefined)
     const expect = c.computeWitness(circuit.sample(i), { subject: BigInt(500 + i), round: BigInt(i + 1) })
     assert.deepEqual(r!.result!.publicSignals, expect.publicSignals)
-    assert.equal(await verifyInference(c, r!.result!.proof, r!.result!.publicSignals), true)
+    assert.equal(await verifyInference(c, r!.result!.proof as Parameters<typeof verifyInference>[1], r!.result!.publicSignals), true)
   }
   const stats = await jobs.stats()
   assert.equal(stats.submitted, n, 'each idempotent submission counted once')
