@@ -147,3 +147,64 @@ export async function startRedisCluster(o: { masters?: number; replicasPer?: num
     stop,
   }
 }
+
+/** INFO stats totals of some nodes: commands processed and network bytes in + out. */
+function countersOf(ports: () => number[], cli: (port: number, ...args: string[]) => string) {
+  return async () => {
+    const perNode: number[] = []
+    let cmds = 0
+    let bytes = 0
+    for (const p of ports()) {
+      const info = cli(p, 'info', 'stats')
+      const num = (k: string) => Number(new RegExp(`^${k}:(\\d+)`, 'm').exec(info)?.[1] ?? 0)
+      // The INFO call itself is one command; it is on every snapshot, so it cancels out in deltas.
+      perNode.push(num('total_commands_processed'))
+      cmds += num('total_commands_processed')
+      bytes += num('total_net_input_bytes') + num('total_net_output_bytes') - num('total_net_repl_output_bytes')
+    }
+    return { cmds, bytes, perNode }
+  }
+}
+
+/** The counters of a cluster's masters (as they are now, after any fail-over). */
+export function clusterCounters(c: LocalCluster) {
+  const masters = () => c.ports.filter((p) => {
+    try {
+      return c.cli(p, 'role').split('\n')[0] === 'master'
+    } catch {
+      return false
+    }
+  })
+  return countersOf(masters, c.cli)
+}
+
+/** A private single `redis-server` (AOF on) on a free loopback port, with the same shape as a cluster for benchmarks. */
+export async function startRedisServer(): Promise<{ url: string; port: number; counters: () => Promise<{ cmds: number; bytes: number; perNode: number[] }>; stop(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'zkml-redis-'))
+  const port = await freePort()
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--loglevel', 'warning'], { stdio: 'ignore' })
+  const cli = (p: number, ...args: string[]) => {
+    const r = spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(p), ...args], { encoding: 'utf8', timeout: 10_000 })
+    if (r.status !== 0) throw new Error(`redis-cli -p ${p} ${args.join(' ')}: ${r.stderr || r.stdout}`)
+    return r.stdout.trim()
+  }
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL')
+      await new Promise((r) => child.once('exit', r))
+    }
+    rmSync(dir, { recursive: true, force: true })
+  }
+  for (let i = 0; ; i++) {
+    try {
+      if (cli(port, 'ping') === 'PONG') break
+    } catch (e) {
+      if (i > 100) {
+        await stop()
+        throw e
+      }
+    }
+    await sleep(50)
+  }
+  return { url: `redis://127.0.0.1:${port}`, port, counters: countersOf(() => [port], cli), stop }
+}
