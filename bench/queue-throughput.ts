@@ -1,7 +1,7 @@
 // End-to-end throughput of the prover network against proving in-process.
 //
 //   node --import tsx bench/queue-throughput.ts [--jobs 6] [--models tiny,pool-risk] [--engines snarkjs,native]
-//     [--scale-jobs 24] [--scale-workers 2] [--scale-modes single,cluster,cluster-2coord]
+//     [--scale-jobs 24] [--scale-workers 2] [--scale-modes single,cluster,cluster-2coord] [--scale-only]
 //
 // For each circuit and engine: the baseline proves and verifies N inferences in this process
 // (snarkjs: the compiler's proveInference/verifyInference; native: the native engine's load/prove
@@ -20,7 +20,7 @@
 // timed jobs only; for the cluster also how those commands spread over its masters. Also the
 // coordinator's re-verification alone (CPU ms per proof), the ceiling of one coordinator.
 import { parseArgs } from 'node:util'
-import { connectRedis } from '../src/network/index.ts'
+import { bullPrefix, classOf, className, connectRedis, jobRequirements, proveQueueName, redisKeys, resultsQueueName } from '../src/network/index.ts'
 import { loadCircuit, proveInference, verifyInference } from '../src/compiler/index.ts'
 import { terminateSnark } from '../src/compiler/snark/index.ts'
 import { loadNativeAddon, nativeEngine } from '../src/prover/engines/native/index.ts'
@@ -30,7 +30,7 @@ import { clusterCounters, startRedisCluster, startRedisServer, redisClusterMissi
 const { values } = parseArgs({
   options: {
     jobs: { type: 'string', default: '6' }, models: { type: 'string', default: 'tiny,pool-risk' }, engines: { type: 'string', default: 'snarkjs,native' },
-    'scale-jobs': { type: 'string', default: '24' }, 'scale-workers': { type: 'string', default: '2' }, 'scale-modes': { type: 'string', default: 'single,cluster,cluster-2coord' },
+    'scale-jobs': { type: 'string', default: '24' }, 'scale-workers': { type: 'string', default: '2' }, 'scale-modes': { type: 'string', default: 'single,cluster,cluster-2coord' }, 'scale-only': { type: 'boolean' },
   },
 })
 const engines = values.engines!.split(',')
@@ -42,9 +42,9 @@ const redis = await connectRedis()
 const dirs = tempDir('bench')
 const rows: string[][] = [['circuit', 'constraints', 'mode', 'jobs', 'seconds', 'jobs/s', 'vs baseline', 'overhead ms/job', 'submit ms/job']]
 
-type Counters = { cmds: number; bytes: number; perNode: number[] }
+type Counters = { cmds: number; bytes: number; perNode: number[]; cpuPerNode: number[] }
 type NetOpts = { url?: string | undefined; coordinators?: number; jobs?: number; counters?: (() => Promise<Counters>) | undefined }
-type NetResult = { s: number; submitMs: number; p50: number; p99: number; perJob?: { cmds: number; bytes: number; spread: number[] } | undefined }
+type NetResult = { s: number; submitMs: number; p50: number; p99: number; perJob?: { cmds: number; bytes: number; spread: number[]; cpuMs: number[] } | undefined; prefix: string }
 
 /**
  * Network seconds for N jobs, and the ms per job spent only submitting them (sequential POST /jobs);
@@ -94,8 +94,11 @@ async function network(circuitDir: string, sample: (i: number) => number[], work
     const recs = (await done(ids)) as Array<{ timestamps: Record<string, number> }>
     const lat = recs.map((r) => r.timestamps.verified! - r.timestamps.submitted!).sort((a, b) => a - b)
     const q = (f: number) => lat[Math.min(lat.length - 1, Math.ceil(f * lat.length) - 1)]!
-    const perJob = c0 && c1 ? { cmds: (c1.cmds - c0.cmds) / n, bytes: (c1.bytes - c0.bytes) / n, spread: c1.perNode.map((x, i) => x - c0.perNode[i]!) } : undefined
-    return { s, submitMs, p50: q(0.5), p99: q(0.99), perJob }
+    const perJob = c0 && c1 ? {
+      cmds: (c1.cmds - c0.cmds) / n, bytes: (c1.bytes - c0.bytes) / n, spread: c1.perNode.map((x, i) => x - c0.perNode[i]!),
+      cpuMs: c1.cpuPerNode.map((x, i) => (1000 * (x - c0.cpuPerNode[i]!)) / n),
+    } : undefined
+    return { s, submitMs, p50: q(0.5), p99: q(0.99), perJob, prefix }
   } finally {
     for (const p of procs) p.child.kill('SIGTERM')
     await Promise.all(procs.map((p) => p.exited))
@@ -104,7 +107,7 @@ async function network(circuitDir: string, sample: (i: number) => number[], work
 }
 
 const native = addon ? await nativeEngine(addon) : undefined
-for (const name of values.models!.split(',')) {
+for (const name of values['scale-only'] ? [] : values.models!.split(',')) {
   const c = await compileBundledModel(name, `${dirs.dir}/${name}`)
   const circuit = await loadCircuit(c.dir)
   const ctx = { subject: 2n, round: 1n }
@@ -155,7 +158,7 @@ if (modes.length) {
     await verifyInference(circuit, p.proof, p.publicSignals)
   }
   const verifyMs = (performance.now() - tv) / 10
-  const srows: string[][] = [['redis', 'coordinators', 'workers', 'jobs', 'jobs/s', 'vs single', 'p50 ms', 'p99 ms', 'cmds/job', 'bytes/job', 'cmds per master']]
+  const srows: string[][] = [['redis', 'coordinators', 'workers', 'jobs', 'jobs/s', 'vs single', 'p50 ms', 'p99 ms', 'cmds/job', 'bytes/job', 'Redis CPU ms/job', 'cmds per master', 'CPU ms/job per master', 'slot groups per master']]
   let single: number | undefined
   const missing = redisClusterMissing()
   for (const mode of modes) {
@@ -163,13 +166,20 @@ if (modes.length) {
       srows.push([mode, '', '', '', `skipped: ${missing}`, '', '', '', '', '', ''])
       continue
     }
-    const srv = mode === 'single' ? await startRedisServer() : await startRedisCluster({ masters: 3, replicasPer: 1 }).then((cl) => ({ ...cl, counters: clusterCounters(cl) }))
+    const cl = mode === 'single' ? undefined : await startRedisCluster({ masters: 3, replicasPer: 1 })
+    const srv = cl ? { ...cl, counters: clusterCounters(cl) } : await startRedisServer()
     try {
       const r = await network(c.dir, c.sample, W, engine, { url: srv.url, coordinators: mode === 'cluster-2coord' ? 2 : 1, jobs: SN, counters: srv.counters })
       if (mode === 'single') single = r.s
+      // Which master holds the network state, the results queue and the (one) prove queue.
+      const groups = cl ? cl.ports.filter((p) => cl.cli(p, 'role').split('\n')[0] === 'master').map((m) => [
+        [redisKeys(r.prefix, true).stats, 'state'], [`${bullPrefix(r.prefix, resultsQueueName, true)}:x`, 'results'], [`${bullPrefix(r.prefix, proveQueueName(className(classOf(jobRequirements(circuit.manifest)))), true)}:x`, 'prove'],
+      ].filter(([k]) => cl.masterOf(k!) === m).map(([, g]) => g).join('+') || '-').join('/') : ''
+      const pj = r.perJob!
       srows.push([mode === 'single' ? 'single (baseline)' : 'cluster 3×2', mode === 'cluster-2coord' ? '2' : '1', String(W), String(SN), (SN / r.s).toFixed(2),
-        single ? (single / r.s).toFixed(2) : '', r.p50.toFixed(0), r.p99.toFixed(0), r.perJob!.cmds.toFixed(0), r.perJob!.bytes.toFixed(0),
-        mode === 'single' ? '' : r.perJob!.spread.map((x) => `${((100 * x) / Math.max(1, r.perJob!.spread.reduce((a, b) => a + b, 0))).toFixed(0)}%`).join('/')])
+        single ? (single / r.s).toFixed(2) : '', r.p50.toFixed(0), r.p99.toFixed(0), pj.cmds.toFixed(0), pj.bytes.toFixed(0), pj.cpuMs.reduce((a, b) => a + b, 0).toFixed(2),
+        mode === 'single' ? '' : pj.spread.map((x) => `${((100 * x) / Math.max(1, pj.spread.reduce((a, b) => a + b, 0))).toFixed(0)}%`).join('/'),
+        mode === 'single' ? '' : pj.cpuMs.map((x) => x.toFixed(2)).join('/'), groups])
     } finally {
       await srv.stop()
     }
@@ -182,7 +192,7 @@ if (modes.length) {
 
 const width = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
 for (const r of rows) console.log(r.map((c, i) => c.padEnd(width[i]!)).join('  '))
-console.log(`\n(ratio = baseline seconds / network seconds for the same ${N} jobs, same engine; overhead = (network − baseline)/job with 1 worker, and as % of the in-process time per job; submit = the sequential POST /jobs alone, per job: when it nears network seconds/job, the run measures submission, not proving; 2 workers share this host's cores)`)
+if (!values['scale-only']) console.log(`\n(ratio = baseline seconds / network seconds for the same ${N} jobs, same engine; overhead = (network − baseline)/job with 1 worker, and as % of the in-process time per job; submit = the sequential POST /jobs alone, per job: when it nears network seconds/job, the run measures submission, not proving; 2 workers share this host's cores)`)
 await native?.terminate?.()
 await terminateSnark()
 redis.disconnect()

@@ -152,17 +152,21 @@ export async function startRedisCluster(o: { masters?: number; replicasPer?: num
 function countersOf(ports: () => number[], cli: (port: number, ...args: string[]) => string) {
   return async () => {
     const perNode: number[] = []
+    const cpuPerNode: number[] = []
     let cmds = 0
     let bytes = 0
     for (const p of ports()) {
       const info = cli(p, 'info', 'stats')
+      const cpu = cli(p, 'info', 'cpu')
+      // Main thread CPU seconds (user + sys): what bounds one shard.
+      cpuPerNode.push(['used_cpu_user_main_thread', 'used_cpu_sys_main_thread'].reduce((a, k) => a + Number(new RegExp(`^${k}:([\\d.]+)`, 'm').exec(cpu)?.[1] ?? 0), 0))
       const num = (k: string) => Number(new RegExp(`^${k}:(\\d+)`, 'm').exec(info)?.[1] ?? 0)
       // The INFO call itself is one command; it is on every snapshot, so it cancels out in deltas.
       perNode.push(num('total_commands_processed'))
       cmds += num('total_commands_processed')
       bytes += num('total_net_input_bytes') + num('total_net_output_bytes') - num('total_net_repl_output_bytes')
     }
-    return { cmds, bytes, perNode }
+    return { cmds, bytes, perNode, cpuPerNode }
   }
 }
 
@@ -179,7 +183,7 @@ export function clusterCounters(c: LocalCluster) {
 }
 
 /** A private single `redis-server` (AOF on) on a free loopback port, with the same shape as a cluster for benchmarks. */
-export async function startRedisServer(): Promise<{ url: string; port: number; counters: () => Promise<{ cmds: number; bytes: number; perNode: number[] }>; stop(): Promise<void> }> {
+export async function startRedisServer(): Promise<{ url: string; port: number; counters: () => Promise<{ cmds: number; bytes: number; perNode: number[]; cpuPerNode: number[] }>; stop(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'zkml-redis-'))
   const port = await freePort()
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--loglevel', 'warning'], { stdio: 'ignore' })
