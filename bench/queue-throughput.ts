@@ -77,7 +77,7 @@ async function network(circuitDir: string, sample: (i: number) => number[], work
     const warm = []
     for (let w = 0; w < workers; w++) warm.push((await post('/jobs', { circuitId: id, input: sample(w), subject: '1', round: String(w + 1) })).jobId)
     await done(warm)
-    const verified0 = ((await (await fetch(`${base}/health`)).json()) as any).stats.verified ?? 0
+    const verified0 = ((await (await fetch(`${base}/health`)).json()) as { stats: Record<string, number> }).stats.verified ?? 0
     const c0 = await o.counters?.()
     const t0 = performance.now()
     const ids = []
@@ -85,7 +85,7 @@ async function network(circuitDir: string, sample: (i: number) => number[], work
     const submitMs = (performance.now() - t0) / n
     // Waits on GET /health (2 Redis commands a poll, every 100 ms), not on every job: the command count stays the jobs'.
     await until(async () => {
-      const st = ((await (await fetch(`${base}/health`)).json()) as any).stats
+      const st = ((await (await fetch(`${base}/health`)).json()) as { stats: Record<string, number> }).stats
       if ((st.failed ?? 0) > 0) throw new Error('a job failed')
       return (st.verified ?? 0) >= verified0 + n
     }, 600_000, 'jobs verified', 100)
