@@ -1,6 +1,7 @@
 // End-to-end throughput of the prover network against proving in-process.
 //
 //   node --import tsx bench/queue-throughput.ts [--jobs 6] [--models tiny,pool-risk] [--engines snarkjs,native]
+//     [--scale-jobs 24] [--scale-workers 2] [--scale-modes single,cluster,cluster-2coord] [--scale-only]
 //
 // For each circuit and engine: the baseline proves and verifies N inferences in this process
 // (snarkjs: the compiler's proveInference/verifyInference; native: the native engine's load/prove
@@ -10,14 +11,28 @@
 // job per worker first). Prints jobs/s, the ratio network/baseline, and the per-job network
 // overhead (network seconds − baseline seconds, per job, 1 worker) in ms and as a share of the
 // in-process time per job.
+//
+// Then the scale-out rows (docs/scaling.md), on the first model and engine: the same network on
+// (a) a private single redis-server (AOF on; the baseline), (b) a private 3-master + 3-replica Redis
+// Cluster, (c) that cluster with two `zkml serve` coordinators (submissions alternate between
+// them). Each row: jobs/s, p50/p99 latency (submitted → verified, from the job records), and the
+// Redis commands and bytes (in + out) per job, counted on the masters (INFO stats deltas) over the
+// timed jobs only; for the cluster also how those commands spread over its masters. Also the
+// coordinator's re-verification alone (CPU ms per proof), the ceiling of one coordinator.
 import { parseArgs } from 'node:util'
-import { connectRedis } from '../src/network/index.ts'
+import { bullPrefix, classOf, className, connectRedis, jobRequirements, proveQueueName, redisKeys, resultsQueueName } from '../src/network/index.ts'
 import { loadCircuit, proveInference, verifyInference } from '../src/compiler/index.ts'
 import { terminateSnark } from '../src/compiler/snark/index.ts'
 import { loadNativeAddon, nativeEngine } from '../src/prover/engines/native/index.ts'
 import { compileBundledModel, deletePrefix, registerBody, spawnZkml, tempDir, testPrefix, until, type Proc } from '../test/integration/prover-helpers.ts'
+import { clusterCounters, startRedisCluster, startRedisServer, redisClusterMissing } from '../test/integration/cluster-helpers.ts'
 
-const { values } = parseArgs({ options: { jobs: { type: 'string', default: '6' }, models: { type: 'string', default: 'tiny,pool-risk' }, engines: { type: 'string', default: 'snarkjs,native' } } })
+const { values } = parseArgs({
+  options: {
+    jobs: { type: 'string', default: '6' }, models: { type: 'string', default: 'tiny,pool-risk' }, engines: { type: 'string', default: 'snarkjs,native' },
+    'scale-jobs': { type: 'string', default: '24' }, 'scale-workers': { type: 'string', default: '2' }, 'scale-modes': { type: 'string', default: 'single,cluster,cluster-2coord' }, 'scale-only': { type: 'boolean' },
+  },
+})
 const engines = values.engines!.split(',')
 for (const e of engines) if (e !== 'snarkjs' && e !== 'native') throw new Error(`expected --engines of snarkjs,native, got ${e}`)
 const { addon, reason } = engines.includes('native') ? await loadNativeAddon({ build: true }) : { addon: undefined, reason: undefined }
@@ -27,16 +42,26 @@ const redis = await connectRedis()
 const dirs = tempDir('bench')
 const rows: string[][] = [['circuit', 'constraints', 'mode', 'jobs', 'seconds', 'jobs/s', 'vs baseline', 'overhead ms/job', 'submit ms/job']]
 
-/** Network seconds for N jobs, and the ms per job spent only submitting them (sequential POST /jobs). */
-async function network(circuitDir: string, sample: (i: number) => number[], workers: number, engine: string): Promise<{ s: number; submitMs: number }> {
+type Counters = { cmds: number; bytes: number; perNode: number[]; cpuPerNode: number[] }
+type NetOpts = { url?: string | undefined; coordinators?: number; jobs?: number; counters?: (() => Promise<Counters>) | undefined }
+type NetResult = { s: number; submitMs: number; p50: number; p99: number; perJob?: { cmds: number; bytes: number; spread: number[]; cpuMs: number[] } | undefined; prefix: string }
+
+/**
+ * Network seconds for N jobs, and the ms per job spent only submitting them (sequential POST /jobs);
+ * p50/p99 submitted → verified; Redis commands and bytes per job when `counters` is given.
+ */
+async function network(circuitDir: string, sample: (i: number) => number[], workers: number, engine: string, o: NetOpts = {}): Promise<NetResult> {
   const prefix = testPrefix('bench')
-  const env = { ZKML_API_KEYS: 'bench', ZKML_STORE_DIR: `${dirs.dir}/store`, ZKML_PREFIX: prefix }
+  const env = { ZKML_API_KEYS: 'bench', ZKML_STORE_DIR: `${dirs.dir}/store`, ZKML_PREFIX: prefix, ...(o.url ? { REDIS_URL: o.url } : {}) }
   const procs: Proc[] = []
+  const n = o.jobs ?? N
   try {
-    const server = spawnZkml(['serve', '--allow-volatile-redis', '--port', '0'], { ...env, ZKML_WORK_DIR: `${dirs.dir}/w-server` }, 'serve')
-    procs.push(server)
-    const base = (await server.waitFor(/^listening on /)).replace('listening on ', '').trim()
-    const post = async (path: string, body: unknown) => (await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer bench' }, body: JSON.stringify(body) })).json() as Promise<any>
+    const servers = Array.from({ length: o.coordinators ?? 1 }, (_, i) => spawnZkml(['serve', '--allow-volatile-redis', '--port', '0'], { ...env, ZKML_WORK_DIR: `${dirs.dir}/w-server${i}` }, `serve${i}`))
+    procs.push(...servers)
+    const bases = await Promise.all(servers.map(async (s) => (await s.waitFor(/^listening on /)).replace('listening on ', '').trim()))
+    const base = bases[0]!
+    let rr = 0
+    const post = async (path: string, body: unknown) => (await fetch(bases[rr++ % bases.length] + path, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer bench' }, body: JSON.stringify(body) })).json() as Promise<any>
     const id = (await post('/circuits', await registerBody(circuitDir))).circuit.id
     for (let w = 0; w < workers; w++) {
       const p = spawnZkml(['worker', '--allow-volatile-redis', '--poll-ms', '200', '--engine', engine], { ...env, ZKML_WORK_DIR: `${dirs.dir}/w-${w}` }, `w${w}`)
@@ -46,27 +71,43 @@ async function network(circuitDir: string, sample: (i: number) => number[], work
     const done = (ids: string[]) => until(async () => {
       const recs = await Promise.all(ids.map(async (j) => (await fetch(`${base}/jobs/${j}`)).json() as Promise<any>))
       if (recs.some((r) => r.status === 'failed')) throw new Error('a job failed')
-      return recs.every((r) => r.status === 'verified')
+      return recs.every((r) => r.status === 'verified') && recs
     }, 600_000, 'jobs verified', 50)
     // Warm-up: one job per worker loads its keys.
     const warm = []
     for (let w = 0; w < workers; w++) warm.push((await post('/jobs', { circuitId: id, input: sample(w), subject: '1', round: String(w + 1) })).jobId)
     await done(warm)
+    const verified0 = ((await (await fetch(`${base}/health`)).json()) as { stats: Record<string, number> }).stats.verified ?? 0
+    const c0 = await o.counters?.()
     const t0 = performance.now()
     const ids = []
-    for (let i = 0; i < N; i++) ids.push((await post('/jobs', { circuitId: id, input: sample(i), subject: '2', round: String(i + 1) })).jobId)
-    const submitMs = (performance.now() - t0) / N
-    await done(ids)
-    return { s: (performance.now() - t0) / 1000, submitMs }
+    for (let i = 0; i < n; i++) ids.push((await post('/jobs', { circuitId: id, input: sample(i), subject: '2', round: String(i + 1) })).jobId)
+    const submitMs = (performance.now() - t0) / n
+    // Waits on GET /health (2 Redis commands a poll, every 100 ms), not on every job: the command count stays the jobs'.
+    await until(async () => {
+      const st = ((await (await fetch(`${base}/health`)).json()) as { stats: Record<string, number> }).stats
+      if ((st.failed ?? 0) > 0) throw new Error('a job failed')
+      return (st.verified ?? 0) >= verified0 + n
+    }, 600_000, 'jobs verified', 100)
+    const s = (performance.now() - t0) / 1000
+    const c1 = await o.counters?.()
+    const recs = (await done(ids)) as Array<{ timestamps: Record<string, number> }>
+    const lat = recs.map((r) => r.timestamps.verified! - r.timestamps.submitted!).sort((a, b) => a - b)
+    const q = (f: number) => lat[Math.min(lat.length - 1, Math.ceil(f * lat.length) - 1)]!
+    const perJob = c0 && c1 ? {
+      cmds: (c1.cmds - c0.cmds) / n, bytes: (c1.bytes - c0.bytes) / n, spread: c1.perNode.map((x, i) => x - c0.perNode[i]!),
+      cpuMs: c1.cpuPerNode.map((x, i) => (1000 * (x - c0.cpuPerNode[i]!)) / n),
+    } : undefined
+    return { s, submitMs, p50: q(0.5), p99: q(0.99), perJob, prefix }
   } finally {
     for (const p of procs) p.child.kill('SIGTERM')
     await Promise.all(procs.map((p) => p.exited))
-    await deletePrefix(redis, prefix)
+    if (!o.url) await deletePrefix(redis, prefix)
   }
 }
 
 const native = addon ? await nativeEngine(addon) : undefined
-for (const name of values.models!.split(',')) {
+for (const name of values['scale-only'] ? [] : values.models!.split(',')) {
   const c = await compileBundledModel(name, `${dirs.dir}/${name}`)
   const circuit = await loadCircuit(c.dir)
   const ctx = { subject: 2n, round: 1n }
@@ -99,9 +140,59 @@ for (const name of values.models!.split(',')) {
   }
 }
 
+// Scale-out rows: single Redis vs Redis Cluster vs two coordinators, same circuit, engine and load.
+const modes = values['scale-modes']!.split(',').filter(Boolean)
+if (modes.length) {
+  const name = values.models!.split(',')[0]!
+  const engine = engines[0]!
+  const c = await compileBundledModel(name, `${dirs.dir}/${name}`)
+  const circuit = await loadCircuit(c.dir)
+  const SN = Number(values['scale-jobs'])
+  const W = Number(values['scale-workers'])
+  // The coordinator's own work per result: recompute the witness + verify (snarkjs), no queue.
+  const p = await proveInference(circuit, c.sample(0), { subject: 2n, round: 1n })
+  await verifyInference(circuit, p.proof, p.publicSignals)
+  const tv = performance.now()
+  for (let i = 0; i < 10; i++) {
+    circuit.computeWitness(c.sample(0), { subject: 2n, round: 1n })
+    await verifyInference(circuit, p.proof, p.publicSignals)
+  }
+  const verifyMs = (performance.now() - tv) / 10
+  const srows: string[][] = [['redis', 'coordinators', 'workers', 'jobs', 'jobs/s', 'vs single', 'p50 ms', 'p99 ms', 'cmds/job', 'bytes/job', 'Redis CPU ms/job', 'cmds per master', 'CPU ms/job per master', 'slot groups per master']]
+  let single: number | undefined
+  const missing = redisClusterMissing()
+  for (const mode of modes) {
+    if (mode !== 'single' && missing) {
+      srows.push([mode, '', '', '', `skipped: ${missing}`, '', '', '', '', '', ''])
+      continue
+    }
+    const cl = mode === 'single' ? undefined : await startRedisCluster({ masters: 3, replicasPer: 1 })
+    const srv = cl ? { ...cl, counters: clusterCounters(cl) } : await startRedisServer()
+    try {
+      const r = await network(c.dir, c.sample, W, engine, { url: srv.url, coordinators: mode === 'cluster-2coord' ? 2 : 1, jobs: SN, counters: srv.counters })
+      if (mode === 'single') single = r.s
+      // Which master holds the network state, the results queue and the (one) prove queue.
+      const groups = cl ? cl.ports.filter((p) => cl.cli(p, 'role').split('\n')[0] === 'master').map((m) => [
+        [redisKeys(r.prefix, true).stats, 'state'], [`${bullPrefix(r.prefix, resultsQueueName, true)}:x`, 'results'], [`${bullPrefix(r.prefix, proveQueueName(className(classOf(jobRequirements(circuit.manifest)))), true)}:x`, 'prove'],
+      ].filter(([k]) => cl.masterOf(k!) === m).map(([, g]) => g).join('+') || '-').join('/') : ''
+      const pj = r.perJob!
+      srows.push([mode === 'single' ? 'single (baseline)' : 'cluster 3×2', mode === 'cluster-2coord' ? '2' : '1', String(W), String(SN), (SN / r.s).toFixed(2),
+        single ? (single / r.s).toFixed(2) : '', r.p50.toFixed(0), r.p99.toFixed(0), pj.cmds.toFixed(0), pj.bytes.toFixed(0), pj.cpuMs.reduce((a, b) => a + b, 0).toFixed(2),
+        mode === 'single' ? '' : pj.spread.map((x) => `${((100 * x) / Math.max(1, pj.spread.reduce((a, b) => a + b, 0))).toFixed(0)}%`).join('/'),
+        mode === 'single' ? '' : pj.cpuMs.map((x) => x.toFixed(2)).join('/'), groups])
+    } finally {
+      await srv.stop()
+    }
+  }
+  console.log(`\nscale-out: ${name} (${circuit.manifest.constraints} constraints), engine ${engine}; coordinator re-verification ${verifyMs.toFixed(1)} ms/proof (witness + snarkjs verify) → ≈ ${(1000 / verifyMs).toFixed(0)} results/s per coordinator core`)
+  const w2 = srows[0]!.map((_, i) => Math.max(...srows.map((r) => r[i]!.length)))
+  for (const r of srows) console.log(r.map((x, i) => x.padEnd(w2[i]!)).join('  '))
+  console.log('(cmds and bytes per job: counted on the masters over the timed jobs, including this bench\'s GET /health polling (2 commands every 100 ms) and the workers\' idle polls and heartbeats; replication traffic to replicas not included)\n')
+}
+
 const width = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
 for (const r of rows) console.log(r.map((c, i) => c.padEnd(width[i]!)).join('  '))
-console.log(`\n(ratio = baseline seconds / network seconds for the same ${N} jobs, same engine; overhead = (network − baseline)/job with 1 worker, and as % of the in-process time per job; submit = the sequential POST /jobs alone, per job: when it nears network seconds/job, the run measures submission, not proving; 2 workers share this host's cores)`)
+if (!values['scale-only']) console.log(`\n(ratio = baseline seconds / network seconds for the same ${N} jobs, same engine; overhead = (network − baseline)/job with 1 worker, and as % of the in-process time per job; submit = the sequential POST /jobs alone, per job: when it nears network seconds/job, the run measures submission, not proving; 2 workers share this host's cores)`)
 await native?.terminate?.()
 await terminateSnark()
 redis.disconnect()

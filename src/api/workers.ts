@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { BaseError } from '../errors/index.ts'
-import { listWorkers, redisKeys } from '../network/index.ts'
+import { isCluster, listWorkers, redisKeys } from '../network/index.ts'
 import { errorResponses, type ApiContext } from './context.ts'
 
 /**
@@ -20,7 +20,7 @@ export async function workerRoutes(app: FastifyInstance, { ctx }: { ctx: ApiCont
   }, async () => {
     const workers = await listWorkers(ctx.redis, ctx.prefix)
     // A worker's own counters are its say-so; the rejections are the coordinator's verdicts.
-    const bad = workers.length ? await ctx.redis.hmget(redisKeys(ctx.prefix).badProofs, ...workers.map((w) => w.id)) : []
+    const bad = workers.length ? await ctx.redis.hmget(redisKeys(ctx.prefix, isCluster(ctx.redis)).badProofs, ...workers.map((w) => w.id)) : []
     return { workers: workers.map((w, i) => ({ ...w, rejectedProofs: Number(bad[i] ?? 0) })) }
   })
 

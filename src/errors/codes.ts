@@ -56,6 +56,7 @@ export const errorCodes = {
   URL_TOO_LONG: 'A path parameter of an HTTP request is longer than any id.',
   MEDIA_TYPE_UNSUPPORTED: 'An HTTP request body is not JSON.',
   REDIS_NOT_DURABLE: 'Redis has no persistence (AOF or RDB) and --allow-volatile-redis was not given.',
+  REDIS_URL_INVALID: 'A redis+cluster:// URL does not list host:port seed nodes.',
 
   // chain, contracts and oracle (issue 4): add codes below this line
   SOLIDITY_COMPILE_FAILED: 'solc rejected a Solidity source.',

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis'
-import { redisKeys } from './keys.ts'
+import { isCluster, redisKeys } from './keys.ts'
 
 /**
  * How many proofs the coordinator rejected from a worker id or an attested prover address (read from
@@ -12,6 +12,6 @@ import { redisKeys } from './keys.ts'
  * ```
  */
 export async function badProofCount(redis: Redis, prefix: string, who: string): Promise<number> {
-  const v = await redis.hget(redisKeys(prefix).badProofs, /^0x[0-9a-fA-F]{40}$/.test(who) ? who.toLowerCase() : who)
+  const v = await redis.hget(redisKeys(prefix, isCluster(redis)).badProofs, /^0x[0-9a-fA-F]{40}$/.test(who) ? who.toLowerCase() : who)
   return v === null ? 0 : Number(v)
 }

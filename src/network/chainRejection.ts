@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis'
-import { redisKeys } from './keys.ts'
+import { isCluster, redisKeys } from './keys.ts'
 
 /**
  * record_chain_rejection — mark a verified job's proof as refused on-chain, once.
@@ -48,7 +48,7 @@ export async function recordChainRejection(
   report: ChainRejectionReport,
   now = Date.now(),
 ): Promise<{ found: boolean; firstReport: boolean; charged: string[] }> {
-  const k = redisKeys(prefix)
+  const k = redisKeys(prefix, isCluster(redis))
   const charge = report.proofStillValid ? [] : [...new Set(report.chargeTo.filter(Boolean))]
   const stored = JSON.stringify({ at: now, error: report.error, proofStillValid: report.proofStillValid, charged: charge })
   const r = Number(await redis.eval(recordLua, 3, k.job(jobId), k.badProofs, k.stats, stored, ...charge))

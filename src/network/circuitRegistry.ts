@@ -4,7 +4,7 @@ import { parseManifest, type ArtifactName, type CircuitManifest } from '../compi
 import { checkManifestArtifacts } from './artifactNames.ts'
 import { sha256Hex, type ArtifactStore, type ContentHash } from './artifactStore.ts'
 import { circuitId } from '../compiler/circuitId.ts'
-import { redisKeys, type RedisKeys } from './keys.ts'
+import { isCluster, redisKeys, type RedisKeys } from './keys.ts'
 
 /**
  * Artifacts a worker needs to prove and the coordinator to verify.
@@ -47,7 +47,7 @@ export type RegisteredCircuit = { id: ContentHash; manifest: CircuitManifest }
 export class CircuitRegistry {
   readonly keys: RedisKeys
   constructor(private redis: Redis, prefix: string, readonly store: ArtifactStore) {
-    this.keys = redisKeys(prefix)
+    this.keys = redisKeys(prefix, isCluster(redis))
   }
 
   async register(manifestJson: unknown, artifacts: Partial<Record<string, Uint8Array>>): Promise<RegisteredCircuit & { created: boolean }> {

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis'
 import type { CircuitCache } from './circuitCache.ts'
 import { isTerminal } from './jobState.ts'
 import { JobStore, type ProofResult } from './jobStore.ts'
-import { proveQueueName, resultsQueueName } from './keys.ts'
+import { bullPrefix, isCluster, proveQueueName, resultsQueueName } from './keys.ts'
 import { attestedProver, type ResultAttestation } from './resultAttestation.ts'
 import type { ProvingEngine } from './provingEngine.ts'
 
@@ -59,7 +59,7 @@ export class Coordinator {
   start(): void {
     this.worker = new Worker<ResultSubmission, Verdict>(resultsQueueName, (job: Job<ResultSubmission>) => this.judge(job.data), {
       connection: this.opts.redis,
-      prefix: this.opts.prefix,
+      prefix: bullPrefix(this.opts.prefix, resultsQueueName, isCluster(this.opts.redis)),
       concurrency: 1,
       removeOnComplete: { age: 3600 },
       removeOnFail: { age: 3600 },
@@ -78,7 +78,7 @@ export class Coordinator {
     try {
       for (const cls of await this.opts.redis.smembers(this.jobs.keys.classes)) {
         if (this.failedWatch.has(cls)) continue
-        const qe = new QueueEvents(proveQueueName(cls), { connection: this.opts.redis.duplicate(), prefix: this.opts.prefix })
+        const qe = new QueueEvents(proveQueueName(cls), { connection: this.opts.redis.duplicate(), prefix: bullPrefix(this.opts.prefix, proveQueueName(cls), isCluster(this.opts.redis)) })
         qe.on('error', () => {})
         qe.on('failed', ({ jobId, failedReason }) => {
           // Give the worker that failed it (if any) a moment to record the precise code first;
@@ -181,8 +181,9 @@ export class ResultClient {
   private events: QueueEvents
 
   constructor(redis: Redis, prefix: string) {
-    this.queue = new Queue(resultsQueueName, { connection: redis, prefix })
-    this.events = new QueueEvents(resultsQueueName, { connection: redis.duplicate(), prefix })
+    const bp = bullPrefix(prefix, resultsQueueName, isCluster(redis))
+    this.queue = new Queue(resultsQueueName, { connection: redis, prefix: bp })
+    this.events = new QueueEvents(resultsQueueName, { connection: redis.duplicate(), prefix: bp })
     this.events.on('error', () => {})
   }
 

@@ -1,7 +1,7 @@
 // The prover network: queue, job store, coordinator, circuit registry, sweeper, artifact stores,
 // worker directory, and the ProvingEngine seam the provers implement (src/prover/).
-export { connectRedis, defaultRedisUrl, type ConnectRedisOptions } from './redis.ts'
-export { redisKeys, proveQueueName, resultsQueueName, type RedisKeys } from './keys.ts'
+export { connectRedis, parseClusterUrl, defaultRedisUrl, type ConnectRedisOptions } from './redis.ts'
+export { redisKeys, netPrefix, bullPrefix, isCluster, proveQueueName, resultsQueueName, type RedisKeys } from './keys.ts'
 export { LocalArtifactStore, sha256Hex, defaultStoreDir, StreamMeter, DEFAULT_ARTIFACT_MAX_BYTES, type ArtifactStore, type ContentHash, type StreamedPut } from './artifactStore.ts'
 export { RedisArtifactStore } from './redisArtifactStore.ts'
 export { openArtifactStore } from './openStore.ts'

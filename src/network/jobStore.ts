@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis'
 import { BaseError } from '../errors/index.ts'
 import { allowedFrom, jobStates, type JobState } from './jobState.ts'
-import { redisKeys, type RedisKeys } from './keys.ts'
+import { isCluster, redisKeys, type RedisKeys } from './keys.ts'
 import type { JobRequirements } from './requirements.ts'
 
 /** A proof result as the worker hands it in and the API returns it. */
@@ -166,7 +166,7 @@ export class JobStore {
    *   it, the same key makes a new job.
    */
   constructor(redis: Redis, readonly prefix: string, readonly retentionMs = Number(process.env.ZKML_JOB_RETENTION_MS ?? 7 * 86_400_000)) {
-    this.keys = redisKeys(prefix)
+    this.keys = redisKeys(prefix, isCluster(redis))
     const r = redis as Redis & Partial<Scripts>
     if (!r.zkmlCreateJob) r.defineCommand('zkmlCreateJob', { numberOfKeys: 5, lua: createLua })
     if (!r.zkmlTransitionJob) r.defineCommand('zkmlTransitionJob', { numberOfKeys: 4, lua: transitionLua })

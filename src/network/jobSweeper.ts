@@ -1,9 +1,13 @@
+import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { isTerminal } from './jobState.ts'
 import type { JobStore } from './jobStore.ts'
 import type { ProverQueue } from './proverQueue.ts'
 
 export type SweepReport = { checked: number; requeued: string[]; failed: string[] }
+
+/** Deletes the sweep lock only if it is still this sweeper's (KEYS[1] lock, ARGV[1] token). */
+const releaseLua = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`
 
 /** BullMQ states in which the carrying job will still be worked on. */
 const live = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children'])
@@ -38,9 +42,26 @@ export class JobSweeper {
     this.jobs = opts.queue.jobs
   }
 
+  /**
+   * Sweeps every `everyMs`. Several coordinators (several `zkml serve`) may run on one network:
+   * each round only the one that takes the sweep lock (`SET NX`, 60 s at most, released when its
+   * sweep ends) sweeps, so two sweepers never re-enqueue the same lost job twice.
+   */
   start(everyMs = 10_000): void {
-    this.timer = setInterval(() => void this.sweep().catch(() => {}), everyMs)
+    this.timer = setInterval(() => void this.sweepIfLeader().catch(() => {}), everyMs)
     this.timer.unref()
+  }
+
+  /** One sweep if this sweeper takes the network's sweep lock; undefined when another holds it. */
+  async sweepIfLeader(staleMs?: number): Promise<SweepReport | undefined> {
+    const token = randomUUID()
+    const lock = this.jobs.keys.sweepLock
+    if ((await this.opts.redis.set(lock, token, 'PX', 60_000, 'NX')) !== 'OK') return undefined
+    try {
+      return await this.sweep(staleMs)
+    } finally {
+      await this.opts.redis.eval(releaseLua, 1, lock, token).catch(() => {})
+    }
   }
 
   stop(): void {

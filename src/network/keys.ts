@@ -1,19 +1,72 @@
 /**
- * Every Redis key the prover network uses, under one prefix. The prefix is also BullMQ's
- * `prefix`, so one prefix = one isolated network (tests use a random one). For Redis Cluster
- * wrap it in braces (`{zkml}`) so every key hashes to one slot, as BullMQ's Lua scripts need.
+ * Whether a client is an ioredis `Cluster` (`connectRedis` with a `redis+cluster://` URL).
+ *
+ * @example
+ * ```ts
+ * import { isCluster } from './src/network/index.ts'
+ * isCluster(await connectRedis()) // false on a single Redis
+ * ```
+ */
+export function isCluster(redis: unknown): boolean {
+  return (redis as { isCluster?: boolean } | null)?.isCluster === true
+}
+
+/**
+ * The prefix of the network's own state (`<this>:net:…`). On a single Redis it is the prefix as
+ * given (unchanged key names). On a cluster it is hash-tagged, `{zkml}`, so every key a Lua script
+ * or MULTI touches together (job hash, its events, stats, the open and recent indexes, worker ads)
+ * hashes to one slot. A prefix that already holds a `{…}` tag is left as it is.
+ *
+ * @example
+ * ```ts
+ * import { netPrefix } from './src/network/index.ts'
+ * netPrefix('zkml', true) // '{zkml}'
+ * netPrefix('zkml', false) // 'zkml'
+ * ```
+ */
+export function netPrefix(prefix: string, cluster: boolean): string {
+  return cluster && !/\{[^}]+\}/.test(prefix) ? `{${prefix}}` : prefix
+}
+
+/**
+ * BullMQ's `prefix` for one queue. On a single Redis: the network prefix (unchanged). On a
+ * cluster: a hash tag of its own per queue, `{zkml/prove.groth16.cpu.m1}`, so each queue's Lua
+ * scripts stay in one slot while different queues (capability classes, the results queue) land on
+ * different slots, and so on different shards. A prefix that already holds a `{…}` tag is used
+ * as is (everything in that one slot, as before).
+ *
+ * @example
+ * ```ts
+ * import { bullPrefix } from './src/network/index.ts'
+ * bullPrefix('zkml', 'results', true) // '{zkml/results}'
+ * bullPrefix('zkml', 'results', false) // 'zkml'
+ * ```
+ */
+export function bullPrefix(prefix: string, queueName: string, cluster: boolean): string {
+  return cluster && !/\{[^}]+\}/.test(prefix) ? `{${prefix}/${queueName}}` : prefix
+}
+
+/**
+ * Every Redis key the prover network uses, under one prefix. One prefix = one isolated network
+ * (tests use a random one). `cluster` hash-tags the prefix ({@link netPrefix}); see
+ * docs/scaling.md for how keys map to slots. BullMQ's keys are under {@link bullPrefix}, artifact
+ * blobs under the untagged `<prefix>:net:blob:<hash>` (each blob its own slot).
  *
  * @example
  * ```ts
  * import { redisKeys } from './src/network/index.ts'
- * const k = redisKeys('zkml')
- * console.log(k.job('abc')) // zkml:net:job:abc
+ * console.log(redisKeys('zkml').job('abc')) // zkml:net:job:abc
+ * console.log(redisKeys('zkml', true).job('abc')) // {zkml}:net:job:abc
  * ```
  */
-export function redisKeys(prefix: string) {
-  const p = `${prefix}:net`
+export function redisKeys(prefix: string, cluster = false) {
+  const p = `${netPrefix(prefix, cluster)}:net`
   return {
     prefix,
+    /** String: an artifact's bytes by sha256 (no tag: blobs spread over the cluster's slots). */
+    blob: (sha256NoPrefix: string) => `${prefix}:net:blob:${sha256NoPrefix}`,
+    /** String with TTL: held by the one coordinator whose sweeper runs this round. */
+    sweepLock: `${p}:sweepLock`,
     /** Hash: the job record (status, timestamps, attempts, result). */
     job: (id: string) => `${p}:job:${id}`,
     /** List: JSON lifecycle and progress events of a job, in order (SSE replays it). */

@@ -8,7 +8,7 @@ import { canonicalJson } from '../compiler/circuitId.ts'
 import { sha256Hex } from './artifactStore.ts'
 import type { CircuitRegistry } from './circuitRegistry.ts'
 import { JobStore, type JobRecord } from './jobStore.ts'
-import { proveQueueName } from './keys.ts'
+import { bullPrefix, isCluster, proveQueueName } from './keys.ts'
 import { classOf, className, jobRequirements, type JobRequirements } from './requirements.ts'
 
 export type SubmitJobRequest = {
@@ -157,7 +157,7 @@ export class ProverQueue {
   queue(cls: string): Queue {
     let q = this.queues.get(cls)
     if (!q) {
-      q = new Queue(proveQueueName(cls), { connection: this.opts.redis, prefix: this.opts.prefix })
+      q = new Queue(proveQueueName(cls), { connection: this.opts.redis, prefix: bullPrefix(this.opts.prefix, proveQueueName(cls), isCluster(this.opts.redis)) })
       this.queues.set(cls, q)
     }
     return q

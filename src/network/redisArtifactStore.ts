@@ -5,11 +5,12 @@ import { pipeline } from 'node:stream/promises'
 import type { Redis } from 'ioredis'
 import { BaseError } from '../errors/index.ts'
 import { checkHash, checkRead, sha256Hex, StreamMeter, type ArtifactStore, type ContentHash, type StreamedPut } from './artifactStore.ts'
-import { redisKeys } from './keys.ts'
+import { isCluster, redisKeys } from './keys.ts'
 
 /**
  * Layout in Redis (`P` = `<prefix>:net:blob`, `H` = the hash's 64 hex digits):
  *
+ * (`P` is untagged on a Redis Cluster — docs/scaling.md — so blobs and chunks spread over shards.)
  * - `P:H` — a whole blob (String), written by {@link RedisArtifactStore.put}: small artifacts.
  * - `P:H:meta` — a chunked blob's commit record (String, JSON `{ bytes, chunks, upload }`), written
  *   with `SET NX` only after every chunk is stored and the whole stream hashed to `H`. Readers trust
@@ -45,8 +46,8 @@ export class RedisArtifactStore implements ArtifactStore {
   readonly chunkBytes: number
 
   constructor(private redis: Redis, prefix: string, opts: { chunkBytes?: number | undefined } = {}) {
-    const k = redisKeys(prefix)
-    this.key = (hash) => `${k.prefix}:net:blob:${hash.slice(2)}`
+    const k = redisKeys(prefix, isCluster(redis))
+    this.key = (hash) => k.blob(hash.slice(2))
     this.chunkBytes = opts.chunkBytes ?? 4 * 2 ** 20
     if (!Number.isInteger(this.chunkBytes) || this.chunkBytes < 1024)
       throw new BaseError('INPUT_INVALID', 'Bad artifact chunk size.', { details: `expected an integer of at least 1024 bytes, got ${opts.chunkBytes}` })
@@ -99,7 +100,8 @@ export class RedisArtifactStore implements ArtifactStore {
   }
 
   async has(hash: ContentHash): Promise<boolean> {
-    return /^0x[0-9a-f]{64}$/.test(hash) && (await this.redis.exists(this.key(hash), `${this.key(hash)}:meta`)) > 0
+    // Two single-key calls: on a cluster the blob and its commit record may live in different slots.
+    return /^0x[0-9a-f]{64}$/.test(hash) && ((await this.redis.exists(this.key(hash))) > 0 || (await this.redis.exists(`${this.key(hash)}:meta`)) > 0)
   }
 
   async putStream(source: AsyncIterable<Uint8Array>, expected: ContentHash, opts: { maxBytes?: number | undefined } = {}): Promise<StreamedPut> {
@@ -146,7 +148,8 @@ export class RedisArtifactStore implements ArtifactStore {
   }
 
   private async dropChunks(chunkKey: (i: number) => string, n: number): Promise<void> {
-    for (let i = 0; i < n; i += 512) await this.redis.unlink(...Array.from({ length: Math.min(512, n - i) }, (_, j) => chunkKey(i + j)))
+    // One key a call: chunks spread over a cluster's slots (only failed or redundant uploads come here).
+    for (let i = 0; i < n; i++) await this.redis.unlink(chunkKey(i))
   }
 
   async getToFile(hash: ContentHash, path: string): Promise<number> {

@@ -1,5 +1,6 @@
-import type { Redis } from 'ioredis'
+import { Redis, type Cluster } from 'ioredis'
 import { BaseError } from '../errors/index.ts'
+import { isCluster } from './keys.ts'
 
 /** What Redis says about its persistence. `rdbSave` undefined: `CONFIG GET save` was refused. */
 export type RedisPersistence = {
@@ -11,6 +12,8 @@ export type RedisPersistence = {
   rdbUnknownBecause?: string | undefined
   /** AOF on, or an RDB snapshot schedule. */
   durable: boolean
+  /** On a Redis Cluster: each node's own finding (masters and replicas); `aof`, `rdbSave` and `durable` above are then the weakest. */
+  nodes?: Array<{ node: string } & Omit<RedisPersistence, 'nodes'>> | undefined
 }
 
 /**
@@ -24,6 +27,40 @@ export type RedisPersistence = {
  * ```
  */
 export async function redisPersistence(redis: Redis): Promise<RedisPersistence> {
+  if (isCluster(redis)) {
+    // Every node, replicas included (a fail-over promotes a replica, which must not forget either).
+    // The client's pool may hold only masters: CLUSTER NODES lists them all, each read directly.
+    const cluster = redis as unknown as Cluster
+    const seed = cluster.nodes('master')[0] ?? cluster.nodes('all')[0]
+    const listed = seed ? String(await seed.cluster('NODES')) : ''
+    const addrs = listed.split('\n').map((l) => l.split(' ')).filter((f) => f.length > 2 && !/fail|handshake|noaddr/.test(f[2]!))
+      .map((f) => f[1]!.split('@')[0]!).filter((a) => a.includes(':'))
+    const nodes = await Promise.all(addrs.map(async (node) => {
+      const i = node.lastIndexOf(':')
+      const own = cluster.nodes('all').find((n) => `${n.options.host}:${n.options.port}` === node)
+      const conn = own ?? new Redis({ ...cluster.options.redisOptions, host: node.slice(0, i), port: Number(node.slice(i + 1)), lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null })
+      conn.on('error', () => {})
+      try {
+        return { node, ...(await nodePersistence(conn)) }
+      } catch (e) {
+        return { node, aof: false, rdbSave: undefined, rdbUnknownBecause: `node did not answer: ${(e as Error).message.split('\n')[0]}`, durable: false }
+      } finally {
+        if (!own) conn.disconnect()
+      }
+    }))
+    const weak = nodes.find((n) => !n.durable) ?? nodes.find((n) => !n.aof) ?? nodes[0]
+    return {
+      aof: nodes.length > 0 && nodes.every((n) => n.aof),
+      rdbSave: weak?.rdbSave,
+      rdbUnknownBecause: weak?.rdbUnknownBecause,
+      durable: nodes.length > 0 && nodes.every((n) => n.durable),
+      nodes,
+    }
+  }
+  return nodePersistence(redis)
+}
+
+async function nodePersistence(redis: Redis): Promise<RedisPersistence> {
   const info = await redis.info('persistence')
   const aof = /^aof_enabled:1\s*$/m.test(info)
   let rdbSave: string | undefined
@@ -56,7 +93,10 @@ export async function requireDurableRedis(
 ): Promise<RedisPersistence> {
   const p = await redisPersistence(redis)
   if (p.durable) return p
-  const got = `AOF off (aof_enabled:0) and RDB snapshots ${p.rdbSave === '' ? 'off (save "")' : `unknown (CONFIG GET save failed: ${p.rdbUnknownBecause})`}`
+  const one = (q: RedisPersistence) => `AOF off (aof_enabled:0) and RDB snapshots ${q.rdbSave === '' ? 'off (save "")' : `unknown (CONFIG GET save failed: ${q.rdbUnknownBecause})`}`
+  const got = p.nodes
+    ? `on cluster node${p.nodes.filter((n) => !n.durable).length > 1 ? 's' : ''} ${p.nodes.filter((n) => !n.durable).map((n) => `${n.node}: ${one(n)}`).join('; ')}${p.nodes.length === 0 ? ' (no node known)' : ''}`
+    : one(p)
   if (o.allowVolatile) {
     o.warn?.(`${o.who}: WARNING: Redis has no persistence (${got}); a Redis restart loses every queued and proving job and every registered circuit. Running anyway (--allow-volatile-redis).`)
     return p

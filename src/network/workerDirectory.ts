@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis'
 import type { Hardware } from './hardware.ts'
-import { redisKeys } from './keys.ts'
+import { isCluster, redisKeys } from './keys.ts'
 
 /** A worker's advertisement, refreshed by its heartbeat. */
 export type WorkerAd = {
@@ -24,7 +24,7 @@ export type WorkerAd = {
  * ```
  */
 export async function listWorkers(redis: Redis, prefix: string): Promise<WorkerAd[]> {
-  const k = redisKeys(prefix)
+  const k = redisKeys(prefix, isCluster(redis))
   const ids = await redis.zrange(k.workers, '0', '-1')
   if (ids.length === 0) return []
   const ads = await redis.mget(ids.map((id) => k.worker(id)))

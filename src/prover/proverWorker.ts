@@ -9,7 +9,7 @@ import { CircuitRegistry } from '../network/circuitRegistry.ts'
 import { ResultClient, type ResultSubmission, type Verdict } from '../network/coordinator.ts'
 import type { Hardware } from '../network/hardware.ts'
 import { JobStore, type ProofResult } from '../network/jobStore.ts'
-import { proveQueueName, redisKeys, type RedisKeys } from '../network/keys.ts'
+import { bullPrefix, isCluster, proveQueueName, redisKeys, type RedisKeys } from '../network/keys.ts'
 import type { ProveJobData } from '../network/proverQueue.ts'
 import type { ProvingEngine } from '../network/provingEngine.ts'
 import type { ResultAttestation } from '../network/resultAttestation.ts'
@@ -112,7 +112,7 @@ export class ProverWorker extends EventEmitter {
   constructor(private opts: ProverWorkerOptions) {
     super()
     this.id = opts.id ?? `w-${opts.hardware.hostname}-${process.pid}-${randomBytes(3).toString('hex')}`
-    this.keys = redisKeys(opts.prefix)
+    this.keys = redisKeys(opts.prefix, isCluster(opts.redis))
     this.jobs = new JobStore(opts.redis, opts.prefix)
     this.registry = new CircuitRegistry(opts.redis, opts.prefix, opts.store)
     this.circuits = new CircuitCache({ registry: this.registry, store: opts.store, engine: opts.engine, maxBytes: opts.circuitCacheBytes })
@@ -169,7 +169,7 @@ export class ProverWorker extends EventEmitter {
       if (!c || !meetsClass(this.opts.hardware, c)) continue
       const w = new BullWorker(proveQueueName(cls), null, {
         connection: this.opts.redis,
-        prefix: this.opts.prefix,
+        prefix: bullPrefix(this.opts.prefix, proveQueueName(cls), isCluster(this.opts.redis)),
         autorun: false,
         lockDuration: this.lockMs,
         stalledInterval: this.opts.stalledIntervalMs ?? 15_000,

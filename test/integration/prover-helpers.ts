@@ -78,9 +78,13 @@ export type Proc = {
   exited: Promise<number | null>
 }
 
-/** Spawns `node --import tsx src/cli/main.ts <args>`, as a real worker or server process. */
-export function spawnZkml(args: string[], env: Record<string, string> = {}, tag = args[0] ?? 'zkml'): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], {
+/**
+ * Spawns `node --import tsx src/cli/main.ts <args>`, as a real worker or server process. `via`
+ * runs it through a launcher (e.g. `['ip', 'netns', 'exec', 'ns1']`), which must exec it in place.
+ */
+export function spawnZkml(args: string[], env: Record<string, string> = {}, tag = args[0] ?? 'zkml', via: string[] = []): Proc {
+  const argv = [process.execPath, '--import', 'tsx', cli, ...args]
+  const child = spawn(via[0] ?? argv[0]!, [...via.slice(1), ...(via.length ? argv : argv.slice(1))], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
