@@ -172,3 +172,58 @@ pub fn native_info() -> String {
 pub fn insecure_bench_key(r1cs: Buffer, seed: u32) -> Result<Buffer> {
     crate::benchkey::insecure_bench_key(&r1cs, seed as u64).map(Buffer::from).map_err(js_err)
 }
+
+/// TESTS AND BENCHMARKS ONLY (`zkml dev-ptau`): the first challenge hash of a ceremony of this power.
+#[napi]
+pub fn dev_ptau_first_challenge(power: u32) -> Result<Buffer> {
+    if power == 0 || power > crate::devptau::MAX_POWER {
+        return Err(js_err(NativeError::new("PTAU_INVALID", format!("expected a power in 1..={}, got {power}", crate::devptau::MAX_POWER))));
+    }
+    Ok(Buffer::from(crate::devptau::first_challenge_hash(power).to_vec()))
+}
+
+/// TESTS AND BENCHMARKS ONLY (`zkml dev-ptau`): writes an INSECURE prepared ptau from public
+/// tau/alpha/beta (decimal strings) and the contribution section src/dev/devPtau.ts built
+/// (native/src/devptau.rs has the layout). Resolves to JSON timings; runs off the JS thread.
+#[napi(ts_return_type = "Promise<string>")]
+pub fn dev_ptau_write(
+    path: String,
+    power: u32,
+    tau: String,
+    alpha: String,
+    beta: String,
+    contribution: Buffer,
+    response_hash: Buffer,
+    next_challenge_at: u32,
+) -> AsyncTask<DevPtauTask> {
+    AsyncTask::new(DevPtauTask { path, power, tau, alpha, beta, contribution: contribution.to_vec(), response_hash: response_hash.to_vec(), next_challenge_at })
+}
+
+pub struct DevPtauTask {
+    path: String,
+    power: u32,
+    tau: String,
+    alpha: String,
+    beta: String,
+    contribution: Vec<u8>,
+    response_hash: Vec<u8>,
+    next_challenge_at: u32,
+}
+
+impl Task for DevPtauTask {
+    type Output = String;
+    type JsValue = String;
+
+    fn compute(&mut self) -> Result<String> {
+        use crate::devptau::{fr_decimal, write_dev_ptau};
+        let tau = fr_decimal(&self.tau, "tau").map_err(js_err)?;
+        let alpha = fr_decimal(&self.alpha, "alpha").map_err(js_err)?;
+        let beta = fr_decimal(&self.beta, "beta").map_err(js_err)?;
+        let t = write_dev_ptau(&self.path, self.power, tau, alpha, beta, &self.contribution, &self.response_hash, self.next_challenge_at as usize).map_err(js_err)?;
+        Ok(format!("{{\"powersMs\":{:.1},\"lagrangeMs\":{:.1},\"totalMs\":{:.1},\"bytes\":{}}}", t.powers_ms, t.lagrange_ms, t.total_ms, t.bytes))
+    }
+
+    fn resolve(&mut self, _env: Env, out: String) -> Result<String> {
+        Ok(out)
+    }
+}

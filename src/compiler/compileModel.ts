@@ -12,7 +12,7 @@ import type { OrtInputType } from './onnx/runOnnxruntime.ts'
 import { calibrate, dequantize, quantizeInput, type CalibrationResult, type CalibrationTarget } from './quantize/index.ts'
 import { writeR1cs } from './r1cs/index.ts'
 import { packageVersion, zkmlVersion } from './toolVersions.ts'
-import { DEFAULT_PTAU_PATH, exportSolidityVerifier, plonkGateCount, readPtauProvenance, setupGroth16, setupPlonk, verificationKeyHash } from './snark/index.ts'
+import { DEFAULT_PTAU_PATH, DEV_PTAU_MARKER, exportSolidityVerifier, plonkGateCount, readPtauProvenance, setupGroth16, setupPlonk, verificationKeyHash } from './snark/index.ts'
 
 export type CompileProgress = { stage: 'parse' | 'calibrate' | 'circuit' | 'fidelity' | 'setup' | 'verifier' | 'write'; message: string }
 
@@ -61,7 +61,10 @@ export async function compileModel(opts: CompileOptions): Promise<CompileResult>
   const ptauPath = opts.ptauPath ?? DEFAULT_PTAU_PATH
   const ptau = await readPtauProvenance(ptauPath)
   if (ptau.testOnly) {
-    const why = `${opts.ptauPath === undefined ? 'no ptau was given, so the bundled' : 'the given ptau is the bundled'} test-only ${ptauPath} (one contributor, ${ptau.sha256.slice(0, 18)}…) was used`
+    const dev = ptau.contributors.some((c) => c.name.startsWith(DEV_PTAU_MARKER))
+    const why = dev
+      ? `the given ptau ${ptauPath} is a zkml dev-ptau file, made from a PUBLIC tau (${ptau.sha256.slice(0, 18)}…), was used`
+      : `${opts.ptauPath === undefined ? 'no ptau was given, so the bundled' : 'the given ptau is the bundled'} test-only ${ptauPath} (one contributor, ${ptau.sha256.slice(0, 18)}…) was used`
     if (opts.production)
       throw new BaseError('PTAU_TEST_ONLY', 'A production compile needs a powers of tau from a public multi-party ceremony.', {
         details: `expected --ptau <ceremony file> (e.g. powersOfTau28_hez_final_15.ptau), got ${why.replace(' was used', '')}`,

@@ -25,6 +25,10 @@ export type NativeAddon = {
   nativeInfo(): string
   /** BENCHMARKS AND TESTS ONLY: an insecure Groth16 .zkey for an .r1cs from seeded toxic waste. */
   insecureBenchKey(r1cs: Uint8Array, seed: number): Uint8Array
+  /** TESTS ONLY (`zkml dev-ptau`, src/dev/devPtau.ts): the first challenge hash of a ceremony of this power. */
+  devPtauFirstChallenge(power: number): Uint8Array
+  /** TESTS ONLY (`zkml dev-ptau`): writes an INSECURE prepared ptau from public secrets (native/src/devptau.rs). */
+  devPtauWrite(path: string, power: number, tau: string, alpha: string, beta: string, contribution: Uint8Array, responseHash: Uint8Array, nextChallengeAt: number): Promise<string>
 }
 
 /** Where scripts/build-native.mjs puts the built addon. */
