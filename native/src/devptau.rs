@@ -241,7 +241,7 @@ fn powers(tau: Fr, factor: Fr, n: usize) -> Vec<Fr> {
 
 /// The Lagrange scalars of level p: IFFT of (τ^0 … τ^(n−1)) over the 2^p-th roots of unity, times
 /// `factor`; `drop_last` zeroes τ^(n−1) first (the tauG1 section's extra level, see the layout).
-fn lagrange(tau: Fr, factor: Fr, p: u32, drop_last: bool) -> Result<Vec<Fr>> {
+pub fn lagrange(tau: Fr, factor: Fr, p: u32, drop_last: bool) -> Result<Vec<Fr>> {
     let n = 1usize << p;
     let mut v = powers(tau, factor, n);
     if drop_last {

@@ -227,3 +227,37 @@ impl Task for DevPtauTask {
         Ok(out)
     }
 }
+
+/// TESTS AND BENCHMARKS ONLY: a Groth16 `.zkey` for an `.r1cs` from known secrets (decimal strings):
+/// with a dev ptau's tau, alpha, beta it is snarkjs's `zkey new` from that file, plus delta
+/// (native/src/benchkey.rs). Runs off the JS thread.
+#[napi(ts_return_type = "Promise<Buffer>")]
+pub fn dev_zkey(r1cs: Buffer, tau: String, alpha: String, beta: String, delta: String) -> AsyncTask<DevZkeyTask> {
+    AsyncTask::new(DevZkeyTask { r1cs: r1cs.to_vec(), secrets: [tau, alpha, beta, delta] })
+}
+
+pub struct DevZkeyTask {
+    r1cs: Vec<u8>,
+    secrets: [String; 4],
+}
+
+impl Task for DevZkeyTask {
+    type Output = Vec<u8>;
+    type JsValue = Buffer;
+
+    fn compute(&mut self) -> Result<Vec<u8>> {
+        use crate::devptau::fr_decimal;
+        let [t, a, b, d] = &self.secrets;
+        let (tau, alpha, beta, delta) = (
+            fr_decimal(t, "tau").map_err(js_err)?,
+            fr_decimal(a, "alpha").map_err(js_err)?,
+            fr_decimal(b, "beta").map_err(js_err)?,
+            fr_decimal(d, "delta").map_err(js_err)?,
+        );
+        crate::benchkey::key_from_secrets(&self.r1cs, tau, alpha, beta, delta).map_err(js_err)
+    }
+
+    fn resolve(&mut self, _env: Env, out: Vec<u8>) -> Result<Buffer> {
+        Ok(Buffer::from(out))
+    }
+}
