@@ -15,6 +15,7 @@
  * witness and prove time, and the max error against onnxruntime on the calibration samples.
  *
  * Run: npx tsx bench/compile-prove.ts [model ...]   (default: every model in models/ with samples.json, and the zoo)
+ *      npx tsx bench/compile-prove.ts --scale [cnn-18] [model-20]   (2^18 and 2^20 circuits: bench/compile-prove-scale.ts)
  * Not a test: it prints numbers, it asserts nothing.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -32,6 +33,11 @@ import { deployContract } from '../src/chain/deploy.ts'
 import { compileEzkl, ezklBridge, loadEzklCircuit, proveEzkl, verifyEzkl } from '../src/compiler/ezkl/index.ts'
 import { zooModels } from '../models/zoo/zoo.ts'
 
+if (process.argv.includes('--scale')) {
+  // Circuits beyond the bundled 2^15 ptau: bench/compile-prove-scale.ts (its own processes, no anvil).
+  await import('./compile-prove-scale.ts')
+  process.exit(0)
+}
 const only = process.argv.slice(2)
 const models = bundledModels().filter((m) => only.length === 0 || only.includes(m.name))
 const REPS = Number(process.env.BENCH_REPS ?? 3)

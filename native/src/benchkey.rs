@@ -5,14 +5,15 @@
 //!
 //! The key is what snarkjs's `zkey new` would make from a ceremony with this tau (γ = 1 as there):
 //! A_j = u_j(τ)·G1, B_j = v_j(τ)·G1/G2, IC_s = (β·u_s + α·v_s + w_s)(τ)·G1,
-//! C_j = (β·u_j + α·v_j + w_j)(τ)/δ·G1 for private j, and H_i = −Z(τ)/(2δ)·L'_i(τ)·G1 with L'_i
-//! the Lagrange basis over the odd coset x_i = ω₂ₙ·ωₙⁱ (where Z = xⁿ − 1 takes the value −2), so that
-//! Σ P(x_i)·H_i = h(τ)Z(τ)/δ for P = A·B − C, exactly the pairing qap.rs computes.
+//! C_j = (β·u_j + α·v_j + w_j)(τ)/δ·G1 for private j, and H_i = L^(2n)_(2i+1)(τ)/δ·G1, the odd entries
+//! of the ptau's Lagrange level 2n (powers up to τ^(2n−2), devptau.rs), so that Σ P(x_i)·H_i =
+//! h(τ)Z(τ)/δ over the odd coset x_i = ω₂ₙ·ωₙⁱ for P = A·B − C, exactly the pairing qap.rs computes.
+//! `key_from_secrets` with a dev ptau's secrets and δ = 1 is byte for byte snarkjs's `zkey new` from it.
 
 use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::scalar_mul::BatchMulPreprocessing;
 use ark_ec::{AffineRepr, CurveGroup, PrimeGroup};
-use ark_ff::{batch_inversion, Field, One, PrimeField, UniformRand, Zero};
+use ark_ff::{Field, One, PrimeField, UniformRand, Zero};
 use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
 use ark_std::rand::{rngs::StdRng, SeedableRng};
 
@@ -61,6 +62,19 @@ fn g2_batch(scalars: &[Fr]) -> Vec<G2Affine> {
 
 /// Makes an insecure Groth16 `.zkey` for `r1cs_bytes` from a seeded RNG (see the module doc).
 pub fn insecure_bench_key(r1cs_bytes: &[u8], seed: u64) -> Result<Vec<u8>> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let (tau, alpha, beta, delta) = (Fr::rand(&mut rng), Fr::rand(&mut rng), Fr::rand(&mut rng), Fr::rand(&mut rng));
+    key_from_secrets(r1cs_bytes, tau, alpha, beta, delta)
+}
+
+/// TESTS AND BENCHMARKS ONLY: the Groth16 `.zkey` for `r1cs_bytes` from known toxic waste. With the
+/// tau, alpha and beta of a `zkml dev-ptau` file and delta = 1 it is byte for byte what snarkjs's
+/// `zkey new` makes from that file (test/integration/dev-ptau.test.ts checks it), without reading it:
+/// the test-only Groth16 setup for circuits too large for snarkjs's setup on a small machine.
+pub fn key_from_secrets(r1cs_bytes: &[u8], tau: Fr, alpha: Fr, beta: Fr, delta: Fr) -> Result<Vec<u8>> {
+    if delta.is_zero() {
+        return Err(NativeError::key("expected a nonzero delta, got 0"));
+    }
     let r1cs = R1cs::parse(r1cs_bytes)?;
     let n_vars = r1cs.n_wires;
     let n_pub = r1cs.n_public;
@@ -68,8 +82,6 @@ pub fn insecure_bench_key(r1cs_bytes: &[u8], seed: u64) -> Result<Vec<u8>> {
     let rows = m + n_pub + 1;
     let domain = Radix2EvaluationDomain::<Fr>::new(rows).ok_or_else(|| NativeError::key(format!("expected at most 2^27 rows, got {rows}")))?;
     let n = domain.size();
-    let mut rng = StdRng::seed_from_u64(seed);
-    let (tau, alpha, beta, delta) = (Fr::rand(&mut rng), Fr::rand(&mut rng), Fr::rand(&mut rng), Fr::rand(&mut rng));
     let lag = domain.evaluate_all_lagrange_coefficients(tau);
     let (mut u, mut v, mut w) = (vec![Fr::zero(); n_vars], vec![Fr::zero(); n_vars], vec![Fr::zero(); n_vars]);
     for (i, (a, b, c)) in r1cs.constraints.iter().enumerate() {
@@ -89,16 +101,11 @@ pub fn insecure_bench_key(r1cs_bytes: &[u8], seed: u64) -> Result<Vec<u8>> {
     let delta_inv = delta.inverse().unwrap();
     let ic_s: Vec<Fr> = (0..=n_pub).map(|j| beta * u[j] + alpha * v[j] + w[j]).collect();
     let c_s: Vec<Fr> = (n_pub + 1..n_vars).map(|j| (beta * u[j] + alpha * v[j] + w[j]) * delta_inv).collect();
-    // H over the odd coset.
-    let shift = Radix2EvaluationDomain::<Fr>::new(2 * n).unwrap().element(1);
-    let tn = tau.pow([n as u64]);
-    let z = tn - Fr::one();
-    let xs: Vec<Fr> = domain.elements().map(|g| shift * g).collect();
-    let mut denom: Vec<Fr> = xs.iter().map(|x| tau - x).collect();
-    batch_inversion(&mut denom);
-    let k = -(z * delta_inv) * Fr::from(2u64).inverse().unwrap() * (tn + Fr::one()) * (-Fr::from(n as u64)).inverse().unwrap();
-    let h_s: Vec<Fr> = xs.iter().zip(&denom).map(|(x, d)| k * x * d).collect();
-
+    // H: what snarkjs's `zkey new` reads from the ptau's Lagrange section at level log2(2n) (the
+    // tauG1 powers up to τ^(2n−2), see devptau.rs), odd entries, over δ: H_i = L^(2n)_(2i+1)(τ)/δ·G1.
+    // Over the odd coset x_i = ω₂ₙ·ωₙⁱ these give Σ P(x_i)·H_i = h(τ)Z(τ)/δ for deg P ≤ 2n − 2.
+    let lag2 = crate::devptau::lagrange(tau, delta_inv, (2 * n).trailing_zeros(), true)?;
+    let h_s: Vec<Fr> = lag2.iter().skip(1).step_by(2).copied().collect();
     let a_pts = g1_batch(&u);
     let b1_pts = g1_batch(&v);
     let b2_pts = g2_batch(&v);

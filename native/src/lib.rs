@@ -7,6 +7,7 @@
 
 pub mod benchkey;
 pub mod binfile;
+pub mod devptau;
 pub mod error;
 pub mod field;
 #[cfg(feature = "cuda")]

@@ -247,3 +247,92 @@ pub fn insecure_bench_key(r1cs: Buffer, seed: u32) -> Result<Buffer> {
 pub fn verify_groth16(vk: Vec<String>, proof: Vec<String>, signals: Vec<String>) -> Result<bool> {
     crate::verify::verify_groth16(&vk, &proof, &signals).map_err(js_err)
 }
+
+/// TESTS AND BENCHMARKS ONLY (`zkml dev-ptau`): the first challenge hash of a ceremony of this power.
+#[napi]
+pub fn dev_ptau_first_challenge(power: u32) -> Result<Buffer> {
+    if power == 0 || power > crate::devptau::MAX_POWER {
+        return Err(js_err(NativeError::new("PTAU_INVALID", format!("expected a power in 1..={}, got {power}", crate::devptau::MAX_POWER))));
+    }
+    Ok(Buffer::from(crate::devptau::first_challenge_hash(power).to_vec()))
+}
+
+/// TESTS AND BENCHMARKS ONLY (`zkml dev-ptau`): writes an INSECURE prepared ptau from public
+/// tau/alpha/beta (decimal strings) and the contribution section src/dev/devPtau.ts built
+/// (native/src/devptau.rs has the layout). Resolves to JSON timings; runs off the JS thread.
+#[napi(ts_return_type = "Promise<string>")]
+pub fn dev_ptau_write(
+    path: String,
+    power: u32,
+    tau: String,
+    alpha: String,
+    beta: String,
+    contribution: Buffer,
+    response_hash: Buffer,
+    next_challenge_at: u32,
+) -> AsyncTask<DevPtauTask> {
+    AsyncTask::new(DevPtauTask { path, power, tau, alpha, beta, contribution: contribution.to_vec(), response_hash: response_hash.to_vec(), next_challenge_at })
+}
+
+pub struct DevPtauTask {
+    path: String,
+    power: u32,
+    tau: String,
+    alpha: String,
+    beta: String,
+    contribution: Vec<u8>,
+    response_hash: Vec<u8>,
+    next_challenge_at: u32,
+}
+
+impl Task for DevPtauTask {
+    type Output = String;
+    type JsValue = String;
+
+    fn compute(&mut self) -> Result<String> {
+        use crate::devptau::{fr_decimal, write_dev_ptau};
+        let tau = fr_decimal(&self.tau, "tau").map_err(js_err)?;
+        let alpha = fr_decimal(&self.alpha, "alpha").map_err(js_err)?;
+        let beta = fr_decimal(&self.beta, "beta").map_err(js_err)?;
+        let t = write_dev_ptau(&self.path, self.power, tau, alpha, beta, &self.contribution, &self.response_hash, self.next_challenge_at as usize).map_err(js_err)?;
+        Ok(format!("{{\"powersMs\":{:.1},\"lagrangeMs\":{:.1},\"totalMs\":{:.1},\"bytes\":{}}}", t.powers_ms, t.lagrange_ms, t.total_ms, t.bytes))
+    }
+
+    fn resolve(&mut self, _env: Env, out: String) -> Result<String> {
+        Ok(out)
+    }
+}
+
+/// TESTS AND BENCHMARKS ONLY: a Groth16 `.zkey` for an `.r1cs` from known secrets (decimal strings):
+/// with a dev ptau's tau, alpha, beta it is snarkjs's `zkey new` from that file, plus delta
+/// (native/src/benchkey.rs). Runs off the JS thread.
+#[napi(ts_return_type = "Promise<Buffer>")]
+pub fn dev_zkey(r1cs: Buffer, tau: String, alpha: String, beta: String, delta: String) -> AsyncTask<DevZkeyTask> {
+    AsyncTask::new(DevZkeyTask { r1cs: r1cs.to_vec(), secrets: [tau, alpha, beta, delta] })
+}
+
+pub struct DevZkeyTask {
+    r1cs: Vec<u8>,
+    secrets: [String; 4],
+}
+
+impl Task for DevZkeyTask {
+    type Output = Vec<u8>;
+    type JsValue = Buffer;
+
+    fn compute(&mut self) -> Result<Vec<u8>> {
+        use crate::devptau::fr_decimal;
+        let [t, a, b, d] = &self.secrets;
+        let (tau, alpha, beta, delta) = (
+            fr_decimal(t, "tau").map_err(js_err)?,
+            fr_decimal(a, "alpha").map_err(js_err)?,
+            fr_decimal(b, "beta").map_err(js_err)?,
+            fr_decimal(d, "delta").map_err(js_err)?,
+        );
+        crate::benchkey::key_from_secrets(&self.r1cs, tau, alpha, beta, delta).map_err(js_err)
+    }
+
+    fn resolve(&mut self, _env: Env, out: Vec<u8>) -> Result<Buffer> {
+        Ok(Buffer::from(out))
+    }
+}

@@ -13,6 +13,7 @@
 export const commandTable = {
   audit: 'check a feed\'s chain of custody: feed → registry → verifier → manifest → ONNX',
   compile: 'compile an ONNX model into a circuit, keys and a Solidity verifier',
+  'dev-ptau': 'TESTS ONLY: write an insecure prepared powers of tau (public tau) of power N, for circuits up to 2^N',
   inspect: 'list every node of an ONNX model: op, support status, estimated constraints',
   ops: 'list the supported ONNX ops with their attributes, dtypes and constraint costs',
   keeper: 'run the vault keeper: prove a ProvedAllocationVault\'s pool allocation through the network and rebalance it',

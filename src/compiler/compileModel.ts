@@ -12,7 +12,7 @@ import type { OrtInputType } from './onnx/runOnnxruntime.ts'
 import { calibrate, dequantize, quantizeInput, type CalibrationResult, type CalibrationTarget } from './quantize/index.ts'
 import { writeR1cs } from './r1cs/index.ts'
 import { packageVersion, zkmlVersion } from './toolVersions.ts'
-import { DEFAULT_PTAU_PATH, exportSolidityVerifier, plonkGateCount, readPtauProvenance, setupGroth16, setupPlonk, verificationKeyHash } from './snark/index.ts'
+import { DEFAULT_PTAU_PATH, DEV_PTAU_MARKER, exportSolidityVerifier, plonkGateCount, readPtauProvenance, setupGroth16, setupPlonk, verificationKeyHash, type SnarkKeys } from './snark/index.ts'
 
 export type CompileProgress = { stage: 'parse' | 'calibrate' | 'circuit' | 'fidelity' | 'setup' | 'verifier' | 'write'; message: string }
 
@@ -32,6 +32,11 @@ export type CompileOptions = {
   target?: CalibrationTarget
   tolerance?: number
   onProgress?: (p: CompileProgress) => void
+  /**
+   * Replaces snarkjs's Groth16 setup (`setupGroth16`) for circuits it is too slow for: tests and benches
+   * pass src/dev/devPtau.ts's `devGroth16Setup` (known secrets of a dev ptau; never for production).
+   */
+  groth16Setup?: (r1cs: Uint8Array, ptauPath: string) => Promise<SnarkKeys>
 }
 
 export type CompileResult = { manifest: CircuitManifest; calibration: CalibrationResult; dir: string }
@@ -61,7 +66,10 @@ export async function compileModel(opts: CompileOptions): Promise<CompileResult>
   const ptauPath = opts.ptauPath ?? DEFAULT_PTAU_PATH
   const ptau = await readPtauProvenance(ptauPath)
   if (ptau.testOnly) {
-    const why = `${opts.ptauPath === undefined ? 'no ptau was given, so the bundled' : 'the given ptau is the bundled'} test-only ${ptauPath} (one contributor, ${ptau.sha256.slice(0, 18)}…) was used`
+    const dev = ptau.contributors.some((c) => c.name.startsWith(DEV_PTAU_MARKER))
+    const why = dev
+      ? `the given ptau ${ptauPath} is a zkml dev-ptau file, made from a PUBLIC tau (${ptau.sha256.slice(0, 18)}…), was used`
+      : `${opts.ptauPath === undefined ? 'no ptau was given, so the bundled' : 'the given ptau is the bundled'} test-only ${ptauPath} (one contributor, ${ptau.sha256.slice(0, 18)}…) was used`
     if (opts.production)
       throw new BaseError('PTAU_TEST_ONLY', 'A production compile needs a powers of tau from a public multi-party ceremony.', {
         details: `expected --ptau <ceremony file> (e.g. powersOfTau28_hez_final_15.ptau), got ${why.replace(' was used', '')}`,
@@ -88,7 +96,10 @@ export async function compileModel(opts: CompileOptions): Promise<CompileResult>
   const fidelity = await measureFidelity(graph, opts.onnx, model, opts.calibration, params.scaleBits)
 
   progress({ stage: 'setup', message: `${opts.backend} setup for ${circuit.r1cs.constraints.length} constraints` })
-  const keys = opts.backend === 'groth16' ? await setupGroth16({ r1cs: r1csBytes, ptauPath }) : await setupPlonk({ r1cs: r1csBytes, ptauPath })
+  const keys =
+    opts.backend === 'groth16'
+      ? await (opts.groth16Setup ? opts.groth16Setup(r1csBytes, ptauPath) : setupGroth16({ r1cs: r1csBytes, ptauPath }))
+      : await setupPlonk({ r1cs: r1csBytes, ptauPath })
 
   progress({ stage: 'verifier', message: 'exporting and compiling the Solidity verifier' })
   const contractName = `ZkmlVerifier_${opts.name.replace(/[^A-Za-z0-9_]/g, '_')}`

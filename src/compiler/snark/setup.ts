@@ -72,7 +72,9 @@ async function checkPtau(backend: Backend, r1cs: Uint8Array, ptauPath: string): 
   const need = await requiredPtauPower(backend, r1cs)
   if (need > header.power)
     throw new BaseError('PTAU_TOO_SMALL', `The ${backend} setup needs a larger powers-of-tau file.`, {
-      details: `expected a ptau of power >= ${need}, got power ${header.power} (${ptauPath})`,
+      details:
+        `expected a ptau of power >= ${need}, got power ${header.power} (${ptauPath}); pass --ptau <a prepared ceremony file of power >= ${need}> ` +
+        `(e.g. powersOfTau28_hez_final_${need}.ptau), or for tests only: zkml dev-ptau --power ${need}, then --ptau with the file it prints`,
       meta: { backend, required: need, power: header.power },
     })
   if (!header.prepared)

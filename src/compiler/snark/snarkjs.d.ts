@@ -25,6 +25,12 @@ declare module 'snarkjs' {
   export const r1cs: {
     info(r1cs: FileLike, logger?: Logger): Promise<Record<string, unknown>>
   }
+  export const powersOfTau: {
+    verify(ptau: string, logger?: Logger): Promise<boolean>
+  }
+  export const curves: {
+    getCurveFromName(name: string, options?: { singleThread?: boolean }): Promise<unknown>
+  }
 }
 
 declare module 'r1csfile' {

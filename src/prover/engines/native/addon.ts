@@ -36,6 +36,12 @@ export type NativeAddon = {
   verifyGroth16?: (vk: string[], proof: string[], signals: string[]) => boolean
   /** BENCHMARKS AND TESTS ONLY: an insecure Groth16 .zkey for an .r1cs from seeded toxic waste. */
   insecureBenchKey(r1cs: Uint8Array, seed: number): Uint8Array
+  /** TESTS ONLY (`zkml dev-ptau`, src/dev/devPtau.ts): the first challenge hash of a ceremony of this power. */
+  devPtauFirstChallenge(power: number): Uint8Array
+  /** TESTS ONLY (`zkml dev-ptau`): writes an INSECURE prepared ptau from public secrets (native/src/devptau.rs). */
+  devPtauWrite(path: string, power: number, tau: string, alpha: string, beta: string, contribution: Uint8Array, responseHash: Uint8Array, nextChallengeAt: number): Promise<string>
+  /** TESTS ONLY: a Groth16 .zkey from known secrets (a dev ptau's, native/src/benchkey.rs key_from_secrets). */
+  devZkey(r1cs: Uint8Array, tau: string, alpha: string, beta: string, delta: string): Promise<Uint8Array>
 }
 
 /** Where scripts/build-native.mjs puts the built addon. */
