@@ -126,12 +126,13 @@ test('the committed profile was measured: provenance and raw points present, fit
 })
 
 test('GET /quote (plugin with the API error handling): quotes a known circuit, 400 without circuitId, 404 for an unknown one', async () => {
+  const ID = `0x${'c1'.repeat(32)}` // a registered circuitId (the fake manifest has none of its own)
   const manifest = { name: 'm', circuitHash: `0x${'11'.repeat(32)}`, backend: 'groth16', constraints: 2048 } as unknown as CircuitManifest
   const app = Fastify()
   installErrorHandling(app)
-  await app.register(quoteRoute, { profile, getManifest: async (id) => (id === manifest.circuitHash ? manifest : undefined) })
+  await app.register(quoteRoute, { profile, getManifest: async (id) => (id === ID ? manifest : undefined) })
   try {
-    const ok = await app.inject({ url: `/quote?circuitId=${manifest.circuitHash}` })
+    const ok = await app.inject({ url: `/quote?circuitId=${ID}` })
     assert.equal(ok.statusCode, 200)
     const body = ok.json()
     assert.equal(body.minPrice, quote(manifest, profile).minPrice.toString())
