@@ -57,7 +57,7 @@ export type DemoOptions = {
    * explorer here. `advance()` runs one more stress step + oracle pass; `readPools()` reads every
    * pool's feed again (`live.pools` is what the last pass before `hold` posted).
    */
-  hold?: (live: DemoResult, ctl: { advance(): Promise<TickOutcome[]>; readPools(): Promise<DemoPoolResult[]> }) => Promise<void>
+  hold?: ((live: DemoResult, ctl: { advance(): Promise<TickOutcome[]>; readPools(): Promise<DemoPoolResult[]> }) => Promise<void>) | undefined
 }
 
 const FEED_DECIMALS = 8

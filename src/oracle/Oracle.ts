@@ -250,8 +250,9 @@ export class Oracle {
         round: round.toString(),
         idempotencyKey,
       })
-      pending = { round, jobId, attempt, inputsKey, inputs }
-      store.update(f.id, ({ submitKey: _, ...s }) => ({ ...s, pending }))
+      const submitted = { round, jobId, attempt, inputsKey, inputs }
+      pending = submitted
+      store.update(f.id, ({ submitKey: _, ...s }) => ({ ...s, pending: submitted }))
       log.info('job.submitted', { feed: f.id, round, jobId, adapter: f.adapter.describe })
     } else {
       log.info('job.resumed', { feed: f.id, round: pending.round, jobId: pending.jobId })
