@@ -1,4 +1,4 @@
-// Gas of IZkmlVerifier.verify and of ProvedFeed.update, per backend (Groth16, PLONK), as the number of
+// Gas of IZkmlVerifier.verify, of ProvedFeed.update and of ModelRegistry.register, per backend (Groth16, PLONK), as the number of
 // public signals grows (fixture circuits: 1 output, n-3 model inputs, subject, round).
 // Baseline: Groth16 with the smallest signal count, measured in this same run.
 // Run: npx tsx bench/gas.ts [signalCounts, default 4,8,16,32] [--no-vault]
@@ -23,14 +23,14 @@ try {
   const registry = await deployContract(clients, projectContract('ModelRegistry'))
   const regAbi = projectContract('ModelRegistry').abi
   const feedAbi = projectContract('ProvedFeed').abi
-  const rows: { backend: Backend; signals: number; verify: bigint; update: bigint; proofBytes: number }[] = []
+  const rows: { backend: Backend; signals: number; verify: bigint; update: bigint; register: bigint; proofBytes: number }[] = []
   let modelId = 0n
   for (const backend of ['groth16', 'plonk'] as const) {
     for (const n of counts) {
       const nIn = n - 3
       const fx = await provedFixture(backend, 1, nIn, `Gas${backend}${n}`)
       const verifier = await deployContract(clients, fx.verifier)
-      await writeAndWait(clients, { address: registry, abi: regAbi, functionName: 'register', args: [`gas-${backend}-${n}`, `0x${'11'.repeat(32)}`, `0x${'22'.repeat(32)}`, verifier, fx.vkHash, 0,
+      const reg = await writeAndWait(clients, { address: registry, abi: regAbi, functionName: 'register', args: [`gas-${backend}-${n}`, `0x${'11'.repeat(32)}`, verifier, fx.vkHash, 0,
         { nOutputs: 1, nInputs: nIn, subjectIndex: nIn + 1, roundIndex: nIn + 2, scaleBits: 8 }] })
       const feed = await deployContract(clients, projectContract('ProvedFeed'), [{
         registry, modelId, subject: 1n, outputIndex: 0, decimals: 8, description: 'gas', heartbeat: 3600,
@@ -49,17 +49,17 @@ try {
         data: encodeFunctionData({ abi: fx.verifier.abi, functionName: 'verify', args: [p2.proof, p2.publicSignals] }),
       })
       const r = await writeAndWait(clients, { address: feed, abi: feedAbi, functionName: 'update', args: [p2.proof, p2.publicSignals] })
-      rows.push({ backend, signals: n, verify: verifyGas, update: r.gasUsed, proofBytes: (p2.proof.length - 2) / 2 })
+      rows.push({ backend, signals: n, verify: verifyGas, update: r.gasUsed, register: reg.gasUsed, proofBytes: (p2.proof.length - 2) / 2 })
       process.stderr.write(`${backend} ${n} signals: verify ${verifyGas}, update ${r.gasUsed}\n`)
     }
   }
   const base = rows[0]!
   const fmt = (x: bigint) => x.toLocaleString('en-US')
   console.log(`\nGas on anvil (solc 0.8 optimizer 200, EVM paris); baseline = groth16 with ${base.signals} signals (verify ${fmt(base.verify)}, update ${fmt(base.update)})\n`)
-  console.log('| backend | public signals | proof bytes | verify gas | × base | update gas | × base | update − verify |')
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|')
+  console.log('| backend | public signals | proof bytes | verify gas | × base | update gas | × base | update − verify | register gas |')
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|')
   for (const r of rows)
-    console.log(`| ${r.backend} | ${r.signals} | ${r.proofBytes} | ${fmt(r.verify)} | ${(Number(r.verify) / Number(base.verify)).toFixed(2)} | ${fmt(r.update)} | ${(Number(r.update) / Number(base.update)).toFixed(2)} | ${fmt(r.update - r.verify)} |`)
+    console.log(`| ${r.backend} | ${r.signals} | ${r.proofBytes} | ${fmt(r.verify)} | ${(Number(r.verify) / Number(base.verify)).toFixed(2)} | ${fmt(r.update)} | ${(Number(r.update) / Number(base.update)).toFixed(2)} | ${fmt(r.update - r.verify)} | ${fmt(r.register)} |`)
   if (counts.includes(4))
     console.log('note: with 4 signals the fixture has one model input, so its output x0 - x0 is 0 and storing the answer costs ~20k less (zero-value SSTORE)')
   for (const b of ['groth16', 'plonk'] as const) {

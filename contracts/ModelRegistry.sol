@@ -3,10 +3,12 @@ pragma solidity ^0.8.20;
 
 import {IZkmlVerifier} from "./IZkmlVerifier.sol";
 
-/// @notice Append-only registry of proved models. Each entry ties a model (sha256 of the ONNX file) to
-/// the circuit compiled from it (sha256 of the .r1cs), the verifier contract for that circuit, the
-/// verifier's verifying-key hash and code hash (so the verifier is bound to one setup of that circuit),
-/// the post-processing a reader must apply to the outputs, and the layout of its public signals
+/// @notice Append-only registry of proved models. Each entry ties a model family's version to one circuit,
+/// named by its `circuitId` (sha256 of the circuit's canonical manifest JSON, the id the prover network,
+/// the ProofMarket and the oracle use; it commits to the ONNX file, the .r1cs, the keys and every other
+/// artifact: docs/identity.md), the verifier contract for that circuit, the verifier's verifying-key hash
+/// and code hash (so the verifier is bound to one setup of that circuit), the post-processing a reader
+/// must apply to the outputs, and the layout of its public signals
 /// (`outputs…, model inputs…, context (subject, round)`).
 ///
 /// What the binding proves: `vkHash` is checked against the verifier's own `vkHash()` at registration,
@@ -15,7 +17,9 @@ import {IZkmlVerifier} from "./IZkmlVerifier.sol";
 /// `vkHash()`; `zkml audit` catches that by comparing `codeHash` with the runtime code of the verifier the
 /// manifest's artifacts compile to, and the manifest's vkHash with its verification key.
 /// Models are grouped in families by name; a new version of a family is a new entry, never an edit,
-/// so a feed that pinned model id N keeps verifying against exactly what N said.
+/// so a feed that pinned model id N keeps verifying against exactly what N said. A model id is an entry
+/// (family, version) of this registry, not a circuit identity: successive versions of a family point at
+/// successive circuitIds.
 contract ModelRegistry {
     /// Where things sit in a proof's public signals. Indices are 0-based positions in `publicSignals`.
     struct Layout {
@@ -37,8 +41,8 @@ contract ModelRegistry {
 
     struct Model {
         bytes32 family;
-        bytes32 modelHash;
-        bytes32 circuitHash;
+        /// sha256 of the circuit's canonical manifest JSON: the circuit's one identity (docs/identity.md).
+        bytes32 circuitId;
         IZkmlVerifier verifier;
         /// verificationKeyHash of the circuit's verifying key (equal to verifier.vkHash() at registration).
         bytes32 vkHash;
@@ -63,9 +67,8 @@ contract ModelRegistry {
     event ModelRegistered(
         uint256 indexed modelId,
         bytes32 indexed family,
+        bytes32 indexed circuitId,
         uint32 version,
-        bytes32 modelHash,
-        bytes32 circuitHash,
         address verifier,
         address owner,
         bytes32 vkHash,
@@ -78,12 +81,12 @@ contract ModelRegistry {
     mapping(bytes32 family => uint256[]) private _versions;
 
     /// @notice Registers a new model version. The first registrant of a family name owns the family.
-    /// `vkHash` is the manifest's vkHash; the verifier must report the same from `vkHash()`.
+    /// `circuitId` is the circuit's id (sha256 of its canonical manifest JSON); `vkHash` is the manifest's
+    /// vkHash, and the verifier must report the same from `vkHash()`.
     /// @return modelId the new entry's id (its index; ids start at 0).
     function register(
         string calldata name,
-        bytes32 modelHash,
-        bytes32 circuitHash,
+        bytes32 circuitId,
         IZkmlVerifier verifier,
         bytes32 vkHash,
         Postprocess postprocess,
@@ -93,13 +96,12 @@ contract ModelRegistry {
         address owner = familyOwner[family];
         if (owner == address(0)) familyOwner[family] = msg.sender;
         else if (owner != msg.sender) revert NotFamilyOwner(family, owner, msg.sender);
-        if (modelHash == bytes32(0) || circuitHash == bytes32(0) || vkHash == bytes32(0)) revert ZeroHash();
+        if (circuitId == bytes32(0) || vkHash == bytes32(0)) revert ZeroHash();
         _checkVerifier(verifier, vkHash, layout);
         // Built in memory one field at a time: as locals they would not fit the stack.
         Model memory m;
         m.family = family;
-        m.modelHash = modelHash;
-        m.circuitHash = circuitHash;
+        m.circuitId = circuitId;
         m.verifier = verifier;
         m.vkHash = vkHash;
         m.codeHash = address(verifier).codehash;
@@ -112,7 +114,7 @@ contract ModelRegistry {
         _models.push(m);
         _versions[family].push(modelId);
         emit ModelRegistered(
-            modelId, family, m.version, modelHash, circuitHash, address(verifier), msg.sender, vkHash, m.codeHash, postprocess
+            modelId, family, circuitId, m.version, address(verifier), msg.sender, vkHash, m.codeHash, postprocess
         );
     }
 

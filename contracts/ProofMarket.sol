@@ -7,6 +7,8 @@ import {IZkmlVerifier} from "./IZkmlVerifier.sol";
 /// @notice A reverse Dutch auction for zkML proofs, modelled on Boundless's market.
 ///
 /// A requester escrows `maxPrice` and asks for a proof of circuit `circuitId` about (`subject`, `round`).
+/// `circuitId` is the circuit's one identity across the project: sha256 of its canonical manifest JSON,
+/// the id the prover network, the ModelRegistry and the oracle use (docs/identity.md).
 /// The offered price rises linearly from `minPrice` at `rampStart` to `maxPrice` at `rampStart + rampLength`.
 /// The first prover to `lock` fixes the price, posts `collateral` from its deposit and is the only one paid
 /// for a fulfilment until `lockDeadline`. A prover that misses it can be slashed by anyone: `burnBps` of its
@@ -43,6 +45,7 @@ contract ProofMarket {
 
     /// @notice What a requester asks for. Times are unix seconds.
     struct Offer {
+        /// The circuit's id (sha256 of its canonical manifest JSON), as registered with `registerCircuit`.
         bytes32 circuitId;
         uint256 subject;
         uint256 round;
@@ -138,7 +141,8 @@ contract ProofMarket {
 
     // ---------------------------------------------------------------- circuits
 
-    /// @notice Registers the verifier of a circuit, once. `circuitId` is the manifest's circuitHash.
+    /// @notice Registers the verifier of a circuit, once. `circuitId` is the circuit's id: sha256 of its
+    /// canonical manifest JSON, the id the prover network gives it (docs/identity.md).
     function registerCircuit(bytes32 circuitId, IZkmlVerifier verifier, uint32 nOutputs) external {
         if (msg.sender != owner) revert NotOwner(msg.sender);
         if (address(circuits[circuitId].verifier) != address(0)) revert CircuitAlreadyRegistered(circuitId);

@@ -307,6 +307,13 @@ contract ProvedFeed is AggregatorV3Interface {
         return registry.model(modelId).postprocess;
     }
 
+    /// @notice The circuit this feed's answers are proved with: the circuitId (sha256 of the circuit's
+    /// canonical manifest JSON) registered with the current model. Equal to `circuitId(manifest)` of the
+    /// manifest a reader holds, or the feed is not proving that circuit (docs/identity.md).
+    function circuitId() external view returns (bytes32) {
+        return registry.model(modelId).circuitId;
+    }
+
     /// @notice Recovery from a bad round (owner, timelocked): proposes setting `latestRound` back to
     /// `toRound` (< latestRound) after `resetDelay`. Rounds above it then read as never posted and
     /// round numbers above it can be proved again.

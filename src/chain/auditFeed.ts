@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { createPublicClient, http, isAddress, keccak256, type Address, type ContractFunctionReturnType, type Hex, type PublicClient } from 'viem'
 import { manifestPostprocessing, parseManifest, type CircuitManifest } from '../compiler/manifest.ts'
 import { sha256Hex } from '../compiler/hash.ts'
+import { circuitId } from '../compiler/circuitId.ts'
 import { verificationKeyHash } from '../compiler/snark/vkHash.ts'
 import { BaseError } from '../errors/index.ts'
 import { POSTPROCESS } from './modelRegistration.ts'
@@ -13,7 +14,8 @@ import { registryLayout } from './registryLayout.ts'
 /** One link of the chain of custody from a feed address to an ONNX file. */
 export type AuditLink = { link: string; status: 'verified' | 'broken' | 'skipped'; detail: string }
 
-export type AuditReport = { feed: Address; modelId?: bigint; links: AuditLink[]; ok: boolean }
+/** `circuitId` is the one the registry holds for the feed's model (docs/identity.md). */
+export type AuditReport = { feed: Address; modelId?: bigint; circuitId?: Hex; links: AuditLink[]; ok: boolean }
 
 type RegistryModel = ContractFunctionReturnType<typeof modelRegistryAbi, 'view', 'model'>
 
@@ -24,11 +26,12 @@ type RegistryModel = ContractFunctionReturnType<typeof modelRegistryAbi, 'view',
  * 2. `feed → registry`: the feed's registry has the feed's model id;
  * 3. `registry → verifier code`: the verifier's EXTCODEHASH now is the one registered;
  * 4. `registry → verifier vkHash`: the verifier's `vkHash()` is the one registered;
- * 5. `registry → manifest`: modelHash, circuitHash, vkHash, layout and post-processing equal the manifest's;
+ * 5. `registry → manifest`: the registered circuitId is `circuitId(manifest)` (sha256 of the manifest's
+ *    canonical JSON, which commits to every artifact hash), and vkHash, layout and post-processing equal the manifest's;
  * 6. `manifest → verifier code`: the runtime code the manifest's verifier artifact deploys hashes to the
  *    registered code hash (this is what catches a verifier that lies about its vkHash, e.g. accept-all);
  * 7. `manifest → verification key`: the key file hashes to the manifest's vkHash;
- * 8. `manifest → circuit`: the .r1cs file hashes to the circuitHash;
+ * 8. `manifest → circuit`: the .r1cs file hashes to the manifest's `circuitHash` field (an ingredient of the manifest, not an id);
  * 9. `manifest → ONNX`: the ONNX file hashes to the modelHash.
  * Without a manifest directory, links 5–9 are `skipped`. Unreachable nodes and malformed arguments throw.
  *
@@ -46,7 +49,10 @@ export async function auditFeed(opts: { rpcUrl: string; feed: string; manifestDi
   const client = opts.client ?? (createPublicClient({ transport: http(opts.rpcUrl, { retryCount: 0 }) }) as PublicClient)
   const links: AuditLink[] = []
   const add = (link: string, ok: boolean, detail: string) => links.push({ link, status: ok ? 'verified' : 'broken', detail })
-  const done = (modelId?: bigint): AuditReport => ({ feed, ...(modelId === undefined ? {} : { modelId }), links, ok: links.every((l) => l.status !== 'broken') })
+  let registered: Hex | undefined
+  const done = (modelId?: bigint): AuditReport => ({
+    feed, ...(modelId === undefined ? {} : { modelId }), ...(registered === undefined ? {} : { circuitId: registered }), links, ok: links.every((l) => l.status !== 'broken'),
+  })
   const manifest = opts.manifestDir === undefined ? undefined : await readManifest(opts.manifestDir)
 
   let code: Hex | undefined
@@ -72,7 +78,8 @@ export async function auditFeed(opts: { rpcUrl: string; feed: string; manifestDi
   let m: RegistryModel
   try {
     m = await client.readContract({ address: registry, abi: registryAbi, functionName: 'model', args: [modelId] })
-    add('feed → registry', true, `model ${modelId}: version ${m.version}, verifier ${m.verifier}`)
+    registered = m.circuitId
+    add('feed → registry', true, `model ${modelId}: version ${m.version}, circuitId ${m.circuitId}, verifier ${m.verifier}`)
   } catch (e) {
     add('feed → registry', false, `expected registry ${registry} to hold model ${modelId}, got: ${short(e)}`)
     return done(modelId)
@@ -96,14 +103,13 @@ export async function auditFeed(opts: { rpcUrl: string; feed: string; manifestDi
   const layout = registryLayout(mf)
   const pp = manifestPostprocessing(mf).function === 'sigmoid' ? POSTPROCESS.sigmoid : POSTPROCESS.none
   const diffs = [
-    ['modelHash', m.modelHash, mf.modelHash],
-    ['circuitHash', m.circuitHash, mf.circuitHash],
+    ['circuitId', m.circuitId, circuitId(mf)],
     ['vkHash', m.vkHash, mf.vkHash ?? 'none'],
     ['layout', JSON.stringify(m.layout), JSON.stringify({ nOutputs: layout.nOutputs, nInputs: layout.nInputs, subjectIndex: layout.subjectIndex, roundIndex: layout.roundIndex, scaleBits: layout.scaleBits })],
     ['postprocess', String(m.postprocess), String(pp)],
   ].filter(([, a, b]) => String(a).toLowerCase() !== String(b).toLowerCase())
   add('registry → manifest', diffs.length === 0,
-    diffs.length === 0 ? `modelHash, circuitHash, vkHash, layout and post-processing match ${dir}/manifest.json`
+    diffs.length === 0 ? `circuitId ${m.circuitId} is circuitId(${dir}/manifest.json); vkHash, layout and post-processing match it`
       : diffs.map(([k, a, b]) => `${k}: registered ${a}, manifest ${b}`).join('; '))
 
   // The runtime code the manifest's verifier deploys: eth_call of its creation code returns it.
@@ -122,7 +128,7 @@ export async function auditFeed(opts: { rpcUrl: string; feed: string; manifestDi
   })
   await fileLink(links, 'manifest → circuit', async () => {
     const got = sha256Hex(await artifact(dir, mf, 'r1cs'))
-    return [got === mf.circuitHash, `${mf.artifacts.r1cs.file} sha256 ${got}, manifest circuitHash ${mf.circuitHash}`]
+    return [got === mf.circuitHash, `${mf.artifacts.r1cs.file} sha256 ${got}, manifest's circuit-file hash (circuitHash) ${mf.circuitHash}`]
   })
   await fileLink(links, 'manifest → ONNX', async () => {
     const got = sha256Hex(await artifact(dir, mf, 'onnx'))

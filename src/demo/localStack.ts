@@ -117,7 +117,7 @@ function spawnZkml(args: string[], ready: RegExp, env: NodeJS.ProcessEnv, label:
  * await stack.stop()
  * ```
  */
-export async function startLocalStack(opts: { workers?: number; log?: (line: string) => void } = {}): Promise<LocalStack> {
+export async function startLocalStack(opts: { workers?: number; log?: ((line: string) => void) | undefined } = {}): Promise<LocalStack> {
   const log = opts.log ?? (() => {})
   const cleanups: (() => Promise<void> | void)[] = []
   const stop = async () => {

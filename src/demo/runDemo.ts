@@ -64,8 +64,8 @@ export type DemoOptions = {
    * Also run the yield-aggregator part (`npm run demo` does): a ProvedAllocationVault over the demo's
    * pools, deposits, a proved rebalance, a stressed pool, a proved rebalance away from it (src/demo/vault.ts).
    */
-  vault?: boolean
-  hold?: (live: DemoResult, ctl: { advance(): Promise<TickOutcome[]>; readPools(): Promise<DemoPoolResult[]> }) => Promise<void>
+  vault?: boolean | undefined
+  hold?: ((live: DemoResult, ctl: { advance(): Promise<TickOutcome[]>; readPools(): Promise<DemoPoolResult[]> }) => Promise<void>) | undefined
 }
 
 const FEED_DECIMALS = 8

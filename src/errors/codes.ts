@@ -75,6 +75,7 @@ export const errorCodes = {
   PROOF_REJECTED_ON_CHAIN: 'A feed refused a network-verified proof as invalid; the round is re-proved with a new job.',
   ORACLE_INPUTS_MISMATCH: 'A proof\'s input signals are not the quantized inputs the oracle read for the round.',
   CONTRACT_TX_FAILED: 'A contract transaction reverted (its custom error decoded) or could not be sent.',
+  ORACLE_CIRCUIT_MISMATCH: 'A feed\'s model is registered on-chain with another circuitId than the circuit the oracle proves for it.',
 
   // market (issue 5): add codes below this line
   MARKET_PROFILE_INVALID: 'A hardware profile is missing, malformed, or has no fit for the backend.',

@@ -1,7 +1,4 @@
-import {
-  keccak256, toHex, type Account, type Chain, type Hex,
-  type PublicClient, type Transport, type WalletClient,
-} from 'viem'
+import type { Account, Chain, Hex, PublicClient, Transport, WalletClient } from 'viem'
 import { BaseError } from '../errors/index.ts'
 import { decodeRevert, writeAndWait } from '../chain/index.ts'
 import type { Backend } from '../compiler/manifest.ts'
@@ -23,8 +20,6 @@ export type MarketHooksOptions = {
    * locks a request its proof cannot pay (the contract would refuse it, and slash the lock).
    */
   inputsHashOf(job: WorkerJob): Hex | Promise<Hex>
-  /** bytes32 id the market registered the circuit under. Default: the job's circuitId if 0x + 64 hex, else keccak256 of it. */
-  onChainCircuitId?(job: WorkerJob): Hex
   /** Called for every market step, for logs and reputation bookkeeping. */
   onEvent?(e: MarketHookEvent): void
   /** Chain-time polling while waiting for a foreign lock to lapse. Default 250 ms. */
@@ -74,8 +69,13 @@ export function marketHooks(opts: MarketHooksOptions): WorkerHooks & { requestOf
   const me = opts.wallet.account.address.toLowerCase()
   const requests = new Map<string, bigint>()
   const emit = (e: MarketHookEvent) => opts.onEvent?.(e)
-  const circuitOf = (job: WorkerJob): Hex =>
-    opts.onChainCircuitId?.(job) ?? (/^0x[0-9a-fA-F]{64}$/.test(job.circuitId) ? (job.circuitId as Hex) : keccak256(toHex(job.circuitId)))
+  // One circuit identity (docs/identity.md): the market's bytes32 circuit id is the network's circuitId.
+  const circuitOf = (job: WorkerJob): Hex => {
+    if (/^0x[0-9a-fA-F]{64}$/.test(job.circuitId)) return job.circuitId as Hex
+    throw new BaseError('MARKET_REQUEST_NOT_FOUND', `Job ${job.jobId} names no circuit the market can know.`, {
+      details: `expected the job's circuitId as 0x + 64 hex digits (sha256 of the canonical manifest, the ProofMarket's circuit id), got ${JSON.stringify(job.circuitId).slice(0, 80)}`,
+    })
+  }
   const getRequest = (id: bigint) => opts.client.readContract({ address: opts.market, abi, functionName: 'getRequest', args: [id] })
   const clients = { wallet: opts.wallet, publicClient: opts.client }
   const asMarketTx = { code: 'MARKET_TX_FAILED' } as const

@@ -7,27 +7,27 @@ import { estimateProof, type ProofEstimate } from './estimateProof.ts'
 /** Economic knobs of a quote. Defaults are policy, not measurements; only time and memory come from the profile. */
 export type QuoteOptions = {
   /** What a second of the profiled machine costs the prover, in wei. Default 1e12 (≈ 0.0036 ETH/hour). */
-  costPerSecondWei?: bigint
+  costPerSecondWei?: bigint | undefined
   /** maxPrice = minPrice × margin; covers estimate error and profit. Default 3. */
-  margin?: number
+  margin?: number | undefined
   /** Lock timeout = estimate × safetyFactor + overheadSeconds. Default 4. */
-  safetyFactor?: number
+  safetyFactor?: number | undefined
   /** Fixed seconds for fetching inputs, witness and two transactions. Default 30. */
-  overheadSeconds?: number
+  overheadSeconds?: number | undefined
   /** Late-fulfilment window after the lock timeout, as a multiple of the lock timeout. Default 2. */
-  lateWindowFactor?: number
+  lateWindowFactor?: number | undefined
   /** Required collateral as a multiple of maxPrice. Default 4: missing a deadline must cost more than it pays. */
-  collateralFactor?: number
+  collateralFactor?: number | undefined
   /**
    * The engines the proving worker (or worker class) advertises, as `Hardware.engines`: a worker
    * proving Groth16 with `native` is quoted from the profile's native fit. Default: snarkjs.
    */
-  engines?: Hardware['engines']
+  engines?: Hardware['engines'] | undefined
 }
 
 /** Recommended terms for one proof: prices in wei, durations in seconds (relative to the ramp start). */
 export type Quote = {
-  circuit: { name?: string; circuitHash?: string; backend: CircuitManifest['backend']; constraints: number }
+  circuit: { name?: string | undefined; circuitHash?: string | undefined; backend: CircuitManifest['backend']; constraints: number }
   profile: string
   estimate: ProofEstimate
   minPrice: bigint

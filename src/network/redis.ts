@@ -17,8 +17,11 @@ export type ConnectRedisOptions = {
   url?: string | undefined
   /** How long start-up may take before failing with `REDIS_UNAVAILABLE`. Default 3000 ms. */
   connectTimeoutMs?: number | undefined
-  /** Extra ioredis options (BullMQ blocking connections need `maxRetriesPerRequest: null`, set by default). */
-  redis?: RedisOptions | undefined
+  /**
+   * Extra ioredis options (BullMQ blocking connections need `maxRetriesPerRequest: null`, set by default).
+   * Without `replyMapping`: ioredis's RedisOptions lets it be undefined, its constructor does not.
+   */
+  redis?: Omit<RedisOptions, 'replyMapping'> | undefined
 }
 
 /**

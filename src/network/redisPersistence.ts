@@ -1,4 +1,4 @@
-import { Redis, type Cluster } from 'ioredis'
+import { Redis, type Cluster, type RedisOptions } from 'ioredis'
 import { BaseError } from '../errors/index.ts'
 import { isCluster } from './keys.ts'
 
@@ -38,7 +38,7 @@ export async function redisPersistence(redis: Redis): Promise<RedisPersistence> 
     const nodes = await Promise.all(addrs.map(async (node) => {
       const i = node.lastIndexOf(':')
       const own = cluster.nodes('all').find((n) => `${n.options.host}:${n.options.port}` === node)
-      const conn = own ?? new Redis({ ...cluster.options.redisOptions, host: node.slice(0, i), port: Number(node.slice(i + 1)), lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null })
+      const conn = own ?? new Redis({ ...withoutReplyMapping(cluster.options.redisOptions), host: node.slice(0, i), port: Number(node.slice(i + 1)), lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null })
       conn.on('error', () => {})
       try {
         return { node, ...(await nodePersistence(conn)) }
@@ -105,4 +105,10 @@ export async function requireDurableRedis(
     details: `expected AOF (appendonly yes) or RDB snapshots (save "<seconds> <changes>"), got ${got}. Turn AOF on (redis-server --appendonly yes, or CONFIG SET appendonly yes and appendonly yes in redis.conf), or pass --allow-volatile-redis for a throw-away network (see docs/network.md, "Durability")`,
     meta: { aof: p.aof, rdbSave: p.rdbSave ?? null },
   })
+}
+
+/** ioredis's RedisOptions lets `replyMapping` be undefined, its constructor does not: drop the key. */
+function withoutReplyMapping(o: RedisOptions | undefined): Omit<RedisOptions, 'replyMapping'> {
+  const { replyMapping: _drop, ...rest } = o ?? {}
+  return rest
 }

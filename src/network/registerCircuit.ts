@@ -33,7 +33,7 @@ export async function readCircuitUpload(dir: string, inlineMax = Number.POSITIVE
   return { manifest, artifacts }
 }
 
-type ApiReply = { created?: boolean; circuit?: { id: string }; code?: string; message?: string; details?: string }
+type ApiReply = { created?: boolean | undefined; circuit?: { id: string } | undefined; code?: string | undefined; message?: string | undefined; details?: string | undefined }
 
 /** The API's own error, re-raised with its code where it is one of ours (else PROVER_API_ERROR). */
 function apiError(what: string, status: number, json: ApiReply): BaseError {

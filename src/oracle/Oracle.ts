@@ -20,7 +20,11 @@ export type OracleFeed = {
   /** Stable name, the key of persisted state and of idempotency keys. */
   id: string
   address: Address
-  /** The prover network's id of the circuit registered for this feed's model. */
+  /**
+   * The circuit this feed is proved with: its circuitId (sha256 of its canonical manifest JSON), the id
+   * the prover network knows it by. It must be the circuitId the feed's model is registered with on-chain,
+   * or the oracle refuses the feed (`ORACLE_CIRCUIT_MISMATCH`; docs/identity.md).
+   */
   circuitId: string
   backend: Backend
   adapter: InputAdapter
@@ -204,6 +208,7 @@ export class Oracle {
       this.read(f.address, 'modelId', pub.readContract({ ...feed, functionName: 'modelId' })),
     ])
     const model = await this.read(registry, 'model', pub.readContract({ address: registry, abi: this.registryAbi, functionName: 'model', args: [modelId] }))
+    checkRegisteredCircuit(f, model.circuitId, { registry, modelId })
     const scales = await this.inputScalesOf(f, model.layout)
 
     // The chain is the floor: a round seen there (ours before a crash, or another replica's) is done.
@@ -245,8 +250,9 @@ export class Oracle {
         round: round.toString(),
         idempotencyKey,
       })
-      pending = { round, jobId, attempt, inputsKey, inputs }
-      store.update(f.id, ({ submitKey: _, ...s }) => ({ ...s, pending }))
+      const submitted = { round, jobId, attempt, inputsKey, inputs }
+      pending = submitted
+      store.update(f.id, ({ submitKey: _, ...s }) => ({ ...s, pending: submitted }))
       log.info('job.submitted', { feed: f.id, round, jobId, adapter: f.adapter.describe })
     } else {
       log.info('job.resumed', { feed: f.id, round: pending.round, jobId: pending.jobId })
@@ -342,4 +348,22 @@ export class Oracle {
     log.info('round.posted', { feed: f.id, round: pending.round, answer, reason: decision.reason, txHash: r.txHash, gasUsed: r.gasUsed, attempts: r.attempts })
     return { feed: f.id, status: 'posted', round: pending.round, answer, reason: decision.reason, txHash: r.txHash }
   }
+}
+
+/**
+ * Refuses a feed whose on-chain model is registered with another circuit than the one the oracle proves:
+ * its proofs could only fail on-chain (another verifier) or, worse, be proved for a circuit nobody
+ * registered. `ORACLE_CIRCUIT_MISMATCH` names both ids.
+ *
+ * @example
+ * ```ts
+ * checkRegisteredCircuit(feed, model.circuitId, { registry, modelId }) // throws unless equal (case-insensitive)
+ * ```
+ */
+export function checkRegisteredCircuit(f: Pick<OracleFeed, 'id' | 'circuitId'>, registered: string, at: { registry: Address; modelId: bigint }): void {
+  if (registered.toLowerCase() === f.circuitId.toLowerCase()) return
+  throw new BaseError('ORACLE_CIRCUIT_MISMATCH', `Feed ${f.id} is registered with another circuit than the one the oracle proves for it.`, {
+    details: `expected model ${at.modelId} in registry ${at.registry} to be registered with circuitId ${f.circuitId} (the feed's configured circuit), got ${registered}; nothing is proved or posted for this feed`,
+    meta: { registered, configured: f.circuitId },
+  })
 }

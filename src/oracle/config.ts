@@ -9,6 +9,7 @@ export type AdapterConfig =
 export type FeedConfig = {
   id: string
   address: Address
+  /** The circuit the feed is proved with: its circuitId, 0x + 64 hex (docs/identity.md). */
   circuitId: string
   backend: 'groth16' | 'plonk' | 'ezkl'
   heartbeatS: number
@@ -72,7 +73,7 @@ export function parseOracleConfig(json: unknown): OracleConfig {
     return {
       id: str(f, 'id', at),
       address: address as Address,
-      circuitId: str(f, 'circuitId', at),
+      circuitId: /^0x[0-9a-fA-F]{64}$/.test(String(f.circuitId)) ? (f.circuitId as string) : fail(`${at}circuitId`, 'a circuit id: 0x + 64 hex digits (sha256 of the canonical manifest, as `zkml register` prints it)', f.circuitId),
       backend,
       heartbeatS: num(f, 'heartbeatS', at, 1),
       deviationBps: num(f, 'deviationBps', at, 0),

@@ -58,7 +58,7 @@ export function httpProverClient(opts: { baseUrl: string; apiKey?: string; timeo
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
           ...(opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}),
         },
-        body: body === undefined ? undefined : JSON.stringify(body),
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(opts.timeoutMs ?? 15_000),
       })
     } catch (e) {

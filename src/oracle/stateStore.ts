@@ -15,7 +15,7 @@ export type FeedState = {
    * `inputs` are the values read for it, which the proof's input signals must match (absent in state
    * written before they were kept: the current read is used if it hashes to `inputsKey`).
    */
-  pending?: { round: bigint; jobId: string; attempt: number; inputsKey: string; inputs?: number[] }
+  pending?: { round: bigint; jobId: string; attempt: number; inputsKey: string; inputs?: number[] } | undefined
   /** Bumped when a job for a round fails, so the retry gets a fresh idempotency key. */
   attempt?: number
   /**

@@ -1,16 +1,14 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import {
-  createPublicClient, createWalletClient, http, keccak256, encodePacked, sha256, concat, parseEventLogs,
-  type Abi, type AbiStateMutability, type ContractFunctionArgs, type ContractFunctionName, type Address, type Hex, type PublicClient,
+  createPublicClient, http, keccak256, encodePacked, sha256, concat, parseEventLogs,
+  type Address, type Hex, type PublicClient,
 } from 'viem'
-import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
-import { startAnvil, anvilPrivateKeys, type AnvilInstance } from '../../src/dev/anvil.ts'
+import { startAnvil, type AnvilInstance } from '../../src/dev/anvil.ts'
+import { anvilWallet, chainReverts, chainWriter, type TestWallet } from '../support/chain.ts'
 import { projectContract } from '../../src/chain/projectContracts.ts'
 import { deployContract } from '../../src/chain/deploy.ts'
-import { writeAndWait } from '../../src/chain/writeAndWait.ts'
-import { decodeRevert } from '../../src/chain/decodeRevert.ts'
 import { provedFixture, type ProvedFixture } from '../../src/dev/provedFixture.ts'
 import { terminateSnark } from '../../src/compiler/snark/index.ts'
 import { P } from '../../src/compiler/field.ts'
@@ -22,8 +20,8 @@ const POOL_A = 0xa11cen
 const POOL_B = 0xb0bn
 let anvil: AnvilInstance
 let pub: PublicClient
-let wallet: ReturnType<typeof walletFor>
-let other: ReturnType<typeof walletFor>
+let wallet: TestWallet
+let other: TestWallet
 let fx: ProvedFixture
 let fx2: ProvedFixture
 let registry: Address
@@ -32,26 +30,11 @@ let verifier2: Address
 const feedAbi = () => projectContract('ProvedFeed').abi
 const registryAbi = () => projectContract('ModelRegistry').abi
 
-function walletFor(i: number) {
-  return createWalletClient({ account: privateKeyToAccount(anvilPrivateKeys[i]!), chain: foundry, transport: http(anvil.rpcUrl) })
-}
 const clients = () => ({ wallet, publicClient: pub })
+const write = chainWriter(clients)
+const revertOf = chainReverts(clients)
 const layout = { nOutputs: 1, nInputs: 2, subjectIndex: 3, roundIndex: 4, scaleBits: SCALE }
 
-async function write<const abi extends Abi, fn extends ContractFunctionName<abi, 'nonpayable' | 'payable'>>(address: Address, abi: abi, functionName: fn, args: ContractFunctionArgs<abi, 'nonpayable' | 'payable', fn>, w = wallet) {
-  return writeAndWait<abi, fn, typeof args>({ wallet: w, publicClient: pub }, { address, abi, functionName, args } as never) // throws unless status is success
-}
-/** Simulates the call and returns the custom error it reverts with. */
-async function revertOf<const abi extends Abi, fn extends ContractFunctionName<abi>>(address: Address, abi: abi, functionName: fn, args: ContractFunctionArgs<abi, AbiStateMutability, fn>, w = wallet) {
-  try {
-    await pub.simulateContract({ address, abi, functionName, args, account: w.account } as never)
-  } catch (e) {
-    const r = decodeRevert(e)
-    if (r) return r
-    throw e
-  }
-  assert.fail(`${functionName} did not revert`)
-}
 async function deployFeed(subject: bigint, opts: { modelId?: bigint; min?: bigint; max?: bigint; heartbeat?: number; delay?: number } = {}) {
   const feed = await deployContract(clients(), projectContract('ProvedFeed'), [{
     registry, modelId: opts.modelId ?? 0n, subject, outputIndex: 0, decimals: 8, description: `risk / pool ${subject}`,
@@ -70,14 +53,14 @@ async function warp(seconds: number) {
 before(async () => {
   anvil = await startAnvil()
   pub = createPublicClient({ chain: foundry, transport: http(anvil.rpcUrl) }) as PublicClient
-  wallet = walletFor(0)
-  other = walletFor(1)
+  wallet = anvilWallet(anvil.rpcUrl, 0)
+  other = anvilWallet(anvil.rpcUrl, 1)
   fx = await provedFixture('groth16', 1, 2, 'FeedTestVerifierA')
   fx2 = await provedFixture('groth16', 1, 2, 'FeedTestVerifierB') // same circuit, other keys: model v2
   verifier = await deployContract(clients(), fx.verifier)
   verifier2 = await deployContract(clients(), fx2.verifier)
   registry = await deployContract(clients(), projectContract('ModelRegistry'))
-  await write(registry, registryAbi(), 'register', ['pool-risk', `0x${'11'.repeat(32)}`, `0x${'22'.repeat(32)}`, verifier, fx.vkHash, 0, layout])
+  await write(registry, registryAbi(), 'register', ['pool-risk', `0x${'11'.repeat(32)}`, verifier, fx.vkHash, 0, layout])
 })
 after(async () => {
   await anvil?.stop()
@@ -88,13 +71,13 @@ test('registry: append-only versions, layout checked against the verifier, famil
   const m = (await pub.readContract({ address: registry, abi: registryAbi(), functionName: 'model', args: [0n] })) as { version: number; verifier: Address; layout: typeof layout }
   assert.equal(m.version, 1)
   assert.equal(m.verifier.toLowerCase(), verifier.toLowerCase())
-  assert.deepEqual(await revertOf(registry, registryAbi(), 'register', ['x', `0x${'11'.repeat(32)}`, `0x${'22'.repeat(32)}`, verifier, fx.vkHash, 0, { ...layout, nInputs: 3, subjectIndex: 4, roundIndex: 5 }]),
+  assert.deepEqual(await revertOf(registry, registryAbi(), 'register', ['x', `0x${'11'.repeat(32)}`, verifier, fx.vkHash, 0, { ...layout, nInputs: 3, subjectIndex: 4, roundIndex: 5 }]),
     { name: 'LayoutMismatch', args: [5n, 6n] })
-  assert.equal((await revertOf(registry, registryAbi(), 'register', ['x', `0x${'11'.repeat(32)}`, `0x${'22'.repeat(32)}`, verifier, fx.vkHash, 0, { ...layout, subjectIndex: 1 }])).name, 'BadLayout')
-  assert.equal((await revertOf(registry, registryAbi(), 'register', ['x', `0x${'11'.repeat(32)}`, `0x${'22'.repeat(32)}`, registry, fx.vkHash, 0, layout])).name, 'NotAVerifier')
-  assert.equal((await revertOf(registry, registryAbi(), 'register', ['pool-risk', `0x${'11'.repeat(32)}`, `0x${'22'.repeat(32)}`, verifier2, fx2.vkHash, 0, layout], other)).name, 'NotFamilyOwner')
+  assert.equal((await revertOf(registry, registryAbi(), 'register', ['x', `0x${'11'.repeat(32)}`, verifier, fx.vkHash, 0, { ...layout, subjectIndex: 1 }])).name, 'BadLayout')
+  assert.equal((await revertOf(registry, registryAbi(), 'register', ['x', `0x${'11'.repeat(32)}`, registry, fx.vkHash, 0, layout])).name, 'NotAVerifier')
+  assert.equal((await revertOf(registry, registryAbi(), 'register', ['pool-risk', `0x${'11'.repeat(32)}`, verifier2, fx2.vkHash, 0, layout], other)).name, 'NotFamilyOwner')
   assert.deepEqual(await revertOf(registry, registryAbi(), 'model', [99n]), { name: 'UnknownModel', args: [99n] })
-  await write(registry, registryAbi(), 'register', ['pool-risk', `0x${'33'.repeat(32)}`, `0x${'44'.repeat(32)}`, verifier2, fx2.vkHash, 0, layout])
+  await write(registry, registryAbi(), 'register', ['pool-risk', `0x${'33'.repeat(32)}`, verifier2, fx2.vkHash, 0, layout])
   assert.deepEqual(await pub.readContract({ address: registry, abi: registryAbi(), functionName: 'versions', args: ['pool-risk'] }), [0n, 1n])
   // A feed for an unregistered model cannot be deployed.
   await assert.rejects(deployFeed(POOL_A, { modelId: 42n }), (e: unknown) => (e as { code?: string }).code === 'CONTRACT_DEPLOY_FAILED')
@@ -210,7 +193,7 @@ test('SafeFeedReader: reads a fresh in-range answer; refuses stale, out-of-range
 test('PLONK verifier behind the same interface: a feed accepts its proof and rejects a tampered one', async () => {
   const plonk = await provedFixture('plonk', 1, 2, 'FeedTestPlonk')
   const v = await deployContract(clients(), plonk.verifier)
-  const rc = await write(registry, registryAbi(), 'register', ['pool-risk-plonk', `0x${'55'.repeat(32)}`, `0x${'66'.repeat(32)}`, v, plonk.vkHash, 0, layout])
+  const rc = await write(registry, registryAbi(), 'register', ['pool-risk-plonk', `0x${'55'.repeat(32)}`, v, plonk.vkHash, 0, layout])
   const modelId = (parseEventLogs({ abi: registryAbi(), logs: rc.logs, eventName: 'ModelRegistered' })[0] as unknown as { args: { modelId: bigint } }).args.modelId
   const feed = await deployFeed(POOL_A, { modelId })
   const p = await plonk.prove(inputs(7, 2), POOL_A, 1n)

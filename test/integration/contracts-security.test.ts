@@ -5,22 +5,21 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
-  concat, createPublicClient, getAddress, createWalletClient, encodeAbiParameters, encodePacked, http, parseEventLogs, sha256,
-  type Abi, type AbiStateMutability, type ContractFunctionArgs, type ContractFunctionName, type ContractFunctionReturnType, type Address, type Hex, type PublicClient,
+  concat, createPublicClient, getAddress, encodeAbiParameters, encodePacked, http, parseEventLogs, sha256,
+  type Abi, type ContractFunctionArgs, type ContractFunctionName, type ContractFunctionReturnType, type Address, type Hex, type PublicClient,
 } from 'viem'
-import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
-import { startAnvil, anvilPrivateKeys, type AnvilInstance } from '../../src/dev/anvil.ts'
+import { startAnvil, type AnvilInstance } from '../../src/dev/anvil.ts'
+import { anvilWallet, chainReverts, chainWriter, type TestWallet } from '../support/chain.ts'
 import { auditFeed } from '../../src/chain/auditFeed.ts'
 import { compileSolidity } from '../../src/compiler/solidity/compileSolidity.ts'
 import { projectContract } from '../../src/chain/projectContracts.ts'
 import { deployContract } from '../../src/chain/deploy.ts'
-import { writeAndWait } from '../../src/chain/writeAndWait.ts'
-import { decodeRevert } from '../../src/chain/decodeRevert.ts'
 import { modelRegistration, registerArgs } from '../../src/chain/modelRegistration.ts'
 import { provedFixture, type ProvedFixture } from '../../src/dev/provedFixture.ts'
 import { P } from '../../src/compiler/field.ts'
 import { sha256Hex } from '../../src/compiler/hash.ts'
+import { circuitId } from '../../src/compiler/circuitId.ts'
 import { manifestPostprocessing, parseManifest, type CircuitManifest } from '../../src/compiler/manifest.ts'
 import { writeR1cs } from '../../src/compiler/r1cs/index.ts'
 import { terminateSnark } from '../../src/compiler/snark/index.ts'
@@ -31,8 +30,8 @@ const SUBJECT = 0xa11cen
 const ZERO = `0x${'00'.repeat(20)}` as Address
 let anvil: AnvilInstance
 let pub: PublicClient
-let wallet: ReturnType<typeof walletFor>
-let other: ReturnType<typeof walletFor>
+let wallet: TestWallet
+let other: TestWallet
 let fx: ProvedFixture
 let registry: Address
 let verifier: Address
@@ -43,23 +42,9 @@ const consumerAbi = () => projectContract('ProvedFunctionsConsumer').abi
 const layout = { nOutputs: 1, nInputs: 2, subjectIndex: 3, roundIndex: 4, scaleBits: 8 }
 const inputs = (a: number, b: number) => [BigInt(a * 256), BigInt(b * 256)]
 
-function walletFor(i: number) {
-  return createWalletClient({ account: privateKeyToAccount(anvilPrivateKeys[i]!), chain: foundry, transport: http(anvil.rpcUrl) })
-}
 const clients = () => ({ wallet, publicClient: pub })
-async function write<const abi extends Abi, fn extends ContractFunctionName<abi, 'nonpayable' | 'payable'>>(address: Address, abi: abi, functionName: fn, args: ContractFunctionArgs<abi, 'nonpayable' | 'payable', fn>, w = wallet) {
-  return writeAndWait<abi, fn, typeof args>({ wallet: w, publicClient: pub }, { address, abi, functionName, args } as never) // throws unless status is success
-}
-async function revertOf<const abi extends Abi, fn extends ContractFunctionName<abi>>(address: Address, abi: abi, functionName: fn, args: ContractFunctionArgs<abi, AbiStateMutability, fn>, w = wallet) {
-  try {
-    await pub.simulateContract({ address, abi, functionName, args, account: w.account } as never)
-  } catch (e) {
-    const r = decodeRevert(e)
-    if (r) return r
-    throw e
-  }
-  assert.fail(`${functionName} did not revert`)
-}
+const write = chainWriter(clients)
+const revertOf = chainReverts(clients)
 const read = <const abi extends Abi, fn extends ContractFunctionName<abi, 'view' | 'pure'>>(address: Address, abi: abi, functionName: fn, args?: ContractFunctionArgs<abi, 'view' | 'pure', fn>) =>
   pub.readContract({ address, abi, functionName, args } as never) as Promise<ContractFunctionReturnType<abi, 'view' | 'pure', fn>>
 const updateArgs = (p: { proof: Hex; publicSignals: bigint[] }) => [p.proof, p.publicSignals] as const
@@ -68,7 +53,7 @@ async function warp(seconds: number) {
   await pub.request({ method: 'evm_mine' as never, params: [] as never })
 }
 async function register(name: string, v: Address, vkHash: Hex, postprocess = 0): Promise<bigint> {
-  const rc = await write(registry, registryAbi(), 'register', [name, `0x${'11'.repeat(32)}`, `0x${'22'.repeat(32)}`, v, vkHash, postprocess, layout])
+  const rc = await write(registry, registryAbi(), 'register', [name, `0x${'11'.repeat(32)}`, v, vkHash, postprocess, layout])
   return (parseEventLogs({ abi: registryAbi(), logs: rc.logs, eventName: 'ModelRegistered' })[0] as unknown as { args: { modelId: bigint } }).args.modelId
 }
 async function deployFeed(modelId: bigint, opts: { maxRoundJump?: bigint; resetDelay?: number } = {}) {
@@ -102,8 +87,8 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'contracts-sec-'))
   anvil = await startAnvil()
   pub = createPublicClient({ chain: foundry, transport: http(anvil.rpcUrl) }) as PublicClient
-  wallet = walletFor(0)
-  other = walletFor(1)
+  wallet = anvilWallet(anvil.rpcUrl, 0)
+  other = anvilWallet(anvil.rpcUrl, 1)
   fx = await provedFixture('groth16', 1, 2, 'SecTestVerifier')
   verifier = await deployContract(clients(), fx.verifier)
   registry = await deployContract(clients(), projectContract('ModelRegistry'))
@@ -165,7 +150,7 @@ test('item 3: the owner recovers a feed through a timelocked reset: only the own
 })
 
 test('item 3: an unverified Functions response with round 2^256-1 no longer freezes ProvedFunctionsConsumer; rounds need a verified proof', async () => {
-  const router = walletFor(2)
+  const router = anvilWallet(anvil.rpcUrl, 2)
   const consumer = await deployContract(clients(), projectContract('ProvedFunctionsConsumer'), [{
     router: router.account.address, feed: ZERO, subject: SUBJECT, registry, modelId: 0n, outputIndex: 0, decimals: 8, maxRoundJump: 0n, resetDelay: 3600,
   }])
@@ -227,12 +212,12 @@ test('item 3: an unverified Functions response with round 2^256-1 no longer free
 
 test('item 5: the accept-all verifier from the issue cannot be registered, nor one reporting another vkHash', async () => {
   const acceptAll = await deployContract(clients(), hostile['Hostile.sol:AcceptAll']!)
-  assert.deepEqual(await revertOf(registry, registryAbi(), 'register', ['pool-risk-evil', `0x${'11'.repeat(32)}`, `0x${'22'.repeat(32)}`, acceptAll, fx.vkHash, 0, layout], other),
+  assert.deepEqual(await revertOf(registry, registryAbi(), 'register', ['pool-risk-evil', `0x${'11'.repeat(32)}`, acceptAll, fx.vkHash, 0, layout], other),
     { name: 'NotAVerifier', args: [getAddress(acceptAll)] })
   const wrongKey = await deployContract(clients(), hostile['Hostile.sol:LyingAcceptAll']!, [`0x${'77'.repeat(32)}`])
-  assert.deepEqual(await revertOf(registry, registryAbi(), 'register', ['pool-risk-evil', `0x${'11'.repeat(32)}`, `0x${'22'.repeat(32)}`, wrongKey, fx.vkHash, 0, layout], other),
+  assert.deepEqual(await revertOf(registry, registryAbi(), 'register', ['pool-risk-evil', `0x${'11'.repeat(32)}`, wrongKey, fx.vkHash, 0, layout], other),
     { name: 'VkHashMismatch', args: [fx.vkHash, `0x${'77'.repeat(32)}`] })
-  assert.equal((await revertOf(registry, registryAbi(), 'register', ['pool-risk-evil', `0x${'11'.repeat(32)}`, `0x${'22'.repeat(32)}`, verifier, `0x${'00'.repeat(32)}`, 0, layout], other)).name, 'ZeroHash')
+  assert.equal((await revertOf(registry, registryAbi(), 'register', ['pool-risk-evil', `0x${'11'.repeat(32)}`, verifier, `0x${'00'.repeat(32)}`, 0, layout], other)).name, 'ZeroHash')
 })
 
 test('item 5: a verifier whose code changes after registration is refused by the feed and the registry', async () => {
@@ -332,6 +317,35 @@ test('item 5: zkml audit verifies every link of an honest deployment and names t
   const notFeed = await auditFeed({ rpcUrl: anvil.rpcUrl, feed: v })
   assert.equal(notFeed.links[0]!.status, 'broken')
   assert.equal(zkmlAudit(['0x1234', '--rpc', anvil.rpcUrl]).code, 1)
+})
+
+test('issue 12: one circuit identity: the registry stores circuitId(manifest), the feed names it, audit refuses another manifest', async () => {
+  const mine = join(dir, 'identity')
+  mkdirSync(mine)
+  const manifest = writeCircuitDir(mine, fx)
+  const id = circuitId(manifest)
+  const v = await deployContract(clients(), fx.verifier)
+  const rc = await write(registry, registryAbi(), 'register', registerArgs('identity', v, modelRegistration(manifest)))
+  const ev = parseEventLogs({ abi: registryAbi(), logs: rc.logs, eventName: 'ModelRegistered' })[0]!.args
+  assert.equal(ev.circuitId, id, 'the event carries the circuitId (indexed)')
+  assert.equal((await read(registry, registryAbi(), 'model', [ev.modelId])).circuitId, id)
+  const feed = await deployFeed(ev.modelId)
+  assert.equal(await read(feed, feedAbi(), 'circuitId'), id, 'feed.circuitId() = registry.model(feed.modelId()).circuitId')
+  const ok = await auditFeed({ rpcUrl: anvil.rpcUrl, feed, manifestDir: mine })
+  assert.equal(ok.circuitId, id)
+  assert.equal(ok.ok, true)
+
+  // Another manifest over the very same artifact files (only its name differs): another circuit.
+  const renamed = join(dir, 'identity-renamed')
+  cpSync(mine, renamed, { recursive: true })
+  const renamedManifest = { ...manifest, name: 'fixture-renamed' }
+  writeFileSync(join(renamed, 'manifest.json'), JSON.stringify(renamedManifest, null, 2))
+  const r = await auditFeed({ rpcUrl: anvil.rpcUrl, feed, manifestDir: renamed })
+  assert.deepEqual(r.links.filter((l) => l.status === 'broken').map((l) => l.link), ['registry → manifest'])
+  assert.match(r.links.find((l) => l.link === 'registry → manifest')!.detail, new RegExp(`circuitId: registered ${id}, manifest ${circuitId(renamedManifest)}`))
+  // (the CLI turns a broken link into AUDIT_LINK_BROKEN: the item 5 test above)
+  // A zero circuitId is refused.
+  assert.equal((await revertOf(registry, registryAbi(), 'register', ['identity', `0x${'00'.repeat(32)}`, v, fx.vkHash, 0, layout])).name, 'ZeroHash')
 })
 
 test('item 12: the verifier wrappers refuse public signals >= the field order before verifying (PLONK and Groth16)', async () => {

@@ -8,10 +8,10 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createPublicClient, createWalletClient, http, type Abi, type Address, type Hex, type PublicClient } from 'viem'
-import { privateKeyToAccount } from 'viem/accounts'
+import { createPublicClient, http, type Abi, type Address, type Hex, type PublicClient } from 'viem'
 import { foundry } from 'viem/chains'
-import { anvilPrivateKeys, startAnvil, type AnvilInstance } from '../../src/dev/anvil.ts'
+import { startAnvil, type AnvilInstance } from '../../src/dev/anvil.ts'
+import { anvilWallet, chainWriter } from '../support/chain.ts'
 import { projectContract } from '../../src/chain/projectContracts.ts'
 import { deployContract } from '../../src/chain/deploy.ts'
 import { modelRegistration, registerArgs } from '../../src/chain/modelRegistration.ts'
@@ -84,7 +84,7 @@ test('on anvil: the ezkl verifier behind IZkmlVerifier feeds a ProvedFeed; tampe
   t.after(() => anvil?.stop())
   anvil = await startAnvil()
   const pub = createPublicClient({ chain: foundry, transport: http(anvil.rpcUrl) }) as PublicClient
-  const wallet = createWalletClient({ account: privateKeyToAccount(anvilPrivateKeys[0]), chain: foundry, transport: http(anvil.rpcUrl) })
+  const wallet = anvilWallet(anvil.rpcUrl)
   const clients = { wallet, publicClient: pub }
   const compiled = JSON.parse(readFileSync(join(out, 'Verifier.json'), 'utf8')) as { abi: Abi & unknown[]; bytecode: Hex }
   const verifier = await deployContract(clients, compiled)
@@ -96,12 +96,7 @@ test('on anvil: the ezkl verifier behind IZkmlVerifier feeds a ProvedFeed; tampe
   const verifyGas = await pub.estimateContractGas({ address: verifier, abi: compiled.abi, functionName: 'verify', args: [proof, signals] })
 
   const registry = await deployContract(clients, projectContract('ModelRegistry'))
-  const write = async (address: Address, abi: Abi, functionName: string, args: readonly unknown[]) => {
-    const { request } = await pub.simulateContract({ address, abi, functionName, args, account: wallet.account } as never)
-    const receipt = await pub.waitForTransactionReceipt({ hash: await wallet.writeContract(request as never) })
-    assert.equal(receipt.status, 'success')
-    return receipt
-  }
+  const write = chainWriter(() => clients)
   await write(registry, projectContract('ModelRegistry').abi, 'register', registerArgs('pool-risk-ezkl', verifier, modelRegistration(manifest)))
   const feedFor = (subject: bigint) => deployContract(clients, projectContract('ProvedFeed'), [{
     registry, modelId: 0n, subject, outputIndex: 0, decimals: 8, description: 'pool-risk (ezkl)',
@@ -145,12 +140,9 @@ test('network: an ezkl worker proves a pool-risk round, the coordinator verifies
     await stack.stop()
   })
   const pub = createPublicClient({ chain: foundry, transport: http(stack.anvil.rpcUrl) }) as PublicClient
-  const wallet = createWalletClient({ account: privateKeyToAccount(anvilPrivateKeys[0]), chain: foundry, transport: http(stack.anvil.rpcUrl) })
+  const wallet = anvilWallet(stack.anvil.rpcUrl)
   const clients = { wallet, publicClient: pub }
-  const write = async (address: Address, abi: Abi, functionName: string, args: readonly unknown[]) => {
-    const hash = await wallet.writeContract({ address, abi, functionName, args, account: wallet.account, chain: foundry } as never)
-    assert.equal((await pub.waitForTransactionReceipt({ hash })).status, 'success')
-  }
+  const write = chainWriter(() => clients)
 
   // The worker advertises ezkl (the wheel is in .venv) and the circuit routes to the ezkl class.
   const workers = (await (await fetch(`${stack.apiUrl}/workers`)).json()) as { workers: { hardware: { backends: string[] } }[] }

@@ -3,13 +3,12 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { concat, createPublicClient, createWalletClient, encodePacked, http, parseEventLogs, sha256, type Abi, type ContractFunctionArgs, type ContractFunctionName, type Address, type Hex, type PublicClient } from 'viem'
-import { privateKeyToAccount } from 'viem/accounts'
+import { concat, createPublicClient, encodePacked, http, parseEventLogs, sha256, type Address, type Hex, type PublicClient } from 'viem'
 import { foundry } from 'viem/chains'
 import type { FastifyInstance } from 'fastify'
-import { startAnvil, anvilPrivateKeys, type AnvilInstance } from '../../src/dev/anvil.ts'
+import { startAnvil, type AnvilInstance } from '../../src/dev/anvil.ts'
+import { anvilWallet, chainWriter, type TestWallet } from '../support/chain.ts'
 import { projectContract } from '../../src/chain/projectContracts.ts'
-import { writeAndWait } from '../../src/chain/writeAndWait.ts'
 import { deployContract } from '../../src/chain/deploy.ts'
 import { decodeRevert } from '../../src/chain/decodeRevert.ts'
 import { provedFixture, type ProvedFixture } from '../../src/dev/provedFixture.ts'
@@ -27,8 +26,8 @@ const SUBJECT = 0xabcn
 let dir: string
 let anvil: AnvilInstance
 let pub: PublicClient
-let owner: ReturnType<typeof walletFor>
-let router: ReturnType<typeof walletFor>
+let owner: TestWallet
+let router: TestWallet
 let fx: ProvedFixture
 let feed: Address
 let registry: Address
@@ -38,31 +37,26 @@ let baseUrl: string
 const show = (x: unknown) => JSON.stringify(x, (_, v) => (typeof v === 'bigint' ? v.toString() : v))
 const feedAbi = () => projectContract('ProvedFeed').abi
 const consumerAbi = () => projectContract('ProvedFunctionsConsumer').abi
-function walletFor(i: number) {
-  return createWalletClient({ account: privateKeyToAccount(anvilPrivateKeys[i]!), chain: foundry, transport: http(anvil.rpcUrl) })
-}
-async function write<const abi extends Abi, fn extends ContractFunctionName<abi, 'nonpayable' | 'payable'>>(w: ReturnType<typeof walletFor>, address: Address, abi: abi, functionName: fn, args: ContractFunctionArgs<abi, 'nonpayable' | 'payable', fn>) {
-  return writeAndWait<abi, fn, typeof args>({ wallet: w, publicClient: pub }, { address, abi, functionName, args } as never) // throws unless status is success
-}
+const write = chainWriter(() => ({ wallet: owner, publicClient: pub }))
 const args = () => provedRoundArgs({ baseUrl, feedId: 'pool', outputIndex: 0, subjectIndex: 3, roundIndex: 4, scaleBits: 8, decimals: 8 })
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'functions-it-'))
   anvil = await startAnvil()
   pub = createPublicClient({ chain: foundry, transport: http(anvil.rpcUrl) }) as PublicClient
-  owner = walletFor(0)
-  router = walletFor(2)
+  owner = anvilWallet(anvil.rpcUrl, 0)
+  router = anvilWallet(anvil.rpcUrl, 2)
   const clients = { wallet: owner, publicClient: pub }
   fx = await provedFixture('groth16', 1, 2, 'FunctionsTestVerifier')
   const verifier = await deployContract(clients, fx.verifier)
   registry = await deployContract(clients, projectContract('ModelRegistry'))
-  await write(owner, registry, projectContract('ModelRegistry').abi, 'register',
-    ['pool-risk', `0x${'11'.repeat(32)}`, `0x${'22'.repeat(32)}`, verifier, fx.vkHash, 0, { nOutputs: 1, nInputs: 2, subjectIndex: 3, roundIndex: 4, scaleBits: 8 }])
+  await write(registry, projectContract('ModelRegistry').abi, 'register',
+    ['pool-risk', `0x${'11'.repeat(32)}`, verifier, fx.vkHash, 0, { nOutputs: 1, nInputs: 2, subjectIndex: 3, roundIndex: 4, scaleBits: 8 }])
   feed = await deployContract(clients, projectContract('ProvedFeed'), [{
     registry, modelId: 0n, subject: SUBJECT, outputIndex: 0, decimals: 8, description: 'risk', heartbeat: 3600,
     minAnswer: -(10n ** 12n), maxAnswer: 10n ** 12n, upgradeDelay: 0, owner: owner.account.address, maxRoundJump: 0n, resetDelay: 0,
   }])
-  await write(owner, feed, feedAbi(), 'setReporter', [owner.account.address, true])
+  await write(feed, feedAbi(), 'setReporter', [owner.account.address, true])
   const inputsPath = join(dir, 'inputs.json')
   writeFileSync(inputsPath, JSON.stringify([1.5, 4])) // x0 - x1 = -2.5: a negative answer through every layer
   const prover = inProcessProverClient(async (req) => {
@@ -70,7 +64,7 @@ before(async () => {
     return { proof, publicSignals: publicSignals.map(String) }
   })
   oracle = new Oracle({
-    feeds: [{ id: 'pool', address: feed, circuitId: 'fixture', backend: 'groth16', inputScaleBits: 8, adapter: fileAdapter(inputsPath, 2), orders: { heartbeatS: 3600, deviationBps: 50 } }],
+    feeds: [{ id: 'pool', address: feed, circuitId: `0x${'11'.repeat(32)}`, backend: 'groth16', inputScaleBits: 8, adapter: fileAdapter(inputsPath, 2), orders: { heartbeatS: 3600, deviationBps: 50 } }],
     prover, chain: { publicClient: pub, wallet: owner }, store: new StateStore(), log: memoryLogger(),
   })
   server = createRoundServer((id) => oracle.latestProved(id))
@@ -113,14 +107,14 @@ test('simulateScript runs the Functions source against the round API and returns
     router: router.account.address, feed, subject: SUBJECT, registry, modelId: 0n, outputIndex: 0, decimals: 8, maxRoundJump: 0n, resetDelay: 0,
   }])
   const id1 = `0x${'01'.repeat(32)}` as Hex
-  await write(owner, consumer, consumerAbi(), 'trackRequest', [id1])
+  await write(consumer, consumerAbi(), 'trackRequest', [id1])
   try {
     await pub.simulateContract({ address: consumer, abi: consumerAbi(), functionName: 'handleOracleFulfillment', args: [id1, r.raw, '0x'], account: owner.account })
     assert.fail('a non-router caller was accepted')
   } catch (e) {
     assert.equal(decodeRevert(e)?.name, 'OnlyRouter')
   }
-  await write(router, consumer, consumerAbi(), 'handleOracleFulfillment', [id1, r.raw, '0x'])
+  await write(consumer, consumerAbi(), 'handleOracleFulfillment', [id1, r.raw, '0x'], router)
   const latest = await pub.readContract({ address: consumer, abi: consumerAbi(), functionName: 'latest' })
   assert.equal(latest[0], answer)
   assert.equal(latest[1], roundId)
@@ -135,8 +129,8 @@ test('simulateScript runs the Functions source against the round API and returns
   assert.equal(r2.answer, 200_000_000n)
   const forged = (`0x${'0'.repeat(63)}9${r2.raw.slice(2 + 64)}`) as Hex
   const reasons = async (id: Hex, bytes: Hex) => {
-    await write(owner, consumer, consumerAbi(), 'trackRequest', [id])
-    const rc = await write(router, consumer, consumerAbi(), 'handleOracleFulfillment', [id, bytes, '0x'])
+    await write(consumer, consumerAbi(), 'trackRequest', [id])
+    const rc = await write(consumer, consumerAbi(), 'handleOracleFulfillment', [id, bytes, '0x'], router)
     return (parseEventLogs({ abi: consumerAbi(), logs: rc.logs, eventName: 'ResponseRejected' }) as unknown as { args: { reason: string } }[]).map((e) => e.args.reason)
   }
   assert.deepEqual(await reasons(`0x${'02'.repeat(32)}`, forged), ['commitment mismatch'])

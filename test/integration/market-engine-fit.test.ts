@@ -8,12 +8,13 @@ const fit = (a: number, b: number): BackendFit => ({
   points: [{ constraints: 10, wires: 10, seconds: a, bytes: 1e8 }, { constraints: 20, wires: 20, seconds: a, bytes: 1e8 }],
 })
 const provenance = { bench: 'unit', measuredAt: '2026-01-01T00:00:00Z', tools: {}, repetitions: 1 }
+const snarkjsFits = { groth16: fit(0.5, 4e-5), plonk: fit(0.7, 8e-5) }
 const profile: HardwareProfile = {
   profileVersion: 1,
   name: 'unit',
   machine: { cpuModel: 'test', cores: 2, memoryBytes: 8e9, platform: 'linux', arch: 'x64' },
   provenance,
-  backends: { groth16: fit(0.5, 4e-5), plonk: fit(0.7, 8e-5) },
+  backends: snarkjsFits,
   engines: { native: { provenance, backends: { groth16: fit(0.1, 1e-5) } } },
 }
 
@@ -38,8 +39,9 @@ test('an engine without a fit for the backend falls back to the snarkjs fit (slo
   const e = estimateProof({ backend: 'plonk', constraints: 1000 }, profile, 'native')
   assert.equal(e.engine, 'snarkjs')
   assert.equal(e.seconds, estimateProof({ backend: 'plonk', constraints: 1000 }, profile).seconds)
-  assert.equal(fitFor({ ...profile, engines: undefined }, 'groth16', 'native')?.engine, 'snarkjs')
-  assert.equal(fitFor({ ...profile, backends: { plonk: profile.backends.plonk } }, 'groth16', 'native')?.engine, 'native')
+  const { engines: _, ...withoutEngines } = profile
+  assert.equal(fitFor(withoutEngines, 'groth16', 'native')?.engine, 'snarkjs')
+  assert.equal(fitFor({ ...profile, backends: { plonk: snarkjsFits.plonk } }, 'groth16', 'native')?.engine, 'native')
 })
 
 test('engine fits are checked at the boundary: unknown engine, missing provenance, bad coefficients; quote refuses an unknown engine', () => {

@@ -10,12 +10,11 @@ import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createPublicClient, createWalletClient, http, type Abi, type ContractFunctionArgs, type ContractFunctionName, type Address, type PublicClient } from 'viem'
-import { privateKeyToAccount } from 'viem/accounts'
+import { createPublicClient, http, type PublicClient } from 'viem'
 import { foundry } from 'viem/chains'
 import { anvilPrivateKeys } from '../../src/dev/anvil.ts'
 import { projectContract, verifierAbi } from '../../src/chain/projectContracts.ts'
-import { writeAndWait } from '../../src/chain/writeAndWait.ts'
+import { anvilWallet, chainWriter, type TestWallet } from '../support/chain.ts'
 import { deployContract } from '../../src/chain/deploy.ts'
 import { registryLayout } from '../../src/chain/registryLayout.ts'
 import { modelRegistration, registerArgs } from '../../src/chain/modelRegistration.ts'
@@ -29,7 +28,7 @@ const skipPoolRisk = haveModel ? false : 'models/pool-risk/model.onnx and sample
 let stack: Awaited<ReturnType<typeof import('../../src/demo/localStack.ts')['startLocalStack']>>
 let dir = ''
 let pub: PublicClient
-let wallet: ReturnType<typeof createWalletClient<ReturnType<typeof http>, typeof foundry, ReturnType<typeof privateKeyToAccount>>>
+let wallet: TestWallet
 const show = (x: unknown) => JSON.stringify(x, (_, v) => (typeof v === 'bigint' ? String(v) : v))
 
 before(async () => {
@@ -37,7 +36,7 @@ before(async () => {
   const { startLocalStack } = await import('../../src/demo/localStack.ts')
   stack = await startLocalStack({ workers: 1 })
   pub = createPublicClient({ chain: foundry, transport: http(stack.anvil.rpcUrl) }) as PublicClient
-  wallet = createWalletClient({ account: privateKeyToAccount(anvilPrivateKeys[0]), chain: foundry, transport: http(stack.anvil.rpcUrl) })
+  wallet = anvilWallet(stack.anvil.rpcUrl)
 })
 after(async () => {
   if (stack) {
@@ -55,9 +54,7 @@ after(async () => {
   await terminateSnark()
 })
 
-async function write<const abi extends Abi, fn extends ContractFunctionName<abi, 'nonpayable' | 'payable'>>(address: Address, abi: abi, functionName: fn, args: ContractFunctionArgs<abi, 'nonpayable' | 'payable', fn>) {
-  await writeAndWait<abi, fn, typeof args>({ wallet, publicClient: pub }, { address, abi, functionName, args } as never) // throws unless status is success
-}
+const write = chainWriter(() => ({ wallet, publicClient: pub }))
 
 /** Compile → verifier → registry → pool → feed → network circuit; returns what the oracle needs. */
 async function deployModel(name: string, onnx: Uint8Array, samples: number[][]) {
@@ -92,6 +89,10 @@ async function deployModel(name: string, onnx: Uint8Array, samples: number[][]) 
   })
   const regJson = (await reg.json()) as { circuit?: { id: string } }
   assert.equal(reg.status, 201, JSON.stringify(regJson))
+  // One circuit identity: the network's id, the registry's entry and the feed all name circuitId(manifest).
+  const { circuitId } = await import('../../src/compiler/circuitId.ts')
+  assert.equal(regJson.circuit!.id, circuitId(manifest))
+  assert.equal(await pub.readContract({ address: feed, abi: projectContract('ProvedFeed').abi, functionName: 'circuitId' }), circuitId(manifest))
   return { manifest, onnx, pool, poolAbi, feed, circuitId: regJson.circuit!.id }
 }
 

@@ -3,12 +3,11 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createPublicClient, createWalletClient, http, type Abi, type ContractFunctionArgs, type ContractFunctionName, type Address, type PublicClient } from 'viem'
-import { privateKeyToAccount } from 'viem/accounts'
+import { createPublicClient, http, type Address, type PublicClient } from 'viem'
 import { foundry } from 'viem/chains'
-import { startAnvil, anvilPrivateKeys, type AnvilInstance } from '../../src/dev/anvil.ts'
+import { startAnvil, type AnvilInstance } from '../../src/dev/anvil.ts'
+import { anvilWallet, chainWriter, type TestWallet } from '../support/chain.ts'
 import { projectContract } from '../../src/chain/projectContracts.ts'
-import { writeAndWait } from '../../src/chain/writeAndWait.ts'
 import { deployContract } from '../../src/chain/deploy.ts'
 import { provedFixture, type ProvedFixture } from '../../src/dev/provedFixture.ts'
 import { terminateSnark } from '../../src/compiler/snark/index.ts'
@@ -22,11 +21,13 @@ import {
 // prover-network client interface. Inputs are quantized with 8 fractional bits.
 const SCALE = 8
 const POOL_SUBJECT = 0xfeedn
+/** The circuit id the feed's model is registered with (a stand-in: the fixture has no manifest), and the feed's configured one. */
+const CIRCUIT_ID = `0x${'11'.repeat(32)}` as const
 let dir: string
 let anvil: AnvilInstance
 let port: number
 let pub: PublicClient
-let wallet: ReturnType<typeof mkWallet>
+let wallet: TestWallet
 let fx: ProvedFixture
 let feed: Address
 let pool: Address
@@ -35,12 +36,7 @@ const poolAbi = () => projectContract('MockYieldPool').abi
 const show = (x: unknown) => JSON.stringify(x, (_, v) => (typeof v === 'bigint' ? v.toString() : v))
 const feedAbi = () => projectContract('ProvedFeed').abi
 
-function mkWallet(rpcUrl: string) {
-  return createWalletClient({ account: privateKeyToAccount(anvilPrivateKeys[0]!), chain: foundry, transport: http(rpcUrl) })
-}
-async function write<const abi extends Abi, fn extends ContractFunctionName<abi, 'nonpayable' | 'payable'>>(address: Address, abi: abi, functionName: fn, args: ContractFunctionArgs<abi, 'nonpayable' | 'payable', fn>) {
-  await writeAndWait<abi, fn, typeof args>({ wallet, publicClient: pub }, { address, abi, functionName, args } as never) // throws unless status is success
-}
+const write = chainWriter(() => ({ wallet, publicClient: pub }))
 const quantize = (x: number) => BigInt(Math.round(x * 2 ** SCALE))
 const prover = inProcessProverClient(async (req: ProofJobRequest) => {
   if (proveDelayMs) await new Promise((r) => setTimeout(r, proveDelayMs))
@@ -58,7 +54,7 @@ async function latest() {
 }
 function feedConfig(): OracleFeed {
   return {
-    id: 'pool-feed', address: feed, circuitId: 'fixture-12', backend: 'groth16', inputScaleBits: SCALE,
+    id: 'pool-feed', address: feed, circuitId: CIRCUIT_ID, backend: 'groth16', inputScaleBits: SCALE,
     adapter: chainPoolAdapter(pub, pool), orders: { heartbeatS: 3600, deviationBps: 100 },
   }
 }
@@ -73,15 +69,13 @@ before(async () => {
   anvil = await startAnvil({ args: ['--state', join(dir, 'anvil-state.json'), '--timestamp', '1699923600'] })
   port = anvil.port
   pub = createPublicClient({ chain: foundry, transport: http(anvil.rpcUrl) }) as PublicClient
-  wallet = mkWallet(anvil.rpcUrl)
+  wallet = anvilWallet(anvil.rpcUrl)
   const clients = { wallet, publicClient: pub }
   fx = await provedFixture('groth16', 1, 12, 'OracleTestVerifier')
   const verifier = await deployContract(clients, fx.verifier)
   const registry = await deployContract(clients, projectContract('ModelRegistry'))
-  const regAbi = projectContract('ModelRegistry').abi
-  const hash = await wallet.writeContract({ address: registry, abi: regAbi, functionName: 'register', chain: foundry, account: wallet.account,
-    args: ['pool-risk', `0x${'11'.repeat(32)}`, `0x${'22'.repeat(32)}`, verifier, fx.vkHash, 0, { nOutputs: 1, nInputs: 12, subjectIndex: 13, roundIndex: 14, scaleBits: SCALE }] } as never)
-  await pub.waitForTransactionReceipt({ hash })
+  await write(registry, projectContract('ModelRegistry').abi, 'register',
+    ['pool-risk', CIRCUIT_ID, verifier, fx.vkHash, 0, { nOutputs: 1, nInputs: 12, subjectIndex: 13, roundIndex: 14, scaleBits: SCALE }])
   feed = await deployContract(clients, projectContract('ProvedFeed'), [{
     registry, modelId: 0n, subject: POOL_SUBJECT, outputIndex: 0, decimals: 8, description: 'pool-risk / 0xfeed',
     heartbeat: 3600, minAnswer: -(10n ** 12n), maxAnswer: 10n ** 12n, upgradeDelay: 86400, owner: wallet.account.address, maxRoundJump: 0n, resetDelay: 0,
@@ -134,6 +128,24 @@ test('posting policy: first round, skip unchanged, skip within deviation, post o
   assert.equal((hb as { reason: string }).reason, 'heartbeat')
   assert.equal((await latest())[0], 3n)
   assert.ok(log.entries.some((e) => e.event === 'round.posted'))
+})
+
+test('a feed whose model is registered with another circuitId is refused before anything is proved (ORACLE_CIRCUIT_MISMATCH)', async () => {
+  const other = `0x${'22'.repeat(32)}`
+  const client = inProcessProverClient(async () => assert.fail('nothing may be proved for a mismatched feed'))
+  const log = memoryLogger()
+  const o = new Oracle({
+    feeds: [{ ...feedConfig(), circuitId: other }], prover: client, chain: { publicClient: pub, wallet },
+    store: new StateStore(join(dir, 'mismatch.json')), log, now: () => clock,
+  })
+  const [out] = await o.tick()
+  assert.equal(out!.status, 'error', show(out))
+  assert.equal((out as { code: string }).code, 'ORACLE_CIRCUIT_MISMATCH')
+  const failed = log.entries.find((e) => e.event === 'feed.failed')
+  assert.match(String(failed?.meta.details), new RegExp(`registered with circuitId ${other}.*got ${CIRCUIT_ID}`))
+  assert.equal(client.submitted, 0, 'no job was submitted')
+  // The feed itself names its circuit.
+  assert.equal(await pub.readContract({ address: feed, abi: feedAbi(), functionName: 'circuitId' }), CIRCUIT_ID)
 })
 
 test('restart mid-round resumes the same job and never posts a round twice', async () => {

@@ -15,15 +15,14 @@ import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import type { Redis } from 'ioredis'
 import * as snarkjs from 'snarkjs'
-import { createPublicClient, createWalletClient, http, type Abi, type ContractFunctionArgs, type ContractFunctionName, type Address, type Hex, type PublicClient } from 'viem'
-import { privateKeyToAccount } from 'viem/accounts'
+import { createPublicClient, http, type Abi, type Address, type Hex, type PublicClient } from 'viem'
 import { foundry } from 'viem/chains'
 import { buildApi } from '../../src/api/index.ts'
-import { anvilPrivateKeys, startAnvil, type AnvilInstance } from '../../src/dev/anvil.ts'
+import { startAnvil, type AnvilInstance } from '../../src/dev/anvil.ts'
+import { anvilWallet, chainWriter, type TestWallet } from '../support/chain.ts'
 import { deployContract } from '../../src/chain/deploy.ts'
 import { projectContract, verifierAbi } from '../../src/chain/projectContracts.ts'
 import { modelRegistration, registerArgs } from '../../src/chain/modelRegistration.ts'
-import { writeAndWait } from '../../src/chain/writeAndWait.ts'
 import { inputLength, type CircuitManifest } from '../../src/compiler/manifest.ts'
 import { BN254_Q, canonicalProof, encodeProof, type SnarkProof } from '../../src/compiler/snark/index.ts'
 import { Oracle, StateStore, fileAdapter, httpProverClient, memoryLogger, type OracleFeed, type ProverClient } from '../../src/oracle/index.ts'
@@ -46,7 +45,7 @@ let api: Awaited<ReturnType<typeof buildApi>>
 let baseUrl = ''
 let anvil: AnvilInstance
 let pub: PublicClient
-let wallet: ReturnType<typeof mkWallet>
+let wallet: TestWallet
 let verifier: { address: Address; abi: Abi }
 let modelRegistry: Address
 const connections: Redis[] = []
@@ -54,12 +53,7 @@ const workers: ProverWorker[] = []
 const coordinators: Coordinator[] = []
 const show = (x: unknown) => JSON.stringify(x, (_, v) => (typeof v === 'bigint' ? String(v) : v))
 
-function mkWallet(rpcUrl: string, chainId: number) {
-  return createWalletClient({ account: privateKeyToAccount(anvilPrivateKeys[0]!), chain: { ...foundry, id: chainId }, transport: http(rpcUrl) })
-}
-async function write<const abi extends Abi, fn extends ContractFunctionName<abi, 'nonpayable' | 'payable'>>(address: Address, abi: abi, functionName: fn, args: ContractFunctionArgs<abi, 'nonpayable' | 'payable', fn>) {
-  await writeAndWait<abi, fn, typeof args>({ wallet, publicClient: pub }, { address, abi, functionName, args } as never) // throws unless status is success
-}
+const write = chainWriter(() => ({ wallet, publicClient: pub }))
 
 /** pi_a as [x·λ², y·λ³, λ]: the same point for snarkjs (Jacobian), an off-curve point for the chain. */
 function projective(proof: unknown, lambda = 7n): SnarkProof {
@@ -159,7 +153,7 @@ before(async () => {
 
   anvil = await startAnvil()
   pub = createPublicClient({ chain: { ...foundry, id: anvil.chainId }, transport: http(anvil.rpcUrl) }) as PublicClient
-  wallet = mkWallet(anvil.rpcUrl, anvil.chainId)
+  wallet = anvilWallet(anvil.rpcUrl, 0, anvil.chainId)
   const v = JSON.parse(readFileSync(join(circuit.dir, 'Verifier.json'), 'utf8')) as { bytecode: Hex }
   verifier = { address: await deployContract({ wallet, publicClient: pub }, { abi: verifierAbi, bytecode: v.bytecode }), abi: verifierAbi }
   modelRegistry = await deployContract({ wallet, publicClient: pub }, projectContract('ModelRegistry'))

@@ -46,15 +46,14 @@ test('fitBackend fits seconds ≈ a + b·n·log n and bytes ≈ c + d·n, report
   assert.ok(fit.maxRelError < 1e-9)
 })
 
+const groth16Fit = { time: { a: 0.5, b: 1e-5 }, memory: { c: 1e8, d: 1e4 }, maxRelError: 0.1, points: [
+  { constraints: 10, wires: 10, seconds: 0.5, bytes: 1e8 }, { constraints: 20, wires: 20, seconds: 0.5, bytes: 1e8 }] }
 const profile: HardwareProfile = {
   profileVersion: 1,
   name: 'unit',
   machine: { cpuModel: 'test', cores: 2, memoryBytes: 8e9, platform: 'linux', arch: 'x64' },
   provenance: { bench: 'unit', measuredAt: '2026-01-01T00:00:00Z', tools: {}, repetitions: 1 },
-  backends: {
-    groth16: { time: { a: 0.5, b: 1e-5 }, memory: { c: 1e8, d: 1e4 }, maxRelError: 0.1, points: [
-      { constraints: 10, wires: 10, seconds: 0.5, bytes: 1e8 }, { constraints: 20, wires: 20, seconds: 0.5, bytes: 1e8 }] },
-  },
+  backends: { groth16: groth16Fit },
 }
 
 test('parseHardwareProfile rejects bad profiles with MARKET_PROFILE_INVALID and expected/got details', () => {
@@ -99,7 +98,7 @@ test('estimateProof and quote follow the profile; a missing backend fit is a cle
 })
 
 test('PLONK is priced by its gates, Groth16 by its constraints; old manifests fall back to constraints', () => {
-  const plonkProfile = { ...profile, backends: { ...profile.backends, plonk: profile.backends.groth16 } }
+  const plonkProfile = { ...profile, backends: { ...profile.backends, plonk: groth16Fit } }
   assert.equal(provingSize({ backend: 'groth16', constraints: 1000, plonkGates: 4000 }), 1000)
   assert.equal(provingSize({ backend: 'plonk', constraints: 1000, plonkGates: 4000 }), 4000)
   assert.equal(provingSize({ backend: 'plonk', constraints: 1000 }), 1000)
@@ -126,12 +125,13 @@ test('the committed profile was measured: provenance and raw points present, fit
 })
 
 test('GET /quote (plugin with the API error handling): quotes a known circuit, 400 without circuitId, 404 for an unknown one', async () => {
+  const ID = `0x${'c1'.repeat(32)}` // a registered circuitId (the fake manifest has none of its own)
   const manifest = { name: 'm', circuitHash: `0x${'11'.repeat(32)}`, backend: 'groth16', constraints: 2048 } as unknown as CircuitManifest
   const app = Fastify()
   installErrorHandling(app)
-  await app.register(quoteRoute, { profile, getManifest: async (id) => (id === manifest.circuitHash ? manifest : undefined) })
+  await app.register(quoteRoute, { profile, getManifest: async (id) => (id === ID ? manifest : undefined) })
   try {
-    const ok = await app.inject({ url: `/quote?circuitId=${manifest.circuitHash}` })
+    const ok = await app.inject({ url: `/quote?circuitId=${ID}` })
     assert.equal(ok.statusCode, 200)
     const body = ok.json()
     assert.equal(body.minPrice, quote(manifest, profile).minPrice.toString())

@@ -4,7 +4,7 @@ import { BaseError } from '../../src/errors/index.ts'
 import { parseOracleConfig } from '../../src/oracle/config.ts'
 
 const feed = {
-  id: 'pool-1', address: '0x5FbDB2315678afecb367f032d93F642f64180aa3', circuitId: 'c1', backend: 'groth16',
+  id: 'pool-1', address: '0x5FbDB2315678afecb367f032d93F642f64180aa3', circuitId: `0x${'c1'.repeat(32)}`, backend: 'groth16',
   heartbeatS: 3600, deviationBps: 50, adapter: { kind: 'chain-pool', pool: '0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512' },
 }
 const base = { rpcUrl: 'http://127.0.0.1:8545', prover: { baseUrl: 'http://127.0.0.1:3000', apiKeyEnv: 'K' }, feeds: [feed] }
@@ -26,6 +26,7 @@ test('oracle config: each bad field is named with expected and got', () => {
   invalid({ ...base, feeds: [] }, /feeds.*non-empty array/)
   invalid({ ...base, feeds: [{ ...feed, address: '0x12' }] }, /feeds\[0\]\.address.*0x address/)
   invalid({ ...base, feeds: [{ ...feed, backend: 'stark' }] }, /feeds\[0\]\.backend.*"stark"/)
+  invalid({ ...base, feeds: [{ ...feed, circuitId: 'pool-risk' }] }, /feeds\[0\]\.circuitId.*0x \+ 64 hex.*"pool-risk"/)
   invalid({ ...base, feeds: [{ ...feed, heartbeatS: 0 }] }, /feeds\[0\]\.heartbeatS.*>= 1.*got 0/)
   invalid({ ...base, feeds: [{ ...feed, adapter: { kind: 'ftp' } }] }, /adapter\.kind/)
   invalid({ ...base, prover: undefined }, /prover/)

@@ -114,7 +114,7 @@ test('in-process prover client: idempotency keys dedupe, failures surface as PRO
 })
 
 test('HTTP prover client speaks the jobs API: bearer on writes, errors as PROVER_API_ERROR, timeout as PROVER_TIMEOUT', async () => {
-  const seen: { method?: string; url?: string; auth?: string; body?: string }[] = []
+  const seen: { method: string | undefined; url: string | undefined; auth: string | undefined; body: string }[] = []
   const server = createServer((req, res) => {
     let body = ''
     req.on('data', (d) => (body += d))
@@ -137,7 +137,7 @@ test('HTTP prover client speaks the jobs API: bearer on writes, errors as PROVER
     const c = httpProverClient({ baseUrl, apiKey: 'k' })
     const req = { circuitId: 'c', input: [0.5], subject: '9', round: '2', idempotencyKey: 'f:2:0' }
     assert.deepEqual(await c.submit(req), { jobId: 'j1' })
-    assert.deepEqual(JSON.parse(seen[0]!.body!), req)
+    assert.deepEqual(JSON.parse(seen[0]!.body), req)
     assert.equal(seen[0]!.auth, 'Bearer k')
     await assert.rejects(waitForProof(c, 'j1', { timeoutMs: 50, pollMs: 10 }), (e: unknown) => e instanceof BaseError && e.code === 'PROVER_TIMEOUT')
     await assert.rejects(c.get('nope'), (e: unknown) => e instanceof BaseError && e.code === 'PROVER_API_ERROR' && e.meta?.status === 404)

@@ -40,7 +40,8 @@ export async function run(argv: string[]): Promise<number> {
     const res = await engine.prove(circuit, input as number[], { subject: toBig(values.subject, '--subject'), round: toBig(values.round, '--round') })
     const ok = await engine.verify(circuit, res.proof, res.publicSignals)
     const out = values.out ?? 'proof.json'
-    writeFileSync(out, JSON.stringify({ backend: circuit.manifest.backend, circuitHash: circuit.manifest.circuitHash, ...res }, null, 1))
+    const { circuitId } = await import('../../compiler/circuitId.ts')
+    writeFileSync(out, JSON.stringify({ backend: circuit.manifest.backend, circuitId: circuitId(circuit.manifest), ...res }, null, 1))
     console.log(`proved in ${((Date.now() - t) / 1000).toFixed(2)} s, self-check ${ok ? 'ok' : 'FAILED'}; outputs [${res.outputs.map((x) => x.toFixed(4)).join(', ')}] → ${out}`)
     return ok ? 0 : 1
   } finally {

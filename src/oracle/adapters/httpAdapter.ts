@@ -16,7 +16,7 @@ export function httpAdapter(opts: { url: string; field?: string; expectedLength?
     async read() {
       let res: Response
       try {
-        res = await fetch(opts.url, { headers: opts.headers, signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000) })
+        res = await fetch(opts.url, { ...(opts.headers ? { headers: opts.headers } : {}), signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000) })
       } catch (e) {
         throw new BaseError('ADAPTER_FAILED', `Could not reach ${opts.url}.`, {
           details: `expected an HTTP answer, got: ${(e as Error).message}`,

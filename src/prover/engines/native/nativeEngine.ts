@@ -96,7 +96,7 @@ export async function proveWtnsBatch(key: NativeKeyHandle, wtns: Uint8Array[]): 
  * const { proof, publicSignals } = await engine.prove(c, input, { subject: 1n, round: 1n })
  * ```
  */
-export async function nativeEngine(addon: NativeAddon, opts: { onTimings?: (t: NativeTimings) => void } = {}): Promise<ProvingEngine & { name: 'native' }> {
+export async function nativeEngine(addon: NativeAddon, opts: { onTimings?: ((t: NativeTimings) => void) | undefined } = {}): Promise<ProvingEngine & { name: 'native' }> {
   // Verification (the worker's self-check) with the native pairing check where the addon has it.
   const snark = withNativeVerify(await snarkjsEngine(), addon)
   return {
