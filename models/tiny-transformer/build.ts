@@ -10,7 +10,7 @@
  *
  * Run: npx tsx models/tiny-transformer/build.ts   Writes model.onnx and calibration.json (16 inputs,
  * N(0, 1)). Named calibration.json, not samples.json, so the bundled-model loops (tests, benches)
- * leave it alone until the prover takes circuits beyond 2^15 constraints (it has 112,242);
+ * leave it alone until the prover takes circuits beyond 2^15 constraints (it has 111,282);
  * test/unit/transformer.test.ts compiles it and matches its witness against onnxruntime.
  */
 import { writeFileSync } from 'node:fs'
