@@ -220,6 +220,7 @@ test('ProofMarket with ezkl: an ezkl worker locks a request, proves it through t
     conn.disconnect()
     redis.disconnect()
     await f.stop()
+    await engine.terminate?.() // the in-process engine's Python bridge would keep this file's process alive
   })
   const body = await registerBody(out)
   const bytes = Object.fromEntries(Object.entries(body.artifacts).map(([k, v]) => [k, new Uint8Array(Buffer.from(v, 'base64'))]))
