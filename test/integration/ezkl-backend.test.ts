@@ -36,6 +36,11 @@ before(async () => {
 })
 after(() => {
   if (dir) rmSync(dir, { recursive: true, force: true })
+  // KNOWN LEAK, not yet found: after the ProofMarket test every handle this file opens is closed
+  // (worker, coordinator, queue, Redis, anvil, the ezkl bridge), yet something keeps the event loop
+  // alive and the file never exits. An unref'd timer ends the process 5 s after the last test, only
+  // in that case (a clean exit comes first otherwise); the test results are already reported.
+  setTimeout(() => process.exit(), 5_000).unref()
 })
 
 test('zkml compile --backend ezkl writes the R1CS kind of manifest; zkml prove/verify work on it; replay to another subject or round fails', { timeout: 300_000 }, async () => {
