@@ -36,11 +36,6 @@ before(async () => {
 })
 after(() => {
   if (dir) rmSync(dir, { recursive: true, force: true })
-  // KNOWN LEAK, not yet found: after the ProofMarket test every handle this file opens is closed
-  // (worker, coordinator, queue, Redis, anvil, the ezkl bridge), yet something keeps the event loop
-  // alive and the file never exits. An unref'd timer ends the process 5 s after the last test, only
-  // in that case (a clean exit comes first otherwise); the test results are already reported.
-  setTimeout(() => process.exit(), 5_000).unref()
 })
 
 test('zkml compile --backend ezkl writes the R1CS kind of manifest; zkml prove/verify work on it; replay to another subject or round fails', { timeout: 300_000 }, async () => {
@@ -226,6 +221,9 @@ test('ProofMarket with ezkl: an ezkl worker locks a request, proves it through t
     redis.disconnect()
     await f.stop()
     await engine.terminate?.() // the in-process engine's Python bridge would keep this file's process alive
+    // startMarketFixture made its Groth16 keys and proofs with snarkjs, whose worker threads do the same.
+    const { terminateSnark } = await import('../../src/compiler/snark/index.ts')
+    await terminateSnark()
   })
   const body = await registerBody(out)
   const bytes = Object.fromEntries(Object.entries(body.artifacts).map(([k, v]) => [k, new Uint8Array(Buffer.from(v, 'base64'))]))
