@@ -40,7 +40,8 @@ export const quoteResponseSchema = {
       properties: {
         backend: { type: 'string' }, constraints: { type: 'integer' }, size: { type: 'integer', description: 'what the fit was applied to: constraints (Groth16) or PLONK gates' }, seconds: { type: 'number' }, bytes: { type: 'number' },
         fitsMemory: { type: 'boolean' }, maxRelError: { type: 'number' },
-        engine: { type: 'string', description: 'the proving engine whose measured fit priced this (snarkjs, or native where the profile has native points)' },
+        engine: { type: 'string', description: 'the proving engine whose measured fit priced this (snarkjs, or native where the profile has native points; cuda fits are estimates until measured)' },
+        costFactor: { type: 'number', description: 'the engine\'s hardware cost relative to a CPU core (a GPU costs more an hour; 1 for CPU engines)' },
       },
     },
     minPrice: wei,

@@ -55,8 +55,8 @@ test('engine fits are checked at the boundary: unknown engine, missing provenanc
   bad({ ...profile, engines: { native: { provenance, backends: { stark: fit(1, 1) } } } }, /expected backend groth16, plonk or ezkl in engines\.native/)
   bad({ ...profile, engines: [] }, /engines as an object/)
   assert.throws(
-    () => quote({ backend: 'groth16', constraints: 10 }, profile, { engines: { groth16: 'cuda' as 'native' } }),
-    (e: unknown) => e instanceof BaseError && e.code === 'MARKET_QUOTE_INVALID' && /expected native or snarkjs, got cuda/.test(e.details ?? ''),
+    () => quote({ backend: 'groth16', constraints: 10 }, profile, { engines: { groth16: 'fpga' as 'native' } }),
+    (e: unknown) => e instanceof BaseError && e.code === 'MARKET_QUOTE_INVALID' && /expected native, cuda or snarkjs, got fpga/.test(e.details ?? ''),
   )
 })
 
@@ -94,10 +94,10 @@ test('zkml quote --engine native prices from the native fit; an unknown engine i
     assert.equal(got.estimate.engine, 'native')
     assert.equal(got.minPrice, want.minPrice.toString())
     assert.ok(want.minPrice < quote(manifest as never, loadHardwareProfile()).minPrice)
-    const bad = zkml(['quote', dir, '--engine', 'cuda'])
+    const bad = zkml(['quote', dir, '--engine', 'fpga'])
     assert.equal(bad.status, 1)
     assert.match(bad.stderr, /MARKET_QUOTE_INVALID/)
-    assert.match(bad.stderr, /expected native or snarkjs, got cuda/)
+    assert.match(bad.stderr, /expected native, cuda or snarkjs, got fpga/)
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
