@@ -1,6 +1,7 @@
 import type { CircuitBuilder } from '../CircuitBuilder.ts'
 import { Lc } from '../Lc.ts'
 import type { Decomposed } from './decompose.ts'
+import { inSignedRange } from './sigmoid.ts'
 
 /**
  * A piecewise polynomial over a power-of-two domain, the specification both the circuit and the
@@ -65,19 +66,7 @@ export function piecewise(b: CircuitBuilder, d: Decomposed, table: PiecewiseTabl
   const u = d.quotient
 
   // in range [-2^E, 2^E)?
-  const middle = h.slice(E, B - 1)
-  const M = BigInt(middle.length)
-  const mm = Lc.sum(middle)
-  const sm = b.mul(sign, mm, `${what}: sign·mismatch`)
-  const t = Lc.constant(M).sub(mm).add(sm.scale(2n)).sub(sign.scale(M))
-  let inRange: Lc
-  if (t.isConstant()) inRange = Lc.constant(t.constantValue() === 0n ? 1n : 0n)
-  else {
-    const [z, inv] = b.witnessIsZero(t)
-    b.enforce(t, Lc.wire(inv), Lc.constant(1n).sub(Lc.wire(z)), `${what}: t·t⁻¹ = 1 - z`)
-    b.enforce(t, Lc.wire(z), Lc.zero, `${what}: t·z = 0`)
-    inRange = Lc.wire(z)
-  }
+  const inRange = inSignedRange(b, h, E, B, sign, what)
 
   // segment index bits, least significant first, and the multilinear coefficients of each table
   const idx = [...h.slice(w, E), sign]

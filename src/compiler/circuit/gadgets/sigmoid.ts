@@ -34,19 +34,7 @@ export function sigmoid(b: CircuitBuilder, d: Decomposed, s: number, what = 'sig
   const one = 1n << BigInt(outScale)
 
   // in range [-8, 8)?
-  const middle = h.slice(s + 3, B - 1)
-  const M = BigInt(middle.length)
-  const m = Lc.sum(middle)
-  const sm = b.mul(sign, m, `${what}: sign·mismatch`)
-  const t = Lc.constant(M).sub(m).add(sm.scale(2n)).sub(sign.scale(M))
-  let inRange: Lc
-  if (t.isConstant()) inRange = Lc.constant(t.constantValue() === 0n ? 1n : 0n)
-  else {
-    const [z, inv] = b.witnessIsZero(t)
-    b.enforce(t, Lc.wire(inv), Lc.constant(1n).sub(Lc.wire(z)), `${what}: t·t⁻¹ = 1 - z`)
-    b.enforce(t, Lc.wire(z), Lc.zero, `${what}: t·z = 0`)
-    inRange = Lc.wire(z)
-  }
+  const inRange = inSignedRange(b, h, s + 3, B, sign, what)
 
   // segment index bits, least significant first: h_{s-1}, h_s, h_{s+1}, h_{s+2}, sign
   const idx = [h[s - 1]!, h[s]!, h[s + 1]!, h[s + 2]!, sign]
@@ -82,4 +70,27 @@ function multilinearCoefficients(table: bigint[]): bigint[] {
   const c = [...table]
   for (let bit = 0; bit < 5; bit++) for (let S = 0; S < 32; S++) if (S & (1 << bit)) c[S] = c[S]! - c[S ^ (1 << bit)]!
   return c
+}
+
+/**
+ * 1 when a range-checked value with bits `h` (two's complement over B bits, `sign` = its top bit)
+ * lies in [-2^e, 2^e), else 0: the bits from `e` to B − 2 must all equal the sign. Shared by the
+ * sigmoid and the piecewise-polynomial gadget; costs 1 product plus 2 constraints (IsZero).
+ *
+ * @example
+ * ```ts
+ * const inRange = inSignedRange(b, bits, s + 3, B, sign, 'sigmoid') // [-8, 8) at scale s
+ * ```
+ */
+export function inSignedRange(b: CircuitBuilder, h: Lc[], e: number, B: number, sign: Lc, what: string): Lc {
+  const middle = h.slice(e, B - 1)
+  const M = BigInt(middle.length)
+  const m = Lc.sum(middle)
+  const sm = b.mul(sign, m, `${what}: sign·mismatch`)
+  const t = Lc.constant(M).sub(m).add(sm.scale(2n)).sub(sign.scale(M))
+  if (t.isConstant()) return Lc.constant(t.constantValue() === 0n ? 1n : 0n)
+  const [z, inv] = b.witnessIsZero(t)
+  b.enforce(t, Lc.wire(inv), Lc.constant(1n).sub(Lc.wire(z)), `${what}: t·t⁻¹ = 1 - z`)
+  b.enforce(t, Lc.wire(z), Lc.zero, `${what}: t·z = 0`)
+  return Lc.wire(z)
 }
