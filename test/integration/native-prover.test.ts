@@ -8,6 +8,7 @@ import assert from 'node:assert/strict'
 import { createPublicClient, createWalletClient, http } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
+import { deployContract } from '../../src/chain/deploy.ts'
 import { startAnvil, anvilPrivateKeys, type AnvilInstance } from '../../src/dev/anvil.ts'
 import { compileSolidity } from '../../src/compiler/solidity/compileSolidity.ts'
 import { P } from '../../src/compiler/field.ts'
@@ -62,9 +63,9 @@ test('native and snarkjs proofs of the same witness both verify with snarkjs and
   const chain = { ...foundry, id: anvil.chainId }
   const wallet = createWalletClient({ account, chain, transport: http(anvil.rpcUrl) })
   const client = createPublicClient({ chain, transport: http(anvil.rpcUrl) })
-  const { contractAddress } = await client.waitForTransactionReceipt({ hash: await wallet.deployContract({ abi: compiled.abi, bytecode: compiled.bytecode }) })
+  const contractAddress = await deployContract({ wallet, publicClient: client }, { abi: compiled.abi, bytecode: compiled.bytecode })
   const call = (proof: Record<string, unknown>, signals: string[]) =>
-    client.readContract({ address: contractAddress!, abi: compiled.abi, functionName: 'verify', args: [encodeProof('groth16', proof), signals.map(BigInt)] })
+    client.readContract({ address: contractAddress, abi: compiled.abi, functionName: 'verify', args: [encodeProof('groth16', proof), signals.map(BigInt)] })
   assert.equal(await call(native.proof, native.publicSignals), true, 'on-chain verifier accepts the native proof')
   assert.equal(await call(snark.proof, snark.publicSignals), true, 'and the snarkjs proof')
   assert.equal(await call(native.proof, ['154', '20', '10', '0']), false)

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import * as snarkjs from 'snarkjs'
 import { createPublicClient, createWalletClient, http, type Address, type PublicClient } from 'viem'
+import { deployContract } from '../../src/chain/deploy.ts'
 import { verifierAbi } from '../../src/chain/projectContracts.ts'
 import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
@@ -40,8 +41,7 @@ before(async () => {
     const { proof, publicSignals } = await prove(backend, zkey, writeWtns(smallWitness))
     const name = `Canon${backend}`
     const compiled = compileSolidity({ [`${name}.sol`]: await exportSolidityVerifier(backend, zkey, name) })[`${name}.sol:${name}`]!
-    const hash = await wallet.deployContract({ abi: verifierAbi, bytecode: compiled.bytecode })
-    const verifier = (await client.waitForTransactionReceipt({ hash })).contractAddress!
+    const verifier = await deployContract({ wallet, publicClient: client }, { abi: verifierAbi, bytecode: compiled.bytecode })
     setups.set(backend, { vkey, proof, publicSignals, verifier, abi: verifierAbi })
   }
 })

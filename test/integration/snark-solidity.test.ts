@@ -3,6 +3,8 @@ import assert from 'node:assert/strict'
 import { createPublicClient, createWalletClient, http, BaseError as ViemError } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
+import { deployContract } from '../../src/chain/deploy.ts'
+import { writeAndWait } from '../../src/chain/writeAndWait.ts'
 import { startAnvil, anvilPrivateKeys, type AnvilInstance } from '../../src/dev/anvil.ts'
 import { compileSolidity } from '../../src/compiler/solidity/compileSolidity.ts'
 import { P } from '../../src/compiler/field.ts'
@@ -49,10 +51,8 @@ for (const backend of ['groth16', 'plonk'] as const) {
     const chain = { ...foundry, id: anvil.chainId }
     const wallet = createWalletClient({ account, chain, transport: http(anvil.rpcUrl) })
     const client = createPublicClient({ chain, transport: http(anvil.rpcUrl) })
-    const hash = await wallet.deployContract({ abi, bytecode: compiled.bytecode })
-    const { contractAddress, status } = await client.waitForTransactionReceipt({ hash })
-    assert.equal(status, 'success')
-    const address = contractAddress!
+    // deployContract throws CONTRACT_DEPLOY_FAILED unless the creation succeeded.
+    const address = await deployContract({ wallet, publicClient: client }, { abi, bytecode: compiled.bytecode })
 
     const call = (proofBytes: `0x${string}`, signals: bigint[]) =>
       client.readContract({ address, abi, functionName: 'verify', args: [proofBytes, signals] }) as Promise<boolean>
@@ -96,9 +96,7 @@ for (const backend of ['groth16', 'plonk'] as const) {
     assert.ok(outcomes.includes('reverted InsufficientGas'), 'the starvation guard fired at least once')
 
     // Gas of a verify transaction (21000 base + calldata + verification), measured on a mined tx.
-    const tx = await wallet.writeContract({ address, abi, functionName: 'verify', args: [encoded, signals], gas: 2_000_000n, chain })
-    const receipt = await client.waitForTransactionReceipt({ hash: tx })
-    assert.equal(receipt.status, 'success')
+    const receipt = await writeAndWait({ wallet, publicClient: client }, { address, abi, functionName: 'verify', args: [encoded, signals] })
     t.diagnostic(`${backend} verify gasUsed (whole tx, ${signals.length} public signals): ${receipt.gasUsed}`)
     assert.ok(receipt.gasUsed > 150_000n && receipt.gasUsed < 1_000_000n, `plausible gas, got ${receipt.gasUsed}`)
     const estimate = await client.estimateContractGas({ address, abi, functionName: 'verify', args: [encoded, signals], account })
