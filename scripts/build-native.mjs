@@ -2,16 +2,17 @@
 // Builds the native Groth16 prover (native/, Rust + napi-rs) from source with cargo and copies the
 // library to native/zkml-native.node (git-ignored), where src/prover/engines/native/ loads it.
 // No download happens beyond crates.io (Cargo.lock is committed). Without cargo it exits 0 with a
-// warning: the network then proves with snarkjs. `--if-missing` skips the build when the addon exists.
+// warning: the network then proves with snarkjs. `--if-stale` skips the build when the addon exists and
+// is newer than every source file of the crate (a pull that changes the Rust code rebuilds it).
 //
-//   node scripts/build-native.mjs [--if-missing] [--quiet]   build (and install) the addon
+//   node scripts/build-native.mjs [--if-stale] [--quiet]     build (and install) the addon
 //   node scripts/build-native.mjs --test                      cargo test (no napi bindings)
 //   node scripts/build-native.mjs --cuda                      the addon with GPU MSM (feature `cuda`;
 //                                                             nvcc from PyPI into .venv-cuda first)
 //   node scripts/build-native.mjs --cuda-check                compile the CUDA code for sm_90 and link
 //                                                             the gpu_check binary (no GPU needed)
 import { spawn, spawnSync } from 'node:child_process'
-import { copyFileSync, existsSync, readFileSync, renameSync } from 'node:fs'
+import { copyFileSync, existsSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs'
 import { delimiter, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ensureCudaVenv } from './cuda-venv.mjs'
@@ -70,8 +71,26 @@ export function buildCudaCheck({ quiet = false } = {}) {
   return r.status ?? 1
 }
 
-export async function buildNative({ ifMissing = false, quiet = false, cuda = false } = {}) {
-  if (ifMissing && existsSync(out)) return { built: false, path: out }
+/** The newest modification time (ms) of the crate's sources: Cargo files, build script, src/, cuda/. */
+function newestSource() {
+  let newest = 0
+  const walk = (p) => {
+    if (!existsSync(p)) return
+    const st = statSync(p)
+    if (st.isDirectory()) for (const name of readdirSync(p)) walk(join(p, name))
+    else newest = Math.max(newest, st.mtimeMs)
+  }
+  for (const p of ['Cargo.toml', 'Cargo.lock', 'build.rs', 'src', 'cuda']) walk(join(crate, p))
+  return newest
+}
+
+/** Whether native/zkml-native.node exists and is newer than every source of the crate. */
+export function addonUpToDate() {
+  return existsSync(out) && statSync(out).mtimeMs >= newestSource()
+}
+
+export async function buildNative({ ifStale = false, quiet = false, cuda = false } = {}) {
+  if (ifStale && addonUpToDate()) return { built: false, path: out }
   const cargo = spawnSync('cargo', ['--version'], { encoding: 'utf8' })
   if (cargo.status !== 0) {
     console.warn('zkml: cargo not found: the native prover is not built; workers prove with snarkjs (install Rust from rustup or your distribution to build it)')
@@ -135,6 +154,6 @@ export function testNative() {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   if (args.has('--test')) process.exit(testNative())
   if (args.has('--cuda-check')) process.exit(buildCudaCheck({ quiet: args.has('--quiet') }))
-  const r = await buildNative({ ifMissing: args.has('--if-missing'), quiet: args.has('--quiet'), cuda: args.has('--cuda') })
+  const r = await buildNative({ ifStale: args.has('--if-stale') || args.has('--if-missing'), quiet: args.has('--quiet'), cuda: args.has('--cuda') })
   if (args.has('--cuda') && !r.built) process.exit(1)
 }

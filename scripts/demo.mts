@@ -22,7 +22,7 @@ const everyS = 30
 console.log('zkml demo: proved risk scores for yield pools, end to end on this machine\n')
 // The demo's workers prove with the native engine: build it once here (a progress line, a few
 // minutes the first time; skipped when built; without cargo a warning and the workers use snarkjs).
-await buildNative({ ifMissing: true })
+await buildNative({ ifStale: true })
 const started = Date.now()
 
 function reportVault(v: NonNullable<DemoResult['vault']>): void {

@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 // Runs every test file under test/ with Node's own runner, TypeScript loaded by tsx.
-// Integration files run one at a time: they share one Redis and spawn anvil, and CI has 2 cores.
-// Unit files need none of that (test/unit/unit-purity.test.ts keeps it so) and run two at a time.
+// Unit files need no Redis, anvil or child process (test/unit/unit-purity.test.ts keeps it so) and
+// run two at a time. Integration files run two at a time too: each keeps its Redis keys under a prefix
+// of its own (prover-helpers.ts testPrefix), starts anvil and servers on free ports and writes only to
+// temp directories, and much of their time is spent waiting on blocks, polls and child processes, so
+// a second file fills the idle core. The slowest start first (HEAVY_FIRST), so that no long file is
+// left running alone at the end.
 //
 //   node scripts/test.mjs [substring…]            the runner's own output
 //   node scripts/test.mjs --timings [substring…]  each file in its own run, then a table of wall times
@@ -20,9 +24,9 @@ function collect(dir) {
   return out
 }
 
-// The native prover's tests need its addon: build it if missing (progress line; without cargo a
+// The native prover's tests need its addon: build it if missing or older than its Rust sources (progress line; without cargo a
 // warning, and those tests skip saying why).
-await (await import('./build-native.mjs')).buildNative({ ifMissing: true })
+await (await import('./build-native.mjs')).buildNative({ ifStale: true })
 const args = process.argv.slice(2)
 const timings = args.includes('--timings')
 const filter = args.filter((a) => a !== '--timings')
@@ -37,6 +41,16 @@ const cache = mkdtempSync(join(tmpdir(), 'zkml-test-cache-'))
 process.env.ZKML_TEST_CACHE = cache
 process.on('exit', () => rmSync(cache, { recursive: true, force: true }))
 const UNIT_CONCURRENCY = 2
+const INTEGRATION_CONCURRENCY = 2
+// Integration files by wall time, slowest first (measured with --timings; the rest keep their order).
+const HEAVY_FIRST = [
+  'ezkl-backend', 'compile-models', 'demo-stack', 'vault', 'ezkl-models', 'compile-ptau', 'contracts-security',
+  'contracts-feed', 'cli.test',
+]
+const weight = (f) => {
+  const i = HEAVY_FIRST.findIndex((h) => f.includes(`/${h}`))
+  return i === -1 ? HEAVY_FIRST.length : i
+}
 const isUnit = (f) => f.startsWith(`${join('test', 'unit')}/`)
 const run = (group, concurrency, stdio = 'inherit') =>
   spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...group], { stdio })
@@ -57,8 +71,8 @@ if (timings) {
 }
 
 const unit = files.filter(isUnit)
-const rest = files.filter((f) => !isUnit(f))
+const rest = files.filter((f) => !isUnit(f)).sort((a, b) => weight(a) - weight(b))
 let status = 0
 if (unit.length > 0) status ||= run(unit, UNIT_CONCURRENCY).status ?? 1
-if (rest.length > 0) status = (run(rest, 1).status ?? 1) || status
+if (rest.length > 0) status = (run(rest, INTEGRATION_CONCURRENCY).status ?? 1) || status
 process.exit(status)

@@ -58,10 +58,9 @@ const write = chainWriter(() => ({ wallet, publicClient: pub }))
 
 /** Compile → verifier → registry → pool → feed → network circuit; returns what the oracle needs. */
 async function deployModel(name: string, onnx: Uint8Array, samples: number[][]) {
-  const { compileModel } = await import('../../src/compiler/index.ts')
-  const { registerBody } = await import('./prover-helpers.ts')
+  const { compileCached, registerBody } = await import('./prover-helpers.ts')
   const out = join(dir, name)
-  const { manifest } = await compileModel({ onnx, name, calibration: samples, backend: 'groth16', outDir: out })
+  const { manifest } = await compileCached({ onnx, name, calibration: samples, backend: 'groth16', outDir: out })
   const layout = registryLayout(manifest)
   assert.equal(layout.nInputs, 12, 'the model takes the 12 pool features')
   const clients = { wallet, publicClient: pub }

@@ -1,9 +1,10 @@
 // Shared by the prover/API tests (not itself a test file).
 import { randomBytes } from 'node:crypto'
-import { cpSync, existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs'
+import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Redis } from 'ioredis'
+import type { CompileOptions } from '../../src/compiler/compileModel.ts'
 import type { CircuitManifest } from '../../src/compiler/manifest.ts'
 import { sha256Hex } from '../../src/network/index.ts'
 
@@ -152,16 +153,13 @@ import { bundledModels } from '../../models/lib/bundled.ts'
 /**
  * Compiles a bundled model (`models/<name>/model.onnx` + `samples.json`) to Groth16 in `outDir`.
  * `'tiny'` picks the bundled model with the smallest ONNX file. `sample(i)` cycles the samples.
- * Under `scripts/test.mjs` (which sets ZKML_TEST_CACHE to a directory of its own, removed when the
- * run ends) each model compiles once per run and later files get a copy: several integration files
- * prove the same tiny circuit. Outside it, every call compiles.
+ * Shares compiles across the run's files (`compileCached`).
  */
 export async function compileBundledModel(name: string, outDir: string) {
-  const { compileModel } = await import('../../src/compiler/index.ts')
   const all = bundledModels()
   const m = name === 'tiny' ? all[0] : all.find((x) => x.name === name)
   if (!m) throw new Error(`no bundled model "${name}" in models/ (have: ${all.map((x) => x.name).join(', ')})`)
-  await cachedCompile(m, outDir, (dir) => compileModel({ onnx: m.onnx, name: m.name, calibration: m.samples, backend: 'groth16', outDir: dir }))
+  await compileCached({ onnx: m.onnx, name: m.name, calibration: m.samples, backend: 'groth16', outDir })
   return { model: m.name, dir: outDir, backend: 'groth16' as const, sample: (i: number) => m.samples[i % m.samples.length]! }
 }
 
@@ -171,20 +169,34 @@ export function compiledTestCircuit(dir: string) {
 }
 
 /**
- * `compile(outDir)`, or a copy of the circuit an earlier test file of this run compiled from the same
- * model bytes, samples and backend. The cache is per run (scripts/test.mjs makes and removes it), so a
- * compiler change is never hidden by a stale circuit.
+ * `compileModel(opts)`, or a copy of the circuit an earlier test file of this run compiled with the
+ * same options (model bytes, name, samples, backend, sigmoid, target, tolerance, ptau). Under
+ * `scripts/test.mjs`, which sets ZKML_TEST_CACHE to a directory of its own and removes it when the run
+ * ends, each circuit compiles once per run: several integration files prove the same models. The cache
+ * is per run, so a compiler change is never hidden by a stale circuit. Outside it, every call compiles.
+ * Options that observe the compile (progress, warnings, a custom setup) always compile.
  */
-async function cachedCompile(m: { name: string; onnx: Uint8Array; samples: number[][] }, outDir: string, compile: (dir: string) => Promise<unknown>) {
+export async function compileCached(opts: CompileOptions): Promise<{ manifest: CircuitManifest; dir: string }> {
+  const { compileModel } = await import('../../src/compiler/index.ts')
   const cache = process.env.ZKML_TEST_CACHE
-  if (!cache || !existsSync(cache)) return void (await compile(outDir))
-  const key = sha256Hex(new Uint8Array(Buffer.concat([Buffer.from(m.onnx), Buffer.from(JSON.stringify([m.name, m.samples, 'groth16']))]))).slice(2, 18)
-  const hit = join(cache, `${m.name}-${key}`)
+  if (!cache || !existsSync(cache) || opts.onProgress || opts.onWarning || opts.groth16Setup) return compileModel(opts)
+  const { outDir, onnx, ...rest } = opts
+  const key = sha256Hex(new Uint8Array(Buffer.concat([Buffer.from(onnx), Buffer.from(JSON.stringify(rest, Object.keys(rest).sort()))]))).slice(2, 18)
+  const hit = join(cache, `${opts.name}-${key}`)
   if (!existsSync(hit)) {
     // Compiled aside and renamed into place: a file killed mid-compile leaves no half circuit behind.
-    const tmp = mkdtempSync(join(cache, `${m.name}-${key}.tmp-`))
-    await compile(tmp)
-    renameSync(tmp, hit)
+    const tmp = mkdtempSync(join(cache, `${opts.name}-${key}.tmp-`))
+    await compileModel({ ...opts, outDir: tmp })
+    try {
+      renameSync(tmp, hit)
+    } catch (e) {
+      // Integration files run two at a time: another file compiled the same circuit first. Its copy is
+      // as good as ours (same options); keep it.
+      if (!existsSync(hit)) throw e
+      rmSync(tmp, { recursive: true, force: true })
+    }
   }
   cpSync(hit, outDir, { recursive: true })
+  const { parseManifest } = await import('../../src/compiler/manifest.ts')
+  return { manifest: parseManifest(JSON.parse(readFileSync(join(outDir, 'manifest.json'), 'utf8'))), dir: outDir }
 }

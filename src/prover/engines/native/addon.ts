@@ -65,8 +65,8 @@ export async function loadNativeAddon(opts: { build?: boolean } = {}): Promise<{
   if (cached?.addon) return cached
   if (!existsSync(nativeAddonPath) && opts.build) {
     const script = join(dirname(nativeAddonPath), '..', 'scripts', 'build-native.mjs')
-    const mod = (await import(script)) as { buildNative(o: { ifMissing: boolean }): Promise<unknown> }
-    await mod.buildNative({ ifMissing: true })
+    const mod = (await import(script)) as { buildNative(o: { ifStale: boolean }): Promise<unknown> }
+    await mod.buildNative({ ifStale: true })
   }
   if (!existsSync(nativeAddonPath)) {
     cached = { reason: `the native addon is not built (expected ${nativeAddonPath}; run node scripts/build-native.mjs, which needs cargo)` }
