@@ -27,11 +27,14 @@ export type WriteOptions = {
   nonce?: () => Promise<number>
 }
 
+/** Added to 125% of the estimate: covers a cold-storage write or two that the estimate's block did not need. */
+const GAS_HEADROOM = 50_000n
+
 const firstLine = (e: unknown) => String((e as Error)?.message ?? e).split('\n')[0]
 
 /**
  * The one write-and-wait of the project: simulates the call (a revert is caught before anything is
- * sent, and decoded), sends it, waits for the receipt and checks its status. Every failure is a
+ * sent, and decoded), sends it with gas headroom (125% of the estimate + 50k), waits for the receipt and checks its status. Every failure is a
  * `BaseError` with `code` (default `CONTRACT_TX_FAILED`): a revert names its custom error in the
  * message, `details` and `meta.error`/`meta.args` (and `decodeRevert(err)` finds it through `cause`);
  * a transaction mined but reverted (a race after the simulation) has `meta.minedReverted: true`.
@@ -56,8 +59,16 @@ export async function writeAndWait<
     // The call's types were checked at the caller against its ABI; viem's simulate/write generics cannot
     // be re-derived from ours, so the checked request is passed through as is.
     const { request } = await clients.publicClient.simulateContract({ ...call, account: clients.wallet.account } as never)
+    // The node's estimate is exact for the block it was made in. Gas can grow by the time the tx is
+    // mined a second later (a Dutch-auction price or a pool's accrual moves with block.timestamp, and
+    // a zero balance becoming non-zero costs a 20k SSTORE): send with headroom, as wallets do. Unused
+    // gas is refunded; an out-of-gas tx would have burnt it all and changed nothing.
+    // A caller's own gas limit is kept.
+    const fixed = (call as { gas?: bigint }).gas
+    const estimate = fixed ?? (await clients.publicClient.estimateContractGas({ ...call, account: clients.wallet.account } as never))
+    const gas = fixed ?? estimate + estimate / 4n + GAS_HEADROOM
     const nonce = options.nonce ? await options.nonce() : undefined
-    hash = await clients.wallet.writeContract({ ...(request as object), ...(nonce === undefined ? {} : { nonce }) } as never)
+    hash = await clients.wallet.writeContract({ ...(request as object), gas, ...(nonce === undefined ? {} : { nonce }) } as never)
   } catch (e) {
     const revert = decodeRevert(e)
     if (revert)

@@ -76,35 +76,57 @@ export function anvilBinary(): string {
 export async function startAnvil(
   options: { chainId?: number; blockTime?: number; args?: string[]; /** Reuse a port, e.g. to restart a node where clients expect it. */ port?: number } = {},
 ): Promise<AnvilInstance> {
-  const port = options.port ?? (await freePort())
+  // Port 0 by default: anvil binds a free port itself and prints it. Picking one with freePort() and
+  // passing it raced with other processes doing the same: a second anvil failed to bind, but the first
+  // one answered on that port, so two test files shared one chain (nonces, state) without knowing.
   const chainId = options.chainId ?? 31337
-  const args = ['--host', '127.0.0.1', '--port', String(port), '--chain-id', String(chainId), '--silent',
+  const args = ['--host', '127.0.0.1', '--port', String(options.port ?? 0), '--chain-id', String(chainId),
     '--code-size-limit', '100000', ...(options.blockTime ? ['--block-time', String(options.blockTime)] : []), ...(options.args ?? [])]
-  const child = spawn(anvilBinary(), args, { stdio: ['ignore', 'ignore', 'pipe'] })
+  // Not --silent: the "Listening on" line is how we learn the port. Later lines (one per RPC method) are drained and dropped.
+  const child = spawn(anvilBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] })
   let stderr = ''
   child.stderr?.on('data', (d) => (stderr += String(d)))
-  const rpcUrl = `http://127.0.0.1:${port}`
+  let stdout = ''
+  let port: number | undefined
+  const onStdout = (d: Buffer) => {
+    stdout += String(d)
+    const m = /Listening on [0-9.]+:(\d+)/.exec(stdout)
+    if (m) {
+      port = Number(m[1])
+      child.stdout?.off('data', onStdout)
+      child.stdout?.resume()
+      stdout = ''
+    } else if (stdout.length > 64 * 1024) stdout = stdout.slice(-1024)
+  }
+  child.stdout?.on('data', onStdout)
   const deadline = Date.now() + 15_000
   for (;;) {
     if (child.exitCode !== null)
       throw new BaseError('CHAIN_UNAVAILABLE', 'anvil exited before it answered.', { details: stderr.trim() || `exit code ${child.exitCode}` })
-    try {
-      const res = await fetch(rpcUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
-      })
-      if (res.ok) break
-    } catch {}
+    if (port !== undefined) {
+      if (options.port !== undefined && port !== options.port) {
+        child.kill('SIGKILL')
+        throw new BaseError('CHAIN_UNAVAILABLE', `anvil listens on port ${port}.`, { details: `expected port ${options.port}, got ${port}` })
+      }
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
+        })
+        if (res.ok) break
+      } catch {}
+    }
     if (Date.now() > deadline) {
       child.kill('SIGKILL')
-      throw new BaseError('CHAIN_UNAVAILABLE', `anvil did not answer on ${rpcUrl} within 15 s.`, { details: stderr.trim() })
+      throw new BaseError('CHAIN_UNAVAILABLE', `anvil did not answer${port === undefined ? '' : ` on port ${port}`} within 15 s.`, { details: stderr.trim() || 'no output' })
     }
     await new Promise((r) => setTimeout(r, 50))
   }
+  const rpcUrl = `http://127.0.0.1:${port}`
   return {
     rpcUrl,
-    port,
+    port: port!,
     chainId,
     process: child,
     stop: () =>

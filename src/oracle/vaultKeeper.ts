@@ -116,9 +116,8 @@ export class VaultKeeper {
     const args = [encodeJobProof('groth16', job.proof), job.publicSignals.map(BigInt)] as const
     let receipt: Awaited<ReturnType<typeof writeAndWait>>
     try {
-      // Headroom over the estimate: the pools' accrual work grows with the seconds since the estimate.
-      const gas = await this.o.chain.publicClient.estimateContractGas({ address: vault, abi, functionName: 'rebalance', args, account: this.o.chain.wallet.account })
-      receipt = await writeAndWait(this.o.chain, { address: vault, abi, functionName: 'rebalance', args, gas: (gas * 13n) / 10n + 50_000n } as never)
+      // writeAndWait sends with headroom over the estimate: the pools' accrual work grows with the seconds since it.
+      receipt = await writeAndWait(this.o.chain, { address: vault, abi, functionName: 'rebalance', args })
     } catch (e) {
       const r = decodeRevert(e) ?? ((e as BaseError).meta?.error ? { name: String((e as BaseError).meta!.error) } : undefined)
       if (r?.name === 'InputMismatch' || r?.name === 'StaleRound' || r?.name === 'CooldownActive') {

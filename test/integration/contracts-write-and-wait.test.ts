@@ -31,6 +31,18 @@ test('writeAndWait sends a typed call, waits and returns the successful receipt'
   assert.equal(s.tvlUsd30dAgo, 900n)
 })
 
+test('writeAndWait sends 125% of the estimate + 50k (a later block may cost more), and keeps a caller\'s own limit', async () => {
+  const clients = { wallet: walletFor(0), publicClient: pub }
+  const call = { address: pool, abi, functionName: 'setTvl', args: [2_000n, 1_000n] } as const
+  const estimate = await pub.estimateContractGas({ ...call, account: clients.wallet.account })
+  const receipt = await writeAndWait(clients, call)
+  const tx = await pub.getTransaction({ hash: receipt.transactionHash })
+  assert.equal(tx.gas, estimate + estimate / 4n + 50_000n)
+  assert.ok(receipt.gasUsed <= estimate, `used ${receipt.gasUsed}, estimated ${estimate}: the headroom is refunded`)
+  const own = await writeAndWait(clients, { ...call, args: [3_000n, 1_000n], gas: 210_000n } as typeof call)
+  assert.equal((await pub.getTransaction({ hash: own.transactionHash })).gas, 210_000n)
+})
+
 test('writeAndWait: a revert is caught at simulation, nothing is sent, and the custom error is named (CONTRACT_TX_FAILED or the caller\'s code)', async () => {
   const stranger = walletFor(1)
   const nonce = await pub.getTransactionCount({ address: stranger.account.address })

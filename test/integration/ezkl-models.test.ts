@@ -69,7 +69,7 @@ async function roundTrip(name: string, onnx: Uint8Array, samples: number[][], sr
 }
 
 for (const name of ['tiny-conv', 'risk-sigmoid']) {
-  test(`bundled ${name} compiles, proves and verifies through ezkl`, { timeout: 300_000 }, async () => {
+  test(`bundled ${name} compiles, proves and verifies through ezkl`, { timeout: 900_000 }, async () => {
     const m = new URL(`../../models/${name}/`, import.meta.url).pathname
     const samples = JSON.parse(readFileSync(join(m, 'samples.json'), 'utf8')) as number[][]
     const { manifest, r } = await roundTrip(name, readFileSync(join(m, 'model.onnx')), samples)
@@ -81,7 +81,7 @@ for (const name of ['tiny-conv', 'risk-sigmoid']) {
   })
 }
 
-test('a model the R1CS backend refuses (Cos) compiles, proves and verifies through ezkl', { timeout: 300_000 }, async () => {
+test('a model the R1CS backend refuses (Cos) compiles, proves and verifies through ezkl', { timeout: 900_000 }, async () => {
   const onnx = buildOnnxModel({
     name: 'cos-head', inputs: [{ name: 'x', shape: [1, 4] }], outputs: [{ name: 'y', shape: [1, 2] }],
     initializers: { W: { dims: [4, 2], data: [0.5, -0.25, 0.75, 0.1, -0.5, 0.3, 0.2, -0.6] }, b: { dims: [2], data: [0.1, -0.2] } } as never,
