@@ -4,8 +4,9 @@
  * JSON objects `witness-program.json` parses into, replayed step by step (the interpreter the project
  * had before, kept below verbatim as `replayJson`). For each circuit: steps and terms, the memory the
  * loaded program holds (V8 heap + array buffers after a full GC: JSON objects vs packed), the time to
- * load it (JSON.parse vs JSON.parse + pack) and to replay one witness (median of 3), with ratios
- * packed / JSON. Both replays must give the same witness (checked).
+ * load it (JSON.parse vs JSON.parse + pack) and to replay one witness (median of BENCH_REPS, default 3),
+ * with ratios packed / JSON; also the circuit's build time and the process's peak RSS once it is built
+ * (run one circuit per process for its own peak). Both replays must give the same witness (checked).
  *
  *   node --expose-gc --import tsx bench/witness-scale.ts [transformer] [cnn-18] [model-20]   (default: transformer cnn-18)
  *
@@ -88,6 +89,7 @@ const held = () => {
   const m = process.memoryUsage()
   return m.heapUsed + m.arrayBuffers
 }
+const REPS = Number(process.env.BENCH_REPS ?? 3)
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const names = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['transformer', 'cnn-18']
 const f = (x: number, d = 1) => x.toFixed(d)
@@ -95,21 +97,24 @@ const rows: string[] = []
 for (const name of names) {
   const spec = SPECS[name]!()
   const g = parseOnnx(spec.onnx)
-  const { params } = calibrate(g, spec.samples.slice(0, 2), { scales: [spec.scale] })
+  const { params } = calibrate(g, spec.samples, { scales: [spec.scale] })
+  let t = performance.now()
   const { circuit } = buildModelCircuit(g, params)
+  const buildS = (performance.now() - t) / 1000
+  const buildRssMb = process.resourceUsage().maxRSS / 1024
   const text = JSON.stringify(circuit.program)
   const constraints = circuit.r1cs.constraints.length
   const steps = circuit.program.steps.length
   const inputs = [...quantizeInput(g, spec.samples[0]!, params.scaleBits).flatMap((t) => t.data.map(mod)), 1n, 1n]
   // only the text from here: what a prover's loadCircuit starts from
   let base = held()
-  let t = performance.now()
+  t = performance.now()
   let json: WitnessProgram | undefined = JSON.parse(text) as WitnessProgram
   const jsonLoadMs = performance.now() - t
   const jsonBytes = held() - base
   const jsonMs: number[] = []
   let expect: bigint[] = []
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < REPS; i++) {
     t = performance.now()
     expect = replayJson(json, inputs)
     jsonMs.push(performance.now() - t)
@@ -123,7 +128,7 @@ for (const name of names) {
   const packedBytes = held() - base
   const packedMs: number[] = []
   let got: bigint[] = []
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < REPS; i++) {
     t = performance.now()
     got = runPackedWitnessProgram(packed, inputs)
     packedMs.push(performance.now() - t)
@@ -131,12 +136,12 @@ for (const name of names) {
   if (got.length !== expect.length || got.some((v, i) => v !== expect[i])) throw new Error(`${name}: the packed replay differs from the JSON one`)
   const terms = packed.termWire.length
   rows.push(
-    `${name.padEnd(12)} ${String(constraints).padStart(9)} ${String(steps).padStart(8)} ${String(terms).padStart(9)} ${String(packed.coeffs.length).padStart(7)}  ` +
+    `${name.padEnd(12)} ${f(buildS).padStart(7)} ${f(buildRssMb, 0).padStart(9)} ${String(constraints).padStart(9)} ${String(steps).padStart(8)} ${String(terms).padStart(9)} ${String(packed.coeffs.length).padStart(7)}  ` +
       `${f(jsonBytes / 2 ** 20).padStart(8)} ${f(packedBytes / 2 ** 20).padStart(8)} ×${f(packedBytes / jsonBytes, 3).padEnd(6)}  ` +
       `${f(jsonLoadMs, 0).padStart(7)} ${f(packLoadMs, 0).padStart(7)} ×${f(packLoadMs / jsonLoadMs, 2).padEnd(5)}  ` +
       `${f(median(jsonMs), 0).padStart(7)} ${f(median(packedMs), 0).padStart(7)} ×${f(median(packedMs) / median(jsonMs), 3)}`,
   )
 }
-console.log(`\nwitness-scale (node ${process.version}; ${cpus()[0]?.model} × ${cpus().length}; load average ${f(loadavg()[0]!, 2)}; baseline: the JSON-object replay, same process)`)
-console.log('circuit      constraints   steps     terms  coeffs   held MB: JSON   packed  ratio    load ms: JSON  packed ratio  replay ms: JSON  packed ratio')
+console.log(`\nwitness-scale (node ${process.version}; ${cpus()[0]?.model} × ${cpus().length}; load average ${f(loadavg()[0]!, 2)}; median of ${REPS}; baseline: the JSON-object replay, same process)`)
+console.log('circuit      build s  peak RSS MB  constraints   steps     terms  coeffs   held MB: JSON   packed  ratio    load ms: JSON  packed ratio  replay ms: JSON  packed ratio')
 for (const r of rows) console.log(r)
