@@ -15,6 +15,11 @@
  *   cnn-18  443398 constraints, ptau 2^19 (cached), compile 415.5 s (of which setup 189.4 s),
  *           peak RSS 2856 MB, witness 2969 ms, native Groth16 prove 27.4 s, snarkjs verify: true.
  *   model-20 (2^20) was not run there before the deadline.
+ * 2026-12-03, same box, load average 16–25 (about six sessions building and testing): `--scale model-20`
+ * ran 33 min and was stopped still making its 2^21 dev ptau (200 MB of 2.3 GiB written; the process had
+ * had 58 s of CPU in that time). The model-20 circuit alone (build, witness program, witness) is
+ * measured by `node --expose-gc --import tsx bench/witness-scale.ts model-20`; dev ptau times per power
+ * by bench/dev-ptau.ts. Numbers and what they extrapolate to: docs/scaling.md, "Circuits at scale".
  */
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'

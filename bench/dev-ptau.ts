@@ -9,7 +9,9 @@
  *
  *   npx tsx bench/dev-ptau.ts [18 20 22]   (needs the native addon; 2^22 writes 4.5 GB to $TMPDIR)
  *
- * Not a test: it prints numbers. The last measured numbers are in docs/scaling.md ("Circuits at scale").
+ * Not a test: it prints numbers. Measured 2026-12-03 on the shared 2-core box at load average 16–25:
+ * 2^16 186.4 s wall / 21.3 s CPU; 2^18 830 s wall; 2^20 stopped unfinished after 12.8 min (8 % of a core);
+ * 2^22 not run. Extrapolated from CPU: 2^20 ≈ 300 s, 2^22 ≈ 1,200 s of CPU (docs/scaling.md, "Circuits at scale").
  */
 import { mkdtempSync, rmSync, statfsSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
@@ -36,7 +38,9 @@ try {
     const cpu = process.cpuUsage(cpu0)
     rows.push({ power, ms: r.ms, cpuS: (cpu.user + cpu.system) / 1e6, powersMs: r.timings?.powersMs ?? Number.NaN, lagrangeMs: r.timings?.lagrangeMs ?? Number.NaN, bytes: r.bytes, load })
     rmSync(out, { force: true })
-    process.stderr.write(`dev-ptau 2^${power}: ${(r.ms / 1000).toFixed(1)} s\n`)
+    const row = rows.at(-1)!
+    // each row as it is measured too: a run cut short keeps what it measured
+    process.stderr.write(`dev-ptau 2^${power}: ${(r.ms / 1000).toFixed(1)} s wall, ${row.cpuS.toFixed(1)} s CPU, load ${load.toFixed(1)}\n`)
   }
 } finally {
   rmSync(dir, { recursive: true, force: true })

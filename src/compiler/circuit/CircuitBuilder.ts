@@ -1,6 +1,6 @@
 import { BaseError } from '../../errors/index.ts'
 import { P, mod, toSigned } from '../field.ts'
-import type { R1csData } from '../r1cs/types.ts'
+import type { R1csConstraint, R1csData } from '../r1cs/types.ts'
 import { Lc, type LcJson } from './Lc.ts'
 import type { WitnessProgram, WitnessStep } from './WitnessProgram.ts'
 
@@ -209,7 +209,7 @@ export class CircuitBuilder {
       }
     }
     const cs = this.constraints
-    const constraints: R1csData['constraints'] = new Array(cs.length)
+    const constraints: R1csConstraint[] = new Array(cs.length)
     const constraintLabels: string[] = new Array(cs.length)
     for (let i = 0; i < cs.length; i++) {
       const c = cs[i]!
