@@ -6,7 +6,15 @@
 import { P, mod } from '../src/compiler/field.ts'
 import type { R1csData } from '../src/compiler/r1cs/index.ts'
 
-/** n constraints: subject·round = s, n-2 squarings of the private x, input · y_last = output. */
+/**
+ * n constraints: subject·round = s, n-2 squarings of the private x, input · y_last = output.
+ *
+ * @example
+ * ```ts
+ * const c = chainCircuit(1024)
+ * const w = c.witness(3n, 5n, 42n, 1n) // x, input, subject, round
+ * ```
+ */
 export function chainCircuit(n: number): { r1cs: R1csData; witness(x: bigint, input: bigint, subject: bigint, round: bigint): bigint[] } {
   const constraints: [Array<[number, bigint]>, Array<[number, bigint]>, Array<[number, bigint]>][] = [[[[3, 1n]], [[4, 1n]], [[6, 1n]]]]
   let prev = 5

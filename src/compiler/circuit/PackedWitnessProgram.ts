@@ -36,7 +36,16 @@ export type PackedWitnessProgram = {
   readonly whats: string[]
 }
 
-/** Step codes of {@link PackedWitnessProgram.op}. */
+/**
+ * Step codes of {@link PackedWitnessProgram.op}.
+ *
+ * @example
+ * ```ts
+ * import { OP, packWitnessProgram } from './src/compiler/circuit/PackedWitnessProgram.ts'
+ * const p = packWitnessProgram({ version: 1, nWires: 3, inputWires: [1], steps: [{ op: 'mul', a: [[1, '1']], b: [[1, '1']], out: 2 }] })
+ * p.op[0] === OP.mul // true
+ * ```
+ */
 export const OP = { bits: 0, mul: 1, lc: 2, isZero: 3, divide: 4, sqrt: 5 } as const
 
 /** Grows a typed array by doubling as values are pushed; `done()` returns the used part. */
