@@ -4,7 +4,9 @@
 // (zkml dev-ptau, cached in .cache/ptau: made on the first run) by the native test-only Groth16 setup
 // (src/dev/devPtau.ts), proved by the native prover, verified by snarkjs, and its proved outputs match
 // onnxruntime-node within the manifest's tolerance. Skips, saying why, where the addon is not built.
-// Times with the 12-scale calibration and snarkjs beside: bench/prove-transformer.ts.
+// Times with the 12-scale calibration and snarkjs beside: bench/prove-transformer.ts. Cost, measured on the
+// shared 2-core box at load ≈ 17: 66.5 s of CPU for the file with the 2^15 ptau made and the 2^17 one
+// cached (tiny-transformer alone 33.8 s of CPU); a clean checkout also makes the 2^17 ptau (39.8 s of CPU).
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
