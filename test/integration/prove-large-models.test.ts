@@ -5,8 +5,9 @@
 // (src/dev/devPtau.ts), proved by the native prover, verified by snarkjs, and its proved outputs match
 // onnxruntime-node within the manifest's tolerance. Skips, saying why, where the addon is not built.
 // Times with the 12-scale calibration and snarkjs beside: bench/prove-transformer.ts. Cost, measured on the
-// shared 2-core box at load ≈ 17: 66.5 s of CPU for the file with the 2^15 ptau made and the 2^17 one
-// cached (tiny-transformer alone 33.8 s of CPU); a clean checkout also makes the 2^17 ptau (39.8 s of CPU).
+// shared 2-core box at load 15–17, both ptaus cached: lstm-forecast 13.3 s of CPU, tiny-transformer 27.6 s
+// (42.7 s for the file, 144 s wall); a clean checkout first makes the 2^15 and 2^17 ptaus (≈ 10 s and
+// 39.8 s of CPU).
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
