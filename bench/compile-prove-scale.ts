@@ -15,10 +15,15 @@
  *   cnn-18  443398 constraints, ptau 2^19 (cached), compile 415.5 s (of which setup 189.4 s),
  *           peak RSS 2856 MB, witness 2969 ms, native Groth16 prove 27.4 s, snarkjs verify: true.
  *   model-20 (2^20) was not run there before the deadline.
+ * 2026-12-03, same box, load average 16–25 (about six sessions building and testing): `--scale model-20`
+ * ran 33 min and was stopped still making its 2^21 dev ptau (200 MB of 2.3 GiB written; the process had
+ * had 58 s of CPU in that time). The model-20 circuit alone (build, witness program, witness) is
+ * measured by `node --expose-gc --import tsx bench/witness-scale.ts model-20`; dev ptau times per power
+ * by bench/dev-ptau.ts. Numbers and what they extrapolate to: docs/scaling.md, "Circuits at scale".
  */
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { cpus, tmpdir } from 'node:os'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { compileModel, loadCircuit } from '../src/compiler/index.ts'
@@ -33,7 +38,7 @@ const MODELS: Record<string, { power: number; build: () => ScaleModel }> = {
   'model-20': { power: 21, build: () => scaleCnn('model-20', 32, 16, 16) },
 }
 
-type Row = { model: string; constraints: number; power: number; ptauS: number; ptauCached: boolean; compileS: number; setupS: number; peakRssMb: number; witnessMs: number; proveMs: number; verified: boolean }
+type Row = { model: string; constraints: number; power: number; ptauS: number; ptauCached: boolean; compileS: number; compileCpuS: number; setupS: number; peakRssMb: number; witnessMs: number; proveMs: number; verified: boolean }
 
 async function one(name: string): Promise<Row> {
   const spec = MODELS[name]!
@@ -48,6 +53,7 @@ async function one(name: string): Promise<Row> {
     let setupMs = 0
     const setup = devGroth16Setup(addon)
     const t0 = performance.now()
+    const cpu0 = process.cpuUsage()
     const { manifest } = await compileModel({
       onnx: m.onnx, name, calibration: m.samples, backend: 'groth16', outDir: join(work, 'out'), ptauPath: p.path,
       groth16Setup: async (r1cs, ptauPath) => {
@@ -58,6 +64,8 @@ async function one(name: string): Promise<Row> {
       },
     })
     const compileS = (performance.now() - t0) / 1000
+    const cpu = process.cpuUsage(cpu0)
+    const compileCpuS = (cpu.user + cpu.system) / 1e6
     const c = await loadCircuit(join(work, 'out'))
     const ctx = { subject: 1n, round: 1n }
     let t = performance.now()
@@ -69,7 +77,7 @@ async function one(name: string): Promise<Row> {
     const proveMs = performance.now() - t
     const verified = await verify('groth16', c.vkey, out.publicSignals, out.proof)
     const peakRssMb = process.resourceUsage().maxRSS / 1024
-    return { model: name, constraints: manifest.constraints, power, ptauS: ptau.s, ptauCached: ptau.cached, compileS, setupS: setupMs / 1000, peakRssMb, witnessMs, proveMs, verified }
+    return { model: name, constraints: manifest.constraints, power, ptauS: ptau.s, ptauCached: ptau.cached, compileS, compileCpuS, setupS: setupMs / 1000, peakRssMb, witnessMs, proveMs, verified }
   } finally {
     rmSync(work, { recursive: true, force: true })
     await terminateSnark()
@@ -95,16 +103,21 @@ if (childAt >= 0) {
     rows.push(JSON.parse(line.slice(4)) as Row)
   }
   const f = (x: number, d = 1) => x.toFixed(d)
-  console.log(`\ncompile-prove --scale (node ${process.version}; ${cpus()[0]?.model} × ${cpus().length}; test-only dev ptau, native Groth16 setup and prover)`)
-  console.log('model      constraints  ptau  ptau s  compile s  peak RSS MB  setup s  witness ms  prove ms  verified')
+  console.log(`\ncompile-prove --scale (node ${process.version}; ${cpus()[0]?.model} × ${cpus().length}; load average now ${f(loadavg()[0]!, 1)}; test-only dev ptau, native Groth16 setup and prover)`)
+  console.log('model      constraints  ptau  ptau s  compile s  compile CPU s  peak RSS MB  setup s  witness ms  prove ms  verified')
   for (const r of rows)
     console.log(
-      `${r.model.padEnd(10)} ${String(r.constraints).padStart(11)}  2^${r.power}  ${(r.ptauCached ? 'cached' : f(r.ptauS)).padStart(6)}  ${f(r.compileS).padStart(9)}  ${f(r.peakRssMb, 0).padStart(11)}  ${f(r.setupS).padStart(7)}  ${f(r.witnessMs, 0).padStart(10)}  ${f(r.proveMs, 0).padStart(8)}  ${r.verified}`,
+      `${r.model.padEnd(10)} ${String(r.constraints).padStart(11)}  2^${r.power}  ${(r.ptauCached ? 'cached' : f(r.ptauS)).padStart(6)}  ${f(r.compileS).padStart(9)}  ${f(r.compileCpuS ?? Number.NaN).padStart(13)}  ${f(r.peakRssMb, 0).padStart(11)}  ${f(r.setupS).padStart(7)}  ${f(r.witnessMs, 0).padStart(10)}  ${f(r.proveMs, 0).padStart(8)}  ${r.verified}`,
     )
+  // The baseline is the first row of this run (each row is its own child process, so RSS is its own);
+  // per-constraint ratios say whether cost grows faster than the circuit. One row alone has no baseline.
   const base = rows[0]
+  if (rows.length < 2) console.log('(one row: no baseline in this run; `--scale cnn-18 model-20` prints model-20 against cnn-18)')
   for (const r of rows.slice(1))
-    if (base)
+    if (base) {
+      const k = r.constraints / base.constraints
       console.log(
-        `${r.model} / ${base.model}: constraints ×${f(r.constraints / base.constraints, 2)}, compile ×${f(r.compileS / base.compileS, 2)}, RSS ×${f(r.peakRssMb / base.peakRssMb, 2)}, setup ×${f(r.setupS / base.setupS, 2)}, witness ×${f(r.witnessMs / base.witnessMs, 2)}, prove ×${f(r.proveMs / base.proveMs, 2)}`,
+        `${r.model} / ${base.model} (baseline): constraints ×${f(k, 2)}; compile ×${f(r.compileS / base.compileS, 2)} (CPU ×${f(r.compileCpuS / base.compileCpuS, 2)}), RSS ×${f(r.peakRssMb / base.peakRssMb, 2)}, setup ×${f(r.setupS / base.setupS, 2)}, witness ×${f(r.witnessMs / base.witnessMs, 2)}, prove ×${f(r.proveMs / base.proveMs, 2)}; per constraint: compile CPU ×${f(r.compileCpuS / base.compileCpuS / k, 2)}, RSS ×${f(r.peakRssMb / base.peakRssMb / k, 2)}`,
       )
+    }
 }

@@ -30,8 +30,8 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
 import { startAnvil, anvilPrivateKeys } from '../src/dev/anvil.ts'
 import { compileSolidity } from '../src/compiler/solidity/compileSolidity.ts'
-import { P, mod } from '../src/compiler/field.ts'
-import { writeR1cs, writeWtns, type R1csData } from '../src/compiler/r1cs/index.ts'
+import { writeR1cs, writeWtns } from '../src/compiler/r1cs/index.ts'
+import { chainCircuit } from './chain-circuit.ts'
 import {
   setupGroth16, setupPlonk, prove, encodeProof, exportSolidityVerifier, terminateSnark, DEFAULT_PTAU_PATH, plonkGateCount,
 } from '../src/compiler/snark/index.ts'
@@ -46,28 +46,6 @@ const quick = argv.includes('--quick')
 const write = !argv.includes('--no-write')
 const REPS = quick ? 1 : 2
 const modelsOnly = argv.includes('--models-only')
-
-/** n constraints: subject·round = s, n-2 squarings of the private x, input · y_last = output. */
-function chainCircuit(n: number): { r1cs: R1csData; witness(x: bigint, input: bigint, subject: bigint, round: bigint): bigint[] } {
-  const constraints: [Array<[number, bigint]>, Array<[number, bigint]>, Array<[number, bigint]>][] = [[[[3, 1n]], [[4, 1n]], [[6, 1n]]]]
-  let prev = 5
-  for (let i = 0; i < n - 2; i++) {
-    constraints.push([[[prev, 1n]], [[prev, 1n]], [[7 + i, 1n]]])
-    prev = 7 + i
-  }
-  constraints.push([[[2, 1n]], [[prev, 1n]], [[1, 1n]]])
-  const nWires = 7 + (n - 2)
-  return {
-    r1cs: { prime: P, nWires, nPubOut: 1, nPubIn: 3, nPrvIn: 1, nLabels: nWires, constraints, wireToLabel: Array.from({ length: nWires }, (_, i) => i) },
-    witness(x, input, subject, round) {
-      const w = [1n, 0n, input, subject, round, x, mod(subject * round)]
-      let y = x
-      for (let i = 0; i < n - 2; i++) w.push((y = mod(y * y)))
-      w[1] = mod(input * y)
-      return w
-    },
-  }
-}
 
 /**
  * Proves in a fresh child process (this script with --child): one warm-up proof (curve and worker start-up

@@ -10,7 +10,9 @@ const modelsDir = fileURLToPath(new URL('../', import.meta.url))
 /**
  * Bundled models whose Groth16 setup is beyond the test suite's time budget, with why. The suite
  * checks their circuits without a setup (witness, R1CS, reference, onnxruntime: test/unit/models.test.ts);
- * `npx tsx bench/compile-prove.ts` compiles, proves and verifies them (Groth16).
+ * `npx tsx bench/compile-prove.ts` compiles, proves and verifies them (Groth16), and
+ * test/integration/prove-large-models.test.ts proves lstm-forecast from a test-only dev ptau with the
+ * native test-only setup.
  */
 export const PROVED_IN_BENCH: Readonly<Record<string, string>> = {
   'lstm-forecast': 'LSTM unrolled over 12 steps: 16,946 constraints, whose Groth16 setup alone takes about 40 s of CPU',

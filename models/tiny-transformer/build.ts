@@ -9,9 +9,10 @@
  *   → ·Wo + bo → + x → LayerNorm → ·W1 + b1 → Gelu → ·W2 + b2 → + → LayerNorm → y [1, 8, 16]
  *
  * Run: npx tsx models/tiny-transformer/build.ts   Writes model.onnx and calibration.json (16 inputs,
- * N(0, 1)). Named calibration.json, not samples.json, so the bundled-model loops (tests, benches)
- * leave it alone until the prover takes circuits beyond 2^15 constraints (it has 111,282);
- * test/unit/transformer.test.ts compiles it and matches its witness against onnxruntime.
+ * N(0, 1)). Named calibration.json, not samples.json, so the bundled-model loops (tests, benches),
+ * which key with the bundled 2^15 ptau, leave it alone (it has 111,282 constraints);
+ * test/unit/transformer.test.ts matches its witness against onnxruntime and
+ * test/integration/prove-large-models.test.ts proves it on a 2^17 dev ptau.
  */
 import { writeFileSync } from 'node:fs'
 import { buildOnnxModel, type OnnxModelSpec } from '../../src/compiler/onnx/index.ts'

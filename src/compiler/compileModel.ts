@@ -31,6 +31,8 @@ export type CompileOptions = {
   sigmoid?: 'proved' | 'outside'
   target?: CalibrationTarget
   tolerance?: number
+  /** Candidate scales (fractional bits) for the calibration search; default calibrate's 12. Tests of large circuits pass the one it picks. */
+  scales?: number[]
   onProgress?: (p: CompileProgress) => void
   /**
    * Replaces snarkjs's Groth16 setup (`setupGroth16`) for circuits it is too slow for: tests and benches
@@ -83,6 +85,7 @@ export async function compileModel(opts: CompileOptions): Promise<CompileResult>
   const cal = calibrate(graph, opts.calibration, {
     ...(opts.target ? { target: opts.target } : {}),
     ...(opts.tolerance !== undefined ? { tolerance: opts.tolerance } : {}),
+    ...(opts.scales ? { scales: opts.scales } : {}),
     sigmoid: opts.sigmoid ?? 'proved',
   })
   const params = cal.params

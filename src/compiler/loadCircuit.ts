@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { BaseError } from '../errors/index.ts'
-import { runWitnessProgram, type WitnessProgram } from './circuit/index.ts'
+import { packWitnessProgram, runPackedWitnessProgram, type PackedWitnessProgram, type WitnessProgram } from './circuit/index.ts'
 import { P, mod, toSigned } from './field.ts'
 import { sha256Hex } from './hash.ts'
 import { parseManifest, type CircuitManifest } from './manifest.ts'
@@ -19,7 +19,8 @@ export type LoadedCircuit = {
   manifest: CircuitManifest
   zkey: Uint8Array
   vkey: VerificationKey
-  program: WitnessProgram
+  /** The witness program in typed arrays (the JSON artifact is parsed, packed and let go). */
+  program: PackedWitnessProgram
   /** Quantizes the input, replays the witness program, returns the .wtns and the public signals. */
   computeWitness(input: ReadonlyArray<number>, ctx: ProofContext): WitnessResult
 }
@@ -53,7 +54,7 @@ export async function loadCircuit(dir: string): Promise<LoadedCircuit> {
   const [zkey, vkeyBytes, programBytes] = await Promise.all([read('zkey'), read('vkey'), read('witnessProgram')])
   const dec = new TextDecoder()
   const vkey = JSON.parse(dec.decode(vkeyBytes)) as VerificationKey
-  const program = JSON.parse(dec.decode(programBytes)) as WitnessProgram
+  const program = packWitnessProgram(JSON.parse(dec.decode(programBytes)) as WitnessProgram)
   return {
     dir,
     manifest,
@@ -65,7 +66,7 @@ export async function loadCircuit(dir: string): Promise<LoadedCircuit> {
         if (typeof v !== 'bigint' || v < 0n || v >= P)
           throw new BaseError('INPUT_INVALID', `Context value "${k}" is out of range.`, { details: `expected an integer in [0, P), got ${String(v)}` })
       const q = quantizeInput(manifest, input, manifest.quantization.scaleBits).flatMap((t) => t.data.map(mod))
-      const witness = runWitnessProgram(program, [...q, ctx.subject, ctx.round])
+      const witness = runPackedWitnessProgram(program, [...q, ctx.subject, ctx.round])
       const nPublic = manifest.publicSignals.length
       const publicSignals = witness.slice(1, 1 + nPublic).map(String)
       return { witness, wtns: writeWtns(witness), publicSignals, outputs: decodeOutputs(manifest, publicSignals) }

@@ -40,7 +40,7 @@ test('attention core of the block: Q/K/V projections, 2 heads, Q·Kᵀ scaled by
 const missing = ['Softmax', 'LayerNormalization', 'Gelu'].filter((op) => !SUPPORTED_OPS.includes(op))
 
 test(
-  'tiny-transformer: the whole block compiles (111,282 constraints); its witness satisfies the R1CS, equals the reference and matches onnxruntime (the proof needs a ptau beyond 2^15)',
+  'tiny-transformer: the whole block compiles (111,282 constraints); its witness satisfies the R1CS, equals the reference and matches onnxruntime (proved on a 2^17 dev ptau: test/integration/prove-large-models.test.ts)',
   { skip: missing.length > 0 ? `the compiler does not take ${missing.join(', ')} yet (branch nonlinear adds them)` : false },
   async (t) => {
     const g = parseOnnx(committed)

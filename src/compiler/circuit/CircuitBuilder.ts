@@ -1,7 +1,7 @@
 import { BaseError } from '../../errors/index.ts'
 import { P, mod, toSigned } from '../field.ts'
-import type { R1csData } from '../r1cs/types.ts'
-import { Lc } from './Lc.ts'
+import type { R1csConstraint, R1csData } from '../r1cs/types.ts'
+import { Lc, type LcJson } from './Lc.ts'
 import type { WitnessProgram, WitnessStep } from './WitnessProgram.ts'
 
 type WireKind = 'output' | 'publicInput' | 'privateInput' | 'internal'
@@ -62,6 +62,7 @@ export class CircuitBuilder {
   /** Constraints emitted so far, kept or not: the index a constraint filter sees. */
   private emitted = 0
   private readonly constraintFilter: ConstraintFilter | undefined
+  private finished: FinishedCircuit | undefined
 
   /** `options.constraintFilter` is for mutation tests only (see `ConstraintFilter`). */
   constructor(options: { constraintFilter?: ConstraintFilter } = {}) {
@@ -69,7 +70,7 @@ export class CircuitBuilder {
   }
 
   get constraintCount(): number {
-    return this.constraints.length
+    return this.finished ? this.finished.r1cs.constraints.length : this.constraints.length
   }
 
   private alloc(kind: WireKind): number {
@@ -160,10 +161,15 @@ export class CircuitBuilder {
     return Lc.wire(w)
   }
 
-  /** Renumbers wires into snarkjs order and returns the R1CS and the witness program. */
+  /**
+   * Renumbers wires into snarkjs order and returns the R1CS and the witness program. The builder's
+   * own records are converted in place and let go as they are (a 2^20 circuit must not be held twice),
+   * so the builder is spent afterwards: a second call returns the same result.
+   */
   finish(): FinishedCircuit {
+    if (this.finished) return this.finished
     const order: WireKind[] = ['output', 'publicInput', 'privateInput', 'internal']
-    const map = new Array<number>(this.kinds.length)
+    const map = new Int32Array(this.kinds.length)
     map[0] = 0
     let next = 1
     const counts: Record<WireKind, number> = { output: 0, publicInput: 0, privateInput: 0, internal: 0 }
@@ -173,29 +179,50 @@ export class CircuitBuilder {
           map[w] = next++
           counts[kind]++
         }
-    const remapLc = (lc: Lc) => lc.remap(map)
-    const terms = (lc: Lc) => remapLc(lc).toJson().map(([w, c]) => [w, BigInt(c)] as const)
-    const steps: WitnessStep[] = this.steps.map((s) => {
-      const r = (j: ReturnType<Lc['toJson']>) => remapLc(Lc.fromJson(j)).toJson()
+    // Remapping is a relabelling (a bijection): no two terms merge, so no coefficient changes; terms
+    // come out sorted by the new wire id, as Lc.toJson writes them.
+    const byWire = (x: readonly [number, unknown], y: readonly [number, unknown]) => x[0] - y[0]
+    const r = (j: LcJson): LcJson => j.map(([w, c]) => [map[w]!, c] as [number, string]).sort(byWire)
+    const terms = (lc: Lc) => [...lc.terms].map(([w, c]) => [map[w]!, c] as const).sort(byWire)
+    const steps = this.steps
+    for (let i = 0; i < steps.length; i++) {
+      const s = steps[i]!
       switch (s.op) {
         case 'bits':
-          return { ...s, src: r(s.src), out: s.out.map((w) => map[w]!) }
+          steps[i] = { ...s, src: r(s.src), out: s.out.map((w) => map[w]!) }
+          break
         case 'mul':
-          return { ...s, a: r(s.a), b: r(s.b), out: map[s.out]! }
+          steps[i] = { ...s, a: r(s.a), b: r(s.b), out: map[s.out]! }
+          break
         case 'lc':
-          return { ...s, src: r(s.src), out: map[s.out]! }
+          steps[i] = { ...s, src: r(s.src), out: map[s.out]! }
+          break
         case 'isZero':
-          return { ...s, src: r(s.src), out: [map[s.out[0]]!, map[s.out[1]]!] }
+          steps[i] = { ...s, src: r(s.src), out: [map[s.out[0]]!, map[s.out[1]]!] }
+          break
         case 'divide':
-          return { ...s, n: r(s.n), d: r(s.d), out: [map[s.out[0]]!, map[s.out[1]]!] }
+          steps[i] = { ...s, n: r(s.n), d: r(s.d), out: [map[s.out[0]]!, map[s.out[1]]!] }
+          break
         case 'sqrt':
-          return { ...s, src: r(s.src), out: [map[s.out[0]]!, map[s.out[1]]!] }
+          steps[i] = { ...s, src: r(s.src), out: [map[s.out[0]]!, map[s.out[1]]!] }
+          break
       }
-    })
+    }
+    const cs = this.constraints
+    const constraints: R1csConstraint[] = new Array(cs.length)
+    const constraintLabels: string[] = new Array(cs.length)
+    for (let i = 0; i < cs.length; i++) {
+      const c = cs[i]!
+      constraints[i] = [terms(c.a), terms(c.b), terms(c.c)] as const
+      constraintLabels[i] = c.what
+      cs[i] = undefined as unknown as Constraint // let the builder's copy go as the R1CS one is made
+    }
+    this.constraints = []
+    this.steps = []
     const nWires = this.kinds.length
     const outputWires: number[] = []
     for (let w = 1; w < nWires; w++) if (this.kinds[w] === 'output') outputWires.push(map[w]!)
-    return {
+    this.finished = {
       r1cs: {
         prime: P,
         nWires,
@@ -203,14 +230,15 @@ export class CircuitBuilder {
         nPubIn: counts.publicInput,
         nPrvIn: counts.privateInput,
         nLabels: nWires,
-        constraints: this.constraints.map((c) => [terms(c.a), terms(c.b), terms(c.c)] as const),
+        constraints,
         wireToLabel: Array.from({ length: nWires }, (_, i) => i),
       },
       program: { version: 1, nWires, inputWires: this.inputOrder.map((w) => map[w]!), steps },
-      constraintLabels: this.constraints.map((c) => c.what),
+      constraintLabels,
       outputWires: outputWires.sort((a, b) => a - b),
       publicInputWires: this.inputOrder.filter((w) => this.kinds[w] === 'publicInput').map((w) => map[w]!),
     }
+    return this.finished
   }
 }
 

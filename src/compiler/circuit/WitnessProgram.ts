@@ -1,6 +1,6 @@
-import { BaseError } from '../../errors/index.ts'
-import { P, inv, mod, toSigned } from '../field.ts'
+import { P, toSigned } from '../field.ts'
 import { Lc, type LcJson } from './Lc.ts'
+import { floorDiv, isqrt, packWitnessProgram, runPackedWitnessProgram, type PackedWitnessProgram } from './PackedWitnessProgram.ts'
 
 /**
  * How to compute every wire of a circuit from its inputs, as data. The circuit builder records one
@@ -30,7 +30,8 @@ export type WitnessStep =
   | { op: 'sqrt'; src: LcJson; out: [number, number] }
 
 /**
- * Replays a witness program. `inputs` are field elements for `program.inputWires`.
+ * Replays a witness program (either form: the JSON one is packed into typed arrays first, once per
+ * program object: PackedWitnessProgram.ts). `inputs` are field elements for `program.inputWires`.
  * Throws QUANTIZATION_OVERFLOW when a value falls outside the range a decomposition can hold:
  * the input is outside what the model was calibrated for, and no valid witness exists.
  *
@@ -41,52 +42,8 @@ export type WitnessStep =
  * runWitnessProgram(program, [3n]) // [1n, 3n, 9n]
  * ```
  */
-export function runWitnessProgram(program: WitnessProgram, inputs: ReadonlyArray<bigint>): bigint[] {
-  if (inputs.length !== program.inputWires.length)
-    throw new BaseError('INPUT_INVALID', 'Wrong number of circuit inputs.', {
-      details: `expected ${program.inputWires.length} values, got ${inputs.length}`,
-    })
-  const w: (bigint | undefined)[] = new Array(program.nWires)
-  w[0] = 1n
-  program.inputWires.forEach((wire, i) => (w[wire] = mod(inputs[i]!)))
-  for (const step of program.steps) {
-    switch (step.op) {
-      case 'bits': {
-        const v = toSigned(Lc.fromJson(step.src).evaluate(w)) + BigInt(step.offset)
-        const n = step.out.length
-        if (v < 0n || v >= 1n << BigInt(n))
-          throw new BaseError('QUANTIZATION_OVERFLOW', `A value left the fixed-point range (${step.what}).`, {
-            details: `expected ${step.what} within [${-BigInt(step.offset)}, ${(1n << BigInt(n)) - BigInt(step.offset)}), got ${v - BigInt(step.offset)}; the input is outside what the model was calibrated for`,
-            meta: { step: step.what },
-          })
-        for (let i = 0; i < n; i++) w[step.out[i]!] = (v >> BigInt(i)) & 1n
-        break
-      }
-      case 'mul':
-        w[step.out] = mod(Lc.fromJson(step.a).evaluate(w) * Lc.fromJson(step.b).evaluate(w))
-        break
-      case 'lc':
-        w[step.out] = Lc.fromJson(step.src).evaluate(w)
-        break
-      case 'isZero': {
-        const v = Lc.fromJson(step.src).evaluate(w)
-        w[step.out[0]] = v === 0n ? 1n : 0n
-        w[step.out[1]] = inv(v)
-        break
-      }
-      case 'divide':
-      case 'sqrt': {
-        const [x, y] = hintValues(step, w)
-        w[step.out[0]] = mod(x)
-        w[step.out[1]] = mod(y)
-        break
-      }
-    }
-  }
-  // biome-ignore lint/complexity/useIndexOf: indexOf skips the holes of a sparse array, findIndex sees them
-  const missing = w.findIndex((x) => x === undefined)
-  if (missing >= 0) throw new Error(`witness program left wire ${missing} unset`)
-  return w as bigint[]
+export function runWitnessProgram(program: WitnessProgram | PackedWitnessProgram, inputs: ReadonlyArray<bigint>): bigint[] {
+  return runPackedWitnessProgram('packed' in program ? program : packWitnessProgram(program), inputs)
 }
 
 /**
@@ -109,36 +66,4 @@ export function hintValues(step: Extract<WitnessStep, { op: 'divide' | 'sqrt' }>
   return [y, n - y * y]
 }
 
-/**
- * floor(n / d) for any signs (BigInt division truncates toward zero); 0 when d = 0.
- *
- * @example
- * ```ts
- * floorDiv(-7n, 2n) // -4n
- * ```
- */
-export function floorDiv(n: bigint, d: bigint): bigint {
-  if (d === 0n) return 0n
-  const q = n / d
-  return q * d !== n && (n < 0n) !== (d < 0n) ? q - 1n : q
-}
-
-/**
- * floor(√n) for n ≥ 0 (Newton's method on bigints); 0 for n < 0.
- *
- * @example
- * ```ts
- * isqrt(17n) // 4n
- * ```
- */
-export function isqrt(n: bigint): bigint {
-  if (n <= 0n) return 0n
-  let x = 1n << BigInt((n.toString(2).length >> 1) + 1)
-  for (;;) {
-    const y = (x + n / x) >> 1n
-    if (y >= x) return x
-    x = y
-  }
-}
-
-export { P }
+export { floorDiv, isqrt, P }

@@ -1,4 +1,5 @@
 export { CircuitBuilder, firstUnsatisfied, type FinishedCircuit } from './CircuitBuilder.ts'
 export { Lc, type LcJson } from './Lc.ts'
 export { runWitnessProgram, type WitnessProgram, type WitnessStep } from './WitnessProgram.ts'
+export { packWitnessProgram, runPackedWitnessProgram, type PackedWitnessProgram } from './PackedWitnessProgram.ts'
 export * from './gadgets/index.ts'
