@@ -44,7 +44,7 @@ const UNIT_CONCURRENCY = 2
 const INTEGRATION_CONCURRENCY = 2
 // Integration files by wall time, slowest first (measured with --timings; the rest keep their order).
 const HEAVY_FIRST = [
-  'ezkl-backend', 'compile-models', 'demo-stack', 'vault', 'ezkl-models', 'compile-ptau', 'contracts-security',
+  'ezkl-backend', 'compile-models', 'prove-large-models', 'demo-stack', 'vault', 'ezkl-models', 'compile-ptau', 'contracts-security',
   'contracts-feed', 'cli.test',
 ]
 const weight = (f) => {
