@@ -95,7 +95,7 @@ export function measureLayerFidelity(
         outs.forEach((v, k) => {
           const name = node.outputs[k]
           const want: Tensor | undefined = name ? float.get(name) : undefined
-          if (!v || v.kind !== 'q' || !name || !want) return
+          if (v?.kind !== 'q' || !name || !want) return
           // Left outside the circuit, a sigmoid's tensor holds logits; the reader applies σ.
           const pp = node.opType === 'Sigmoid' && params.sigmoid === 'outside' ? 'sigmoid' : undefined
           record(node.name, node.opType, name, v.t.scale, v.t.data.map((x) => dequantize(x, v.t.scale, pp)), want.data, i)
