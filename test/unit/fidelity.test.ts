@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { compileModel } from '../../src/compiler/index.ts'
+import { inspectModel } from '../../src/compiler/inspectModel.ts'
 import { buildOnnxModel, parseOnnx, type OnnxModelSpec } from '../../src/compiler/onnx/index.ts'
 import { calibrate, locateFidelityLoss, MAX_LAYER_SAMPLES, measureLayerFidelity } from '../../src/compiler/quantize/index.ts'
 import { terminateSnark } from '../../src/compiler/snark/index.ts'
@@ -121,4 +122,15 @@ test('with a tolerance it meets, the lossy model compiles and its manifest shows
   assert.ok(shrink.relError > 0.5 && shrink.floatMaxAbs < 1e-4, JSON.stringify(shrink))
   // the recorded output error is the reference's (float64) on the worst sample; onnxruntime's float32 agrees closely
   assert.ok(Math.abs(layers.tensors.at(-1)!.maxAbsError - f.maxAbsError) < 1e-3 * f.maxAbsError + 1e-4, `${layers.tensors.at(-1)!.maxAbsError} vs ${f.maxAbsError}`)
+})
+
+test('zkml inspect --calibrate shows each node\'s error vs range and names the layer a compile would refuse', () => {
+  const r = inspectModel(buildOnnxModel(lossy(1e-5, 1e5)), samples)
+  assert.deepEqual(r.fidelity?.exceeded, { node: 'shrink', op: 'MatMul' })
+  assert.ok(r.nodes.find((n) => n.name === 'dense')!.relError! < r.fidelity!.relBudget)
+  assert.ok(r.nodes.find((n) => n.name === 'shrink')!.relError! > r.fidelity!.relBudget)
+  const ok = inspectModel(buildOnnxModel(lossy(1, 1)), samples)
+  assert.equal(ok.fidelity?.exceeded, undefined)
+  assert.ok(ok.fidelity!.maxAbsError <= ok.fidelity!.tolerance)
+  assert.equal(inspectModel(buildOnnxModel(lossy(1, 1))).fidelity, undefined, 'no samples, no fidelity')
 })
