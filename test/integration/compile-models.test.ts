@@ -83,7 +83,7 @@ test('CLI: zkml compile, prove and verify the flagship model; bad input exits no
   const out = zkml(['compile', 'models/pool-risk/model.onnx', '--calibrate', 'models/pool-risk/samples.json', '--backend', 'groth16', '--out', dir])
   assert.match(out, /constraints\s+\d+/)
   assert.match(out, /fidelity\s+max \|error\|/)
-  assert.match(out, /layers\s+largest error vs range: Gemm "dense0" [\d.]+%/)
+  assert.match(out, /layers\s+largest error vs range: (Gemm|Relu) "\w+" [\d.]+%/)
   const input = join(work, 'input.json')
   writeFileSync(input, JSON.stringify(JSON.parse(readFileSync('models/pool-risk/samples.json', 'utf8'))[0]))
   const proof = join(work, 'proof.json')

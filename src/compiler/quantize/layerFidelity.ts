@@ -183,8 +183,8 @@ function outputName(graph: Pick<OnnxGraph, 'outputs'>, flat: number): string {
 /** Up to `max` sample indices spread over [0, n), always including `must`. */
 function pickSamples(n: number, max: number, must: number): number[] {
   if (n <= max) return Array.from({ length: n }, (_, i) => i)
-  const step = n / (max - 1)
+  const step = n / max
   const out = new Set<number>([must])
-  for (let k = 0; out.size < max && k < max; k++) out.add(Math.min(n - 1, Math.floor(k * step)))
+  for (let k = 0; out.size < max && k < max; k++) out.add(Math.floor(k * step))
   return [...out].sort((a, b) => a - b)
 }
