@@ -9,7 +9,17 @@ import { sha256Hex } from './hash.ts'
 import { manifestPostprocessing, type ArtifactName, type SnarkBackend as Backend, type CircuitManifest, type FidelityReport } from './manifest.ts'
 import { parseOnnx, runOnnxruntime, type OnnxGraph } from './onnx/index.ts'
 import type { OrtInputType } from './onnx/runOnnxruntime.ts'
-import { calibrate, dequantize, quantizeInput, type CalibrationResult, type CalibrationTarget } from './quantize/index.ts'
+import {
+  calibrate,
+  dequantize,
+  fidelityExceeded,
+  MAX_LAYER_SAMPLES,
+  measureLayerFidelity,
+  quantizeInput,
+  type CalibrationResult,
+  type CalibrationTarget,
+  type LayerFidelityReport,
+} from './quantize/index.ts'
 import { writeR1cs } from './r1cs/index.ts'
 import { packageVersion, zkmlVersion } from './toolVersions.ts'
 import { DEFAULT_PTAU_PATH, DEV_PTAU_MARKER, exportSolidityVerifier, plonkGateCount, readPtauProvenance, setupGroth16, setupPlonk, verificationKeyHash, type SnarkKeys } from './snark/index.ts'
@@ -30,6 +40,11 @@ export type CompileOptions = {
   onWarning?: (message: string) => void
   sigmoid?: 'proved' | 'outside'
   target?: CalibrationTarget
+  /**
+   * Largest |quantized − float| allowed on any output over the samples (default 1% of the largest
+   * |output|, at least 1e-3). When no scale meets it the compile fails with FIDELITY_EXCEEDED, naming
+   * the layer where the error grew.
+   */
   tolerance?: number
   /** Candidate scales (fractional bits) for the calibration search; default calibrate's 12. Tests of large circuits pass the one it picks. */
   scales?: number[]
@@ -89,6 +104,10 @@ export async function compileModel(opts: CompileOptions): Promise<CompileResult>
     sigmoid: opts.sigmoid ?? 'proved',
   })
   const params = cal.params
+  // Every tensor against float64 on a few samples: what the manifest records, and where a miss is named.
+  if (cal.chosen.maxAbsError > cal.tolerance) throw fidelityExceeded(graph, opts.calibration, cal)
+  progress({ stage: 'fidelity', message: `per-layer error on ${Math.min(opts.calibration.length, MAX_LAYER_SAMPLES)} samples at scale 2^${params.scaleBits}` })
+  const layerReport = measureLayerFidelity(graph, opts.calibration, cal)
 
   progress({ stage: 'circuit', message: `building circuit at scale 2^${params.scaleBits}, ${params.activationBits}-bit activations` })
   const model = buildModelCircuit(graph, params)
@@ -96,7 +115,11 @@ export async function compileModel(opts: CompileOptions): Promise<CompileResult>
   const r1csBytes = writeR1cs(circuit.r1cs)
 
   progress({ stage: 'fidelity', message: 'comparing circuit outputs with onnxruntime-node' })
-  const fidelity = await measureFidelity(graph, opts.onnx, model, opts.calibration, params.scaleBits)
+  const fidelity: FidelityReport = {
+    ...(await measureFidelity(graph, opts.onnx, model, opts.calibration, params.scaleBits)),
+    requiredTolerance: cal.tolerance,
+    layers: manifestLayers(layerReport),
+  }
 
   progress({ stage: 'setup', message: `${opts.backend} setup for ${circuit.r1cs.constraints.length} constraints` })
   const keys =
@@ -210,6 +233,28 @@ async function measureFidelity(
     meanAbsError: sum / n,
     tolerance: max * 1.5 + 2 ** -s,
   }
+}
+
+/** Manifest entries beyond this are the smallest relative errors, dropped to keep the manifest small. */
+const MAX_MANIFEST_LAYERS = 256
+
+/** The per-layer report as the manifest records it: three significant digits, at most MAX_MANIFEST_LAYERS tensors, graph order. */
+function manifestLayers(r: LayerFidelityReport): NonNullable<FidelityReport['layers']> {
+  const round = (x: number) => Number(x.toPrecision(3))
+  const keep = new Set([...r.layers].sort((a, b) => b.relError - a.relError).slice(0, MAX_MANIFEST_LAYERS))
+  const tensors = r.layers
+    .filter((l) => keep.has(l))
+    .map((l) => ({
+      node: l.node,
+      op: l.op,
+      output: l.output,
+      scaleBits: l.scaleBits,
+      floatMaxAbs: round(l.floatMaxAbs),
+      maxAbsError: round(l.maxAbsError),
+      meanAbsError: round(l.meanAbsError),
+      relError: round(l.relError),
+    }))
+  return { samples: r.samples.length, relBudget: round(r.relBudget), tensors, ...(r.layers.length > tensors.length ? { omitted: r.layers.length - tensors.length } : {}) }
 }
 
 /** The onnxruntime input type for a declared ONNX element type (float32 for anything else). */

@@ -3,7 +3,7 @@ import { BaseError } from '../errors/index.ts'
 import { CircuitBuilder } from './circuit/index.ts'
 import { circuitAlgebra, lowerGraph, type CircuitValue, type QuantParams } from './lower/index.ts'
 import { OP_CATALOG, parseOnnx, type OnnxGraph } from './onnx/index.ts'
-import { calibrate } from './quantize/index.ts'
+import { calibrate, fidelityExceeded, measureLayerFidelity } from './quantize/index.ts'
 
 const { onnx } = onnxProto
 
@@ -14,6 +14,8 @@ export type NodeReport = {
   status: 'supported' | 'folded' | 'unsupported' | 'constants only'
   /** Constraints this node adds at the reported scale; absent when the model can't be lowered. */
   constraints?: number
+  /** With samples: the largest error of its outputs relative to their range, quantized vs float64 (docs/circuits.md, "Fidelity"). */
+  relError?: number
 }
 
 export type ModelReport = {
@@ -27,12 +29,15 @@ export type ModelReport = {
   total?: number
   /** Why constraints could not be estimated (a refused model). */
   error?: string
+  /** With samples: the outputs' error at the calibrated scale against the tolerance, and the layer a compile would name if it misses. */
+  fidelity?: { maxAbsError: number; tolerance: number; relBudget: number; exceeded?: { node: string; op: string } }
 }
 
 /**
  * Everything an owner needs before a compile: every node's op, whether it is supported, folded at
  * load time or refused, and (when the whole model is supported) the constraints each node adds at
- * the scale calibration picks (or s = 8 without samples).
+ * the scale calibration picks (or s = 8 without samples). With samples, each node's error relative to its
+ * range and whether the compile would meet its tolerance (FIDELITY_EXCEEDED names the same layer).
  *
  * @example
  * ```ts
@@ -65,9 +70,21 @@ export function inspectModel(bytes: Uint8Array, samples?: number[][]): ModelRepo
   const kept = new Set(graph.nodes.map((n) => n.name))
   for (const n of nodes) if (!kept.has(n.name)) n.status = 'folded'
 
-  const params: QuantParams & { calibrated: boolean } = samples
-    ? { ...calibrate(graph, samples).params, calibrated: true }
-    : { scaleBits: 8, activationBits: 24, sigmoid: 'proved', calibrated: false }
+  const cal = samples ? calibrate(graph, samples) : undefined
+  const params: QuantParams & { calibrated: boolean } = cal ? { ...cal.params, calibrated: true } : { scaleBits: 8, activationBits: 24, sigmoid: 'proved', calibrated: false }
+  let fidelity: ModelReport['fidelity']
+  if (cal && samples) {
+    const layers = measureLayerFidelity(graph, samples, cal)
+    for (const n of nodes) {
+      const mine = layers.layers.filter((l) => l.op !== 'Input' && l.node === n.name)
+      if (mine.length > 0) n.relError = Math.max(...mine.map((l) => l.relError))
+    }
+    fidelity = { maxAbsError: cal.chosen.maxAbsError, tolerance: cal.tolerance, relBudget: layers.relBudget }
+    if (cal.chosen.maxAbsError > cal.tolerance) {
+      const e = fidelityExceeded(graph, samples, cal)
+      fidelity.exceeded = { node: String(e.meta?.node), op: String(e.meta?.op) }
+    }
+  }
   const b = new CircuitBuilder()
   const alg = circuitAlgebra(b)
   const inputs = graph.inputs.map((info) => {
@@ -93,7 +110,7 @@ export function inspectModel(bytes: Uint8Array, samples?: number[][]): ModelRepo
       else if (perNode.has(n.name)) n.constraints = perNode.get(n.name)!
     }
     const overhead = b.constraintCount - nodeTotal + outputsAndContext
-    return { nodes, unsupported, params, overhead, total: b.constraintCount + outputsAndContext }
+    return { nodes, unsupported, params, overhead, total: b.constraintCount + outputsAndContext, ...(fidelity ? { fidelity } : {}) }
   } catch (e) {
     if (!(e instanceof BaseError)) throw e
     return { nodes, unsupported, params, error: e.message }

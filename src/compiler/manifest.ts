@@ -119,6 +119,38 @@ export type FidelityReport = {
   meanAbsError: number
   /** Outputs are trusted to within this (max error with a safety margin). */
   tolerance: number
+  /**
+   * The tolerance the compile was held to (calibration's: `--tolerance`, default 1% of the largest
+   * |output|, at least 1e-3); a model that misses it does not compile (FIDELITY_EXCEEDED). Absent in
+   * manifests written before it was recorded.
+   */
+  requiredTolerance?: number
+  /**
+   * Where precision goes: every graph input and quantized node output, the bigint reference against
+   * float64 evaluation on a few calibration samples (docs/circuits.md, "Fidelity"). Absent in manifests
+   * written before it was recorded.
+   */
+  layers?: {
+    /** How many calibration samples the per-layer pass ran (at most 8, the output's worst among them). */
+    samples: number
+    /** Relative error a tensor may carry: requiredTolerance over the largest |output|. */
+    relBudget: number
+    tensors: LayerFidelityEntry[]
+    /** Tensors left out to keep the manifest small (the ones with the smallest relative error). */
+    omitted?: number
+  }
+}
+
+/** One tensor's error in real units; relError is maxAbsError over the tensor's range (floatMaxAbs, at least 2^-30). Three significant digits. */
+export type LayerFidelityEntry = {
+  node: string
+  op: string
+  output: string
+  scaleBits: number
+  floatMaxAbs: number
+  maxAbsError: number
+  meanAbsError: number
+  relError: number
 }
 
 /**

@@ -37,6 +37,7 @@ export const errorCodes = {
   ONNX_RUNTIME_FAILED: 'onnxruntime-node could not load or run the model for the fidelity reference.',
   PTAU_TEST_ONLY: 'The bundled test-only powers of tau was refused for a production compile.',
   PTAU_INVALID: 'A powers-of-tau file is unreadable or not a snarkjs ptau file.',
+  FIDELITY_EXCEEDED: 'No fixed-point scale keeps the quantized model within its tolerance of the float model; the message names the layer where the error grew.',
 
   // prover network and API (issue 3): add codes below this line
   REDIS_UNAVAILABLE: 'Redis could not be reached at start-up.',

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { compileModel, loadCircuit, proveInference, verifyInference } from '../../src/compiler/index.ts'
 import { compileCached } from './prover-helpers.ts'
-import { runOnnxruntime } from '../../src/compiler/onnx/index.ts'
+import { buildOnnxModel, runOnnxruntime } from '../../src/compiler/onnx/index.ts'
 import { plonkGateCount, terminateSnark, verificationKeyHash } from '../../src/compiler/snark/index.ts'
 import { BaseError } from '../../src/errors/index.ts'
 import { modelRegistration } from '../../src/chain/modelRegistration.ts'
@@ -86,6 +86,7 @@ test('CLI: zkml compile, prove and verify a bundled model; bad input exits non-z
   const out = zkml(['compile', 'models/risk-sigmoid/model.onnx', '--calibrate', 'models/risk-sigmoid/samples.json', '--backend', 'groth16', '--out', dir])
   assert.match(out, /constraints\s+\d+/)
   assert.match(out, /fidelity\s+max \|error\|/)
+  assert.match(out, /layers\s+largest error vs range: \w+ "[^"]+" [\d.]+%/)
   const input = join(work, 'input.json')
   writeFileSync(input, JSON.stringify(JSON.parse(readFileSync('models/risk-sigmoid/samples.json', 'utf8'))[0]))
   const proof = join(work, 'proof.json')
@@ -100,6 +101,19 @@ test('CLI: zkml compile, prove and verify a bundled model; bad input exits non-z
   const bad = join(work, 'bad.onnx')
   writeFileSync(bad, 'not a model')
   assert.throws(() => zkml(['compile', bad, '--calibrate', 'models/pool-risk/samples.json', '--out', join(work, 'bad')]), (e: { status: number; stderr: string }) => e.status === 1 && /ONNX_MALFORMED/.test(e.stderr))
+  // A model that loses precision in one layer (tiny weights, then a large gain) is refused, naming the layer.
+  const lossy = join(work, 'lossy.onnx')
+  writeFileSync(lossy, buildOnnxModel({
+    name: 'lossy', inputs: [{ name: 'x', shape: [1, 2] }], outputs: [{ name: 'y', shape: [1, 1] }],
+    initializers: { W: { dims: [2, 1], data: Float64Array.of(1e-5, -2e-5) }, G: { dims: [1], data: Float64Array.of(1e5) } },
+    nodes: [{ name: 'shrink', opType: 'MatMul', inputs: ['x', 'W'], outputs: ['t'] }, { name: 'gain', opType: 'Mul', inputs: ['t', 'G'], outputs: ['y'] }],
+  }))
+  const lossySamples = join(work, 'lossy.json')
+  writeFileSync(lossySamples, JSON.stringify([[0.3, -0.7], [0.9, 0.2], [-0.5, 0.4]]))
+  assert.throws(
+    () => zkml(['compile', lossy, '--calibrate', lossySamples, '--out', join(work, 'lossy')]),
+    (e: { status: number; stderr: string }) => e.status === 1 && /FIDELITY_EXCEEDED/.test(e.stderr) && /precision is lost at MatMul "shrink"/.test(e.stderr),
+  )
 })
 
 /**

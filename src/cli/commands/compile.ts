@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { basename } from 'node:path'
 import { BaseError } from '../../errors/index.ts'
+import type { CircuitManifest } from '../../compiler/manifest.ts'
 import { cliArgs, required } from '../args.ts'
 
 const usage =
@@ -85,6 +86,7 @@ export async function run(argv: string[]): Promise<number> {
       `constraints  ${manifest.constraints}   wires ${manifest.wires}   public signals ${manifest.publicSignals.length}`,
       `fixed point  scale 2^${manifest.quantization.scaleBits}, ${manifest.quantization.activationBits}-bit activations (target ${calibration.target}, tolerance ${calibration.tolerance.toPrecision(3)})`,
       `fidelity     max |error| ${f.maxAbsError.toPrecision(3)}, mean ${f.meanAbsError.toPrecision(3)} vs ${f.reference} on ${f.samples} samples`,
+      ...(f.layers ? [`layers       ${worstLayers(f.layers)}`] : []),
       `circuit id   ${(await import('../../compiler/circuitId.ts')).circuitId(manifest)} (sha256 of the canonical manifest: the id the network, registry, market and oracle use)`,
       `r1cs sha256  ${manifest.circuitHash}`,
       `ptau         ${manifest.ptau!.sha256} (${manifest.ptau!.contributors.length} contributions${manifest.ptau!.testOnly ? ', TEST ONLY' : ''})`,
@@ -92,6 +94,13 @@ export async function run(argv: string[]): Promise<number> {
     ].join('\n'),
   )
   return 0
+}
+
+/** The three tensors with the largest error relative to their range, and the budget: where the precision goes. */
+function worstLayers(l: NonNullable<CircuitManifest['fidelity']['layers']>): string {
+  const pct = (x: number) => `${(100 * x).toPrecision(2)}%`
+  const top = [...l.tensors].sort((a, b) => b.relError - a.relError).slice(0, 3)
+  return `largest error vs range: ${top.map((t) => `${t.op} "${t.node}" ${pct(t.relError)}`).join(', ')} (the outputs' tolerance is ${pct(l.relBudget)} of their range; ${l.samples} samples; manifest fidelity.layers)`
 }
 
 /** `--backend ezkl`: the ezkl wheel (Halo2/KZG) compiles the model; same manifest, same prove/verify. */

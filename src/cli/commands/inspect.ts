@@ -40,11 +40,19 @@ export async function run(argv: string[]): Promise<number> {
     console.log(JSON.stringify(report, null, 2))
     return ok ? 0 : 1
   }
-  const lines = [`${'node'.padEnd(28)} ${'op'.padEnd(20)} ${'status'.padEnd(15)} constraints`]
-  for (const n of report.nodes) lines.push(`${n.name.slice(0, 28).padEnd(28)} ${n.op.padEnd(20)} ${n.status.padEnd(15)} ${n.constraints ?? '—'}`)
+  const f = report.fidelity
+  const pct = (x: number | undefined) => (x === undefined ? '—' : `${(100 * x).toPrecision(2)}%`)
+  const lines = [`${'node'.padEnd(28)} ${'op'.padEnd(20)} ${'status'.padEnd(15)} ${'constraints'.padEnd(11)}${f ? ' error vs range' : ''}`]
+  for (const n of report.nodes)
+    lines.push(`${n.name.slice(0, 28).padEnd(28)} ${n.op.padEnd(20)} ${n.status.padEnd(15)} ${f ? `${String(n.constraints ?? '—').padEnd(11)} ${pct(n.relError)}` : (n.constraints ?? '—')}`)
   if (report.params)
     lines.push('', `scale 2^${report.params.scaleBits}, ${report.params.activationBits}-bit activations (${report.params.calibrated ? 'calibrated' : 'estimate without samples; pass --calibrate'})`)
   if (report.total !== undefined) lines.push(`total ${report.total} constraints (${report.overhead} for input range checks, outputs and context)`)
+  if (f)
+    lines.push(
+      `outputs' max |error| ${f.maxAbsError.toPrecision(3)} vs tolerance ${f.tolerance.toPrecision(3)} (${pct(f.relBudget)} of their range): ` +
+        (f.exceeded ? `zkml compile refuses it (FIDELITY_EXCEEDED): precision is lost at ${f.exceeded.op} "${f.exceeded.node}"` : 'within'),
+    )
   if (!ok) {
     const list = Object.entries(report.unsupported).map(([op, n]) => `${op} ×${n}`).join(', ')
     lines.push('', `not compilable: ${list || report.error}`)

@@ -2,7 +2,7 @@ import { BaseError } from '../../errors/index.ts'
 import type { OnnxGraph, OnnxNode, Tensor } from '../onnx/index.ts'
 import { SUPPORTED_OPS } from '../onnx/opCatalog.ts'
 import type { Algebra, QTensor } from './Algebra.ts'
-import type { LowerContext } from './opContext.ts'
+import type { LowerContext, LValue } from './opContext.ts'
 import { convGeneral, gemm, LOWERINGS, matmul, mulComputed } from './ops/index.ts'
 import { isGeneralConv } from '../onnx/ops/index.ts'
 
@@ -17,7 +17,7 @@ export type QuantParams = {
 
 export type LoweredOutput<V> = QTensor<V> & { name: string; postprocess?: 'sigmoid' }
 
-type Value<V> = { kind: 'const'; t: Tensor } | { kind: 'q'; t: QTensor<V> }
+type Value<V> = LValue<V>
 
 const size = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1)
 const quant = (x: number, scale: number) => BigInt(Math.round(x * 2 ** scale))
@@ -40,8 +40,11 @@ export function lowerGraph<V>(
   alg: Algebra<V>,
   inputs: ReadonlyArray<QTensor<V>>,
   params: QuantParams,
-  /** Called after each node is lowered (zkml inspect counts constraints per node with it). */
-  hooks: { beforeNodes?(): void; afterNode?(node: OnnxNode): void } = {},
+  /**
+   * Called after each node is lowered, with its outputs in order (undefined for an unnamed one):
+   * zkml inspect counts constraints per node with it, the per-layer fidelity pass reads the values.
+   */
+  hooks: { beforeNodes?(): void; afterNode?(node: OnnxNode, outputs: ReadonlyArray<LValue<V> | undefined>): void } = {},
 ): LoweredOutput<V>[] {
   const { scaleBits: s, activationBits: B } = params
   const env = new Map<string, Value<V>>()
@@ -324,15 +327,16 @@ export function lowerGraph<V>(
           throw new BaseError('ONNX_UNSUPPORTED_OP', `Unsupported op "${node.opType}" in node "${node.name}".`, {
             details: `expected one of ${SUPPORTED_OPS.join(', ')}; got ${node.opType}`,
           })
-        lower(ctx, node).forEach((v, k) => {
+        const outs = lower(ctx, node)
+        outs.forEach((v, k) => {
           if (node.outputs[k]) env.set(node.outputs[k]!, v)
         })
-        hooks.afterNode?.(node)
+        hooks.afterNode?.(node, node.outputs.map((o, k) => (o ? outs[k] : undefined)))
         continue
       }
     }
     env.set(node.outputs[0]!, result)
-    hooks.afterNode?.(node)
+    hooks.afterNode?.(node, [result])
   }
 
   return graph.outputs.map((o) => {

@@ -10,7 +10,15 @@ const RECURRENT = new Set(['RNN', 'GRU', 'LSTM'])
 
 export type CalibrationTarget = 'accuracy' | 'resources'
 
-export type CalibrationCandidate = { scaleBits: number; activationBits: number; maxAbsError: number; meanAbsError: number; cost: number }
+export type CalibrationCandidate = {
+  scaleBits: number
+  activationBits: number
+  maxAbsError: number
+  meanAbsError: number
+  cost: number
+  /** Where maxAbsError was met: the sample's index, the flat output index, float64's value and the quantized one. */
+  worst: { sample: number; output: number; expected: number; got: number }
+}
 
 export type CalibrationResult = {
   params: QuantParams
@@ -18,7 +26,11 @@ export type CalibrationResult = {
   tolerance: number
   /** Largest |value| of any tensor over the samples, in real units. */
   floatMaxAbs: number
+  /** Largest |output| over the samples (float64), what the default tolerance is 1% of. */
+  floatMaxOut: number
   candidates: CalibrationCandidate[]
+  /** The candidate `params` come from; its maxAbsError above `tolerance` means no scale met it. */
+  chosen: CalibrationCandidate
 }
 
 /**
@@ -78,6 +90,7 @@ export function calibrate(
     let maxAbsError = 0
     let sum = 0
     let n = 0
+    let worst = { sample: 0, output: 0, expected: floatOutputs[0]![0]!, got: floatOutputs[0]![0]! }
     try {
       samples.forEach((sample, i) => {
         const q = quantizeInput(graph, sample, s)
@@ -85,6 +98,7 @@ export function calibrate(
         const got = dequantizeOutputs(outs)
         got.forEach((g, j) => {
           const e = Math.abs(g - floatOutputs[i]![j]!)
+          if (e > maxAbsError) worst = { sample: i, output: j, expected: floatOutputs[i]![j]!, got: g }
           maxAbsError = Math.max(maxAbsError, e)
           sum += e
           n++
@@ -94,7 +108,7 @@ export function calibrate(
       if (e instanceof BaseError && e.code === 'QUANTIZATION_OVERFLOW') continue
       throw e
     }
-    candidates.push({ scaleBits: s, activationBits: B, maxAbsError, meanAbsError: sum / n, cost: s + B })
+    candidates.push({ scaleBits: s, activationBits: B, maxAbsError, meanAbsError: sum / n, cost: s + B, worst })
   }
   if (candidates.length === 0)
     throw new BaseError('QUANTIZATION_OVERFLOW', 'No fixed-point scale fits the calibration samples.', {
@@ -110,7 +124,9 @@ export function calibrate(
     target,
     tolerance,
     floatMaxAbs,
+    floatMaxOut: maxOut,
     candidates,
+    chosen,
   }
 }
 
