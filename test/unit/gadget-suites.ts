@@ -17,6 +17,7 @@ import { assertBoolean, divRound, isNonNegative, isZero, max, piecewise, piecewi
 import { inv, mod, toSigned } from '../../src/compiler/field.ts'
 import { fitsSigned, reluRef, rescaleRef, sigmoidRef } from '../../src/compiler/quantize/reference.ts'
 import { circuitAlgebra, lowerGraph, referenceAlgebra, type CircuitValue, type QuantParams } from '../../src/compiler/lower/index.ts'
+import { logOf } from '../../src/compiler/lower/ops/nonlinear.ts'
 import type { OnnxGraph } from '../../src/compiler/onnx/index.ts'
 import { BaseError } from '../../src/errors/index.ts'
 
@@ -516,6 +517,21 @@ const sqrtSuite: GadgetSuite = scalarSuite({
   forgeryInputs: [0n, 1n, 2n, 3n, 4n, 8n, 15n, 16n, 17n, 99n, 100n, 224n, 255n, 256n, 300n, -1n, -4n],
 })
 
+/** Log at a small size: x range-checked to 7 bits at scale 2^3, its leading one proved, ln of the mantissa on 4 segments. */
+export const LOG_S = 4
+export const LOG_B = 7
+export const logOptions = { inScale: LOG_S, B: LOG_B, s: LOG_S, outB: LOG_B, what: 'log', segBits: 2 }
+const logSuite: GadgetSuite = scalarSuite({
+  name: `log(x, B=${LOG_B}, s=${LOG_S}): leading one, piecewise ln of the mantissa, rescale`,
+  build: (f) => oneInputCircuit((b, x) => logOf(circuitAlgebra(b), { lc: x }, logOptions).lc, f),
+  reference: (x) => orNone(() => logOf(referenceAlgebra, x, logOptions)),
+  honestInputs: Array.from({ length: (1 << (LOG_B - 1)) - 1 }, (_, i) => BigInt(i + 1)),
+  // where a search over [-66, 66] and the fractions a/2^j found each constraint's forgery: small x (a prefix OR
+  // lie still lands the mantissa in range), negatives (no witness), and 3/2 — not an integer, so only its
+  // range check's bit 0 and sign bit stand between it and an output
+  forgeryInputs: [toSigned(mod(3n * inv(2n))), 1n, 2n, 3n, 4n, 14n, 37n, 63n, 0n, -9n, -20n, -21n, -36n, -44n, -48n, -64n, -66n, 64n, 1n << 20n],
+})
+
 /** Every gadget with its suite; sizes are small so a mutant's whole suite runs in milliseconds. */
 export const gadgetSuites: GadgetSuite[] = [
   scalarSuite({
@@ -596,6 +612,7 @@ export const gadgetSuites: GadgetSuite[] = [
   divSuite(false),
   divSuite(true),
   sqrtSuite,
+  logSuite,
   scalarSuite({
     name: 'product x·(x + 3)',
     build: (f) => oneInputCircuit((b, x) => b.mul(x, x.addConst(3n)), f),

@@ -8,13 +8,16 @@ import { divRound, divRoundRef, piecewise, piecewiseCost, piecewiseRef, piecewis
 import { isqrt } from '../../src/compiler/circuit/WitnessProgram.ts'
 import { mod } from '../../src/compiler/field.ts'
 import { FUNCTIONS, functionTable } from '../../src/compiler/lower/ops/index.ts'
+import { LOG_M, logOf, logTable } from '../../src/compiler/lower/ops/nonlinear.ts'
+import { circuitAlgebra, referenceAlgebra } from '../../src/compiler/lower/index.ts'
+import { normalizePow2Ref } from '../../src/compiler/circuit/gadgets/index.ts'
 import type { OnnxNode } from '../../src/compiler/onnx/index.ts'
 import { coherentForgeries, completenessFailure, gadgetSuites, oneInputCircuit, PW_B, pwTanh, twoInputCircuit } from './gadget-suites.ts'
 
 const suite = (prefix: string) => gadgetSuites.filter((s) => s.name.startsWith(prefix))
 
 describe('nonlinear gadgets: reference and coherent forgeries', () => {
-  for (const s of [...suite('piecewise'), ...suite('divRound'), ...suite('sqrtFloor'), ...suite('max('), ...suite('isZero')])
+  for (const s of [...suite('piecewise'), ...suite('divRound'), ...suite('sqrtFloor'), ...suite('log('), ...suite('max('), ...suite('isZero')])
     test(`${s.name}: honest witnesses equal the reference; every constraint alone refuses a false output`, () => {
       const fin = s.build()
       assert.equal(completenessFailure(s, fin), null)
@@ -49,6 +52,47 @@ describe('nonlinear gadgets: exact constraint counts, free constants', () => {
     const cs = oneInputCircuit((b) => sqrtFloor(b, Lc.constant(50n), 9, 's'))
     assert.equal(cs.gadgetConstraints, 0)
     assert.equal(isqrt(50n), 7n)
+  })
+})
+
+describe('Log: the normalisation and the mantissa table', () => {
+  test('cost: 2B − 3 (normalisation) + piecewise on the mantissa + rescale of T − s bits + B + 1; 0 for a constant', () => {
+    for (const [s, B] of [[8, 16], [6, 12], [10, 20]] as const) {
+      const o = { inScale: s, B, s, outB: B, what: 'log' }
+      const t = logTable(s, B - 1)
+      const T = piecewiseScale(t)
+      assert.equal(piecewiseCost(t, B - 2), 2 ** LOG_M - LOG_M - 1 + 2, 'every monomial of the 4 index bits is live, no saturation')
+      // x arrives range-checked (its bits reused), as an activation out of a rescale does
+      const fin = oneInputCircuit((b, x) => {
+        const d = rangeCheck(b, x, B, 'in')
+        return logOf(circuitAlgebra(b), { lc: d.quotient, dec: d }, o).lc
+      })
+      assert.equal(fin.gadgetConstraints, B + 1 + 2 * B - 3 + piecewiseCost(t, B - 2) + (T - s) + B + 1, `s=${s}, B=${B}`)
+      if (s === 8) assert.equal(fin.gadgetConstraints - (B + 1), 85, 'docs/circuits.md: 85 at s = 8, B = 16')
+      const c = oneInputCircuit((b) => logOf(circuitAlgebra(b), { lc: Lc.constant(300n) }, o).lc)
+      assert.equal(c.gadgetConstraints, 0)
+      assert.equal(c.program.steps.filter((st) => st.op === 'bits').length, 0)
+    }
+  })
+
+  test('normalizePow2Ref: the leading one and the mantissa; none for x ≤ 0 or beyond n bits', () => {
+    assert.deepEqual(normalizePow2Ref(6n, 8), [2n, 0n])
+    assert.deepEqual(normalizePow2Ref(1n, 8), [0n, 64n - 96n])
+    assert.deepEqual(normalizePow2Ref(127n, 8), [6n, 127n - 96n])
+    for (const x of [0n, -1n, 128n]) assert.equal(normalizePow2Ref(x, 8), undefined)
+    assert.throws(() => referenceAlgebra.normalize(0n, 8, 'x'), /fixed-point range/)
+  })
+
+  test('error: ≤ 2^-(s+1) + 2^-(s+5) over every positive input at s = 8, B = 16 (and s = 6, B = 12)', () => {
+    for (const [s, B] of [[8, 16], [6, 12]] as const) {
+      let worst = 0
+      for (let v = 1; v < 2 ** (B - 1); v++) {
+        const y = logOf(referenceAlgebra, BigInt(v), { inScale: s, B, s, outB: B, what: 'log' })
+        worst = Math.max(worst, Math.abs(Number(y) / 2 ** s - Math.log(v / 2 ** s)))
+      }
+      // the fit's own error is < 1e-5; the coefficients' rounding adds ≤ 1.5·2^-(s+6), the rescale 2^-(s+1)
+      assert.ok(worst <= 2 ** -(s + 1) + 2 ** -(s + 5), `s=${s}: worst ${worst}`)
+    }
   })
 })
 

@@ -34,6 +34,11 @@ export interface Algebra<V> {
   divRound(n: V, d: V, o: { dBits: number; qBits: number; positive?: boolean }, what: string): V
   /** floor(√n) from a checked hint, n ≥ 0 proved, the root below 2^yBits. */
   sqrtFloor(n: V, yBits: number, what: string): V
+  /**
+   * x = 2^k·m, m ∈ [1, 2), for x range-checked to B signed bits (x ≤ 0 has no witness): the one-hot
+   * o_0…o_{B−2} of k and the mantissa u = x·2^(B−2−k) − 3·2^(B−3), range-checked to B − 2 bits.
+   */
+  normalize(x: V, B: number, what: string): { onehot: V[]; mantissa: V }
 }
 
 /** A quantized tensor: row-major values of integers at scale 2^scale. */

@@ -1,7 +1,7 @@
 import { piecewiseFit, piecewiseScale, type PiecewiseSpec, type PiecewiseTable } from '../../circuit/gadgets/piecewise.ts'
 import { attrInt, attrString, broadcastIndices, broadcastShape, erf, normAxis, reduceAxes, reduceGroups } from '../../onnx/ops/index.ts'
 import type { OnnxNode } from '../../onnx/index.ts'
-import type { QTensor } from '../Algebra.ts'
+import type { Algebra, QTensor } from '../Algebra.ts'
 import type { LowerContext, LValue, OpLowering } from '../opContext.ts'
 import { maxOf } from './compare.ts'
 import { foldNode, q, refuse } from './shared.ts'
@@ -130,6 +130,29 @@ function softmaxAxes(node: OnnxNode, rank: number): number[] {
 }
 
 /**
+ * The max-subtracted exponentials of each softmax group (Softmax and LogSoftmax share them): a proved
+ * max, e_i = exp(x_i − max) by the piecewise gadget on [-8, 0] (0 below; u = x − max + 4·2^s is
+ * range-checked to B + 1 bits), the sum free. The max element's e is exactly 1 (the table's `above`
+ * line), so Σ ≥ 2^T.
+ */
+function softmaxGroups<V>(ctx: LowerContext<V>, node: OnnxNode, x: QTensor<V>): Array<{ g: number[]; max: V; ex: V[]; sum: V; T: number }> {
+  const { alg, s, B } = ctx
+  const legacyAxis = normAxis(node, attrInt(node, 'axis', 1), x.dims.length)
+  if ((ctx.opset ?? 13) < 13 && x.dims.slice(legacyAxis + 1).some((d) => d !== 1))
+    throw refuse(node, `opset < 13 ${node.opType} over several flattened axes is not supported.`, `expected opset ≥ 13, or an axis with only size-1 dimensions after it; got axis ${legacyAxis} of [${x.dims}] at opset ${ctx.opset}`)
+  const table = softmaxTable(s, B)
+  const T = piecewiseScale(table)
+  const axes = (ctx.opset ?? 13) < 13 ? [legacyAxis] : softmaxAxes(node, x.dims.length)
+  return axisGroups(x.dims, axes).map((g) => {
+    let m: V = x.data[g[0]!]!
+    for (let k = 1; k < g.length; k++) m = maxOf(ctx, x.data[g[k]!]!, m, `${node.name}[${g[k]}] max`)
+    const shift = 1n << BigInt(SOFTMAX_E + s)
+    const ex = g.map((i) => alg.piecewise(alg.affine([x.data[i]!, m], [1n, -1n], shift), table, B + 1, `${node.name}[${i}] exp`))
+    return { g, max: m, ex, sum: alg.affine(ex, ex.map(() => 1n), 0n), T }
+  })
+}
+
+/**
  * Softmax on any axis: max-subtracted (proved maxima), exp by the piecewise gadget on [-8, 0]
  * (0 below), the sum free, then each value a proved rounded division by the sum (the sum's
  * positivity is proved by the division's remainder bounds). Output at scale s.
@@ -137,27 +160,90 @@ function softmaxAxes(node: OnnxNode, rank: number): number[] {
 function softmax<V>(ctx: LowerContext<V>, node: OnnxNode): LValue<V>[] {
   const folded = foldNode(ctx, node)
   if (folded) return folded
-  const { alg, s, B } = ctx
+  const { alg, s } = ctx
   const x = ctx.activation(node, 0)
-  const legacyAxis = normAxis(node, attrInt(node, 'axis', 1), x.dims.length)
-  if ((ctx.opset ?? 13) < 13 && x.dims.slice(legacyAxis + 1).some((d) => d !== 1))
-    throw refuse(node, 'opset < 13 Softmax over several flattened axes is not supported.', `expected opset ≥ 13, or an axis with only size-1 dimensions after it; got axis ${legacyAxis} of [${x.dims}] at opset ${ctx.opset}`)
-  const table = softmaxTable(s, B)
-  const T = piecewiseScale(table)
   const out: V[] = new Array(x.data.length)
-  const axes = (ctx.opset ?? 13) < 13 ? [legacyAxis] : softmaxAxes(node, x.dims.length)
-  for (const g of axisGroups(x.dims, axes)) {
-    let m: V = x.data[g[0]!]!
-    for (let k = 1; k < g.length; k++) m = maxOf(ctx, x.data[g[k]!]!, m, `${node.name}[${g[k]}] max`)
-    const shift = 1n << BigInt(SOFTMAX_E + s)
-    const ex = g.map((i) => alg.piecewise(alg.affine([x.data[i]!, m], [1n, -1n], shift), table, B + 1, `${node.name}[${i}] exp`))
-    const sum = alg.affine(ex, ex.map(() => 1n), 0n)
+  for (const { g, ex, sum, T } of softmaxGroups(ctx, node, x)) {
     const dBits = T + log2ceil(g.length) + 3
     g.forEach((i, k) => {
       out[i] = alg.divRound(alg.affine([ex[k]!], [1n << BigInt(s)], 0n), sum, { dBits, qBits: s + 3, positive: true }, `${node.name}[${i}]`)
     })
   }
   return [q({ dims: x.dims, scale: s, data: out })]
+}
+
+/**
+ * LogSoftmax on any axis: x_i − max − ln Σ_j exp(x_j − max), the max and the exponentials as
+ * Softmax's, the logarithm of the sum (≥ 1, at scale 2^T) once per group by `logOf`, the rest free.
+ */
+function logSoftmax<V>(ctx: LowerContext<V>, node: OnnxNode): LValue<V>[] {
+  const folded = foldNode(ctx, node)
+  if (folded) return folded
+  const { alg, s, B } = ctx
+  const x = ctx.activation(node, 0)
+  const out: V[] = new Array(x.data.length)
+  for (const { g, max, sum, T } of softmaxGroups(ctx, node, x)) {
+    // Σ ∈ [2^T, n·2^T·(1 + 1e-3)]
+    const lse = logOf(alg, sum, { inScale: T, B: T + log2ceil(g.length) + 2, s, outB: B, what: `${node.name}[${g[0]}] log Σ exp` })
+    for (const i of g) out[i] = alg.affine([x.data[i]!, max, lse], [1n, -1n, -1n], 0n)
+  }
+  return [q({ dims: x.dims, scale: s, data: out })]
+}
+
+/** Log's mantissa table: 2^LOG_M segments of [1, 2), coefficients at 2^(s + LOG_T). */
+export const LOG_M = 4
+export const LOG_T = 6
+
+/**
+ * The table of ln m on the mantissa m ∈ [1, 2) of a value normalised to n bits (u = m·2^(n−1) − 3·2^(n−2),
+ * n − 1 signed bits: every input in the domain, no saturation), for an output scale s. Cached.
+ *
+ * @example
+ * ```ts
+ * const t = logTable(8, 15) // ln on [1, 2), 16 segments, value at scale 2^piecewiseScale(t)
+ * ```
+ */
+export function logTable(s: number, n: number, segBits = LOG_M, t = s + LOG_T): PiecewiseTable {
+  const key = `log|${s}|${n}|${segBits}|${t}`
+  let table = cache.get(key)
+  if (!table) {
+    const none = { slope: 0, intercept: 0 }
+    table = piecewiseFit({ f: Math.log, s: n - 1, B: n - 1, e: -1, m: segBits, degree: 2, center: 1.5, t, below: none, above: none })
+    cache.set(key, table)
+  }
+  return table
+}
+
+/**
+ * Proved natural logarithm of a positive value x at scale 2^inScale, range-checked to B bits (its bits
+ * reused): x = 2^k·m with k proved by `normalizePow2` (x ≤ 0 has no witness), then
+ * ln x − inScale·ln 2 = Σ o_k·round((k − inScale)·ln 2·2^T) (free: o is the proved one-hot of k)
+ * + ln m (`logTable`, the piecewise gadget on the mantissa's own bits), rescaled from 2^T to 2^s and
+ * range-checked to outB bits. Cost: 2B − 3 (normalisation) + the table's live monomials + 2 + a
+ * rescale of T − s bits (T = s + LOG_T + 2·(B − 2 − LOG_M)) + outB + 1.
+ *
+ * @example
+ * ```ts
+ * const y = logOf(ctx.alg, v, { inScale: 8, B: 16, s: 8, outB: 16, what: 'log[0]' }) // ln(v/2^8) at 2^8
+ * ```
+ */
+export function logOf<V>(alg: Algebra<V>, x: V, o: { inScale: number; B: number; s: number; outB: number; what: string; segBits?: number }): V {
+  const n = o.B - 1
+  const { onehot, mantissa } = alg.normalize(x, o.B, o.what)
+  const table = logTable(o.s, n, o.segBits ?? LOG_M)
+  const T = piecewiseScale(table)
+  const lnm = alg.piecewise(mantissa, table, n - 1, `${o.what}: ln mantissa`)
+  const L = onehot.map((_, k) => BigInt(Math.round((k - o.inScale) * Math.LN2 * 2 ** T)))
+  return alg.rescale(alg.affine([...onehot, lnm], [...L, 1n], 0n), T - o.s, o.outB, `${o.what} rescale`)
+}
+
+/** Log: ln x at scale s for x > 0 (a quantized x ≤ 0, i.e. x < 2^-(s+1), has no witness), `logOf` per element. */
+function log<V>(ctx: LowerContext<V>, node: OnnxNode): LValue<V>[] {
+  const folded = foldNode(ctx, node)
+  if (folded) return folded
+  const x = ctx.activation(node, 0)
+  const data = x.data.map((v, i) => logOf(ctx.alg, v, { inScale: ctx.s, B: ctx.B, s: ctx.s, outB: ctx.B, what: `${node.name}[${i}]` }))
+  return [q({ dims: x.dims, scale: ctx.s, data })]
 }
 
 /**
@@ -283,6 +369,8 @@ export function divComputed<V>(ctx: LowerContext<V>, node: OnnxNode): LValue<V>[
 export const nonlinearOps: Record<string, OpLowering> = {
   ...Object.fromEntries(Object.keys(FUNCTIONS).map((op) => [op, elementwise(op)])),
   Softmax: softmax,
+  LogSoftmax: logSoftmax,
+  Log: log,
   LayerNormalization: layerNorm,
   InstanceNormalization: instanceNorm,
   ReduceL2: reduceL2,

@@ -82,6 +82,17 @@ export const NONLINEAR_FLOAT: Record<string, FloatOp> = {
     }
     return [{ dims: x.dims, data }]
   },
+  Log: unary(Math.log),
+  LogSoftmax: (node, [t]) => {
+    const x = t!
+    const data = new Float64Array(x.data.length)
+    for (const g of groupsAlong(x.dims, [normAxis(node, attrInt(node, 'axis', -1), x.dims.length)])) {
+      const m = Math.max(...g.map((i) => x.data[i]!))
+      const lse = Math.log(g.reduce((a, i) => a + Math.exp(x.data[i]! - m), 0))
+      for (const i of g) data[i] = x.data[i]! - m - lse
+    }
+    return [{ dims: x.dims, data }]
+  },
   LayerNormalization: (node, [x, sc, b]) => {
     const t = x!
     const axis = normAxis(node, attrInt(node, 'axis', -1), t.dims.length)
