@@ -17,7 +17,7 @@ import { assertBoolean, divRound, isNonNegative, isZero, max, piecewise, piecewi
 import { inv, mod, toSigned } from '../../src/compiler/field.ts'
 import { fitsSigned, reluRef, rescaleRef, sigmoidRef } from '../../src/compiler/quantize/reference.ts'
 import { circuitAlgebra, lowerGraph, referenceAlgebra, type CircuitValue, type QuantParams } from '../../src/compiler/lower/index.ts'
-import { logOf } from '../../src/compiler/lower/ops/nonlinear.ts'
+import { logOf, periodicOf } from '../../src/compiler/lower/ops/nonlinear.ts'
 import type { OnnxGraph } from '../../src/compiler/onnx/index.ts'
 import { BaseError } from '../../src/errors/index.ts'
 
@@ -518,6 +518,7 @@ const sqrtSuite: GadgetSuite = scalarSuite({
 })
 
 /** Log at a small size: x range-checked to 7 bits at scale 2^3, its leading one proved, ln of the mantissa on 4 segments. */
+const SIN_FORGERY_INPUTS: bigint[] = [0n, 1n, 5n, 13n, 25n, 50n, 63n, -1n, -13n, -26n, -64n, 100n, 150n, 200n, 201n, -201n, -202n, 250n, -250n, 1n << 20n]
 export const LOG_S = 4
 export const LOG_B = 7
 export const logOptions = { inScale: LOG_S, B: LOG_B, s: LOG_S, outB: LOG_B, what: 'log', segBits: 2 }
@@ -530,6 +531,19 @@ const logSuite: GadgetSuite = scalarSuite({
   // lie still lands the mantissa in range), negatives (no witness), and 3/2 — not an integer, so only its
   // range check's bit 0 and sign bit stand between it and an output
   forgeryInputs: [toSigned(mod(3n * inv(2n))), 1n, 2n, 3n, 4n, 14n, 37n, 63n, 0n, -9n, -20n, -21n, -36n, -44n, -48n, -64n, -66n, 64n, 1n << 20n],
+})
+
+/** Sin at a small size: x·2^4 = q·804 + r (804 = round(2π·2^7)), q in 3 bits, sin on 8 segments of [0, 8). */
+export const SIN_S = 3
+export const SIN_B = 7
+export const sinOptions = { s: SIN_S, B: SIN_B, what: 'sin', segBits: 3 }
+const sinSuite: GadgetSuite = scalarSuite({
+  name: `sin(x, B=${SIN_B}, s=${SIN_S}): range reduction mod 2π by checked hints, piecewise sin, rescale`,
+  build: (f) => oneInputCircuit((b, x) => periodicOf(circuitAlgebra(b), 'Sin', { lc: x }, sinOptions).lc, f),
+  reference: (x) => orNone(() => periodicOf(referenceAlgebra, 'Sin', x, sinOptions)),
+  // the whole B-bit range, and beyond it up to where the quotient leaves its 3 bits
+  honestInputs: Array.from({ length: 400 }, (_, i) => BigInt(i - 200)),
+  forgeryInputs: SIN_FORGERY_INPUTS,
 })
 
 /** Every gadget with its suite; sizes are small so a mutant's whole suite runs in milliseconds. */
@@ -613,6 +627,7 @@ export const gadgetSuites: GadgetSuite[] = [
   divSuite(true),
   sqrtSuite,
   logSuite,
+  sinSuite,
   scalarSuite({
     name: 'product x·(x + 3)',
     build: (f) => oneInputCircuit((b, x) => b.mul(x, x.addConst(3n)), f),

@@ -8,16 +8,16 @@ import { divRound, divRoundRef, piecewise, piecewiseCost, piecewiseRef, piecewis
 import { isqrt } from '../../src/compiler/circuit/WitnessProgram.ts'
 import { mod } from '../../src/compiler/field.ts'
 import { FUNCTIONS, functionTable } from '../../src/compiler/lower/ops/index.ts'
-import { LOG_M, logOf, logTable } from '../../src/compiler/lower/ops/nonlinear.ts'
+import { LOG_M, logOf, logTable, periodicOf, periodicParams, periodicTable } from '../../src/compiler/lower/ops/nonlinear.ts'
 import { circuitAlgebra, referenceAlgebra } from '../../src/compiler/lower/index.ts'
-import { normalizePow2Ref } from '../../src/compiler/circuit/gadgets/index.ts'
+import { normalizePow2Ref, reduceModConstRef, remainderBits } from '../../src/compiler/circuit/gadgets/index.ts'
 import type { OnnxNode } from '../../src/compiler/onnx/index.ts'
 import { coherentForgeries, completenessFailure, gadgetSuites, oneInputCircuit, PW_B, pwTanh, twoInputCircuit } from './gadget-suites.ts'
 
 const suite = (prefix: string) => gadgetSuites.filter((s) => s.name.startsWith(prefix))
 
 describe('nonlinear gadgets: reference and coherent forgeries', () => {
-  for (const s of [...suite('piecewise'), ...suite('divRound'), ...suite('sqrtFloor'), ...suite('log('), ...suite('max('), ...suite('isZero')])
+  for (const s of [...suite('piecewise'), ...suite('divRound'), ...suite('sqrtFloor'), ...suite('log('), ...suite('sin('), ...suite('max('), ...suite('isZero')])
     test(`${s.name}: honest witnesses equal the reference; every constraint alone refuses a false output`, () => {
       const fin = s.build()
       assert.equal(completenessFailure(s, fin), null)
@@ -93,6 +93,43 @@ describe('Log: the normalisation and the mantissa table', () => {
       // the fit's own error is < 1e-5; the coefficients' rounding adds ≤ 1.5·2^-(s+6), the rescale 2^-(s+1)
       assert.ok(worst <= 2 ** -(s + 1) + 2 ** -(s + 5), `s=${s}: worst ${worst}`)
     }
+  })
+})
+
+describe('Sin and Cos: range reduction by checked hints, then a table on one period', () => {
+  test('cost: 1 + (qBits + 1) + 2·(R + 1) + piecewise + rescale (T − s) + B + 1, 132 at s = 8, B = 16; 0 for a constant', () => {
+    for (const op of ['Sin', 'Cos'] as const)
+      for (const [s, B] of [[8, 16], [6, 12], [8, 13]] as const) {
+        const { C, qBits } = periodicParams(s, B)
+        const R = remainderBits(C)
+        const t = periodicTable(op, s, B)
+        const fin = oneInputCircuit((b, x) => periodicOf(circuitAlgebra(b), op, { lc: x }, { s, B, what: op }).lc)
+        assert.equal(fin.gadgetConstraints, 1 + qBits + 1 + 2 * (R + 1) + piecewiseCost(t, R) + piecewiseScale(t) - s + B + 1, `${op} s=${s}, B=${B}`)
+        if (s === 8 && B === 16) assert.equal(fin.gadgetConstraints, 132, 'docs/circuits.md')
+        const c = oneInputCircuit((b) => periodicOf(circuitAlgebra(b), op, { lc: Lc.constant(mod(-700n)) }, { s, B, what: op }).lc)
+        assert.equal(c.gadgetConstraints, 0)
+        assert.equal(c.program.steps.filter((st) => st.op !== 'lc').length, 0)
+      }
+  })
+
+  test('reduceModConstRef: Euclidean remainders of either sign; a quotient beyond qBits has no witness', () => {
+    assert.deepEqual(reduceModConstRef(-5n, 4n, 8, 'x'), [-2n, 3n])
+    assert.deepEqual(reduceModConstRef(8n, 4n, 8, 'x'), [2n, 0n])
+    assert.throws(() => reduceModConstRef(16n, 4n, 3, 'x'), /fixed-point range/)
+    assert.equal(remainderBits(411775n), 19)
+  })
+
+  test('error: ≤ 1.5e-4 + 2^-s over every input at s = 8, B = 16 and s = 6, B = 12 (fit, coefficients, reduction, rescale)', () => {
+    for (const op of ['Sin', 'Cos'] as const)
+      for (const [s, B] of [[8, 16], [6, 12]] as const) {
+        const f = op === 'Sin' ? Math.sin : Math.cos
+        let worst = 0
+        for (let v = -(2 ** (B - 1)); v < 2 ** (B - 1); v += 3) {
+          const y = periodicOf(referenceAlgebra, op, BigInt(v), { s, B, what: op })
+          worst = Math.max(worst, Math.abs(Number(y) / 2 ** s - f(v / 2 ** s)))
+        }
+        assert.ok(worst <= 1.5e-4 + 2 ** -s, `${op} s=${s}: worst ${worst}`)
+      }
   })
 })
 

@@ -39,6 +39,11 @@ export interface Algebra<V> {
    * o_0…o_{B−2} of k and the mantissa u = x·2^(B−2−k) − 3·2^(B−3), range-checked to B − 2 bits.
    */
   normalize(x: V, B: number, what: string): { onehot: V[]; mantissa: V }
+  /**
+   * n = q·C + r, 0 ≤ r < C, for a positive constant C (q range-checked to qBits; none fitting: no
+   * witness). Returns q and u = r − 2^(R−1), range-checked to R = bit length of C − 1 signed bits.
+   */
+  reduceMod(n: V, C: bigint, qBits: number, what: string): { q: V; u: V }
 }
 
 /** A quantized tensor: row-major values of integers at scale 2^scale. */

@@ -3,6 +3,7 @@ import { fitsSigned, reluRef, rescaleRef, sigmoidRef } from '../quantize/referen
 import { floorDiv, isqrt } from '../circuit/WitnessProgram.ts'
 import { piecewiseRef } from '../circuit/gadgets/piecewise.ts'
 import { normalizePow2Ref } from '../circuit/gadgets/normalize.ts'
+import { reduceModConstRef, remainderBits } from '../circuit/gadgets/modConst.ts'
 import type { Algebra } from './Algebra.ts'
 
 const overflow = (what: string, details: string) => new BaseError('QUANTIZATION_OVERFLOW', `A value left the fixed-point range (${what}).`, { details })
@@ -61,6 +62,10 @@ export const referenceAlgebra: Algebra<bigint> = {
     unsigned(n - y * y, yBits + 1, `${what}: a ≥ 0 (root² ≤ n)`)
     unsigned(2n * y - (n - y * y), yBits + 1, `${what}: 2·root − a ≥ 0 (n < (root + 1)²)`)
     return y
+  },
+  reduceMod(n, C, qBits, what) {
+    const [q, r] = reduceModConstRef(n, C, qBits, what)
+    return { q, u: r - (1n << BigInt(remainderBits(C) - 1)) }
   },
   normalize(x, B, what) {
     const r = normalizePow2Ref(checked(x, B, `${what} range`), B)

@@ -365,12 +365,82 @@ export function divComputed<V>(ctx: LowerContext<V>, node: OnnxNode): LValue<V>[
   return [q({ dims, scale: ctx.s, data })]
 }
 
+/** Sin/Cos: the reduced angle's table has 2^PERIODIC_M segments over [0, 8) (of which [0, 2π) is used). */
+export const PERIODIC_M = 5
+
+/**
+ * The range reduction's parameters for input scale s and activation bits B: x·2^s·2^g = q·C + r with
+ * C = round(2π·2^(s+g)) (g = B − s extra bits, so q·|C − 2π·2^(s+g)| stays below 2^(g−2)), q in qBits.
+ *
+ * @example
+ * ```ts
+ * periodicParams(8, 16) // { g: 8, C: 411775n, qBits: 7 }
+ * ```
+ */
+export function periodicParams(s: number, B: number): { g: number; C: bigint; qBits: number } {
+  const g = Math.max(0, B - s)
+  // |x| < 2^(B−1−s), so |q| ≤ 2^(B−1−s)/2π + 1 < 2^(B−s−2)
+  return { g, C: BigInt(Math.round(2 * Math.PI * 2 ** (s + g))), qBits: Math.max(2, B - s - 1) }
+}
+
+/**
+ * The table of sin or cos on the reduced angle θ = r/2^(s+g) ∈ [0, 2π), over [0, 8) (u = r − 4·2^(s+g),
+ * every u in the domain: no saturation). Cached.
+ *
+ * @example
+ * ```ts
+ * const t = periodicTable('Sin', 8, 16)
+ * ```
+ */
+export function periodicTable(op: 'Sin' | 'Cos', s: number, B: number, segBits = PERIODIC_M): PiecewiseTable {
+  const key = `${op}|${s}|${B}|${segBits}`
+  let table = cache.get(key)
+  if (!table) {
+    const { g, C } = periodicParams(s, B)
+    const R = (C - 1n).toString(2).length // s + g + 3: 2π ∈ [4, 8)
+    const none = { slope: 0, intercept: 0 }
+    table = piecewiseFit({ f: op === 'Sin' ? Math.sin : Math.cos, s: s + g, B: R, e: R - 1 - s - g, m: segBits, degree: 2, center: 2 ** (R - 1 - s - g), below: none, above: none })
+    cache.set(key, table)
+  }
+  return table
+}
+
+/**
+ * Proved sin or cos of x at scale 2^inScale: the range reduction x·2^(s+g) = q·C + r (`reduceModConst`: hints
+ * checked, 0 ≤ r < C), the piecewise table on r's own bits, rescaled to 2^s and range-checked to B bits.
+ * Cost: 1 + (qBits + 1) + 2·(R + 1) + the table's live monomials + 2 + (T − s) + B + 1, R = s + g + 3.
+ *
+ * @example
+ * ```ts
+ * const y = periodicOf(ctx.alg, 'Sin', v, { s: 8, B: 16, what: 'sin[0]' }) // sin(v/2^8) at 2^8
+ * ```
+ */
+export function periodicOf<V>(alg: Algebra<V>, op: 'Sin' | 'Cos', x: V, o: { s: number; B: number; what: string; segBits?: number }): V {
+  const { g, C, qBits } = periodicParams(o.s, o.B)
+  const table = periodicTable(op, o.s, o.B, o.segBits ?? PERIODIC_M)
+  const { u } = alg.reduceMod(alg.affine([x], [1n << BigInt(g)], 0n), C, qBits, `${o.what} mod 2π`)
+  const R = (C - 1n).toString(2).length
+  return alg.rescale(alg.piecewise(u, table, R, o.what), piecewiseScale(table) - o.s, o.B, `${o.what} rescale`)
+}
+
+function periodic(op: 'Sin' | 'Cos'): OpLowering {
+  return <V>(ctx: LowerContext<V>, node: OnnxNode): LValue<V>[] => {
+    const folded = foldNode(ctx, node)
+    if (folded) return folded
+    const x = ctx.activation(node, 0)
+    const data = x.data.map((v, i) => periodicOf(ctx.alg, op, v, { s: ctx.s, B: ctx.B, what: `${node.name}[${i}]` }))
+    return [q({ dims: x.dims, scale: ctx.s, data })]
+  }
+}
+
 /** Proved nonlinear ops, by op type. */
 export const nonlinearOps: Record<string, OpLowering> = {
   ...Object.fromEntries(Object.keys(FUNCTIONS).map((op) => [op, elementwise(op)])),
   Softmax: softmax,
   LogSoftmax: logSoftmax,
   Log: log,
+  Sin: periodic('Sin'),
+  Cos: periodic('Cos'),
   LayerNormalization: layerNorm,
   InstanceNormalization: instanceNorm,
   ReduceL2: reduceL2,

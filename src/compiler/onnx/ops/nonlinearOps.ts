@@ -83,6 +83,8 @@ export const NONLINEAR_FLOAT: Record<string, FloatOp> = {
     return [{ dims: x.dims, data }]
   },
   Log: unary(Math.log),
+  Sin: unary(Math.sin),
+  Cos: unary(Math.cos),
   LogSoftmax: (node, [t]) => {
     const x = t!
     const data = new Float64Array(x.data.length)
