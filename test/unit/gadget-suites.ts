@@ -317,6 +317,31 @@ export function coherentForgeries(
           })(),
           40,
         )
+        // the second hint (a remainder) off by k with the first either left as it was — where the output reads
+        // only the remainder (a range reduction), the equation tying the pair to the input refuses it — or
+        // solved for in the field, (n − r)/d: not an integer, so only the quotient's range check can refuse it
+        if (step.op === 'divide')
+          search(
+            (function* () {
+              for (const x of inputs)
+                for (const k of [1n, -1n, 2n, -2n, 16n, -16n, 256n, -256n])
+                  for (const solved of [false, true])
+                    for (const repair of solved ? repairs : [undefined])
+                      yield {
+                        name: () => `divide: second hint off by ${k}, first ${solved ? '(n − r)/d in the field' : 'stale'}${repair === undefined ? '' : `, range check repaired (${repair})`}`,
+                        x,
+                        ...(repair === undefined ? {} : { repair }),
+                        lie: at(step, (w) => {
+                          const [a, b] = hintValues(step, w)
+                          if (!solved) return [[step.out[0], a], [step.out[1], b + k]]
+                          const n = Lc.fromJson(step.n).evaluate(w)
+                          const d = Lc.fromJson(step.d).evaluate(w)
+                          return [[step.out[0], mod((n - b - k) * inv(d))], [step.out[1], b + k]]
+                        }),
+                      }
+            })(),
+            40,
+          )
         break
       }
       case 'lc':
@@ -518,7 +543,7 @@ const sqrtSuite: GadgetSuite = scalarSuite({
 })
 
 /** Log at a small size: x range-checked to 7 bits at scale 2^3, its leading one proved, ln of the mantissa on 4 segments. */
-const SIN_FORGERY_INPUTS: bigint[] = [0n, 1n, 5n, 13n, 25n, 50n, 63n, -1n, -13n, -26n, -64n, 100n, 150n, 200n, 201n, -201n, -202n, 250n, -250n, 1n << 20n]
+const SIN_FORGERY_INPUTS: bigint[] = [0n, 1n, 5n, 13n, 25n, 50n, 63n, 255n, -1n, -13n, -26n, -64n, -256n, 256n, -257n, 300n, -300n, 700n, -700n, 1000n, -1000n, 1n << 20n]
 export const LOG_S = 4
 export const LOG_B = 7
 export const logOptions = { inScale: LOG_S, B: LOG_B, s: LOG_S, outB: LOG_B, what: 'log', segBits: 2 }
@@ -533,16 +558,19 @@ const logSuite: GadgetSuite = scalarSuite({
   forgeryInputs: [toSigned(mod(3n * inv(2n))), 1n, 2n, 3n, 4n, 14n, 37n, 63n, 0n, -9n, -20n, -21n, -36n, -44n, -48n, -64n, -66n, 64n, 1n << 20n],
 })
 
-/** Sin at a small size: x·2^4 = q·804 + r (804 = round(2π·2^7)), q in 3 bits, sin on 8 segments of [0, 8). */
+/**
+ * Sin at a small size: x·2^6 = q·3217 + r (3217 = round(2π·2^9): odd, so r's low bits vary with q and every bit
+ * of it is exercised), q in 5 bits, sin on 8 segments of [0, 8) (the last, past 2π, unreachable and not emitted).
+ */
 export const SIN_S = 3
-export const SIN_B = 7
+export const SIN_B = 9
 export const sinOptions = { s: SIN_S, B: SIN_B, what: 'sin', segBits: 3 }
 const sinSuite: GadgetSuite = scalarSuite({
   name: `sin(x, B=${SIN_B}, s=${SIN_S}): range reduction mod 2π by checked hints, piecewise sin, rescale`,
   build: (f) => oneInputCircuit((b, x) => periodicOf(circuitAlgebra(b), 'Sin', { lc: x }, sinOptions).lc, f),
   reference: (x) => orNone(() => periodicOf(referenceAlgebra, 'Sin', x, sinOptions)),
-  // the whole B-bit range, and beyond it up to where the quotient leaves its 3 bits
-  honestInputs: Array.from({ length: 400 }, (_, i) => BigInt(i - 200)),
+  // the whole B-bit range
+  honestInputs: Array.from({ length: 1 << SIN_B }, (_, i) => BigInt(i - (1 << (SIN_B - 1)))),
   forgeryInputs: SIN_FORGERY_INPUTS,
 })
 

@@ -33,6 +33,9 @@ describe('proved elementwise functions (piecewise polynomial gadget), s = 8 and 
     ['Selu', 6, undefined, 13, 1e-3],
     ['Celu', 6, { alpha: 1.5 }, 13, 1e-3],
     ['Mish', 6, undefined, 18, 5e-4],
+    // opset 24's Swish, x·σ(αx) (onnxruntime 1.30 runs it at opset 24)
+    ['Swish', 6, undefined, 24, 5e-4],
+    ['Swish', 6, { alpha: -0.75 }, 24, 5e-4],
   ]
   for (const [op, range, attrs, opset, bound] of cases)
     test(`${op}${attrs ? ` ${JSON.stringify(attrs)}` : ''}: within ${bound} + 2^-s of onnxruntime`, async () => {
@@ -41,6 +44,11 @@ describe('proved elementwise functions (piecewise polynomial gadget), s = 8 and 
         assert.ok(r.maxErr <= bound + 2 ** -r.params.scaleBits + 1e-6, `${op}: ${r.maxErr} at s=${r.params.scaleBits}`)
       }
     })
+
+  test('Swish with |alpha| < 0.5 is refused with a clear error (its table would need more than 256 segments)', () => {
+    const params = { scaleBits: 8, activationBits: 16, sigmoid: 'proved' as const }
+    assert.throws(() => buildModelCircuit(parseOnnx(buildOnnxModel(un('Swish', [1, 4], { alpha: 0.25 }, 24))), params), (e: unknown) => e instanceof BaseError && e.code === 'ONNX_UNSUPPORTED_ATTRIBUTE' && /alpha/.test(e.message))
+  })
 
   test('Exp: relative error ≤ 2e-4 plus 2^-s, and no witness where e^x overflows B bits', async () => {
     const r = await conform(un('Exp'), { range: 3, samples: 4, tolerance: 2e-4 * Math.exp(3) + 2 ** -8 })

@@ -106,9 +106,19 @@ describe('recurrent layers against onnxruntime', () => {
     await check(recurrent('LSTM', { T: 2, N: 1, I: 1, H: 2, B: true }), 0.03, true)
   })
 
+  test('Elu, Softplus (the proved piecewise tables) and Softsign (a proved division) inside cells', async () => {
+    await check(recurrent('RNN', { B: true, attributes: { direction: 'bidirectional', activations: { strings: ['Elu', 'Softsign'] }, activation_alpha: { floats: [0.8, 1.3] } } }))
+    await check(recurrent('GRU', { B: true, attributes: { activations: { strings: ['Sigmoid', 'Softplus'] } } }))
+    await check(recurrent('LSTM', { B: true, attributes: { activations: { strings: ['Sigmoid', 'Elu', 'Softsign'] } } }))
+    // RNN Softsign, one unit-step: gate rescale, relu of its sign bit (1), the division (1 + 2·(B + 3) + s + 3), settle free (scale s)
+    const { spec } = recurrent('RNN', { T: 1, N: 1, I: 1, H: 1, attributes: { activations: { strings: ['Softsign'] } } })
+    const { scaleBits: s, activationBits: B } = params
+    assert.equal(count(spec), (B + 1) + (s + B + 1) + 1 + (1 + 2 * (B + 3) + s + 3) + 2 + 2)
+  })
+
   test('refusals name the node and what was expected', () => {
-    const elu = recurrent('RNN', { attributes: { activations: { strings: ['Elu'] } } }).spec
-    assert.throws(() => count(elu), (e: Error & { code?: string }) => e.code === 'ONNX_UNSUPPORTED_ATTRIBUTE' && /activation elu/.test(e.message))
+    const unknown = recurrent('RNN', { attributes: { activations: { strings: ['Swish'] } } }).spec
+    assert.throws(() => parseOnnx(buildOnnxModel(unknown)), (e: Error & { code?: string }) => e.code === 'ONNX_UNSUPPORTED_ATTRIBUTE' && /unknown activation "Swish"/.test(e.message))
     const few = recurrent('LSTM', { attributes: { activations: { strings: ['Sigmoid'] } } }).spec
     assert.throws(() => parseOnnx(buildOnnxModel(few)), (e: Error & { code?: string }) => e.code === 'ONNX_UNSUPPORTED_ATTRIBUTE' && /expected 3 activation names/.test(String((e as { details?: string }).details)))
     const computedW: OnnxModelSpec = { ...recurrent('RNN').spec, inputs: [{ name: 'x', shape: [3, 2, 2] }, { name: 'W', shape: [1, 3, 2] }] }

@@ -55,6 +55,16 @@ export const FUNCTIONS: Readonly<Record<string, (node: OnnxNode, B: number, s: n
     return { f: (x) => Math.max(0, x) + Math.min(0, a * Math.expm1(x / a)), e, m: e + 3, degree: 2, below: { slope: 0, intercept: -a }, above: { slope: 1, intercept: 0 } }
   },
   Mish: () => ({ f: (x) => x * Math.tanh(softplus(x)), e: 4, m: 7, degree: 2, below: { slope: 0, intercept: 0 }, above: { slope: 1, intercept: 0 } }),
+  // opset 24: x·σ(αx). The domain [-16/|α|, 16/|α|) keeps the saturated side below 16·e^-16; |α| < 1/2 would
+  // need more than 2^8 segments for the same error and is refused
+  Swish: (node) => {
+    const a = num(node, 'alpha', 1)
+    if (!(Math.abs(a) >= 0.5 && Number.isFinite(a))) throw refuse(node, 'Swish with |alpha| < 0.5 is not supported.', `expected |alpha| ≥ 0.5 (the table would need more than 256 segments), got ${a}`)
+    const e = Math.max(2, log2ceil(16 / Math.abs(a)))
+    const zero = { slope: 0, intercept: 0 }
+    const id = { slope: 1, intercept: 0 }
+    return { f: (x) => x / (1 + Math.exp(-a * x)), e, m: e + 3, degree: 2, below: a > 0 ? zero : id, above: a > 0 ? id : zero }
+  },
 }
 
 /**
@@ -399,16 +409,36 @@ export function periodicTable(op: 'Sin' | 'Cos', s: number, B: number, segBits =
     const { g, C } = periodicParams(s, B)
     const R = (C - 1n).toString(2).length // s + g + 3: 2π ∈ [4, 8)
     const none = { slope: 0, intercept: 0 }
-    table = piecewiseFit({ f: op === 'Sin' ? Math.sin : Math.cos, s: s + g, B: R, e: R - 1 - s - g, m: segBits, degree: 2, center: 2 ** (R - 1 - s - g), below: none, above: none })
+    const fit = piecewiseFit({ f: op === 'Sin' ? Math.sin : Math.cos, s: s + g, B: R, e: R - 1 - s - g, m: segBits, degree: 2, center: 2 ** (R - 1 - s - g), below: none, above: none })
+    // segments past 2π are never reached (r < C is proved): their rows are free, so choose them to zero
+    // their own monomials (in increasing order each row fixes its own Möbius coefficient), which the
+    // gadget then never emits
+    const unreachable = (k: number) => BigInt(k) << BigInt(fit.w) >= C
+    const [C0, C1, C2] = [fit.C0, fit.C1, fit.C2].map((col) => {
+      const c = [...col]
+      for (let S = 0; S < c.length; S++) {
+        if (!unreachable(S)) continue
+        let rest = 0n
+        for (let T = (S - 1) & S; ; T = (T - 1) & S) {
+          const sign = (popcount(S) - popcount(T)) % 2 === 0 ? 1n : -1n
+          rest += sign * c[T]!
+          if (T === 0) break
+        }
+        c[S] = -rest
+      }
+      return c
+    }) as [bigint[], bigint[], bigint[]]
+    table = { ...fit, C0, C1, C2 }
     cache.set(key, table)
   }
   return table
 }
 
 /**
- * Proved sin or cos of x at scale 2^inScale: the range reduction x·2^(s+g) = q·C + r (`reduceModConst`: hints
- * checked, 0 ≤ r < C), the piecewise table on r's own bits, rescaled to 2^s and range-checked to B bits.
- * Cost: 1 + (qBits + 1) + 2·(R + 1) + the table's live monomials + 2 + (T − s) + B + 1, R = s + g + 3.
+ * Proved sin or cos of x at scale 2^s: x range-checked to B bits (reused when it has them), the range
+ * reduction x·2^g = q·C + r (`reduceModConst`: hints checked, 0 ≤ r < C), the piecewise table on r's own
+ * bits, rescaled to 2^s and range-checked to B bits. Cost: 1 + (qBits + 1) + 2·(R + 1) + the table's live
+ * monomials + 2 + (T − s) + B + 1, R = s + g + 3 (+ B + 1 when x has no range check yet).
  *
  * @example
  * ```ts
@@ -418,10 +448,14 @@ export function periodicTable(op: 'Sin' | 'Cos', s: number, B: number, segBits =
 export function periodicOf<V>(alg: Algebra<V>, op: 'Sin' | 'Cos', x: V, o: { s: number; B: number; what: string; segBits?: number }): V {
   const { g, C, qBits } = periodicParams(o.s, o.B)
   const table = periodicTable(op, o.s, o.B, o.segBits ?? PERIODIC_M)
-  const { u } = alg.reduceMod(alg.affine([x], [1n << BigInt(g)], 0n), C, qBits, `${o.what} mod 2π`)
+  // x must be a B-bit integer: x·2^g alone would let a fraction of 2^g through (free when x carries its range check)
+  const xr = alg.rangeCheck(x, o.B, `${o.what} range`)
+  const { u } = alg.reduceMod(alg.affine([xr], [1n << BigInt(g)], 0n), C, qBits, `${o.what} mod 2π`)
   const R = (C - 1n).toString(2).length
   return alg.rescale(alg.piecewise(u, table, R, o.what), piecewiseScale(table) - o.s, o.B, `${o.what} rescale`)
 }
+
+const popcount = (v: number) => v.toString(2).replaceAll('0', '').length
 
 function periodic(op: 'Sin' | 'Cos'): OpLowering {
   return <V>(ctx: LowerContext<V>, node: OnnxNode): LValue<V>[] => {

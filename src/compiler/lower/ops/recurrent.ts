@@ -1,7 +1,9 @@
 import { recurrentSpec, runRecurrent, type CellArith, type RecurrentActivation } from '../../onnx/ops/index.ts'
 import type { OnnxNode } from '../../onnx/index.ts'
 import type { LowerContext, LValue, OpLowering } from '../opContext.ts'
+import { piecewiseScale } from '../../circuit/gadgets/piecewise.ts'
 import { maxOf } from './compare.ts'
+import { functionTable } from './nonlinear.ts'
 import { foldNode, q, refuse } from './shared.ts'
 
 /** A quantized value with its own scale: products keep their scale until one rescale settles a sum. */
@@ -78,8 +80,21 @@ function quantArith<V>(ctx: LowerContext<V>, node: OnnxNode): CellArith<QV<V>> {
         y = maxOf(ctx, y, alg.constant(1n << BigInt(s)), `${what} high`, true)
         return { v: y, scale: s }
       }
+      case 'elu':
+      case 'softplus': {
+        // the proved piecewise tables of the Elu and Softplus ops, on the gate's own bits; output at their scale T
+        const op = a.name === 'elu' ? 'Elu' : 'Softplus'
+        const table = functionTable(op, { name: node.name, opType: op, inputs: [], outputs: [], attributes: a.name === 'elu' ? { alpha: a.alpha } : {} }, s, B)
+        return { v: alg.piecewise(v, table, B, what), scale: piecewiseScale(table) }
+      }
+      case 'softsign': {
+        // x/(1 + |x|): a proved rounded division of x·2^s by 2^s + |x| (> 0, proved by its remainder bounds), |x| = 2·relu(x) − x
+        const abs = alg.affine([alg.relu(v, B, `${what} |x|`), v], [2n, -1n], 0n)
+        const d = alg.affine([abs], [1n], 1n << BigInt(s))
+        return { v: alg.divRound(alg.affine([v], [1n << BigInt(s)], 0n), d, { dBits: B + 2, qBits: s + 2, positive: true }, what), scale: s }
+      }
       default:
-        throw refuse(node, `activation ${a.name} is not supported in a circuit.`, `expected Sigmoid, Tanh, Relu, Affine, LeakyRelu, ThresholdedRelu, ScaledTanh or HardSigmoid, got ${a.name} (Elu, Softsign and Softplus need exp or division)`)
+        throw refuse(node, `activation ${a.name} is not supported in a circuit.`, `expected Sigmoid, Tanh, Relu, Affine, LeakyRelu, ThresholdedRelu, ScaledTanh, HardSigmoid, Elu, Softsign or Softplus, got ${a.name}`)
     }
   }
   return {

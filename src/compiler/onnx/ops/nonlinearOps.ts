@@ -71,6 +71,7 @@ export const NONLINEAR_FLOAT: Record<string, FloatOp> = {
     return Math.max(0, x) + Math.min(0, a * Math.expm1(x / a))
   }),
   Mish: unary((x) => x * Math.tanh(softplus(x))),
+  Swish: unary((x, node) => x / (1 + Math.exp(-num(node, 'alpha', 1) * x))),
   Softmax: (node, [t]) => {
     const x = t!
     const data = new Float64Array(x.data.length)
