@@ -6,7 +6,14 @@ import { floorDiv } from '../WitnessProgram.ts'
 import { rangeCheck, type Decomposed } from './decompose.ts'
 import { unsignedCheck } from './divide.ts'
 
-/** Bits of the remainder of a division by C: r ∈ [0, C) ⊂ [0, 2^R). */
+/**
+ * Bits of the remainder of a division by C: r ∈ [0, C) ⊂ [0, 2^R).
+ *
+ * @example
+ * ```ts
+ * remainderBits(411775n) // 19
+ * ```
+ */
 export const remainderBits = (C: bigint): number => (C - 1n).toString(2).length
 
 /**

@@ -2,7 +2,14 @@ import type { CircuitBuilder } from '../CircuitBuilder.ts'
 import { Lc } from '../Lc.ts'
 import { rangeCheck, type Decomposed } from './decompose.ts'
 
-/** x = 2^k·(mantissa), the leading one proved: see `normalizePow2`. */
+/**
+ * x = 2^k·(mantissa), the leading one proved: see `normalizePow2`.
+ *
+ * @example
+ * ```ts
+ * const { onehot, mantissa }: Normalized = normalizePow2(b, rangeCheck(b, x, 16, 'x'))
+ * ```
+ */
 export type Normalized = {
   /** o_0…o_{n-1}: o_k = 1 for the leading one's position k of x ∈ [1, 2^n), every other 0 (n = B − 1) */
   onehot: Lc[]

@@ -200,8 +200,16 @@ function logSoftmax<V>(ctx: LowerContext<V>, node: OnnxNode): LValue<V>[] {
   return [q({ dims: x.dims, scale: s, data: out })]
 }
 
-/** Log's mantissa table: 2^LOG_M segments of [1, 2), coefficients at 2^(s + LOG_T). */
+/**
+ * Log's mantissa table: 2^LOG_M segments of [1, 2), coefficients at 2^(s + LOG_T).
+ *
+ * @example
+ * ```ts
+ * logTable(8, 15).C0.length === 2 ** LOG_M // true
+ * ```
+ */
 export const LOG_M = 4
+/** The coefficients' extra bits over s (their rounding adds ≤ 1.5·2^-(s+LOG_T)). @example logTable(8, 15).t === 8 + LOG_T */
 export const LOG_T = 6
 
 /**
@@ -375,7 +383,14 @@ export function divComputed<V>(ctx: LowerContext<V>, node: OnnxNode): LValue<V>[
   return [q({ dims, scale: ctx.s, data })]
 }
 
-/** Sin/Cos: the reduced angle's table has 2^PERIODIC_M segments over [0, 8) (of which [0, 2π) is used). */
+/**
+ * Sin/Cos: the reduced angle's table has 2^PERIODIC_M segments over [0, 8) (of which [0, 2π) is used).
+ *
+ * @example
+ * ```ts
+ * periodicTable('Sin', 8, 16).C0.length === 2 ** PERIODIC_M // true
+ * ```
+ */
 export const PERIODIC_M = 5
 
 /**
