@@ -13,16 +13,16 @@ import { BaseError } from '../../src/errors/index.ts'
 
 const i64 = (data: number[], dims = [data.length]) => ({ dims, data: Float64Array.from(data), int64: true })
 
-/** A model with ops the R1CS backend still refuses (Log twice, Sin once) between supported ones. */
+/** A model with ops the R1CS backend still refuses (NonMaxSuppression twice, Det once) between supported ones. */
 function messyModel(): Uint8Array {
   const bytes = buildOnnxModel({
     name: 'messy', inputs: [{ name: 'x', shape: [1, 2, 4] }], outputs: [{ name: 'y', shape: [1, 8] }],
     initializers: { W: { dims: [1, 12, 4], data: new Float64Array(48) }, R: { dims: [1, 12, 3], data: new Float64Array(36) }, sh: i64([1, -1]) },
     nodes: [
-      { name: 'sm1', opType: 'Log', inputs: ['x'], outputs: ['a'] },
-      { name: 'lstm', opType: 'Sin', inputs: ['a'], outputs: ['h'] },
+      { name: 'sm1', opType: 'NonMaxSuppression', inputs: ['x'], outputs: ['a'] },
+      { name: 'lstm', opType: 'Det', inputs: ['a'], outputs: ['h'] },
       { name: 'flat', opType: 'Reshape', inputs: ['h', 'sh'], outputs: ['f'] },
-      { name: 'sm2', opType: 'Log', inputs: ['f'], outputs: ['y'] },
+      { name: 'sm2', opType: 'NonMaxSuppression', inputs: ['f'], outputs: ['y'] },
     ],
   })
   return bytes
@@ -46,8 +46,8 @@ describe('every unsupported op at once', () => {
   test('a refused compile names every unsupported op with counts and nodes', () => {
     assert.throws(() => parseOnnx(messyModel()), (e: unknown) => {
       assert.ok(e instanceof BaseError && e.code === 'ONNX_UNSUPPORTED_OP')
-      assert.match(e.message, /2 unsupported ops in 3 nodes: Log ×2 \("sm1", "sm2"\), Sin ×1 \("lstm"\)/)
-      assert.deepEqual(e.meta?.ops, { Log: 2, Sin: 1 })
+      assert.match(e.message, /2 unsupported ops in 3 nodes: NonMaxSuppression ×2 \("sm1", "sm2"\), Det ×1 \("lstm"\)/)
+      assert.deepEqual(e.meta?.ops, { NonMaxSuppression: 2, Det: 1 })
       return true
     })
   })
@@ -55,7 +55,7 @@ describe('every unsupported op at once', () => {
   test('inspectModel lists every node with its status, and the counts', () => {
     const r = inspectModel(messyModel())
     assert.deepEqual(r.nodes.map((n) => [n.name, n.status]), [['sm1', 'unsupported'], ['lstm', 'unsupported'], ['flat', 'supported'], ['sm2', 'unsupported']])
-    assert.deepEqual(r.unsupported, { Log: 2, Sin: 1 })
+    assert.deepEqual(r.unsupported, { NonMaxSuppression: 2, Det: 1 })
     assert.equal(r.total, undefined)
   })
 
@@ -88,7 +88,7 @@ describe('CLI', () => {
     writeFileSync(join(dir, 'ok.onnx'), torchFlatten)
     const bad = zkml('inspect', join(dir, 'messy.onnx'))
     assert.equal(bad.status, 1)
-    assert.match(bad.stdout, /not compilable: Log ×2, Sin ×1/)
+    assert.match(bad.stdout, /not compilable: NonMaxSuppression ×2, Det ×1/)
     const ok = zkml('inspect', join(dir, 'ok.onnx'))
     assert.equal(ok.status, 0, ok.stderr)
     assert.match(ok.stdout, /shape\s+Shape\s+folded\s+0/)

@@ -17,6 +17,7 @@ import { assertBoolean, divRound, isNonNegative, isZero, max, piecewise, piecewi
 import { inv, mod, toSigned } from '../../src/compiler/field.ts'
 import { fitsSigned, reluRef, rescaleRef, sigmoidRef } from '../../src/compiler/quantize/reference.ts'
 import { circuitAlgebra, lowerGraph, referenceAlgebra, type CircuitValue, type QuantParams } from '../../src/compiler/lower/index.ts'
+import { logOf, periodicOf } from '../../src/compiler/lower/ops/nonlinear.ts'
 import type { OnnxGraph } from '../../src/compiler/onnx/index.ts'
 import { BaseError } from '../../src/errors/index.ts'
 
@@ -316,6 +317,31 @@ export function coherentForgeries(
           })(),
           40,
         )
+        // the second hint (a remainder) off by k with the first either left as it was — where the output reads
+        // only the remainder (a range reduction), the equation tying the pair to the input refuses it — or
+        // solved for in the field, (n − r)/d: not an integer, so only the quotient's range check can refuse it
+        if (step.op === 'divide')
+          search(
+            (function* () {
+              for (const x of inputs)
+                for (const k of [1n, -1n, 2n, -2n, 16n, -16n, 256n, -256n])
+                  for (const solved of [false, true])
+                    for (const repair of solved ? repairs : [undefined])
+                      yield {
+                        name: () => `divide: second hint off by ${k}, first ${solved ? '(n − r)/d in the field' : 'stale'}${repair === undefined ? '' : `, range check repaired (${repair})`}`,
+                        x,
+                        ...(repair === undefined ? {} : { repair }),
+                        lie: at(step, (w) => {
+                          const [a, b] = hintValues(step, w)
+                          if (!solved) return [[step.out[0], a], [step.out[1], b + k]]
+                          const n = Lc.fromJson(step.n).evaluate(w)
+                          const d = Lc.fromJson(step.d).evaluate(w)
+                          return [[step.out[0], mod((n - b - k) * inv(d))], [step.out[1], b + k]]
+                        }),
+                      }
+            })(),
+            40,
+          )
         break
       }
       case 'lc':
@@ -516,6 +542,39 @@ const sqrtSuite: GadgetSuite = scalarSuite({
   forgeryInputs: [0n, 1n, 2n, 3n, 4n, 8n, 15n, 16n, 17n, 99n, 100n, 224n, 255n, 256n, 300n, -1n, -4n],
 })
 
+/** Log at a small size: x range-checked to 7 bits at scale 2^3, its leading one proved, ln of the mantissa on 4 segments. */
+/** Sin's forgery inputs: in range, its edges, beyond it (only x's own range check stops 256…−700), beyond q's bits (2^20). */
+const SIN_FORGERY_INPUTS: bigint[] = [0n, 1n, 13n, 50n, 255n, -256n, 256n, -257n, 300n, -700n, 1n << 20n]
+export const LOG_S = 4
+export const LOG_B = 7
+export const logOptions = { inScale: LOG_S, B: LOG_B, s: LOG_S, outB: LOG_B, what: 'log', segBits: 2 }
+const logSuite: GadgetSuite = scalarSuite({
+  name: `log(x, B=${LOG_B}, s=${LOG_S}): leading one, piecewise ln of the mantissa, rescale`,
+  build: (f) => oneInputCircuit((b, x) => logOf(circuitAlgebra(b), { lc: x }, logOptions).lc, f),
+  reference: (x) => orNone(() => logOf(referenceAlgebra, x, logOptions)),
+  honestInputs: Array.from({ length: (1 << (LOG_B - 1)) - 1 }, (_, i) => BigInt(i + 1)),
+  // where a search over [-66, 66] and the fractions a/2^j found each constraint's forgery: small x (a prefix OR
+  // lie still lands the mantissa in range), negatives (no witness), and 3/2 — not an integer, so only its
+  // range check's bit 0 and sign bit stand between it and an output
+  forgeryInputs: [toSigned(mod(3n * inv(2n))), 1n, 2n, 3n, 4n, 14n, 37n, 63n, 0n, -9n, -20n, -21n, -36n, -44n, -48n, -64n, -66n, 64n, 1n << 20n],
+})
+
+/**
+ * Sin at a small size: x·2^6 = q·3217 + r (3217 = round(2π·2^9): odd, so r's low bits vary with q and every bit
+ * of it is exercised), q in 5 bits, sin on 8 segments of [0, 8) (the last, past 2π, unreachable and not emitted).
+ */
+export const SIN_S = 3
+export const SIN_B = 9
+export const sinOptions = { s: SIN_S, B: SIN_B, what: 'sin', segBits: 3 }
+const sinSuite: GadgetSuite = scalarSuite({
+  name: `sin(x, B=${SIN_B}, s=${SIN_S}): range reduction mod 2π by checked hints, piecewise sin, rescale`,
+  build: (f) => oneInputCircuit((b, x) => periodicOf(circuitAlgebra(b), 'Sin', { lc: x }, sinOptions).lc, f),
+  reference: (x) => orNone(() => periodicOf(referenceAlgebra, 'Sin', x, sinOptions)),
+  // the whole B-bit range
+  honestInputs: Array.from({ length: 1 << SIN_B }, (_, i) => BigInt(i - (1 << (SIN_B - 1)))),
+  forgeryInputs: SIN_FORGERY_INPUTS,
+})
+
 /** Every gadget with its suite; sizes are small so a mutant's whole suite runs in milliseconds. */
 export const gadgetSuites: GadgetSuite[] = [
   scalarSuite({
@@ -596,6 +655,8 @@ export const gadgetSuites: GadgetSuite[] = [
   divSuite(false),
   divSuite(true),
   sqrtSuite,
+  logSuite,
+  sinSuite,
   scalarSuite({
     name: 'product x·(x + 3)',
     build: (f) => oneInputCircuit((b, x) => b.mul(x, x.addConst(3n)), f),

@@ -33,6 +33,9 @@ describe('proved elementwise functions (piecewise polynomial gadget), s = 8 and 
     ['Selu', 6, undefined, 13, 1e-3],
     ['Celu', 6, { alpha: 1.5 }, 13, 1e-3],
     ['Mish', 6, undefined, 18, 5e-4],
+    // opset 24's Swish, x·σ(αx) (onnxruntime 1.30 runs it at opset 24)
+    ['Swish', 6, undefined, 24, 5e-4],
+    ['Swish', 6, { alpha: -0.75 }, 24, 5e-4],
   ]
   for (const [op, range, attrs, opset, bound] of cases)
     test(`${op}${attrs ? ` ${JSON.stringify(attrs)}` : ''}: within ${bound} + 2^-s of onnxruntime`, async () => {
@@ -41,6 +44,11 @@ describe('proved elementwise functions (piecewise polynomial gadget), s = 8 and 
         assert.ok(r.maxErr <= bound + 2 ** -r.params.scaleBits + 1e-6, `${op}: ${r.maxErr} at s=${r.params.scaleBits}`)
       }
     })
+
+  test('Swish with |alpha| < 0.5 is refused with a clear error (its table would need more than 256 segments)', () => {
+    const params = { scaleBits: 8, activationBits: 16, sigmoid: 'proved' as const }
+    assert.throws(() => buildModelCircuit(parseOnnx(buildOnnxModel(un('Swish', [1, 4], { alpha: 0.25 }, 24))), params), (e: unknown) => e instanceof BaseError && e.code === 'ONNX_UNSUPPORTED_ATTRIBUTE' && /alpha/.test(e.message))
+  })
 
   test('Exp: relative error ≤ 2e-4 plus 2^-s, and no witness where e^x overflows B bits', async () => {
     const r = await conform(un('Exp'), { range: 3, samples: 4, tolerance: 2e-4 * Math.exp(3) + 2 ** -8 })
@@ -59,6 +67,35 @@ describe('Softmax, division, roots and normalizations', () => {
   test('Softmax on the last axis and on axis 1 of [2,3,4]: within 1e-3 + 2^-s', async () => {
     await conform(un('Softmax', [2, 5]), { range: 4, samples: 4, tolerance: 1e-3 + 2 ** -8, scales: [8] })
     await conform(un('Softmax', [2, 3, 4], { axis: 1 }), { range: 4, samples: 3, tolerance: 1e-3 + 2 ** -10 })
+  })
+
+  test('Log over a wide positive range (normalised mantissa): within 2^-(s+1) + 2^-(s+5) + input rounding; x ≤ 0 has no witness', async () => {
+    // ln(q(x)) − ln(x) ≤ 2^-(s+1)/x: inputs from 1/4 up, where that stays ≤ 2^-(s-1)
+    const wide = (r: () => number) => 2 ** (r() * 8 - 2) // [0.25, 64)
+    for (const scales of [[8], undefined]) {
+      const r = await conform(un('Log'), { data: samples(4, 8, wide), ...(scales ? { scales } : {}), tolerance: 1 })
+      const s = r.params.scaleBits
+      assert.ok(r.maxErr <= 2 ** -(s + 1) + 2 ** -(s + 5) + 2 ** -(s - 1), `Log: ${r.maxErr} at s=${s}`)
+    }
+    const r = await conform(un('Log'), { data: samples(2, 8, (rr) => 0.5 + rr() * 3), scales: [8], tolerance: 2 ** -9 + 2 ** -13 + 2 ** -8 })
+    const { circuit } = buildModelCircuit(r.graph, r.params)
+    const { runWitnessProgram } = await import('../../src/compiler/circuit/index.ts')
+    const { mod } = await import('../../src/compiler/field.ts')
+    for (const bad of [0n, -1n, -300n])
+      assert.throws(() => runWitnessProgram(circuit.program, [...Array(7).fill(256n), bad, 1n, 1n].map(mod)), (e: unknown) => e instanceof BaseError && e.code === 'QUANTIZATION_OVERFLOW', `x = ${bad}`)
+  })
+
+  test('LogSoftmax on the last axis and on axis 1 of [2,3,4]: within 2e-3 + 2^-s', async () => {
+    await conform(un('LogSoftmax', [2, 5]), { range: 4, samples: 4, tolerance: 2e-3 + 2 ** -8, scales: [8] })
+    await conform(un('LogSoftmax', [2, 3, 4], { axis: 1 }), { range: 4, samples: 3, tolerance: 2e-3 + 2 ** -8 })
+  })
+
+  test('Sin and Cos over several periods (range reduction mod 2π): within 1.5e-4 + 2^-s + input rounding 2^-(s+1)', async () => {
+    for (const op of ['Sin', 'Cos'])
+      for (const scales of [[8], undefined]) {
+        const r = await conform(un(op), { range: 12, samples: 4, ...(scales ? { scales } : {}), tolerance: 1 })
+        assert.ok(r.maxErr <= 1.5e-4 + 2 ** -r.params.scaleBits + 2 ** -(r.params.scaleBits + 1), `${op}: ${r.maxErr} at s=${r.params.scaleBits}`)
+      }
   })
 
   test('Sqrt (floor root, a negative input has no witness), Reciprocal (1/x; x = 0 has none)', async () => {

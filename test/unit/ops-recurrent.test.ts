@@ -9,6 +9,8 @@ import { buildOnnxModel, parseOnnx, type OnnxModelSpec } from '../../src/compile
 import type { SpecAttr } from '../../src/compiler/onnx/buildOnnxModel.ts'
 import { terminateSnark } from '../../src/compiler/snark/index.ts'
 import { conform, rand, rng } from './ops-harness.ts'
+import { piecewiseCost, piecewiseScale } from '../../src/compiler/circuit/gadgets/index.ts'
+import { functionTable } from '../../src/compiler/lower/ops/index.ts'
 
 after(terminateSnark)
 
@@ -60,16 +62,20 @@ const check = async (m: { spec: OnnxModelSpec; ortSpec?: OnnxModelSpec }, tolera
 
 const params = { scaleBits: 8, activationBits: 16, sigmoid: 'proved' as const }
 const count = (spec: OnnxModelSpec) => buildModelCircuit(parseOnnx(buildOnnxModel(spec)), params).circuit.r1cs.constraints.length
+const tanhTable = functionTable('Tanh', { name: 't', opType: 'Tanh', inputs: [], outputs: [], attributes: {} }, params.scaleBits, params.activationBits)
+const TANH_COST = piecewiseCost(tanhTable, params.activationBits)
+const TANH_T = piecewiseScale(tanhTable)
 
 describe('recurrent layers against onnxruntime', () => {
   test('RNN: forward tanh with B and a computed initial_h; exact constraint count', async () => {
     await check(recurrent('RNN', { B: true, h0: true }))
     const { spec } = recurrent('RNN', { T: 2, N: 1, I: 1, H: 2, h0: true })
     const { scaleBits: s, activationBits: B } = params
-    // inputs range-checked; per step and unit: the gate's rescale, tanh (the sigmoid at s − 1: 31), the settle rescale
+    // inputs range-checked; per step and unit: the gate's rescale, tanh (the Tanh op's piecewise table, at scale T), the settle rescale
     const inputs = (2 + 2) * (B + 1)
     const outputs = 2 * 2 + 2
-    assert.equal(count(spec), inputs + 2 * 2 * (s + B + 1 + 31 + (s - 3) + B + 1) + outputs + 2)
+    assert.equal(count(spec), inputs + 2 * 2 * (s + B + 1 + TANH_COST + (TANH_T - s) + B + 1) + outputs + 2)
+    assert.equal(TANH_COST, 63, 'docs/circuits.md: 57 monomials + 2 + 4 (saturation)')
   })
 
   test('RNN: reverse Relu in layout 1, bidirectional Tanh/LeakyRelu with clip, sequence_lens', async () => {
@@ -88,8 +94,8 @@ describe('recurrent layers against onnxruntime', () => {
   test('LSTM: exact constraint count of two steps (the first with zero states: one product is free)', () => {
     const { spec } = recurrent('LSTM', { T: 2, N: 1, I: 1, H: 1, B: true })
     const { scaleBits: s, activationBits: B } = params
-    // per unit-step: 4 gate rescales, 3 σ + 2 tanh, products f⊙c, i⊙c~, o⊙h(c), two settles of 3s − 4 bits
-    const step = (products: number) => 4 * (s + B + 1) + 5 * 31 + products + 2 * (3 * s - 4 + B + 1)
+    // per unit-step: 4 gate rescales, 3 σ + 2 tanh, products f⊙c, i⊙c~, o⊙h(c), two settles of (2s − 1) + T − s bits
+    const step = (products: number) => 4 * (s + B + 1) + 3 * 31 + 2 * TANH_COST + products + 2 * (s - 1 + TANH_T + B + 1)
     assert.equal(count(spec), 2 * (B + 1) + step(2) + step(3) + 4 + 2)
   })
 
@@ -106,9 +112,19 @@ describe('recurrent layers against onnxruntime', () => {
     await check(recurrent('LSTM', { T: 2, N: 1, I: 1, H: 2, B: true }), 0.03, true)
   })
 
+  test('Elu, Softplus (the proved piecewise tables) and Softsign (a proved division) inside cells', async () => {
+    await check(recurrent('RNN', { B: true, attributes: { direction: 'bidirectional', activations: { strings: ['Elu', 'Softsign'] }, activation_alpha: { floats: [0.8, 1.3] } } }))
+    await check(recurrent('GRU', { B: true, attributes: { activations: { strings: ['Sigmoid', 'Softplus'] } } }))
+    await check(recurrent('LSTM', { B: true, attributes: { activations: { strings: ['Sigmoid', 'Elu', 'Softsign'] } } }))
+    // RNN Softsign, one unit-step: gate rescale, relu of its sign bit (1), the division (1 + 2·(B + 3) + s + 3), settle free (scale s)
+    const { spec } = recurrent('RNN', { T: 1, N: 1, I: 1, H: 1, attributes: { activations: { strings: ['Softsign'] } } })
+    const { scaleBits: s, activationBits: B } = params
+    assert.equal(count(spec), (B + 1) + (s + B + 1) + 1 + (1 + 2 * (B + 3) + s + 3) + 2 + 2)
+  })
+
   test('refusals name the node and what was expected', () => {
-    const elu = recurrent('RNN', { attributes: { activations: { strings: ['Elu'] } } }).spec
-    assert.throws(() => count(elu), (e: Error & { code?: string }) => e.code === 'ONNX_UNSUPPORTED_ATTRIBUTE' && /activation elu/.test(e.message))
+    const unknown = recurrent('RNN', { attributes: { activations: { strings: ['Swish'] } } }).spec
+    assert.throws(() => parseOnnx(buildOnnxModel(unknown)), (e: Error & { code?: string }) => e.code === 'ONNX_UNSUPPORTED_ATTRIBUTE' && /unknown activation "Swish"/.test(e.message))
     const few = recurrent('LSTM', { attributes: { activations: { strings: ['Sigmoid'] } } }).spec
     assert.throws(() => parseOnnx(buildOnnxModel(few)), (e: Error & { code?: string }) => e.code === 'ONNX_UNSUPPORTED_ATTRIBUTE' && /expected 3 activation names/.test(String((e as { details?: string }).details)))
     const computedW: OnnxModelSpec = { ...recurrent('RNN').spec, inputs: [{ name: 'x', shape: [3, 2, 2] }, { name: 'W', shape: [1, 3, 2] }] }

@@ -34,6 +34,16 @@ export interface Algebra<V> {
   divRound(n: V, d: V, o: { dBits: number; qBits: number; positive?: boolean }, what: string): V
   /** floor(√n) from a checked hint, n ≥ 0 proved, the root below 2^yBits. */
   sqrtFloor(n: V, yBits: number, what: string): V
+  /**
+   * x = 2^k·m, m ∈ [1, 2), for x range-checked to B signed bits (x ≤ 0 has no witness): the one-hot
+   * o_0…o_{B−2} of k and the mantissa u = x·2^(B−2−k) − 3·2^(B−3), range-checked to B − 2 bits.
+   */
+  normalize(x: V, B: number, what: string): { onehot: V[]; mantissa: V }
+  /**
+   * n = q·C + r, 0 ≤ r < C, for a positive constant C (q range-checked to qBits; none fitting: no
+   * witness). Returns q and u = r − 2^(R−1), range-checked to R = bit length of C − 1 signed bits.
+   */
+  reduceMod(n: V, C: bigint, qBits: number, what: string): { q: V; u: V }
 }
 
 /** A quantized tensor: row-major values of integers at scale 2^scale. */

@@ -1,7 +1,7 @@
 import { mod } from '../field.ts'
 import type { CircuitBuilder } from '../circuit/CircuitBuilder.ts'
 import { Lc } from '../circuit/Lc.ts'
-import { assertBoolean, divRound, isNonNegative, isZero, piecewise, rangeCheck, relu, rescale, sigmoid, sqrtFloor, type Decomposed } from '../circuit/gadgets/index.ts'
+import { assertBoolean, divRound, isNonNegative, isZero, normalizePow2, piecewise, reduceModConst, rangeCheck, relu, rescale, sigmoid, sqrtFloor, type Decomposed } from '../circuit/gadgets/index.ts'
 import type { Algebra } from './Algebra.ts'
 
 /** A circuit value: its linear combination and, when it came out of a range check, the bits. */
@@ -41,5 +41,13 @@ export function circuitAlgebra(b: CircuitBuilder): Algebra<CircuitValue> {
     piecewise: (u, table, B, what) => ({ lc: piecewise(b, decomposed(u, B, `${what} range`), table, what) }),
     divRound: (n, d, o, what) => ({ lc: divRound(b, n.lc, d.lc, { ...o, what, ...(d.dec ? { dDec: d.dec } : {}) }) }),
     sqrtFloor: (n, yBits, what) => ({ lc: sqrtFloor(b, n.lc, yBits, what) }),
+    reduceMod(n, C, qBits, what) {
+      const { q, r } = reduceModConst(b, n.lc, C, qBits, what)
+      return { q: { lc: q }, u: { lc: r.quotient, dec: r } }
+    },
+    normalize(x, B, what) {
+      const { onehot, mantissa } = normalizePow2(b, decomposed(x, B, `${what} range`), what)
+      return { onehot: onehot.map((lc) => ({ lc })), mantissa: { lc: mantissa.quotient, dec: mantissa } }
+    },
   }
 }

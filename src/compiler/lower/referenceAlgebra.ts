@@ -2,6 +2,8 @@ import { BaseError } from '../../errors/index.ts'
 import { fitsSigned, reluRef, rescaleRef, sigmoidRef } from '../quantize/reference.ts'
 import { floorDiv, isqrt } from '../circuit/WitnessProgram.ts'
 import { piecewiseRef } from '../circuit/gadgets/piecewise.ts'
+import { normalizePow2Ref } from '../circuit/gadgets/normalize.ts'
+import { reduceModConstRef, remainderBits } from '../circuit/gadgets/modConst.ts'
 import type { Algebra } from './Algebra.ts'
 
 const overflow = (what: string, details: string) => new BaseError('QUANTIZATION_OVERFLOW', `A value left the fixed-point range (${what}).`, { details })
@@ -60,6 +62,16 @@ export const referenceAlgebra: Algebra<bigint> = {
     unsigned(n - y * y, yBits + 1, `${what}: a ≥ 0 (root² ≤ n)`)
     unsigned(2n * y - (n - y * y), yBits + 1, `${what}: 2·root − a ≥ 0 (n < (root + 1)²)`)
     return y
+  },
+  reduceMod(n, C, qBits, what) {
+    const [q, r] = reduceModConstRef(n, C, qBits, what)
+    return { q, u: r - (1n << BigInt(remainderBits(C) - 1)) }
+  },
+  normalize(x, B, what) {
+    const r = normalizePow2Ref(checked(x, B, `${what} range`), B)
+    if (!r) throw overflow(`${what}: mantissa (x ≤ 0 has no witness)`, `expected a positive value, got ${x}`)
+    const [k, u] = r
+    return { onehot: Array.from({ length: B - 1 }, (_, i) => (BigInt(i) === k ? 1n : 0n)), mantissa: u }
   },
   assertBoolean(x, what) {
     if (x !== 0n && x !== 1n)

@@ -19,4 +19,4 @@ export const LOWERINGS: Readonly<Record<string, OpLowering>> = { ...plumbingOps,
 export { gemm, matmul, mulComputed } from './arithmetic.ts'
 export { convGeneral } from './cnn.ts'
 export { divComputed, FUNCTIONS, functionTable } from './nonlinear.ts'
-export { tanhViaSigmoid } from './recurrent.ts'
+export { tanhPiecewise } from './recurrent.ts'

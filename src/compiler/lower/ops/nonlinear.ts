@@ -1,7 +1,7 @@
 import { piecewiseFit, piecewiseScale, type PiecewiseSpec, type PiecewiseTable } from '../../circuit/gadgets/piecewise.ts'
 import { attrInt, attrString, broadcastIndices, broadcastShape, erf, normAxis, reduceAxes, reduceGroups } from '../../onnx/ops/index.ts'
 import type { OnnxNode } from '../../onnx/index.ts'
-import type { QTensor } from '../Algebra.ts'
+import type { Algebra, QTensor } from '../Algebra.ts'
 import type { LowerContext, LValue, OpLowering } from '../opContext.ts'
 import { maxOf } from './compare.ts'
 import { foldNode, q, refuse } from './shared.ts'
@@ -55,6 +55,16 @@ export const FUNCTIONS: Readonly<Record<string, (node: OnnxNode, B: number, s: n
     return { f: (x) => Math.max(0, x) + Math.min(0, a * Math.expm1(x / a)), e, m: e + 3, degree: 2, below: { slope: 0, intercept: -a }, above: { slope: 1, intercept: 0 } }
   },
   Mish: () => ({ f: (x) => x * Math.tanh(softplus(x)), e: 4, m: 7, degree: 2, below: { slope: 0, intercept: 0 }, above: { slope: 1, intercept: 0 } }),
+  // opset 24: x·σ(αx). The domain [-16/|α|, 16/|α|) keeps the saturated side below 16·e^-16; |α| < 1/2 would
+  // need more than 2^8 segments for the same error and is refused
+  Swish: (node) => {
+    const a = num(node, 'alpha', 1)
+    if (!(Math.abs(a) >= 0.5 && Number.isFinite(a))) throw refuse(node, 'Swish with |alpha| < 0.5 is not supported.', `expected |alpha| ≥ 0.5 (the table would need more than 256 segments), got ${a}`)
+    const e = Math.max(2, log2ceil(16 / Math.abs(a)))
+    const zero = { slope: 0, intercept: 0 }
+    const id = { slope: 1, intercept: 0 }
+    return { f: (x) => x / (1 + Math.exp(-a * x)), e, m: e + 3, degree: 2, below: a > 0 ? zero : id, above: a > 0 ? id : zero }
+  },
 }
 
 /**
@@ -130,6 +140,29 @@ function softmaxAxes(node: OnnxNode, rank: number): number[] {
 }
 
 /**
+ * The max-subtracted exponentials of each softmax group (Softmax and LogSoftmax share them): a proved
+ * max, e_i = exp(x_i − max) by the piecewise gadget on [-8, 0] (0 below; u = x − max + 4·2^s is
+ * range-checked to B + 1 bits), the sum free. The max element's e is exactly 1 (the table's `above`
+ * line), so Σ ≥ 2^T.
+ */
+function softmaxGroups<V>(ctx: LowerContext<V>, node: OnnxNode, x: QTensor<V>): Array<{ g: number[]; max: V; ex: V[]; sum: V; T: number }> {
+  const { alg, s, B } = ctx
+  const legacyAxis = normAxis(node, attrInt(node, 'axis', 1), x.dims.length)
+  if ((ctx.opset ?? 13) < 13 && x.dims.slice(legacyAxis + 1).some((d) => d !== 1))
+    throw refuse(node, `opset < 13 ${node.opType} over several flattened axes is not supported.`, `expected opset ≥ 13, or an axis with only size-1 dimensions after it; got axis ${legacyAxis} of [${x.dims}] at opset ${ctx.opset}`)
+  const table = softmaxTable(s, B)
+  const T = piecewiseScale(table)
+  const axes = (ctx.opset ?? 13) < 13 ? [legacyAxis] : softmaxAxes(node, x.dims.length)
+  return axisGroups(x.dims, axes).map((g) => {
+    let m: V = x.data[g[0]!]!
+    for (let k = 1; k < g.length; k++) m = maxOf(ctx, x.data[g[k]!]!, m, `${node.name}[${g[k]}] max`)
+    const shift = 1n << BigInt(SOFTMAX_E + s)
+    const ex = g.map((i) => alg.piecewise(alg.affine([x.data[i]!, m], [1n, -1n], shift), table, B + 1, `${node.name}[${i}] exp`))
+    return { g, max: m, ex, sum: alg.affine(ex, ex.map(() => 1n), 0n), T }
+  })
+}
+
+/**
  * Softmax on any axis: max-subtracted (proved maxima), exp by the piecewise gadget on [-8, 0]
  * (0 below), the sum free, then each value a proved rounded division by the sum (the sum's
  * positivity is proved by the division's remainder bounds). Output at scale s.
@@ -137,27 +170,98 @@ function softmaxAxes(node: OnnxNode, rank: number): number[] {
 function softmax<V>(ctx: LowerContext<V>, node: OnnxNode): LValue<V>[] {
   const folded = foldNode(ctx, node)
   if (folded) return folded
-  const { alg, s, B } = ctx
+  const { alg, s } = ctx
   const x = ctx.activation(node, 0)
-  const legacyAxis = normAxis(node, attrInt(node, 'axis', 1), x.dims.length)
-  if ((ctx.opset ?? 13) < 13 && x.dims.slice(legacyAxis + 1).some((d) => d !== 1))
-    throw refuse(node, 'opset < 13 Softmax over several flattened axes is not supported.', `expected opset ≥ 13, or an axis with only size-1 dimensions after it; got axis ${legacyAxis} of [${x.dims}] at opset ${ctx.opset}`)
-  const table = softmaxTable(s, B)
-  const T = piecewiseScale(table)
   const out: V[] = new Array(x.data.length)
-  const axes = (ctx.opset ?? 13) < 13 ? [legacyAxis] : softmaxAxes(node, x.dims.length)
-  for (const g of axisGroups(x.dims, axes)) {
-    let m: V = x.data[g[0]!]!
-    for (let k = 1; k < g.length; k++) m = maxOf(ctx, x.data[g[k]!]!, m, `${node.name}[${g[k]}] max`)
-    const shift = 1n << BigInt(SOFTMAX_E + s)
-    const ex = g.map((i) => alg.piecewise(alg.affine([x.data[i]!, m], [1n, -1n], shift), table, B + 1, `${node.name}[${i}] exp`))
-    const sum = alg.affine(ex, ex.map(() => 1n), 0n)
+  for (const { g, ex, sum, T } of softmaxGroups(ctx, node, x)) {
     const dBits = T + log2ceil(g.length) + 3
     g.forEach((i, k) => {
       out[i] = alg.divRound(alg.affine([ex[k]!], [1n << BigInt(s)], 0n), sum, { dBits, qBits: s + 3, positive: true }, `${node.name}[${i}]`)
     })
   }
   return [q({ dims: x.dims, scale: s, data: out })]
+}
+
+/**
+ * LogSoftmax on any axis: x_i − max − ln Σ_j exp(x_j − max), the max and the exponentials as
+ * Softmax's, the logarithm of the sum (≥ 1, at scale 2^T) once per group by `logOf`, the rest free.
+ */
+function logSoftmax<V>(ctx: LowerContext<V>, node: OnnxNode): LValue<V>[] {
+  const folded = foldNode(ctx, node)
+  if (folded) return folded
+  const { alg, s, B } = ctx
+  const x = ctx.activation(node, 0)
+  const out: V[] = new Array(x.data.length)
+  for (const { g, max, sum, T } of softmaxGroups(ctx, node, x)) {
+    // Σ ∈ [2^T, n·2^T·(1 + 1e-3)]
+    const lse = logOf(alg, sum, { inScale: T, B: T + log2ceil(g.length) + 2, s, outB: B, what: `${node.name}[${g[0]}] log Σ exp` })
+    for (const i of g) out[i] = alg.affine([x.data[i]!, max, lse], [1n, -1n, -1n], 0n)
+  }
+  return [q({ dims: x.dims, scale: s, data: out })]
+}
+
+/**
+ * Log's mantissa table: 2^LOG_M segments of [1, 2), coefficients at 2^(s + LOG_T).
+ *
+ * @example
+ * ```ts
+ * logTable(8, 15).C0.length === 2 ** LOG_M // true
+ * ```
+ */
+export const LOG_M = 4
+/** The coefficients' extra bits over s (their rounding adds ≤ 1.5·2^-(s+LOG_T)). @example logTable(8, 15).t === 8 + LOG_T */
+export const LOG_T = 6
+
+/**
+ * The table of ln m on the mantissa m ∈ [1, 2) of a value normalised to n bits (u = m·2^(n−1) − 3·2^(n−2),
+ * n − 1 signed bits: every input in the domain, no saturation), for an output scale s. Cached.
+ *
+ * @example
+ * ```ts
+ * const t = logTable(8, 15) // ln on [1, 2), 16 segments, value at scale 2^piecewiseScale(t)
+ * ```
+ */
+export function logTable(s: number, n: number, segBits = LOG_M, t = s + LOG_T): PiecewiseTable {
+  const key = `log|${s}|${n}|${segBits}|${t}`
+  let table = cache.get(key)
+  if (!table) {
+    const none = { slope: 0, intercept: 0 }
+    table = piecewiseFit({ f: Math.log, s: n - 1, B: n - 1, e: -1, m: segBits, degree: 2, center: 1.5, t, below: none, above: none })
+    cache.set(key, table)
+  }
+  return table
+}
+
+/**
+ * Proved natural logarithm of a positive value x at scale 2^inScale, range-checked to B bits (its bits
+ * reused): x = 2^k·m with k proved by `normalizePow2` (x ≤ 0 has no witness), then
+ * ln x − inScale·ln 2 = Σ o_k·round((k − inScale)·ln 2·2^T) (free: o is the proved one-hot of k)
+ * + ln m (`logTable`, the piecewise gadget on the mantissa's own bits), rescaled from 2^T to 2^s and
+ * range-checked to outB bits. Cost: 2B − 3 (normalisation) + the table's live monomials + 2 + a
+ * rescale of T − s bits (T = s + LOG_T + 2·(B − 2 − LOG_M)) + outB + 1.
+ *
+ * @example
+ * ```ts
+ * const y = logOf(ctx.alg, v, { inScale: 8, B: 16, s: 8, outB: 16, what: 'log[0]' }) // ln(v/2^8) at 2^8
+ * ```
+ */
+export function logOf<V>(alg: Algebra<V>, x: V, o: { inScale: number; B: number; s: number; outB: number; what: string; segBits?: number }): V {
+  const n = o.B - 1
+  const { onehot, mantissa } = alg.normalize(x, o.B, o.what)
+  const table = logTable(o.s, n, o.segBits ?? LOG_M)
+  const T = piecewiseScale(table)
+  const lnm = alg.piecewise(mantissa, table, n - 1, `${o.what}: ln mantissa`)
+  const L = onehot.map((_, k) => BigInt(Math.round((k - o.inScale) * Math.LN2 * 2 ** T)))
+  return alg.rescale(alg.affine([...onehot, lnm], [...L, 1n], 0n), T - o.s, o.outB, `${o.what} rescale`)
+}
+
+/** Log: ln x at scale s for x > 0 (a quantized x ≤ 0, i.e. x < 2^-(s+1), has no witness), `logOf` per element. */
+function log<V>(ctx: LowerContext<V>, node: OnnxNode): LValue<V>[] {
+  const folded = foldNode(ctx, node)
+  if (folded) return folded
+  const x = ctx.activation(node, 0)
+  const data = x.data.map((v, i) => logOf(ctx.alg, v, { inScale: ctx.s, B: ctx.B, s: ctx.s, outB: ctx.B, what: `${node.name}[${i}]` }))
+  return [q({ dims: x.dims, scale: ctx.s, data })]
 }
 
 /**
@@ -279,10 +383,113 @@ export function divComputed<V>(ctx: LowerContext<V>, node: OnnxNode): LValue<V>[
   return [q({ dims, scale: ctx.s, data })]
 }
 
+/**
+ * Sin/Cos: the reduced angle's table has 2^PERIODIC_M segments over [0, 8) (of which [0, 2π) is used).
+ *
+ * @example
+ * ```ts
+ * periodicTable('Sin', 8, 16).C0.length === 2 ** PERIODIC_M // true
+ * ```
+ */
+export const PERIODIC_M = 5
+
+/**
+ * The range reduction's parameters for input scale s and activation bits B: x·2^s·2^g = q·C + r with
+ * C = round(2π·2^(s+g)) (g = B − s extra bits, so q·|C − 2π·2^(s+g)| stays below 2^(g−2)), q in qBits.
+ *
+ * @example
+ * ```ts
+ * periodicParams(8, 16) // { g: 8, C: 411775n, qBits: 7 }
+ * ```
+ */
+export function periodicParams(s: number, B: number): { g: number; C: bigint; qBits: number } {
+  const g = Math.max(0, B - s)
+  // |x| < 2^(B−1−s), so |q| ≤ 2^(B−1−s)/2π + 1 < 2^(B−s−2)
+  return { g, C: BigInt(Math.round(2 * Math.PI * 2 ** (s + g))), qBits: Math.max(2, B - s - 1) }
+}
+
+/**
+ * The table of sin or cos on the reduced angle θ = r/2^(s+g) ∈ [0, 2π), over [0, 8) (u = r − 4·2^(s+g),
+ * every u in the domain: no saturation). Cached.
+ *
+ * @example
+ * ```ts
+ * const t = periodicTable('Sin', 8, 16)
+ * ```
+ */
+export function periodicTable(op: 'Sin' | 'Cos', s: number, B: number, segBits = PERIODIC_M): PiecewiseTable {
+  const key = `${op}|${s}|${B}|${segBits}`
+  let table = cache.get(key)
+  if (!table) {
+    const { g, C } = periodicParams(s, B)
+    const R = (C - 1n).toString(2).length // s + g + 3: 2π ∈ [4, 8)
+    const none = { slope: 0, intercept: 0 }
+    const fit = piecewiseFit({ f: op === 'Sin' ? Math.sin : Math.cos, s: s + g, B: R, e: R - 1 - s - g, m: segBits, degree: 2, center: 2 ** (R - 1 - s - g), below: none, above: none })
+    // segments past 2π are never reached (r < C is proved): their rows are free, so choose them to zero
+    // their own monomials (in increasing order each row fixes its own Möbius coefficient), which the
+    // gadget then never emits
+    const unreachable = (k: number) => BigInt(k) << BigInt(fit.w) >= C
+    const [C0, C1, C2] = [fit.C0, fit.C1, fit.C2].map((col) => {
+      const c = [...col]
+      for (let S = 0; S < c.length; S++) {
+        if (!unreachable(S)) continue
+        let rest = 0n
+        for (let T = (S - 1) & S; ; T = (T - 1) & S) {
+          const sign = (popcount(S) - popcount(T)) % 2 === 0 ? 1n : -1n
+          rest += sign * c[T]!
+          if (T === 0) break
+        }
+        c[S] = -rest
+      }
+      return c
+    }) as [bigint[], bigint[], bigint[]]
+    table = { ...fit, C0, C1, C2 }
+    cache.set(key, table)
+  }
+  return table
+}
+
+/**
+ * Proved sin or cos of x at scale 2^s: x range-checked to B bits (reused when it has them), the range
+ * reduction x·2^g = q·C + r (`reduceModConst`: hints checked, 0 ≤ r < C), the piecewise table on r's own
+ * bits, rescaled to 2^s and range-checked to B bits. Cost: 1 + (qBits + 1) + 2·(R + 1) + the table's live
+ * monomials + 2 + (T − s) + B + 1, R = s + g + 3 (+ B + 1 when x has no range check yet).
+ *
+ * @example
+ * ```ts
+ * const y = periodicOf(ctx.alg, 'Sin', v, { s: 8, B: 16, what: 'sin[0]' }) // sin(v/2^8) at 2^8
+ * ```
+ */
+export function periodicOf<V>(alg: Algebra<V>, op: 'Sin' | 'Cos', x: V, o: { s: number; B: number; what: string; segBits?: number }): V {
+  const { g, C, qBits } = periodicParams(o.s, o.B)
+  const table = periodicTable(op, o.s, o.B, o.segBits ?? PERIODIC_M)
+  // x must be a B-bit integer: x·2^g alone would let a fraction of 2^g through (free when x carries its range check)
+  const xr = alg.rangeCheck(x, o.B, `${o.what} range`)
+  const { u } = alg.reduceMod(alg.affine([xr], [1n << BigInt(g)], 0n), C, qBits, `${o.what} mod 2π`)
+  const R = (C - 1n).toString(2).length
+  return alg.rescale(alg.piecewise(u, table, R, o.what), piecewiseScale(table) - o.s, o.B, `${o.what} rescale`)
+}
+
+const popcount = (v: number) => v.toString(2).replaceAll('0', '').length
+
+function periodic(op: 'Sin' | 'Cos'): OpLowering {
+  return <V>(ctx: LowerContext<V>, node: OnnxNode): LValue<V>[] => {
+    const folded = foldNode(ctx, node)
+    if (folded) return folded
+    const x = ctx.activation(node, 0)
+    const data = x.data.map((v, i) => periodicOf(ctx.alg, op, v, { s: ctx.s, B: ctx.B, what: `${node.name}[${i}]` }))
+    return [q({ dims: x.dims, scale: ctx.s, data })]
+  }
+}
+
 /** Proved nonlinear ops, by op type. */
 export const nonlinearOps: Record<string, OpLowering> = {
   ...Object.fromEntries(Object.keys(FUNCTIONS).map((op) => [op, elementwise(op)])),
   Softmax: softmax,
+  LogSoftmax: logSoftmax,
+  Log: log,
+  Sin: periodic('Sin'),
+  Cos: periodic('Cos'),
   LayerNormalization: layerNorm,
   InstanceNormalization: instanceNorm,
   ReduceL2: reduceL2,

@@ -1,33 +1,34 @@
 import { recurrentSpec, runRecurrent, type CellArith, type RecurrentActivation } from '../../onnx/ops/index.ts'
 import type { OnnxNode } from '../../onnx/index.ts'
 import type { LowerContext, LValue, OpLowering } from '../opContext.ts'
+import { piecewiseScale } from '../../circuit/gadgets/piecewise.ts'
 import { maxOf } from './compare.ts'
+import { functionTable } from './nonlinear.ts'
 import { foldNode, q, refuse } from './shared.ts'
 
 /** A quantized value with its own scale: products keep their scale until one rescale settles a sum. */
 type QV<V> = { v: V; scale: number }
 
 /**
- * Tanh on the proved sigmoid: tanh(x) = 2σ(2x) − 1, and x at scale 2^s is 2x at scale 2^(s−1), so
- * the sigmoid gadget reads the same bits with s − 1: 31 constraints, no extra range check. Output
- * at scale 2^(2s−3). Error: twice the sigmoid's at s − 1 (segments 0.25 wide in x), ≤ 0.02.
+ * Tanh in a cell: the Tanh op's proved piecewise table (64 segments of [-8, 8), ±1 outside) on the
+ * pre-activation's own bits (already range-checked by its rescale: no range check of its own). Output at
+ * the table's scale t + 2w (3s − 2 for B ≥ s + 4); a later settle takes the extra bits. Error ≤ 3e-4 + 1.5·2^-(s+2).
  *
  * @example
  * ```ts
- * const t = tanhViaSigmoid(ctx, x) // x: a range-checked value at scale s
+ * const t = tanhPiecewise(ctx, x, 'h~[0]') // x: a range-checked value at scale s
  * ```
  */
-export function tanhViaSigmoid<V>(ctx: LowerContext<V>, x: V, what: string): QV<V> {
-  const { alg, s, B } = ctx
-  const sig = alg.sigmoid(x, s - 1, B, what)
-  const scale = 2 * s - 3
-  return { v: alg.affine([sig], [2n], -(1n << BigInt(scale))), scale }
+export function tanhPiecewise<V>(ctx: LowerContext<V>, x: V, what: string): QV<V> {
+  const table = functionTable('Tanh', TANH_NODE, ctx.s, ctx.B)
+  return { v: ctx.alg.piecewise(x, table, ctx.B, what), scale: piecewiseScale(table) }
 }
+const TANH_NODE = { name: 'tanh', opType: 'Tanh', inputs: [], outputs: [], attributes: {} }
 
 /**
  * The cell arithmetic in an Algebra. A gate's pre-activation is one weighted sum rescaled once to s
  * (s + B + 1, or more bits when a product at a higher scale enters it); activations keep their
- * natural output scale (σ at 2s − 1, tanh at 2s − 3); products add scales; `settle` rescales a
+ * natural output scale (σ at 2s − 1, tanh at its table's t + 2w); products add scales; `settle` rescales a
  * state back to s once per step.
  */
 function quantArith<V>(ctx: LowerContext<V>, node: OnnxNode): CellArith<QV<V>> {
@@ -52,7 +53,7 @@ function quantArith<V>(ctx: LowerContext<V>, node: OnnxNode): CellArith<QV<V>> {
       case 'sigmoid':
         return { v: alg.sigmoid(v, s, B, what), scale: 2 * s - 1 }
       case 'tanh':
-        return tanhViaSigmoid(ctx, v, what)
+        return tanhPiecewise(ctx, v, what)
       case 'relu':
         return { v: alg.relu(v, B, what), scale: s }
       case 'affine':
@@ -69,7 +70,7 @@ function quantArith<V>(ctx: LowerContext<V>, node: OnnxNode): CellArith<QV<V>> {
       }
       case 'scaledtanh': {
         const bx = alg.rescale(alg.affine([v], [ctx.quant(a.beta, s)], 0n), s, B, `${what} β·x`)
-        const t = tanhViaSigmoid(ctx, bx, what)
+        const t = tanhPiecewise(ctx, bx, what)
         return { v: alg.affine([t.v], [qa], 0n), scale: t.scale + s }
       }
       case 'hardsigmoid': {
@@ -78,8 +79,21 @@ function quantArith<V>(ctx: LowerContext<V>, node: OnnxNode): CellArith<QV<V>> {
         y = maxOf(ctx, y, alg.constant(1n << BigInt(s)), `${what} high`, true)
         return { v: y, scale: s }
       }
+      case 'elu':
+      case 'softplus': {
+        // the proved piecewise tables of the Elu and Softplus ops, on the gate's own bits; output at their scale T
+        const op = a.name === 'elu' ? 'Elu' : 'Softplus'
+        const table = functionTable(op, { name: node.name, opType: op, inputs: [], outputs: [], attributes: a.name === 'elu' ? { alpha: a.alpha } : {} }, s, B)
+        return { v: alg.piecewise(v, table, B, what), scale: piecewiseScale(table) }
+      }
+      case 'softsign': {
+        // x/(1 + |x|): a proved rounded division of x·2^s by 2^s + |x| (> 0, proved by its remainder bounds), |x| = 2·relu(x) − x
+        const abs = alg.affine([alg.relu(v, B, `${what} |x|`), v], [2n, -1n], 0n)
+        const d = alg.affine([abs], [1n], 1n << BigInt(s))
+        return { v: alg.divRound(alg.affine([v], [1n << BigInt(s)], 0n), d, { dBits: B + 2, qBits: s + 2, positive: true }, what), scale: s }
+      }
       default:
-        throw refuse(node, `activation ${a.name} is not supported in a circuit.`, `expected Sigmoid, Tanh, Relu, Affine, LeakyRelu, ThresholdedRelu, ScaledTanh or HardSigmoid, got ${a.name} (Elu, Softsign and Softplus need exp or division)`)
+        throw refuse(node, `activation ${a.name} is not supported in a circuit.`, `expected Sigmoid, Tanh, Relu, Affine, LeakyRelu, ThresholdedRelu, ScaledTanh, HardSigmoid, Elu, Softsign or Softplus, got ${a.name}`)
     }
   }
   return {

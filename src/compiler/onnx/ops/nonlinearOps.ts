@@ -71,6 +71,7 @@ export const NONLINEAR_FLOAT: Record<string, FloatOp> = {
     return Math.max(0, x) + Math.min(0, a * Math.expm1(x / a))
   }),
   Mish: unary((x) => x * Math.tanh(softplus(x))),
+  Swish: unary((x, node) => x / (1 + Math.exp(-num(node, 'alpha', 1) * x))),
   Softmax: (node, [t]) => {
     const x = t!
     const data = new Float64Array(x.data.length)
@@ -79,6 +80,19 @@ export const NONLINEAR_FLOAT: Record<string, FloatOp> = {
       const e = g.map((i) => Math.exp(x.data[i]! - m))
       const sum = e.reduce((a, b) => a + b, 0)
       g.forEach((i, k) => (data[i] = e[k]! / sum))
+    }
+    return [{ dims: x.dims, data }]
+  },
+  Log: unary(Math.log),
+  Sin: unary(Math.sin),
+  Cos: unary(Math.cos),
+  LogSoftmax: (node, [t]) => {
+    const x = t!
+    const data = new Float64Array(x.data.length)
+    for (const g of groupsAlong(x.dims, [normAxis(node, attrInt(node, 'axis', -1), x.dims.length)])) {
+      const m = Math.max(...g.map((i) => x.data[i]!))
+      const lse = Math.log(g.reduce((a, i) => a + Math.exp(x.data[i]! - m), 0))
+      for (const i of g) data[i] = x.data[i]! - m - lse
     }
     return [{ dims: x.dims, data }]
   },
