@@ -17,6 +17,20 @@ export function apiKeysFromEnv(env = process.env.ZKML_API_KEYS ?? ''): string[] 
 
 const digest = (s: string) => createHash('sha256').update(s).digest()
 
+/**
+ * The id an API key goes by (hex of its sha256, 32 digits): what idempotency keys are scoped by,
+ * so the key itself is never stored.
+ *
+ * @example
+ * ```ts
+ * import { apiKeyId } from './src/api/index.ts'
+ * apiKeyId('k').length // 32
+ * ```
+ */
+export function apiKeyId(key: string): string {
+  return digest(key).toString('hex').slice(0, 32)
+}
+
 // The id of the key that authenticated a request: a digest prefix, so the key itself is never stored.
 const keyIds = new WeakMap<FastifyRequest, string>()
 
