@@ -6,11 +6,12 @@
 // must equal what the chain's events and state, or the job store, hold.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { writeFileSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type { Redis } from 'ioredis'
+import { chromium } from 'playwright-core'
 import { keccak256, type Address, type Hex } from 'viem'
 import { buildApi } from '../../src/api/index.ts'
 import { readVaultState } from '../../src/chain/allocationVault.ts'
@@ -20,6 +21,7 @@ import { feedsFromFile, MAX_LOG_SPAN } from '../../src/explorer/index.ts'
 import { CircuitCache, CircuitRegistry, connectRedis, Coordinator, LocalArtifactStore, type ProvingEngine } from '../../src/network/index.ts'
 import { httpProverClient, memoryLogger, StateStore, VaultKeeper, waitForProof } from '../../src/oracle/index.ts'
 import { detectHardware, ProverWorker, snarkjsEngine } from '../../src/prover/index.ts'
+import { decodePng, type DecodedPng } from './png.ts'
 import { deletePrefix, registerBody, tempDir, testPrefix } from './prover-helpers.ts'
 import { A, E18, startVaultFixture, type VaultFixture } from './vault-fixture.ts'
 
@@ -217,6 +219,55 @@ test('paging: limit and toBlock walk the history without a gap; a block window b
   // A toBlock past the head reads to the head.
   const head = await fx.pub.getBlockNumber()
   assert.equal((await get(`${path}?toBlock=999999999999`)).body.range.toBlock, String(head))
+})
+
+const CHROMIUM = '/usr/bin/chromium'
+const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} does not exist (install Debian's chromium package: apt-get install chromium; .ci/run does)`
+/** Pixels within 12 of an RGB colour on every channel. */
+function pixelsOf(png: DecodedPng, [r, g, b]: [number, number, number]): number {
+  let n = 0
+  for (let i = 0; i < png.pixels.length; i += png.channels)
+    if (Math.abs(png.pixels[i]! - r) <= 12 && Math.abs(png.pixels[i + 1]! - g) <= 12 && Math.abs(png.pixels[i + 2]! - b) <= 12) n++
+  return n
+}
+
+test('the page shows the allocation history as stacked bars and each rebalance\'s proof, in Chromium', { skip, timeout: 120_000 }, async () => {
+  const api = (await get(`/explorer/vaults/${fx.c.vault}`)).body
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'], timeout: 60_000 })
+  try {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } })
+    const pageErrors: string[] = []
+    page.on('pageerror', (e) => pageErrors.push(String(e)))
+    page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(m.text()) })
+    await page.goto(`${url}/explorer`)
+    const rows = page.locator('[data-testid=rebalance-row]')
+    await rows.nth(2).waitFor({ timeout: 30_000 })
+    assert.deepEqual(await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-round'))), ['3', '2', '1'])
+    assert.equal(await page.locator('[data-testid=vault-allocation]').getAttribute('data-bps'), api.vault.allocation.bps.join(','))
+    assert.equal(await page.locator('[data-testid=vault-total]').getAttribute('data-total'), api.vault.allocation.totalAssets)
+    for (const r of api.rebalances as Rebalance[]) {
+      const row = page.locator(`[data-testid=rebalance-row][data-round="${r.round}"]`)
+      assert.equal(await row.getAttribute('data-tx'), r.txHash)
+      assert.equal(await row.locator('[data-testid=rebalance-before-bar]').getAttribute('data-bps'), (r.beforeBps as number[]).join(','))
+      assert.equal(await row.locator('[data-testid=rebalance-after-bar]').getAttribute('data-bps'), (r.afterBps as number[]).join(','))
+      if (r.job) {
+        assert.equal(await row.locator('[data-verified]').getAttribute('data-verified'), 'true')
+        assert.equal(await row.locator('[data-testid=rebalance-proof-link]').getAttribute('href'), r.job.proofUrl)
+      } else assert.equal(await row.locator('[data-testid=rebalance-no-job]').count(), 1)
+    }
+    // The bars were painted: the first rebalance put funds in every pool, so its "after" bar shows each pool's colour.
+    const bar = decodePng(await page.locator('[data-testid=rebalance-row][data-round="1"] [data-testid=rebalance-after-bar]').screenshot())
+    const colours: [number, number, number][] = [[0x3b, 0x5b, 0xdb], [0xf0, 0x8c, 0x00], [0x2b, 0x8a, 0x3e]]
+    const after1 = (api.rebalances as Rebalance[])[2]!.afterBps as number[]
+    for (const [i, c] of colours.entries()) {
+      const n = pixelsOf(bar, c)
+      if (after1[i]! >= 500) assert.ok(n > 20, `pool ${i} (${after1[i]} bps) is painted: ${n} pixels`)
+      if (after1[i] === 0) assert.equal(n, 0, `pool ${i} holds nothing and shows nothing`)
+    }
+    assert.deepEqual(pageErrors, [], 'no script or resource errors on the page')
+  } finally {
+    await browser.close()
+  }
 })
 
 test('bad requests get stable codes: a malformed address, an unconfigured vault, out-of-range paging', async () => {
