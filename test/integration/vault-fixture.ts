@@ -34,7 +34,8 @@ export type VaultFixture = Awaited<ReturnType<typeof startVaultFixture>>
  */
 export async function startVaultFixture(dir: string) {
   const anvil: AnvilInstance = await startAnvil()
-  const pub = createPublicClient({ chain: foundry, transport: http(anvil.rpcUrl) }) as PublicClient
+  // batch: concurrent reads go to anvil as one JSON-RPC batch, one HTTP round trip.
+  const pub = createPublicClient({ chain: foundry, transport: http(anvil.rpcUrl, { batch: true }) }) as PublicClient
   const walletFor = (i: number) => createWalletClient({ account: privateKeyToAccount(anvilPrivateKeys[i]!), chain: foundry, transport: http(anvil.rpcUrl) })
   const wallets = [0, 1, 2, 3, 4].map(walletFor)
   const out = join(dir, 'allocator')

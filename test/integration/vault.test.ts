@@ -35,14 +35,14 @@ test('the vault quantizes features exactly as the compiler does (pinned against 
   const p = await proveInference(fx.circuit, s.features, { subject: BigInt(fx.c.vault), round: 1n })
   const n = fx.circuit.manifest.publicSignals.filter((x) => x.kind === 'output').length
   assert.deepEqual(p.publicSignals.slice(n, n + s.expectedSignals.length).map(BigInt), s.expectedSignals)
-  // The vault's quantize on edge values of every feature, against the TS reference.
-  for (const f of POOL_FEATURES)
-    for (const k of [f.range[0], f.range[0] + 1, -1, 0, 1, Math.floor((f.range[0] + f.range[1]) / 2), f.range[1] - 1, f.range[1]]) {
-      if (k < f.range[0] || k > f.range[1]) continue
-      const onChain = (await fx.read('quantize', [BigInt(k), BigInt(f.den), scale])) as bigint
-      assert.equal(onChain, quantizeExact(BigInt(k), BigInt(f.den), scale), `${f.name} ${k}`)
-      assert.equal(onChain, BigInt(Math.round((k / f.den) * 2 ** scale)), `${f.name} ${k}: the prover's rounding`)
-    }
+  // The vault's quantize on edge values of every feature, against the TS reference (the calls in one batch).
+  const cases = POOL_FEATURES.flatMap((f) =>
+    [f.range[0], f.range[0] + 1, -1, 0, 1, Math.floor((f.range[0] + f.range[1]) / 2), f.range[1] - 1, f.range[1]].filter((k) => k >= f.range[0] && k <= f.range[1]).map((k) => ({ f, k })))
+  const onChain = await Promise.all(cases.map(({ f, k }) => fx.read('quantize', [BigInt(k), BigInt(f.den), scale]) as Promise<bigint>))
+  for (const [i, { f, k }] of cases.entries()) {
+    assert.equal(onChain[i], quantizeExact(BigInt(k), BigInt(f.den), scale), `${f.name} ${k}`)
+    assert.equal(onChain[i], BigInt(Math.round((k / f.den) * 2 ** scale)), `${f.name} ${k}: the prover's rounding`)
+  }
 })
 
 test('a proved rebalance moves the deposits to the proved allocation; assets and share price are unchanged', async () => {
@@ -171,13 +171,25 @@ test('property: random deposits, withdrawals, yield, stress and rebalances keep 
   const r = rng(20261203)
   const users = [1, 2, 3]
   const price = (s: { totalAssets: bigint; totalSupply: bigint }) => ((s.totalAssets + 1n) * E18) / (s.totalSupply + 1n)
-  const state = () => readVaultState(fx.pub, fx.c.vault)
+  // What the invariants need, in one round trip (the client batches concurrent calls): readVaultState
+  // would also read every pool's features, which only proving needs.
+  const vault = { address: fx.c.vault, abi: A.vault } as const
+  const state = async () => {
+    const [totalAssets, totalSupply, [idle, inPools], lastRound, lastRebalanceAt, cooldown] = await Promise.all([
+      fx.pub.readContract({ ...vault, functionName: 'totalAssets' }), fx.pub.readContract({ ...vault, functionName: 'totalSupply' }),
+      fx.pub.readContract({ ...vault, functionName: 'allocation' }), fx.pub.readContract({ ...vault, functionName: 'lastRound' }),
+      fx.pub.readContract({ ...vault, functionName: 'lastRebalanceAt' }), fx.pub.readContract({ ...vault, functionName: 'cooldown' }),
+    ])
+    return { totalAssets, totalSupply, idle, inPools, lastRound, lastRebalanceAt, cooldown: BigInt(cooldown) }
+  }
   const tokenBal = (a: Address) => fx.pub.readContract({ address: fx.c.token, abi: A.token, functionName: 'balanceOf', args: [a] })
-  let round = (await state()).lastRound
+  // Each step starts from the state the previous one ended on (nothing happens between steps).
+  let s0 = await state()
+  let round = s0.lastRound
   let rebalances = 0
   const log: string[] = []
   for (let step = 0; step < 40; step++) {
-    const s0 = await state()
+    let s1: Awaited<ReturnType<typeof state>> | undefined
     const u = users[Math.floor(r.uniform() * users.length)]!
     const addr = fx.wallets[u]!.account.address
     const pick = r.uniform()
@@ -185,7 +197,7 @@ test('property: random deposits, withdrawals, yield, stress and rebalances keep 
     if (pick < 0.3) {
       const amt = BigInt(Math.floor(r.between(1, 500))) * E18 + BigInt(Math.floor(r.uniform() * 1e6))
       const rc = await fx.depositAs(u, amt)
-      const s1 = await state()
+      s1 = await state()
       assert.equal(s1.totalAssets, s0.totalAssets + amt + accruedIn(rc), 'deposit adds exactly its assets')
       assert.ok(price(s1) >= price(s0) - 1n, 'a deposit does not dilute')
       action = `deposit ${amt}`
@@ -197,8 +209,9 @@ test('property: random deposits, withdrawals, yield, stress and rebalances keep 
       if (preview === 0n) continue
       const bal0 = await tokenBal(addr)
       const rc = await fx.write(fx.c.vault, A.vault, 'redeem', [part, addr, addr], fx.wallets[u]!)
-      const got = (await tokenBal(addr)) - bal0
-      const s1 = await state()
+      const [bal1, after] = await Promise.all([tokenBal(addr), state()])
+      const got = bal1 - bal0
+      s1 = after
       assert.ok(got >= preview, 'at least the preview (yield accrued in the call)')
       assert.equal(s1.totalAssets, s0.totalAssets + accruedIn(rc) - got, 'a withdrawal takes exactly what it pays')
       assert.ok(price(s1) >= price(s0), 'rounding never favours the one who leaves')
@@ -207,7 +220,7 @@ test('property: random deposits, withdrawals, yield, stress and rebalances keep 
       const dt = Math.floor(r.between(600, 5 * 86_400))
       await fx.warp(dt)
       for (const p of fx.c.pools) await fx.write(p, A.pool, 'accrue', [])
-      const s1 = await state()
+      s1 = await state()
       assert.ok(s1.totalAssets >= s0.totalAssets, 'yield never lowers assets')
       action = `yield ${dt}s`
     } else if (pick < 0.8) {
@@ -223,18 +236,19 @@ test('property: random deposits, withdrawals, yield, stress and rebalances keep 
       const pr = await fx.proveNow(round)
       const before = await state()
       const rc = await fx.write(fx.c.vault, A.vault, 'rebalance', [pr.proof, pr.signals], fx.wallets[4]!)
-      const s1 = await state()
+      s1 = await state()
       assert.equal(s1.totalAssets, before.totalAssets + accruedIn(rc), 'a rebalance conserves assets (plus the yield accrued in the call)')
       assert.ok(price(s1) >= price(before), 'a rebalance never lowers the share price')
       rebalances++
       action = 'rebalance'
     }
     // Every step: each pool holds the tokens it owes, and the vault's assets are idle + pool balances.
-    await Promise.all(fx.c.pools.map(async (p) => {
-      const owed = await fx.pub.readContract({ address: p, abi: A.pool, functionName: 'totalDeposits' })
-      assert.equal(await tokenBal(p), owed, `pool ${p} is solvent`)
-    }))
-    const s = await state()
+    const [s, solvency] = await Promise.all([
+      s1 ?? state(),
+      Promise.all(fx.c.pools.map(async (p) => [p, ...(await Promise.all([fx.pub.readContract({ address: p, abi: A.pool, functionName: 'totalDeposits' }), tokenBal(p)]))] as const)),
+    ])
+    for (const [p, owed, held] of solvency) assert.equal(held, owed, `pool ${p} is solvent`)
+    s0 = s
     assert.equal(s.totalAssets, s.idle + s.inPools.reduce((a, b) => a + b, 0n))
     // Nobody but the vault moves its funds: an outsider's withdrawal from a pool fails.
     if (step % 10 === 0) {
