@@ -40,14 +40,16 @@ export type ProofJobView = {
 export const JOB_SCAN_LIMIT = 500
 /** How long "no job found" is remembered before the store is asked again, ms. */
 const MISS_TTL_MS = 10_000
+/** How long one scan of the recent jobs serves every request, ms: callers varying their windows cannot make the API scan more often. */
+const SCAN_TTL_MS = 2_000
 
 /**
  * Finds the proof job behind each `Rebalanced` event. A job matches when it is of the vault
  * (subject), the round, and its proved input signals hash to the event's `inputsHash`; it is looked
  * up first by the keeper's idempotency key (derived from the inputs in the rebalance's calldata:
  * one Redis read per API key), then, for rebalances made otherwise, in the newest
- * {@link JOB_SCAN_LIMIT} jobs, read at most once per request. A match is kept (a verified job does
- * not change); a miss is retried after 10 s.
+ * {@link JOB_SCAN_LIMIT} jobs, read at most once per 2 s whatever the requests. A match is kept (a
+ * verified job does not change); a miss is retried after 10 s.
  *
  * @example
  * ```ts
@@ -59,12 +61,19 @@ const MISS_TTL_MS = 10_000
 export class VaultProofJobs {
   private found = new Map<string, ProofJobView>()
   private missed = new Map<string, number>()
+  private scan: { at: number; jobs: Promise<JobRecord[]> } | undefined
 
   constructor(private readonly source: VaultJobSource) {}
 
   async match(vault: Address, rebalances: readonly RebalanceRecord[], layout: { nOutputs: number; nFeatures: number }): Promise<(ProofJobView | null)[]> {
-    let scan: Promise<JobRecord[]> | undefined
-    const recent = () => (scan ??= this.source.recent(JOB_SCAN_LIMIT))
+    const recent = () => {
+      if (!this.scan || Date.now() - this.scan.at > SCAN_TTL_MS) {
+        const jobs = this.source.recent(JOB_SCAN_LIMIT)
+        jobs.catch(() => { this.scan = undefined }) // a failed read is not kept
+        this.scan = { at: Date.now(), jobs }
+      }
+      return this.scan.jobs
+    }
     const out: (ProofJobView | null)[] = []
     for (const r of rebalances) {
       const key = `${vault.toLowerCase()}:${r.blockHash}:${r.logIndex}`
