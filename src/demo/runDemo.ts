@@ -143,8 +143,9 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
       deployed.push({ spec, pool, feed })
     }
     // The running API re-reads this file: from now on its explorer shows these feeds (and, once deployed, the vault).
+    const { feedsFile, anvil } = stack
     const explorerConfig = (vaults: { label: string; address: Address; fromBlock: number }[]) =>
-      writeFileSync(stack!.feedsFile, JSON.stringify({ rpcUrl: stack!.anvil.rpcUrl, feeds: deployed.map((d) => ({ label: d.spec.name, address: d.feed, grade: 'pool-risk' })), vaults }, null, 2))
+      writeFileSync(feedsFile, JSON.stringify({ rpcUrl: anvil.rpcUrl, feeds: deployed.map((d) => ({ label: d.spec.name, address: d.feed, grade: 'pool-risk' })), vaults }, null, 2))
     explorerConfig([])
     stage(`deploy ${deployed.length} pools with on-chain state + feeds`)
 
