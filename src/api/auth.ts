@@ -17,6 +17,20 @@ export function apiKeysFromEnv(env = process.env.ZKML_API_KEYS ?? ''): string[] 
 
 const digest = (s: string) => createHash('sha256').update(s).digest()
 
+/**
+ * The id an API key goes by (hex of its sha256, 32 digits): what idempotency keys are scoped by,
+ * so the key itself is never stored.
+ *
+ * @example
+ * ```ts
+ * import { apiKeyId } from './src/api/index.ts'
+ * apiKeyId('k').length // 32
+ * ```
+ */
+export function apiKeyId(key: string): string {
+  return digest(key).toString('hex').slice(0, 32)
+}
+
 // The id of the key that authenticated a request: a digest prefix, so the key itself is never stored.
 const keyIds = new WeakMap<FastifyRequest, string>()
 
@@ -48,12 +62,13 @@ export function apiKeyIdOf(req: FastifyRequest): string | undefined {
  */
 export function requireApiKey(keys: string[]) {
   const digests = keys.map(digest)
+  const ids = keys.map(apiKeyId) // the same digests' prefixes: what the explorer looks idempotency keys up under
   return async (req: FastifyRequest, _reply: FastifyReply) => {
     const h = req.headers.authorization
     const m = typeof h === 'string' ? /^Bearer\s+(\S+)$/i.exec(h) : null
     const d = m ? digest(m[1]!) : undefined
     const i = d ? digests.findIndex((k) => timingSafeEqual(k, d)) : -1
-    if (i >= 0) keyIds.set(req, digests[i]!.toString('hex').slice(0, 32))
+    if (i >= 0) keyIds.set(req, ids[i]!)
     else
       throw new BaseError('UNAUTHORIZED', 'A valid API key is required for this request.', {
         details: keys.length === 0

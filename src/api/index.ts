@@ -1,6 +1,6 @@
 export { buildApi, type ApiOptions } from './server.ts'
 export { apiErrorStatus, apiErrorCodes, errorSchema, installErrorHandling, type ApiErrorCode } from './errors.ts'
-export { apiKeysFromEnv, requireApiKey, apiKeyIdOf } from './auth.ts'
+export { apiKeysFromEnv, requireApiKey, apiKeyIdOf, apiKeyId } from './auth.ts'
 export { parseJsonBody, MAX_JSON_DEPTH } from './jsonBody.ts'
 export { redisGuard, withRedisDeadline } from './redisGuard.ts'
 export { collectOpenApi } from './openapi.ts'

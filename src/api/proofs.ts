@@ -19,6 +19,7 @@ const listItem = {
     attempts: { type: 'integer' },
     workerId: { type: 'string' },
     provedBy: { type: 'string' },
+    engine: { type: 'string', description: 'the proving engine the worker reported (native, cuda, snarkjs, ezkl)' },
     reason: { type: 'string' },
     errorCode: { type: 'string' },
     outputs: { type: 'array', items: { type: 'number' } },
@@ -39,7 +40,7 @@ const listItem = {
 export function jobListItem(r: JobRecord) {
   return {
     jobId: r.id, status: r.status, circuitId: r.circuitId, className: r.className, subject: r.subject, round: r.round,
-    attempts: r.attempts, workerId: r.workerId, provedBy: r.result?.provedBy, reason: r.reason, errorCode: r.errorCode,
+    attempts: r.attempts, workerId: r.workerId, provedBy: r.result?.provedBy, engine: r.engine, reason: r.reason, errorCode: r.errorCode,
     outputs: r.result?.outputs, hasProof: r.result !== undefined, timestamps: r.timestamps,
   }
 }

@@ -1,11 +1,12 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { Redis } from 'ioredis'
-import { CircuitRegistry, DEFAULT_ARTIFACT_MAX_BYTES, ProverQueue, type ArtifactStore } from '../network/index.ts'
+import { CircuitRegistry, DEFAULT_ARTIFACT_MAX_BYTES, idempotentJobId, ProverQueue, type ArtifactStore } from '../network/index.ts'
 import { artifactRoutes } from './artifacts.ts'
 import type { CircuitManifest } from '../compiler/manifest.ts'
 import { estimateProof } from '../market/estimateProof.ts'
 import type { HardwareProfile } from '../market/hardwareProfile.ts'
 import { loadHardwareProfile } from '../market/loadHardwareProfile.ts'
+import { apiKeyId } from './auth.ts'
 import { chainRejectionRoutes } from './chainRejections.ts'
 import { circuitRoutes } from './circuits.ts'
 import type { ApiContext } from './context.ts'
@@ -112,7 +113,16 @@ export async function buildApi(opts: ApiOptions): Promise<{ app: FastifyInstance
   await app.register(workerRoutes, { ctx })
   await app.register(proofRoutes, { ctx })
   await app.register(chainRejectionRoutes, { ctx })
-  await app.register(explorerRoutes, { feeds: opts.feeds })
+  // The explorer finds a rebalance's proof job by the keeper's idempotency key, which the API scoped
+  // by the submitter's API key: so it asks under every key this server admits (and unscoped).
+  const scopes = [undefined, ...opts.apiKeys.map(apiKeyId)]
+  await app.register(explorerRoutes, {
+    feeds: opts.feeds,
+    jobs: {
+      get: (id) => ctx.jobs.get(id), recent: (n) => ctx.jobs.recent(n), ready: () => opts.redis.status === 'ready',
+      idsForKey: (key) => scopes.map((scope) => idempotentJobId(key, scope)),
+    },
+  })
   await app.register(marketRoutes, { ctx, market: opts.market })
   app.get('/openapi.json', { schema: { response: { 200: { type: 'object', additionalProperties: true } } } }, async () => openapi())
   app.addHook('onClose', async () => { await queue.close() })

@@ -1,4 +1,5 @@
-import type { Address, Hex, PublicClient } from 'viem'
+import { createHash } from 'node:crypto'
+import { encodePacked, keccak256, type Address, type Hex, type PublicClient } from 'viem'
 import { P } from '../compiler/field.ts'
 import { provedAllocationVaultAbi } from './contracts/generated/index.ts'
 
@@ -109,4 +110,47 @@ export function signedSignal(v: bigint | string): bigint {
 /** The arguments of `rebalance(proof, publicSignals)`. */
 export function rebalanceArgs(proof: Hex, publicSignals: readonly (string | bigint)[]): readonly [Hex, readonly bigint[]] {
   return [proof, publicSignals.map((s) => BigInt(s))]
+}
+
+/**
+ * The idempotency key `zkml keeper` submits a vault's proof job under: vault, round and the first 32
+ * hex digits of sha256 over the input signals (decimal, comma-joined). Derived from the inputs, so a
+ * keeper restarted between submit and save gets the same job, and so the explorer can find the job
+ * behind a `Rebalanced` event from the signals in its transaction.
+ *
+ * @example
+ * ```ts
+ * import { keeperIdempotencyKey } from './src/chain/allocationVault.ts'
+ * keeperIdempotencyKey('0xAbC…', 2n, [1n, 2n]) // 'vault:0xabc…:2:<32 hex digits>'
+ * ```
+ */
+export function keeperIdempotencyKey(vault: Address, round: bigint, inputSignals: readonly bigint[]): string {
+  return `vault:${vault.toLowerCase()}:${round}:${inputsKeyOf(inputSignals).slice(0, 32)}`
+}
+
+/**
+ * sha256 (hex, no 0x) of input signals, decimal and comma-joined: how the keeper tells whether a
+ * pending proof still fits the vault's state.
+ *
+ * @example
+ * ```ts
+ * inputsKeyOf([1n, 2n]) === inputsKeyOf([1n, 2n]) // true
+ * ```
+ */
+export function inputsKeyOf(signals: readonly bigint[]): string {
+  return createHash('sha256').update(signals.join(',')).digest('hex')
+}
+
+/**
+ * `Rebalanced`'s `inputsHash` for these input signals: keccak256 of their packed uint256 words, as
+ * `ProvedAllocationVault.rebalance` computes it over the proof's model inputs.
+ *
+ * @example
+ * ```ts
+ * import { rebalanceInputsHash } from './src/chain/allocationVault.ts'
+ * rebalanceInputsHash(state.expectedSignals) // equals the next Rebalanced record's inputsHash
+ * ```
+ */
+export function rebalanceInputsHash(inputSignals: readonly bigint[]): Hex {
+  return keccak256(encodePacked(['uint256[]'], [inputSignals]))
 }

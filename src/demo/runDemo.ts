@@ -142,8 +142,11 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
       await writeAndWait(clients, { address: feed, abi: feedC.abi, functionName: 'setReporter', args: [account.address, true] })
       deployed.push({ spec, pool, feed })
     }
-    // The running API re-reads this file: from now on its explorer shows these feeds.
-    writeFileSync(stack.feedsFile, JSON.stringify({ rpcUrl: stack.anvil.rpcUrl, feeds: deployed.map((d) => ({ label: d.spec.name, address: d.feed, grade: 'pool-risk' })) }, null, 2))
+    // The running API re-reads this file: from now on its explorer shows these feeds (and, once deployed, the vault).
+    const { feedsFile, anvil } = stack
+    const explorerConfig = (vaults: { label: string; address: Address; fromBlock: number }[]) =>
+      writeFileSync(feedsFile, JSON.stringify({ rpcUrl: anvil.rpcUrl, feeds: deployed.map((d) => ({ label: d.spec.name, address: d.feed, grade: 'pool-risk' })), vaults }, null, 2))
+    explorerConfig([])
     stage(`deploy ${deployed.length} pools with on-chain state + feeds`)
 
     const oracleLog = memoryLogger()
@@ -200,7 +203,10 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
     const pools = await readPools()
     stage('read latestRoundData')
     const vault = o.vault
-      ? await runVaultDemo({ clients, registry, pools: deployed, dir, apiUrl: stack.apiUrl, apiKey: stack.apiKey, rpcUrl: stack.anvil.rpcUrl, stage })
+      ? await runVaultDemo({
+          clients, registry, pools: deployed, dir, apiUrl: stack.apiUrl, apiKey: stack.apiKey, rpcUrl: stack.anvil.rpcUrl, stage,
+          onDeployed: (address, fromBlock) => explorerConfig([{ label: 'zkml proved vault', address, fromBlock: Number(fromBlock) }]),
+        })
       : undefined
     const result: DemoResult = {
       pools, timings, manifest, circuitId, ...(vault ? { vault } : {}),

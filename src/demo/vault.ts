@@ -18,7 +18,16 @@ import type { DemoPool } from './pools.ts'
 /** One proved rebalance of the demo vault: allocation (bps of total assets per pool) before and after. */
 export type VaultRebalance = { round: bigint; before: number[]; after: number[]; txHash: Hex; gasUsed: bigint; why: string }
 
-export type VaultDemoResult = { vault: Address; token: Address; circuitId: string; constraints: number; rebalances: VaultRebalance[]; pools: string[] }
+export type VaultDemoResult = {
+  vault: Address
+  /** A block at or before the vault's deployment: where the explorer starts reading its logs. */
+  fromBlock: bigint
+  token: Address
+  circuitId: string
+  constraints: number
+  rebalances: VaultRebalance[]
+  pools: string[]
+}
 
 const E18 = 10n ** 18n
 
@@ -44,6 +53,8 @@ export async function runVaultDemo(o: {
   apiKey: string
   rpcUrl: string
   stage: (name: string) => void
+  /** Called once the vault is deployed (runDemo adds it to the explorer's configuration). */
+  onDeployed?: ((vault: Address, fromBlock: bigint) => void) | undefined
 }): Promise<VaultDemoResult> {
   const { clients } = o
   const pub: PublicClient = clients.publicClient
@@ -69,10 +80,12 @@ export async function runVaultDemo(o: {
   }
   const inputScale = manifest.publicSignals.find((s) => s.kind === 'input')?.scaleBits ?? manifest.quantization.scaleBits
   const vaultC = projectContract('ProvedAllocationVault')
+  const fromBlock = await pub.getBlockNumber({ cacheTime: 0 })
   const vault = await deployContract(clients, vaultC, [{
     asset: token, registry: o.registry, modelId, riskFacts: facts, pools: o.pools.map((p) => p.pool), capBps: o.pools.map(() => 6000),
     maxMoveBps: 10_000, cooldown: 3600, inputScaleBits: inputScale, name: 'zkml proved vault', symbol: 'pvUSD',
   }])
+  o.onDeployed?.(vault, fromBlock)
   for (const [i, amount] of [[1, 600_000n * E18], [2, 400_000n * E18]] as const) {
     const wallet = createWalletClient({ account: privateKeyToAccount(anvilPrivateKeys[i]!), chain: foundry, transport: http(o.rpcUrl) })
     const c = { wallet, publicClient: pub }
@@ -108,5 +121,5 @@ export async function runVaultDemo(o: {
   await pub.request({ method: 'evm_mine' as never, params: [] as never })
   expectRebalance(await keeper.tick(), `${spec.name} stressed: bank run (utilization 99.5%, TVL −65%), oracle off by 6%`)
   o.stage(`stress ${spec.name}; keeper: proved rebalance away from it`)
-  return { vault, token, circuitId, constraints: manifest.constraints, rebalances, pools: o.pools.map((p) => p.spec.name) }
+  return { vault, fromBlock, token, circuitId, constraints: manifest.constraints, rebalances, pools: o.pools.map((p) => p.spec.name) }
 }

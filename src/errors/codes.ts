@@ -89,6 +89,7 @@ export const errorCodes = {
   // explorer (issue 6): add codes below this line
   JOB_HAS_NO_PROOF: 'A proof was asked of a job that has not been verified (yet).',
   FEEDS_CONFIG_INVALID: 'The explorer\'s feed configuration file is unreadable or malformed.',
+  VAULT_NOT_FOUND: 'The explorer was asked for a vault its configuration does not list.',
 
   // native prover (issue 16): add codes below this line
   NATIVE_KEY_INVALID: 'The native prover cannot read a proving key: not a BN254 Groth16 .zkey, or a malformed one.',

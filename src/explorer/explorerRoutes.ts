@@ -3,6 +3,8 @@ import { errorResponses } from '../api/context.ts'
 import { FeedReader } from './feedReader.ts'
 import type { FeedsSource } from './feedsConfig.ts'
 import { explorerHtml } from './page.ts'
+import type { VaultJobSource } from './vaultProofJobs.ts'
+import { vaultRoutes } from './vaultRoutes.ts'
 
 const roundSchema = {
   type: 'object',
@@ -10,9 +12,11 @@ const roundSchema = {
 } as const
 
 /**
- * The explorer: `GET /explorer` (one self-contained HTML page polling the API; `GET /` redirects there) and `GET /feeds`
- * (latest round, staleness against chain time and a short history per configured feed).
- * Without a feed source, `/feeds` answers `configured: false` and the page says so.
+ * The explorer: `GET /explorer` (one self-contained HTML page polling the API; `GET /` redirects there), `GET /feeds`
+ * (latest round, staleness against chain time and a short history per configured feed) and the vault
+ * routes (`GET /explorer/vaults`, `GET /explorer/vaults/:address`: vaultRoutes.ts).
+ * Without a feed source, `/feeds` answers `configured: false` and the page says so; without `jobs`,
+ * rebalances are shown without their proof jobs.
  *
  * @example
  * ```ts
@@ -21,8 +25,9 @@ const roundSchema = {
  * // open http://127.0.0.1:8080/explorer
  * ```
  */
-export async function explorerRoutes(app: FastifyInstance, opts: { feeds?: FeedsSource | undefined }): Promise<void> {
+export async function explorerRoutes(app: FastifyInstance, opts: { feeds?: FeedsSource | undefined; jobs?: VaultJobSource | undefined }): Promise<void> {
   let reader: FeedReader | undefined
+  await app.register(vaultRoutes, { feeds: opts.feeds, jobs: opts.jobs })
 
   app.get<{ Querystring: { history?: string } }>('/feeds', {
     schema: {

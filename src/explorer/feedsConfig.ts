@@ -9,8 +9,16 @@ export type FeedEntry = {
   grade?: 'pool-risk' | undefined
 }
 
-/** What `zkml serve --feeds <file>` reads: the chain to ask and the feeds to show. */
-export type FeedsConfig = { rpcUrl: string; feeds: FeedEntry[] }
+/** One `ProvedAllocationVault` the explorer shows: its allocation history and each rebalance's proof. */
+export type VaultEntry = {
+  label: string
+  address: `0x${string}`
+  /** The block the vault was deployed in: no log is asked for before it (default 0). */
+  fromBlock?: bigint | undefined
+}
+
+/** What `zkml serve --feeds <file>` reads: the chain to ask, the feeds and the vaults to show. */
+export type FeedsConfig = { rpcUrl: string; feeds: FeedEntry[]; vaults: VaultEntry[] }
 
 /** Returns the current feed configuration, or undefined when there is none (yet). */
 export type FeedsSource = () => Promise<FeedsConfig | undefined>
@@ -21,7 +29,7 @@ const fail = (what: string, got: unknown) =>
   })
 
 /**
- * Checks a parsed feed configuration: `{ rpcUrl, feeds: [{ label, address, grade? }] }`.
+ * Checks a parsed feed configuration: `{ rpcUrl, feeds: [{ label, address, grade? }], vaults?: [{ label, address, fromBlock? }] }`.
  * Throws `FEEDS_CONFIG_INVALID` naming the first wrong field.
  *
  * @example
@@ -42,7 +50,15 @@ export function parseFeedsConfig(v: unknown): FeedsConfig {
     if (e.grade !== undefined && e.grade !== 'pool-risk') throw fail(`feeds[${i}].grade to be "pool-risk" or absent`, e.grade)
     return { label: e.label, address: e.address as `0x${string}`, ...(e.grade ? { grade: 'pool-risk' as const } : {}) }
   })
-  return { rpcUrl: o.rpcUrl, feeds }
+  if (o.vaults !== undefined && !Array.isArray(o.vaults)) throw fail('vaults to be an array or absent', o.vaults)
+  const vaults = (o.vaults ?? []).map((v: unknown, i): VaultEntry => {
+    const e = (v ?? {}) as Record<string, unknown>
+    if (typeof e.label !== 'string' || e.label.length === 0 || e.label.length > 100) throw fail(`vaults[${i}].label to be a string of 1–100 characters`, e.label)
+    if (typeof e.address !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(e.address)) throw fail(`vaults[${i}].address to be 0x + 40 hex digits`, e.address)
+    if (e.fromBlock !== undefined && !(Number.isSafeInteger(e.fromBlock) && (e.fromBlock as number) >= 0)) throw fail(`vaults[${i}].fromBlock to be a block number (an integer ≥ 0) or absent`, e.fromBlock)
+    return { label: e.label, address: e.address as `0x${string}`, ...(e.fromBlock !== undefined ? { fromBlock: BigInt(e.fromBlock as number) } : {}) }
+  })
+  return { rpcUrl: o.rpcUrl, feeds, vaults }
 }
 
 /**

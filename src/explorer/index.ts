@@ -1,4 +1,7 @@
 export { explorerRoutes } from './explorerRoutes.ts'
 export { FeedReader, type FeedRound, type FeedView } from './feedReader.ts'
-export { feedsFromFile, parseFeedsConfig, type FeedEntry, type FeedsConfig, type FeedsSource } from './feedsConfig.ts'
+export { feedsFromFile, parseFeedsConfig, type FeedEntry, type FeedsConfig, type FeedsSource, type VaultEntry } from './feedsConfig.ts'
 export { explorerHtml } from './page.ts'
+export { vaultRoutes, type VaultRoutesOptions } from './vaultRoutes.ts'
+export { VaultReader, MAX_LOG_SPAN, type VaultSummary, type VaultAllocation, type RebalanceRecord } from './vaultReader.ts'
+export { VaultProofJobs, JOB_SCAN_LIMIT, type VaultJobSource, type ProofJobView } from './vaultProofJobs.ts'

@@ -25,6 +25,8 @@ export type JobRecord = {
   /** Proving attempts started (take-overs and retries included). */
   attempts: number
   workerId?: string | undefined
+  /** The proving engine the worker says made its last result ('native', 'cuda', 'snarkjs', 'ezkl'); absent before one is handed in, or from older workers. */
+  engine?: string | undefined
   /** Why the job failed, or why the last attempt did not count. */
   reason?: string | undefined
   errorCode?: string | undefined
@@ -242,6 +244,7 @@ export class JobStore {
       status: h.status as JobState,
       attempts: Number(h.attempts ?? 0),
       workerId: h.workerId,
+      engine: h.engine,
       reason: h.reason,
       errorCode: h.errorCode,
       timestamps,

@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto'
 import type { Address, Hex } from 'viem'
 import { projectContract } from '../chain/projectContracts.ts'
-import { allocationBps, readVaultState, signedSignal, targetBps, type VaultState } from '../chain/allocationVault.ts'
+import { allocationBps, inputsKeyOf, keeperIdempotencyKey, readVaultState, signedSignal, targetBps, type VaultState } from '../chain/allocationVault.ts'
 import { encodeJobProof } from '../chain/encodeJobProof.ts'
 import { writeAndWait } from '../chain/writeAndWait.ts'
 import { decodeRevert } from '../chain/decodeRevert.ts'
@@ -87,7 +86,7 @@ export class VaultKeeper {
     }
     if (!pending) {
       const round = (s.lastRound > saved.lastRound ? s.lastRound : saved.lastRound) + 1n
-      const idempotencyKey = `${this.key}:${round}:${inputsKey.slice(0, 32)}`
+      const idempotencyKey = keeperIdempotencyKey(vault, round, s.expectedSignals)
       const { jobId } = await this.o.prover.submit({ circuitId: this.o.circuitId, input: s.features, subject: BigInt(vault).toString(), round: round.toString(), idempotencyKey })
       pending = { round, jobId, attempt: 0, inputsKey, inputs: s.features }
       store.update(this.key, (x) => ({ ...x, pending }))
@@ -148,11 +147,6 @@ export class VaultKeeper {
     this.timer = undefined
     await this.running
   }
-}
-
-/** sha256 of the input signals, to know whether a pending proof still fits the state. */
-function inputsKeyOf(signals: readonly bigint[]): string {
-  return createHash('sha256').update(signals.join(',')).digest('hex')
 }
 
 /** The vault's state, re-exported for callers of the keeper. */

@@ -262,7 +262,10 @@ export class ProverWorker extends EventEmitter {
       const result = await this.prove(data)
       if (this.current?.released) return
       const handedIn = this.maybeTamper(result)
-      await this.jobs.transition(data.jobId, 'proved', { workerId: this.id })
+      // Which engine made it, for the explorer (informational, like workerId: the coordinator verifies the proof, not this).
+      const backend = data.requirements.backend
+      const engine = this.opts.hardware.engines?.[backend] ?? (backend === 'ezkl' ? 'ezkl' : 'snarkjs')
+      await this.jobs.transition(data.jobId, 'proved', { workerId: this.id, fields: { engine } })
       const sub = { jobId: data.jobId, workerId: this.id, attempt: wjob.attempt, result: handedIn }
       let attestation: ResultAttestation | undefined
       try {
