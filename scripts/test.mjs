@@ -45,7 +45,7 @@ const INTEGRATION_CONCURRENCY = 2
 // Integration files by wall time, slowest first (measured with --timings; the rest keep their order).
 const HEAVY_FIRST = [
   'ezkl-backend', 'compile-models', 'prove-large-models', 'demo-stack', 'vault', 'ezkl-models', 'compile-ptau', 'contracts-security',
-  'contracts-feed', 'cli.test',
+  'contracts-feed', 'explorer-vault', 'cli.test',
 ]
 const weight = (f) => {
   const i = HEAVY_FIRST.findIndex((h) => f.includes(`/${h}`))

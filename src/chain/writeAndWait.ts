@@ -18,7 +18,11 @@ export type WriteCall<
   abi extends Abi,
   functionName extends ContractFunctionName<abi, Mutating>,
   args extends ContractFunctionArgs<abi, Mutating, functionName>,
-> = ContractFunctionParameters<abi, Mutating, functionName, args> & { value?: bigint }
+> = ContractFunctionParameters<abi, Mutating, functionName, args> & {
+  value?: bigint
+  /** A fixed gas limit instead of the estimate with headroom. */
+  gas?: bigint
+}
 
 export type WriteOptions = {
   /** The error code a failure carries (default `CONTRACT_TX_FAILED`), e.g. `MARKET_TX_FAILED`. */
@@ -64,7 +68,7 @@ export async function writeAndWait<
     // a zero balance becoming non-zero costs a 20k SSTORE): send with headroom, as wallets do. Unused
     // gas is refunded; an out-of-gas tx would have burnt it all and changed nothing.
     // A caller's own gas limit is kept.
-    const fixed = (call as { gas?: bigint }).gas
+    const fixed = call.gas
     const estimate = fixed ?? (await clients.publicClient.estimateContractGas({ ...call, account: clients.wallet.account } as never))
     const gas = fixed ?? estimate + estimate / 4n + GAS_HEADROOM
     const nonce = options.nonce ? await options.nonce() : undefined

@@ -92,7 +92,7 @@ export async function runVaultDemo(o: {
     const tokenAbi = projectContract('MockERC20').abi
     await writeAndWait(c, { address: token, abi: tokenAbi, functionName: 'mint', args: [wallet.account.address, amount] })
     await writeAndWait(c, { address: token, abi: tokenAbi, functionName: 'approve', args: [vault, amount] })
-    await writeAndWait(c, { address: vault, abi: vaultC.abi, functionName: 'deposit', args: [amount, wallet.account.address], gas: 1_000_000n } as never)
+    await writeAndWait(c, { address: vault, abi: vaultC.abi, functionName: 'deposit', args: [amount, wallet.account.address], gas: 1_000_000n })
   }
   o.stage('deploy vault over the 3 pools, deposit 1M mUSD')
 

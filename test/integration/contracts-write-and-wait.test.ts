@@ -39,7 +39,7 @@ test('writeAndWait sends 125% of the estimate + 50k (a later block may cost more
   const tx = await pub.getTransaction({ hash: receipt.transactionHash })
   assert.equal(tx.gas, estimate + estimate / 4n + 50_000n)
   assert.ok(receipt.gasUsed <= estimate, `used ${receipt.gasUsed}, estimated ${estimate}: the headroom is refunded`)
-  const own = await writeAndWait(clients, { ...call, args: [3_000n, 1_000n], gas: 210_000n } as typeof call)
+  const own = await writeAndWait(clients, { address: pool, abi, functionName: 'setTvl', args: [3_000n, 1_000n], gas: 210_000n })
   assert.equal((await pub.getTransaction({ hash: own.transactionHash })).gas, 210_000n)
 })
 
