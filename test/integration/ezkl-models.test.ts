@@ -81,27 +81,27 @@ for (const name of ['tiny-conv', 'risk-sigmoid']) {
   })
 }
 
-test('a model the R1CS backend refuses (Cos) compiles, proves and verifies through ezkl', { timeout: 900_000 }, async () => {
+test('a model the R1CS backend refuses (Atan) compiles, proves and verifies through ezkl', { timeout: 900_000 }, async () => {
   const onnx = buildOnnxModel({
-    name: 'cos-head', inputs: [{ name: 'x', shape: [1, 4] }], outputs: [{ name: 'y', shape: [1, 2] }],
+    name: 'atan-head', inputs: [{ name: 'x', shape: [1, 4] }], outputs: [{ name: 'y', shape: [1, 2] }],
     initializers: { W: { dims: [4, 2], data: [0.5, -0.25, 0.75, 0.1, -0.5, 0.3, 0.2, -0.6] }, b: { dims: [2], data: [0.1, -0.2] } } as never,
     nodes: [
       { opType: 'Gemm', inputs: ['x', 'W', 'b'], outputs: ['h'] },
-      { opType: 'Cos', inputs: ['h'], outputs: ['y'] },
+      { opType: 'Atan', inputs: ['h'], outputs: ['y'] },
     ],
   })
   const samples = Array.from({ length: 6 }, (_, k) => [0.1 * k, -0.2 + 0.05 * k, 0.3, 1 - 0.1 * k])
   await assert.rejects(
-    compileModel({ onnx, name: 'cos-head', calibration: samples, backend: 'groth16', outDir: join(dir, 'r1cs') }),
+    compileModel({ onnx, name: 'atan-head', calibration: samples, backend: 'groth16', outDir: join(dir, 'r1cs') }),
     (e: unknown) => e instanceof BaseError && e.code === 'ONNX_UNSUPPORTED_OP',
   )
   // --srs: an SRS file made elsewhere (standing in for a ceremony's) is copied and hashed, not regenerated.
   const srs = join(dir, 'ceremony.srs')
   await ezklBridge().request('gen_srs', { srs_path: srs, logrows: 12 })
-  const { manifest, r } = await roundTrip('cos-head', onnx, samples, srs)
+  const { manifest, r } = await roundTrip('atan-head', onnx, samples, srs)
   assert.deepEqual(manifest.ezkl!.srs, { provenance: 'file', logrows: manifest.ezkl!.settings.logrows, source: 'ceremony.srs' })
   assert.equal(manifest.artifacts.srs!.sha256, sha256Hex(readFileSync(srs)))
   assert.equal(manifest.outputs[0]!.shape.join(), '1,2')
-  const want = samples[0]!.reduce((acc, x, i) => acc.map((a, j) => a + x * [0.5, -0.25, 0.75, 0.1, -0.5, 0.3, 0.2, -0.6][i * 2 + j]!), [0.1, -0.2]).map(Math.cos)
-  r.outputs.forEach((o, j) => assert.ok(Math.abs(o - want[j]!) < 0.02, `output ${j}: ${o} vs cos ${want[j]}`))
+  const want = samples[0]!.reduce((acc, x, i) => acc.map((a, j) => a + x * [0.5, -0.25, 0.75, 0.1, -0.5, 0.3, 0.2, -0.6][i * 2 + j]!), [0.1, -0.2]).map(Math.atan)
+  r.outputs.forEach((o, j) => assert.ok(Math.abs(o - want[j]!) < 0.02, `output ${j}: ${o} vs atan ${want[j]}`))
 })
