@@ -130,8 +130,9 @@ struct Stream<P: SWCurveConfig> {
 impl<P: SWCurveConfig> Stream<P> {
     fn new(nb: usize) -> Self {
         // Batch size: large enough that the inversion is a few % of the batch, small against the
-        // bucket count so that few points find their bucket busy (about cap / 2nb of them).
-        let cap = (nb / 8).clamp(32, 1024).min(nb);
+        // bucket count so that few points find their bucket busy (about cap / 2nb of them). nb / 4
+        // measured best of nb / 2, 4, 8, 16 at 2^16 (tests/msm_cpu.rs), if within the noise of a shared machine.
+        let cap = (nb / 4).clamp(32, 1024).min(nb);
         Stream {
             buckets: vec![Affine::<P>::identity(); nb],
             busy: vec![false; nb],
