@@ -279,12 +279,16 @@ export class ProverWorker extends EventEmitter {
       // One verdict outstanding at most: the previous job's is settled before this one is handed in.
       await this.verdictPending?.catch(() => {})
       const verdict = this.results.submit({ ...sub, attestation })
-      const settle = this.settle(job, token, wjob, handedIn, verdict).finally(() => clearInterval(lock))
+      // From here `settle` owns the job: it completes or fails it (not the catch below) and stops
+      // the lock renewal.
+      handedOff = true
+      const settle = this.settle(job, token, wjob, handedIn, verdict)
+        .catch((e) => this.log({ event: 'loop-error', job: data.jobId, error: (e as Error).message }))
+        .finally(() => clearInterval(lock))
       if (!this.pipelined) return await settle
       // Pipelined: the coordinator judges this result while the loop takes and proves the next job
-      // (its verdict is acted on here, in the background; the job's lock is renewed until then).
-      handedOff = true
-      this.verdictPending = settle.catch((e) => this.log({ event: 'loop-error', job: data.jobId, error: (e as Error).message }))
+      // (its verdict is acted on in the background; the job's lock is renewed until then).
+      this.verdictPending = settle
     } catch (e) {
       if (this.current?.released) return
       await this.fail(job, token, wjob, e)
