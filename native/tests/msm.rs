@@ -1,7 +1,7 @@
 //! The split MSM must equal arkworks' MSM for every mix of scalar sizes.
 
 use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
-use ark_ec::{CurveGroup, VariableBaseMSM};
+use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
 use ark_ff::{PrimeField, UniformRand};
 use ark_std::rand::{rngs::StdRng, SeedableRng};
 use zkml_native::msm::{msm_split, msm_u64};
@@ -60,6 +60,27 @@ fn batch_affine_equals_arkworks_incl_repeated_and_opposite_bases() {
         assert_eq!(msm_batch_affine(&g1, &big), G1Projective::msm(&g1, &s).unwrap(), "G1 n={n}");
         let g2: Vec<G2Affine> = (0..n.min(600)).map(|_| G2Projective::rand(&mut rng).into_affine()).collect();
         assert_eq!(msm_batch_affine(&g2, &big[..g2.len()]), G2Projective::msm(&g2, &s[..g2.len()]).unwrap(), "G2 n={n}");
+    }
+}
+
+#[test]
+fn batch_affine_crowded_buckets() {
+    // Every scalar the same: in each window all points fall into one bucket, so nearly every point
+    // waits for a later batch and the stragglers end in the projective overflow (msm_affine.rs);
+    // then a mix of two values, and bases that repeat (doublings inside a batch).
+    let mut rng = StdRng::seed_from_u64(9);
+    let n = 2500;
+    let mut g1: Vec<G1Affine> = (0..n).map(|_| G1Projective::rand(&mut rng).into_affine()).collect();
+    for i in (0..n).step_by(7) {
+        g1[i] = g1[0];
+    }
+    let v = Fr::rand(&mut rng);
+    let w = Fr::rand(&mut rng);
+    for s in [vec![v; n], (0..n).map(|i| if i % 3 == 0 { v } else { w }).collect::<Vec<_>>()] {
+        let big: Vec<_> = s.iter().map(|x| x.into_bigint()).collect();
+        assert_eq!(msm_batch_affine(&g1, &big), G1Projective::msm(&g1, &s).unwrap());
+        let g2: Vec<G2Affine> = (0..700).map(|i| if i % 5 == 0 { G2Affine::generator() } else { G2Projective::rand(&mut rng).into_affine() }).collect();
+        assert_eq!(msm_batch_affine(&g2, &big[..700]), G2Projective::msm(&g2, &s[..700]).unwrap());
     }
 }
 

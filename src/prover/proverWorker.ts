@@ -72,7 +72,9 @@ const deterministicCodes = new Set(['INPUT_INVALID', 'QUANTIZATION_OVERFLOW', 'C
 /**
  * A prover: advertises its hardware, takes jobs only from the queues of capability classes it
  * meets (and re-checks each job's exact requirements before touching it), proves one job at a
- * time, verifies its own proof, hands the result to the coordinator and acts on the verdict.
+ * time, verifies its own proof, hands the result to the coordinator and acts on the verdict. Without
+ * beforeProve/afterProve hooks it proves the next job while the coordinator judges the last one
+ * (one verdict outstanding at most), so the coordinator's work is off the prover's critical path.
  *
  * Events: `'log'` `(entry: object)` for every notable step.
  *
@@ -104,6 +106,8 @@ export class ProverWorker extends EventEmitter {
   /** Renews the BullMQ lock of the job being proved; cleared when the attempt ends or is released. */
   private lockRenewal: NodeJS.Timeout | undefined
   private tamperLeft: number
+  /** The last handed-in result's verdict handling, while the loop proves the next job (`pipelined`). */
+  private verdictPending: Promise<void> | undefined
   private tokenSeq = 0
   private lastClassRefresh = 0
   /** Jobs this worker finished, by outcome. */
@@ -253,6 +257,7 @@ export class ProverWorker extends EventEmitter {
       job.extendLock(token, this.lockMs).catch(() => {})
     }, Math.max(100, Math.floor(this.lockMs / 3)))
     this.lockRenewal = lock
+    let handedOff = false
     try {
       try {
         await this.opts.hooks?.beforeProve?.(wjob)
@@ -274,21 +279,51 @@ export class ProverWorker extends EventEmitter {
         // Unsigned, the result is still judged; a rejection then counts under the worker id only.
         this.log({ event: 'hook-error', hook: 'attestResult', job: data.jobId, code: 'WORKER_HOOK_FAILED', error: (e as Error).message })
       }
-      const verdict = await this.results.submit({ ...sub, attestation })
-      if (verdict.accepted || verdict.duplicate) {
-        await job.moveToCompleted(verdict, token, false).catch(() => {})
-        const status = verdict.accepted ? 'verified' : 'duplicate'
-        this.counts[status]++
-        this.log({ event: status, job: data.jobId, ...(verdict.accepted ? {} : { reason: verdict.reason }) })
-        await this.after(wjob, { status, result: handedIn, verdict })
-        return
-      }
-      throw new BaseError('PROOF_INVALID', `Coordinator rejected the result: ${verdict.reason}.`, { details: verdict.reason, meta: { jobId: data.jobId } })
+      // One verdict outstanding at most: the previous job's is settled before this one is handed in.
+      await this.verdictPending?.catch(() => {})
+      const verdict = this.results.submit({ ...sub, attestation })
+      // From here `settle` owns the job: it completes or fails it (not the catch below) and stops
+      // the lock renewal.
+      handedOff = true
+      const settle = this.settle(job, token, wjob, handedIn, verdict)
+        .catch((e) => this.log({ event: 'loop-error', job: data.jobId, error: (e as Error).message }))
+        .finally(() => clearInterval(lock))
+      if (!this.pipelined) return await settle
+      // Pipelined: the coordinator judges this result while the loop takes and proves the next job
+      // (its verdict is acted on in the background; the job's lock is renewed until then).
+      this.verdictPending = settle
     } catch (e) {
       if (this.current?.released) return
       await this.fail(job, token, wjob, e)
     } finally {
-      clearInterval(lock)
+      if (!handedOff) clearInterval(lock)
+    }
+  }
+
+  /**
+   * Whether the worker takes its next job before the coordinator's verdict on the last one comes
+   * back. Not with beforeProve/afterProve hooks: those may order steps elsewhere (the market locks
+   * collateral and claims payment on-chain from one account) and then see one job at a time.
+   */
+  private get pipelined(): boolean {
+    return !this.opts.hooks?.beforeProve && !this.opts.hooks?.afterProve
+  }
+
+  /** Acts on the coordinator's verdict on a handed-in result: complete the job, or fail/retry it. */
+  private async settle(job: Job, token: string, wjob: WorkerJob, handedIn: ProofResult, pending: Promise<Verdict>): Promise<void> {
+    try {
+      const verdict = await pending
+      if (verdict.accepted || verdict.duplicate) {
+        await job.moveToCompleted(verdict, token, false).catch(() => {})
+        const status = verdict.accepted ? 'verified' : 'duplicate'
+        this.counts[status]++
+        this.log({ event: status, job: wjob.jobId, ...(verdict.accepted ? {} : { reason: verdict.reason }) })
+        await this.after(wjob, { status, result: handedIn, verdict })
+        return
+      }
+      throw new BaseError('PROOF_INVALID', `Coordinator rejected the result: ${verdict.reason}.`, { details: verdict.reason, meta: { jobId: wjob.jobId } })
+    } catch (e) {
+      await this.fail(job, token, wjob, e)
     }
   }
 
@@ -378,6 +413,9 @@ export class ProverWorker extends EventEmitter {
     // After a release the abandoned proof may run on; its result is dropped (`released`), and the
     // process is expected to exit, so do not wait for it.
     if (!released) await this.loop?.catch(() => {})
+    // A verdict still on its way: wait for it (the coordinator answers within its judging time),
+    // up to the grace period, so the job is completed or failed by this worker, not left to stall.
+    await Promise.race([this.verdictPending?.catch(() => {}), new Promise((r) => setTimeout(r, this.opts.shutdownGraceMs ?? 30_000).unref())])
     clearInterval(this.heartbeat)
     await Promise.all([...this.bull.values()].map((w) => w.close(true).catch(() => {})))
     await this.results.close().catch(() => {})

@@ -1,0 +1,56 @@
+//! `ZKML_MSM=g2:batch ZKML_SPEED_LOG2=16 cargo test --release --no-default-features --test msm_cpu -- --ignored --nocapture`:
+//! the process CPU seconds of one MSM variant on random full-size scalars (CPU time: on a shared
+//! machine wall time is other people's load). A profile, not a check; variants: batch (the
+//! per-proof batch-affine Pippenger), ark (arkworks).
+
+use ark_bn254::Fr;
+use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
+use ark_ec::{CurveGroup, PrimeGroup, VariableBaseMSM};
+use ark_ff::{PrimeField, UniformRand};
+use ark_std::rand::{rngs::StdRng, SeedableRng};
+
+fn cpu_s() -> f64 {
+    let s = std::fs::read_to_string("/proc/self/stat").unwrap();
+    let f: Vec<&str> = s.rsplit(')').next().unwrap().split_whitespace().collect();
+    (f[11].parse::<f64>().unwrap() + f[12].parse::<f64>().unwrap()) / 100.0
+}
+
+fn run<P: SWCurveConfig<ScalarField = Fr>>(name: &str, k: u32, variants: &[&str]) {
+    let mut rng = StdRng::seed_from_u64(1);
+    let n = 1usize << k;
+    let p = Projective::<P>::generator() * Fr::rand(&mut rng);
+    let mut acc = p;
+    let g: Vec<Affine<P>> = Projective::<P>::normalize_batch(&(0..n).map(|_| { acc += p; acc }).collect::<Vec<_>>());
+    let s: Vec<_> = (0..n).map(|_| Fr::rand(&mut rng).into_bigint()).collect();
+    let mut first: Option<Projective<P>> = None;
+    for v in variants {
+        let c0 = cpu_s();
+        let t0 = std::time::Instant::now();
+        let r = match *v {
+            "batch" => zkml_native::msm_affine::msm_batch_affine(&g, &s),
+            "ark" => Projective::<P>::msm_bigint(&g, &s),
+            _ => panic!("unknown variant {v}"),
+        };
+        println!("{name} 2^{k} {v}: {:.2} cpu-s, {:.2} wall-s", cpu_s() - c0, t0.elapsed().as_secs_f64());
+        match first {
+            None => first = Some(r),
+            Some(f) => assert_eq!(f, r, "{v} differs"),
+        }
+    }
+}
+
+#[test]
+#[ignore]
+fn msm_cpu() {
+    let k: u32 = std::env::var("ZKML_SPEED_LOG2").unwrap_or("16".into()).parse().unwrap();
+    let spec = std::env::var("ZKML_MSM").unwrap_or("g1:batch,ark;g2:batch,ark".into());
+    for part in spec.split(';') {
+        let (curve, vs) = part.split_once(':').unwrap();
+        let vs: Vec<&str> = vs.split(',').collect();
+        match curve {
+            "g1" => run::<ark_bn254::g1::Config>("G1", k, &vs),
+            "g2" => run::<ark_bn254::g2::Config>("G2", k, &vs),
+            _ => panic!("curve {curve}"),
+        }
+    }
+}
