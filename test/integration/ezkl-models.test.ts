@@ -41,6 +41,9 @@ after(async () => {
   redis.disconnect()
   rmSync(dir, { recursive: true, force: true })
   await ezklBridge().close()
+  // A compile that reaches the Groth16 setup starts snarkjs's thread pool, which would keep this file's process alive.
+  const { terminateSnark } = await import('../../src/compiler/snark/index.ts')
+  await terminateSnark()
 })
 
 /** Registers a compiled ezkl circuit and proves `input` through the network: the verified job's record. */
