@@ -1,3 +1,4 @@
+import type { LayerFidelityEntry } from '../manifest.ts'
 import { BaseError } from '../../errors/index.ts'
 import { lowerGraph, referenceAlgebra, type QuantParams } from '../lower/index.ts'
 import { evaluateFloat, type OnnxGraph, type Tensor } from '../onnx/index.ts'
@@ -13,21 +14,10 @@ export const MAX_LAYER_SAMPLES = 8
 /**
  * One tensor's error: the quantized model (bigint reference, which the circuit's witness equals)
  * against float64 evaluation, both in real units. `node` is the ONNX node that produced it (for a
- * graph input, the input's name with op `Input`).
+ * graph input, the input's name with op `Input`). The same shape as the manifest's entry, which
+ * records it rounded.
  */
-export type LayerFidelity = {
-  node: string
-  op: string
-  output: string
-  /** The tensor's fixed-point scale exponent (s, 2s − 1 after a proved sigmoid, 0 for integers). */
-  scaleBits: number
-  /** Largest |float value| the tensor takes on the samples. */
-  floatMaxAbs: number
-  maxAbsError: number
-  meanAbsError: number
-  /** maxAbsError / floatMaxAbs: the error relative to the tensor's own range (floatMaxAbs taken as at least 2^-30, so an all-zero tensor's ratio stays finite). */
-  relError: number
-}
+export type LayerFidelity = LayerFidelityEntry
 
 /** Where a layer's largest error was met: flat element index, float64's value and the quantized one. */
 export type LayerWorst = { sample: number; index: number; expected: number; got: number }
