@@ -26,10 +26,10 @@ where
     // n·(254/c) affine additions against (254/c)·2^c projective ones in the bucket sums.
     let c = (((n as f64).ln() as usize) + 1).clamp(4, 17);
     let num_windows = 254 / c + 1;
-    let digits: Vec<i32> = scalars[..n].par_iter().flat_map_iter(|s| signed_digits(s, c, num_windows)).collect();
+    let digits = window_major_digits(&scalars[..n], c, num_windows);
     let sums: Vec<Projective<P>> = (0..num_windows)
         .into_par_iter()
-        .map(|k| window_sum(&bases[..n], &digits, num_windows, k, c))
+        .map(|k| window_sum(&bases[..n], &digits[k * n..(k + 1) * n], num_windows, k, c))
         .collect();
     let mut total = Projective::<P>::zero();
     for s in sums.iter().rev() {
@@ -41,12 +41,38 @@ where
     total
 }
 
+/// Every scalar's signed digits, window-major: `digits[k·n + i]` is scalar i's digit in window k,
+/// so each window reads one contiguous run (scalar-major made every window stride through all of
+/// them, and at 2^18 the digits alone are 21 MB). Written in parallel by blocks of scalars; the
+/// carries run along a scalar, so a block writes its scalars' digits in every window.
+fn window_major_digits(scalars: &[BigInt<4>], c: usize, num_windows: usize) -> Vec<i32> {
+    let n = scalars.len();
+    let mut digits = vec![0i32; n * num_windows];
+    struct Out(*mut i32);
+    // SAFETY: blocks cover disjoint scalar ranges, so every (k, i) slot is written by one block.
+    unsafe impl Sync for Out {}
+    let out = Out(digits.as_mut_ptr());
+    let out = &out;
+    scalars.par_chunks(4096).enumerate().for_each(|(b, chunk)| {
+        for (j, s) in chunk.iter().enumerate() {
+            let i = b * 4096 + j;
+            for (k, d) in signed_digits(s, c, num_windows).enumerate() {
+                // SAFETY: k < num_windows and i < n, inside the n·num_windows allocation.
+                unsafe { *out.0.add(k * n + i) = d };
+            }
+        }
+    });
+    digits
+}
+
 /// The scalar as Σ d_k·2^(c·k) with d_k in (−2^(c−1), 2^(c−1)] (a carry moves up a window).
 pub(crate) fn signed_digits(s: &BigInt<4>, c: usize, num_windows: usize) -> impl Iterator<Item = i32> {
-    let mut out = vec![0i32; num_windows];
+    // On the stack: called once per scalar (254 / 4 + 1 = 64 windows at most).
+    let mut out = [0i32; 64];
+    let num_windows = num_windows.min(64);
     let mut carry = 0i64;
     let half = 1i64 << (c - 1);
-    for (k, d) in out.iter_mut().enumerate() {
+    for (k, d) in out[..num_windows].iter_mut().enumerate() {
         let mut v = digit(s, k * c, c) as i64 + carry;
         carry = 0;
         if v > half {
@@ -57,7 +83,7 @@ pub(crate) fn signed_digits(s: &BigInt<4>, c: usize, num_windows: usize) -> impl
     }
     // floor(254/c)·c ≥ 255 − c for every c in 4..=17, so the top window never carries out.
     debug_assert_eq!(carry, 0);
-    out.into_iter()
+    out.into_iter().take(num_windows)
 }
 
 /// Bits [w, w + c) of the scalar.
@@ -71,7 +97,8 @@ fn digit(s: &BigInt<4>, w: usize, c: usize) -> usize {
     (v & ((1u64 << c) - 1)) as usize
 }
 
-fn window_sum<P: SWCurveConfig>(bases: &[Affine<P>], digits: &[i32], num_windows: usize, k: usize, c: usize) -> Projective<P> {
+/// Window k's sum; `digits` is that window's run (one digit per base).
+fn window_sum<P: SWCurveConfig>(bases: &[Affine<P>], digits: &[i32], _num_windows: usize, k: usize, c: usize) -> Projective<P> {
     let nb = 1usize << (c - 1);
     // The top window holds only the scalars' last few bits: its digits fall in a handful of buckets,
     // so batches would stay tiny (one inversion per few additions). Projective buckets there.
@@ -79,7 +106,7 @@ fn window_sum<P: SWCurveConfig>(bases: &[Affine<P>], digits: &[i32], num_windows
     if top_bits < 7 {
         let mut buckets = vec![Projective::<P>::zero(); nb];
         for (i, b) in bases.iter().enumerate() {
-            let d = digits[i * num_windows + k];
+            let d = digits[i];
             if d != 0 && !b.is_zero() {
                 if d > 0 { buckets[d as usize - 1] += b } else { buckets[(-d) as usize - 1] -= b }
             }
@@ -92,9 +119,14 @@ fn window_sum<P: SWCurveConfig>(bases: &[Affine<P>], digits: &[i32], num_windows
         }
         return res;
     }
-    let mut st = Stream::<P>::new(nb);
+    // The batch size follows the buckets this window can reach, not all of them: the top window of
+    // a 2^18 MSM (c = 13) holds 8 bits, 128 of 4096 buckets, and batches of nb / 4 = 1024 left
+    // nearly every point waiting on a busy bucket, retried again and again (that window took 18x
+    // the others).
+    let reachable = nb.min(1usize << top_bits.min(31));
+    let mut st = Stream::<P>::new(nb, reachable);
     for (i, b) in bases.iter().enumerate() {
-        let d = digits[i * num_windows + k];
+        let d = digits[i];
         if d != 0 && !b.is_zero() {
             st.push(bases, d.unsigned_abs() - 1, (i as u32) | if d < 0 { 1 << 31 } else { 0 });
         }
@@ -128,11 +160,12 @@ struct Stream<P: SWCurveConfig> {
 }
 
 impl<P: SWCurveConfig> Stream<P> {
-    fn new(nb: usize) -> Self {
+    /// `nb` buckets, of which the window's digits can reach the first `reachable`.
+    fn new(nb: usize, reachable: usize) -> Self {
         // Batch size: large enough that the inversion is a few % of the batch, small against the
         // bucket count so that few points find their bucket busy (about cap / 2nb of them). nb / 4
         // measured best of nb / 2, 4, 8, 16 at 2^16 (tests/msm_cpu.rs), if within the noise of a shared machine.
-        let cap = (nb / 4).clamp(32, 1024).min(nb);
+        let cap = (reachable / 4).clamp(32, 1024).min(nb);
         Stream {
             buckets: vec![Affine::<P>::identity(); nb],
             busy: vec![false; nb],

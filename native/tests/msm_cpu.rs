@@ -1,7 +1,7 @@
 //! `ZKML_MSM=g2:batch ZKML_SPEED_LOG2=16 cargo test --release --no-default-features --test msm_cpu -- --ignored --nocapture`:
 //! the process CPU seconds of one MSM variant on random full-size scalars (CPU time: on a shared
 //! machine wall time is other people's load). A profile, not a check; variants: batch (the
-//! per-proof batch-affine Pippenger), ark (arkworks).
+//! per-proof batch-affine Pippenger), ark (arkworks). `ZKML_REPS=N` repeats each for small sizes.
 
 use ark_bn254::Fr;
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
@@ -23,15 +23,21 @@ fn run<P: SWCurveConfig<ScalarField = Fr>>(name: &str, k: u32, variants: &[&str]
     let g: Vec<Affine<P>> = Projective::<P>::normalize_batch(&(0..n).map(|_| { acc += p; acc }).collect::<Vec<_>>());
     let s: Vec<_> = (0..n).map(|_| Fr::rand(&mut rng).into_bigint()).collect();
     let mut first: Option<Projective<P>> = None;
+    // Small sizes take well under the clock's 10 ms CPU tick: repeat them (ZKML_REPS) and report per run.
+    let reps: u32 = std::env::var("ZKML_REPS").unwrap_or("1".into()).parse().unwrap();
     for v in variants {
         let c0 = cpu_s();
         let t0 = std::time::Instant::now();
-        let r = match *v {
-            "batch" => zkml_native::msm_affine::msm_batch_affine(&g, &s),
-            "ark" => Projective::<P>::msm_bigint(&g, &s),
-            _ => panic!("unknown variant {v}"),
-        };
-        println!("{name} 2^{k} {v}: {:.2} cpu-s, {:.2} wall-s", cpu_s() - c0, t0.elapsed().as_secs_f64());
+        let mut r = Projective::<P>::default();
+        for _ in 0..reps {
+            r = match *v {
+                "batch" => zkml_native::msm_affine::msm_batch_affine(&g, &s),
+                "ark" => Projective::<P>::msm_bigint(&g, &s),
+                _ => panic!("unknown variant {v}"),
+            };
+        }
+        let per = |x: f64| x * 1000.0 / reps as f64;
+        println!("{name} 2^{k} {v}: {:.2} cpu-ms, {:.2} wall-ms a run ({reps} runs)", per(cpu_s() - c0), per(t0.elapsed().as_secs_f64()));
         match first {
             None => first = Some(r),
             Some(f) => assert_eq!(f, r, "{v} differs"),
