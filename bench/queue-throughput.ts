@@ -19,6 +19,7 @@
 // Redis commands and bytes (in + out) per job, counted on the masters (INFO stats deltas) over the
 // timed jobs only; for the cluster also how those commands spread over its masters. Also the
 // coordinator's re-verification alone (CPU ms per proof), the ceiling of one coordinator.
+import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { bullPrefix, classOf, className, connectRedis, jobRequirements, proveQueueName, redisKeys, resultsQueueName } from '../src/network/index.ts'
 import { loadCircuit, proveInference, verifyInference } from '../src/compiler/index.ts'
@@ -40,11 +41,25 @@ if (engines.includes('native') && !addon) throw new Error(`--engines native: no 
 const N = Number(values.jobs)
 const redis = await connectRedis()
 const dirs = tempDir('bench')
-const rows: string[][] = [['circuit', 'constraints', 'mode', 'jobs', 'seconds', 'jobs/s', 'vs baseline', 'overhead ms/job', 'submit ms/job']]
+const rows: string[][] = [['circuit', 'constraints', 'mode', 'jobs', 'seconds', 'jobs/s', 'vs baseline', 'overhead ms/job', 'submit ms/job', 'CPU ms/job: serve + workers + redis + bench']]
 
 type Counters = { cmds: number; bytes: number; perNode: number[]; cpuPerNode: number[] }
 type NetOpts = { url?: string | undefined; coordinators?: number; jobs?: number; counters?: (() => Promise<Counters>) | undefined }
-type NetResult = { s: number; submitMs: number; p50: number; p99: number; perJob?: { cmds: number; bytes: number; spread: number[]; cpuMs: number[] } | undefined; prefix: string }
+type NetResult = {
+  s: number; submitMs: number; p50: number; p99: number; perJob?: { cmds: number; bytes: number; spread: number[]; cpuMs: number[] } | undefined; prefix: string
+  /** CPU ms per job over the timed window, by process: where the network's time goes on a shared host. */
+  cpu: { serve: number; workers: number; redis: number; bench: number }
+}
+
+/** A process's user + system CPU seconds so far (Linux /proc; 0 where it cannot be read). */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(')').pop()!.trim().split(/\s+/)
+    return (Number(f[11]) + Number(f[12])) / 100
+  } catch {
+    return 0
+  }
+}
 
 /**
  * Network seconds for N jobs, and the ms per job spent only submitting them (sequential POST /jobs);
@@ -79,6 +94,14 @@ async function network(circuitDir: string, sample: (i: number) => number[], work
     await done(warm)
     const verified0 = ((await (await fetch(`${base}/health`)).json()) as { stats: Record<string, number> }).stats.verified ?? 0
     const c0 = await o.counters?.()
+    const redisPid = o.url ? undefined : Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1])
+    const cpuNow = () => ({
+      serve: servers.reduce((a, p) => a + cpuSeconds(p.child.pid), 0),
+      workers: procs.filter((p) => !servers.includes(p)).reduce((a, p) => a + cpuSeconds(p.child.pid), 0),
+      redis: cpuSeconds(redisPid),
+      bench: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
+    })
+    const cpu0 = cpuNow()
     const t0 = performance.now()
     const t0Epoch = Date.now()
     const ids = []
@@ -91,6 +114,7 @@ async function network(circuitDir: string, sample: (i: number) => number[], work
       return (st.verified ?? 0) >= verified0 + n
     }, 600_000, 'jobs verified', 100)
     const polled = (performance.now() - t0) / 1000
+    const cpu1 = cpuNow()
     const c1 = await o.counters?.()
     const recs = (await done(ids)) as Array<{ timestamps: Record<string, number> }>
     // The end is the last job's own `verified` stamp (the coordinator's clock, this host), not the
@@ -103,7 +127,8 @@ async function network(circuitDir: string, sample: (i: number) => number[], work
       cmds: (c1.cmds - c0.cmds) / n, bytes: (c1.bytes - c0.bytes) / n, spread: c1.perNode.map((x, i) => x - c0.perNode[i]!),
       cpuMs: c1.cpuPerNode.map((x, i) => (1000 * (x - c0.cpuPerNode[i]!)) / n),
     } : undefined
-    return { s, submitMs, p50: q(0.5), p99: q(0.99), perJob, prefix }
+    const cpu = Object.fromEntries(Object.entries(cpu1).map(([k, v]) => [k, (1000 * (v - cpu0[k as keyof typeof cpu0])) / n])) as NetResult['cpu']
+    return { s, submitMs, p50: q(0.5), p99: q(0.99), perJob, prefix, cpu }
   } finally {
     for (const p of procs) p.child.kill('SIGTERM')
     await Promise.all(procs.map((p) => p.exited))
@@ -131,16 +156,19 @@ for (const name of values['scale-only'] ? [] : values.models!.split(',')) {
       }
     }
     await one(0)
+    const cpuB = process.cpuUsage()
     const t0 = performance.now()
     for (let i = 0; i < N; i++) await one(i)
     const base = (performance.now() - t0) / 1000
+    const cpuBase = process.cpuUsage(cpuB)
     const k = String(circuit.manifest.constraints)
-    rows.push([name, k, `in-process ${engine} (baseline)`, String(N), base.toFixed(2), (N / base).toFixed(2), '1.00', '', ''])
+    rows.push([name, k, `in-process ${engine} (baseline)`, String(N), base.toFixed(2), (N / base).toFixed(2), '1.00', '', '', `${((cpuBase.user + cpuBase.system) / 1000 / N).toFixed(1)} (in process)`])
     for (const w of [1, 2]) {
-      const { s, submitMs } = await network(c.dir, c.sample, w, engine)
+      const { s, submitMs, cpu } = await network(c.dir, c.sample, w, engine)
+      const cpuCol = `${(cpu.serve + cpu.workers + cpu.redis + cpu.bench).toFixed(1)} = ${cpu.serve.toFixed(1)} + ${cpu.workers.toFixed(1)} + ${cpu.redis.toFixed(1)} + ${cpu.bench.toFixed(1)}`
       // Per-job overhead is meaningful for one worker (two share this host's cores with each other).
       const over = w === 1 ? `${(((s - base) / N) * 1000).toFixed(0)} (${((100 * (s - base)) / base).toFixed(0)}%)` : ''
-      rows.push([name, k, `network ${engine}, ${w} worker${w > 1 ? 's' : ''}`, String(N), s.toFixed(2), (N / s).toFixed(2), (base / s).toFixed(2), over, submitMs.toFixed(0)])
+      rows.push([name, k, `network ${engine}, ${w} worker${w > 1 ? 's' : ''}`, String(N), s.toFixed(2), (N / s).toFixed(2), (base / s).toFixed(2), over, submitMs.toFixed(0), cpuCol])
     }
   }
 }

@@ -69,7 +69,10 @@ export async function loadCircuit(dir: string): Promise<LoadedCircuit> {
       const witness = runPackedWitnessProgram(program, [...q, ctx.subject, ctx.round])
       const nPublic = manifest.publicSignals.length
       const publicSignals = witness.slice(1, 1 + nPublic).map(String)
-      return { witness, wtns: writeWtns(witness), publicSignals, outputs: decodeOutputs(manifest, publicSignals) }
+      // `.wtns` bytes on first read: the coordinator recomputes every job's witness for its public
+      // signals alone, and serializing the witness was a third of that work.
+      let wtns: Uint8Array | undefined
+      return { witness, get wtns() { return (wtns ??= writeWtns(witness)) }, publicSignals, outputs: decodeOutputs(manifest, publicSignals) }
     },
   }
 }

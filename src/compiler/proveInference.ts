@@ -1,7 +1,7 @@
 import { BaseError } from '../errors/index.ts'
 import type { LoadedCircuit, ProofContext } from './loadCircuit.ts'
 import { decodeOutputs } from './loadCircuit.ts'
-import { prove, verify, type Groth16Check, type SnarkProof } from './snark/index.ts'
+import { prove, verify, type G2SubgroupCheck, type Groth16Check, type SnarkProof } from './snark/index.ts'
 
 export type InferenceProof = { proof: SnarkProof; publicSignals: string[]; outputs: number[] }
 
@@ -44,7 +44,7 @@ export async function verifyInference(
   circuit: Pick<LoadedCircuit, 'manifest' | 'vkey'>,
   proof: SnarkProof,
   publicSignals: ReadonlyArray<string>,
-  opts: { groth16Check?: Groth16Check | undefined } = {},
+  opts: { groth16Check?: Groth16Check | undefined; g2Subgroup?: G2SubgroupCheck | undefined } = {},
 ): Promise<boolean> {
   if (publicSignals.length !== circuit.manifest.publicSignals.length) return false
   return verify(circuit.manifest.backend, circuit.vkey, [...publicSignals], proof, opts)

@@ -90,12 +90,21 @@ test('the native pairing check agrees with snarkjs on valid, relabelled, swapped
     ['another key\'s proof', smallSignals, foreign.proof, false],
     ['A off the curve', smallSignals, { ...p, pi_a: [p.pi_a[0], String(BigInt(p.pi_a[1]!) ^ 1n), '1'] }, false],
   ]
+  // The check keeps one prepared key (NativeVerifier) per vkey; the unprepared four-pairing
+  // verifyGroth16 must give the same answers through the same checks.
+  const { NativeVerifier: _prepared, ...withoutPrepared } = addon!
+  const unprepared = nativeGroth16Check(withoutPrepared)!
+  assert.equal(typeof addon!.NativeVerifier, 'function', 'this addon prepares keys')
   for (const [what, signals, proof, want] of cases) {
     const viaSnarkjs = await verify('groth16', keys.vkey, signals, proof as never)
     const viaNative = await verify('groth16', keys.vkey, signals, proof as never, { groth16Check: check })
+    const viaUnprepared = await verify('groth16', keys.vkey, signals, proof as never, { groth16Check: unprepared })
     assert.equal(viaSnarkjs, want, `snarkjs: ${what}`)
     assert.equal(viaNative, want, `native: ${what}`)
+    assert.equal(viaUnprepared, want, `native, unprepared: ${what}`)
   }
+  // A prepared key is refused at construction like the raw check refuses it per call.
+  assert.throws(() => new addon!.NativeVerifier!(['1', '2']), (e: unknown) => nativeError(e).code === 'VKEY_INVALID')
   // The raw check refuses a malformed key with a code (through verify it is just "does not verify").
   assert.throws(() => addon!.verifyGroth16!(['1', '2'], [], []), (e: unknown) => nativeError(e).code === 'VKEY_INVALID')
   const bent = { ...keys.vkey, vk_alpha_1: ['1', '3', '1'] } as never

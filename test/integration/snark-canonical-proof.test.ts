@@ -20,6 +20,7 @@ import {
   isOnTwist, prove, setupGroth16, setupPlonk, terminateSnark, verify, type Fp2, type SnarkProof, type VerificationKey,
 } from '../../src/compiler/snark/index.ts'
 import { BaseError } from '../../src/errors/index.ts'
+import { loadNativeAddon, nativeG2Subgroup } from '../../src/prover/engines/native/index.ts'
 import { smallCircuit, smallWitness } from './snark-circuit.ts'
 
 const q = BN254_Q
@@ -149,11 +150,22 @@ test('groth16: projective and unreduced encodings (snarkjs and the chain disagre
     proof: { ...proof, pi_b: [[String(tw.x[0]), String(tw.x[1])], [String(tw.y[0]), String(tw.y[1])], ['1', '0']] },
     snarkjsAccepts: false, code: 'PROOF_INVALID', re: /order-r subgroup/,
   })
+  // The native engine's subgroup check (the addon's isG2) must refuse and accept exactly as the bigint one.
+  const { addon } = await loadNativeAddon()
+  const g2Subgroup = addon && nativeG2Subgroup(addon)
+  if (g2Subgroup) {
+    assert.deepEqual(canonicalProof('groth16', proof, { g2Subgroup }), proof)
+    assert.equal(await verify('groth16', vkey, publicSignals, proof, { g2Subgroup }), true)
+  }
   for (const c of cases) {
     assert.equal(await snarkjsSays('groth16', c.proof), c.snarkjsAccepts, `${c.name}: snarkjs alone says ${!c.snarkjsAccepts}`)
     assert.equal(await onChain('groth16', c.proof), c.chainAccepts ?? false, `${c.name}: the chain says ${c.chainAccepts ?? false}`)
     assert.throws(() => canonicalProof('groth16', c.proof), isCode(c.code ?? 'PROOF_NONCANONICAL', c.re), c.name)
     assert.equal(await verify('groth16', vkey, publicSignals, c.proof), false, `${c.name}: verify() checks the chain's encoding`)
+    if (g2Subgroup) {
+      assert.throws(() => canonicalProof('groth16', c.proof, { g2Subgroup }), isCode(c.code ?? 'PROOF_NONCANONICAL', c.re), `${c.name} (native subgroup check)`)
+      assert.equal(await verify('groth16', vkey, publicSignals, c.proof, { g2Subgroup }), false, `${c.name}: verify() with the native subgroup check`)
+    }
   }
   assert.throws(() => canonicalProof('groth16', { ...proof, pi_a: ['0x1', '2', '1'] }), isCode('PROOF_INVALID'))
 })

@@ -3,6 +3,15 @@ import { BN254_Q, BN254_R, isG1, isOnTwist, inG2Subgroup, type Fp2 } from './bn2
 import { encodeProof } from './encodeProof.ts'
 import type { Backend, SnarkProof } from './types.ts'
 
+/** A G2 point's affine coordinates as canonical decimal strings: x.c0, x.c1, y.c0, y.c1. */
+export type G2Coords = [string, string, string, string]
+
+/**
+ * An engine's check that a point already known to lie on the twist is in G2, the order-r subgroup
+ * (the native addon's `isG2`); see {@link canonicalProof}.
+ */
+export type G2SubgroupCheck = (coords: G2Coords) => boolean
+
 const PLONK_POINTS = ['A', 'B', 'C', 'Z', 'T1', 'T2', 'T3', 'Wxi', 'Wxiw'] as const
 const PLONK_EVALS = ['eval_a', 'eval_b', 'eval_c', 'eval_s1', 'eval_s2', 'eval_zw'] as const
 
@@ -58,8 +67,13 @@ export function decodeProof(backend: Backend, calldata: `0x${string}`): SnarkPro
  * const onChainForm = canonicalProof('groth16', workerProof) // throws PROOF_NONCANONICAL
  * const ok = await verify('groth16', vkey, publicSignals, onChainForm)
  * ```
+ *
+ * `opts.g2Subgroup` replaces the TypeScript order-r subgroup check of `pi_b` (a few ms of bigint
+ * arithmetic, most of this function's time) with an engine's faster equivalent (the native addon's
+ * `isG2`); it gets the affine coordinates as canonical decimals `[x.c0, x.c1, y.c0, y.c1]`, already
+ * below q and on the twist. Every other check runs either way.
  */
-export function canonicalProof(backend: Backend, proof: SnarkProof): SnarkProof {
+export function canonicalProof(backend: Backend, proof: SnarkProof, opts: { g2Subgroup?: G2SubgroupCheck | undefined } = {}): SnarkProof {
   if (!proof || typeof proof !== 'object')
     throw new BaseError('PROOF_INVALID', `The ${backend} proof is not an object.`, { details: `expected a snarkjs proof object, got ${typeof proof}` })
   const p = proof as Record<string, unknown>
@@ -110,7 +124,8 @@ export function canonicalProof(backend: Backend, proof: SnarkProof): SnarkProof 
     const y: Fp2 = [y0, y1]
     if ([x0, x1, y0, y1].some((v) => v >= BN254_Q)) refuse('pi_b\'s coordinates below the base field modulus q', c.pi_b)
     if (!isOnTwist(x, y)) invalid('pi_b on the twist y² = x³ + 3/(9+u)', c.pi_b)
-    if (!inG2Subgroup(x, y)) invalid('pi_b in the order-r subgroup G2', c.pi_b)
+    const inG2 = opts.g2Subgroup ? opts.g2Subgroup([x0, x1, y0, y1].map(String) as G2Coords) : inG2Subgroup(x, y)
+    if (!inG2) invalid('pi_b in the order-r subgroup G2', c.pi_b)
   } else {
     PLONK_POINTS.forEach(g1)
     for (const k of PLONK_EVALS) if (big(c[k]) >= BN254_R) refuse(`${k} below the scalar field order r`, c[k])

@@ -1,7 +1,7 @@
 import * as snarkjs from 'snarkjs'
 import { BaseError } from '../../errors/index.ts'
 import { P } from '../field.ts'
-import { canonicalProof } from './canonicalProof.ts'
+import { canonicalProof, type G2SubgroupCheck } from './canonicalProof.ts'
 import { captureLogger } from './logger.ts'
 import type { Backend, SnarkProof, VerificationKey } from './types.ts'
 
@@ -20,8 +20,9 @@ export type Groth16Check = (vkey: VerificationKey, publicSignals: string[], proo
  * their curves, coordinates below q, G2 in its subgroup, PLONK evaluations below r): snarkjs also
  * accepts projective or unreduced forms of a valid proof that the chain's precompiles reject, and what
  * is checked here must be exactly the calldata the chain will see.
- * `opts.groth16Check` replaces snarkjs's pairing check (the native engine passes its own); the
- * checks above it run either way.
+ * `opts.groth16Check` replaces snarkjs's pairing check (the native engine passes its own) and
+ * `opts.g2Subgroup` the TypeScript subgroup check inside `canonicalProof`; the other checks run
+ * either way.
  * Throws `PUBLIC_SIGNALS_INVALID` when the signals are not decimal strings or not as many as the key
  * has (a caller bug, not a bad proof; the Solidity wrapper reverts in the same case), and
  * `PROOF_INVALID` when the key is for the other backend.
@@ -37,7 +38,7 @@ export async function verify(
   vkey: VerificationKey,
   publicSignals: string[],
   proof: SnarkProof,
-  opts: { groth16Check?: Groth16Check | undefined } = {},
+  opts: { groth16Check?: Groth16Check | undefined; g2Subgroup?: G2SubgroupCheck | undefined } = {},
 ): Promise<boolean> {
   if (vkey.protocol !== backend)
     throw new BaseError('PROOF_INVALID', `Cannot verify a ${backend} proof with this key.`, {
@@ -59,7 +60,7 @@ export async function verify(
   if (publicSignals.some((s) => BigInt(s) >= P)) return false
   let onChain: SnarkProof
   try {
-    onChain = canonicalProof(backend, proof)
+    onChain = canonicalProof(backend, proof, { g2Subgroup: opts.g2Subgroup })
   } catch {
     return false
   }

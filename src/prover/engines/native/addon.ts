@@ -34,6 +34,13 @@ export type NativeAddon = {
    * from addons built before it existed: callers fall back to snarkjs.
    */
   verifyGroth16?: (vk: string[], proof: string[], signals: string[]) => boolean
+  /**
+   * The same check with the key parsed, checked and prepared once (e(alpha, beta), −gamma and −delta
+   * prepared): one per circuit for its many proofs. Absent from older addons.
+   */
+  NativeVerifier?: new (vk: string[]) => { readonly nPublic: number; verify(proof: string[], signals: string[]): boolean }
+  /** Whether `[x.c0, x.c1, y.c0, y.c1]` (decimal strings) is a canonical point of G2. Absent from older addons. */
+  isG2?: (coords: string[]) => boolean
   /** BENCHMARKS AND TESTS ONLY: an insecure Groth16 .zkey for an .r1cs from seeded toxic waste. */
   insecureBenchKey(r1cs: Uint8Array, seed: number): Uint8Array
   /** TESTS ONLY (`zkml dev-ptau`, src/dev/devPtau.ts): the first challenge hash of a ceremony of this power. */

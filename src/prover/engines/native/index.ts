@@ -2,4 +2,4 @@ export { loadNativeAddon, nativeAddonPath, type NativeAddon, type NativeKeyHandl
 export { nativeError } from './errors.ts'
 export { nativeEngine, proveWtns, proveWtnsBatch, type NativeCircuit, type NativeTimings } from './nativeEngine.ts'
 export { selectEngine, type EngineName } from './selectEngine.ts'
-export { nativeGroth16Check, withNativeVerify } from './nativeVerify.ts'
+export { nativeG2Subgroup, nativeGroth16Check, withNativeVerify } from './nativeVerify.ts'

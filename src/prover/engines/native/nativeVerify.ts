@@ -1,5 +1,5 @@
 import { verifyInference } from '../../../compiler/proveInference.ts'
-import type { Groth16Check, SnarkProof, VerificationKey } from '../../../compiler/snark/index.ts'
+import { canonicalProof, type G2SubgroupCheck, type Groth16Check, type SnarkProof, type VerificationKey } from '../../../compiler/snark/index.ts'
 import type { ProvingEngine } from '../../../network/provingEngine.ts'
 import type { NativeAddon } from './addon.ts'
 
@@ -24,20 +24,49 @@ const g2 = (p: G2) => [p[0][0], p[0][1], p[1][0], p[1][1]]
 export function nativeGroth16Check(addon: NativeAddon): Groth16Check | undefined {
   const native = addon.verifyGroth16
   if (typeof native !== 'function') return undefined
-  return (vkey: VerificationKey, publicSignals: string[], proof: SnarkProof) => {
+  const flatVk = (vkey: VerificationKey) => {
     const vk = vkey as unknown as { vk_alpha_1: G1; vk_beta_2: G2; vk_gamma_2: G2; vk_delta_2: G2; IC: G1[] }
+    return [...g1(vk.vk_alpha_1), ...g2(vk.vk_beta_2), ...g2(vk.vk_gamma_2), ...g2(vk.vk_delta_2), ...vk.IC.flatMap(g1)]
+  }
+  const flatProof = (proof: SnarkProof) => {
     const p = proof as unknown as { pi_a: G1; pi_b: G2; pi_c: G1 }
-    return native(
-      [...g1(vk.vk_alpha_1), ...g2(vk.vk_beta_2), ...g2(vk.vk_gamma_2), ...g2(vk.vk_delta_2), ...vk.IC.flatMap(g1)],
-      [...g1(p.pi_a), ...g2(p.pi_b), ...g1(p.pi_c)],
-      publicSignals,
-    )
+    return [...g1(p.pi_a), ...g2(p.pi_b), ...g1(p.pi_c)]
+  }
+  const Prepared = addon.NativeVerifier
+  if (typeof Prepared !== 'function') return (vkey, publicSignals, proof) => native(flatVk(vkey), flatProof(proof), publicSignals)
+  // One prepared key per verification-key object: a loaded circuit holds its vkey for its lifetime
+  // (the circuit caches evict whole circuits), so the prepared key lives and dies with it.
+  const prepared = new WeakMap<object, InstanceType<typeof Prepared>>()
+  return (vkey: VerificationKey, publicSignals: string[], proof: SnarkProof) => {
+    let v = prepared.get(vkey)
+    if (!v) {
+      v = new Prepared(flatVk(vkey))
+      prepared.set(vkey, v)
+    }
+    return v.verify(flatProof(proof), publicSignals)
   }
 }
 
 /**
- * An engine whose Groth16 verification runs the native pairing check (a few ms) instead of
- * snarkjs's WASM one, every other check unchanged; PLONK and ezkl circuits verify as before. The
+ * The native addon's G2 subgroup check in the shape `canonicalProof` takes, or undefined when the
+ * addon predates it.
+ *
+ * @example
+ * ```ts
+ * import { canonicalProof } from './src/compiler/snark/index.ts'
+ * const g2Subgroup = nativeG2Subgroup(addon)
+ * const onChainForm = canonicalProof('groth16', proof, { g2Subgroup })
+ * ```
+ */
+export function nativeG2Subgroup(addon: NativeAddon): G2SubgroupCheck | undefined {
+  const isG2 = addon.isG2
+  return typeof isG2 === 'function' ? (coords) => isG2(coords) : undefined
+}
+
+/**
+ * An engine whose Groth16 verification runs the native pairing check (about 1 ms with the key
+ * prepared once) instead of snarkjs's WASM one, and whose canonical-encoding check tests pi_b's
+ * subgroup natively, every other check unchanged; PLONK and ezkl circuits verify as before. The
  * coordinator verifies every hand-in, so this is its main per-job CPU cost (docs/network.md,
  * "Proving engines"). Without the addon's check, the engine is returned as it is.
  *
@@ -52,11 +81,15 @@ export function nativeGroth16Check(addon: NativeAddon): Groth16Check | undefined
 export function withNativeVerify<E extends ProvingEngine>(engine: E, addon: NativeAddon): E {
   const check = nativeGroth16Check(addon)
   if (!check) return engine
+  const g2Subgroup = nativeG2Subgroup(addon)
   return {
     ...engine,
     verify: (circuit, proof, publicSignals) =>
       circuit.manifest.backend === 'groth16'
-        ? verifyInference(circuit as never, proof as never, publicSignals, { groth16Check: check })
+        ? verifyInference(circuit as never, proof as never, publicSignals, { groth16Check: check, g2Subgroup })
         : engine.verify(circuit, proof, publicSignals),
+    // The same checks and answers as the compiler's, pi_b's subgroup check done natively.
+    canonicalProof: (circuit, proof) =>
+      g2Subgroup ? canonicalProof(circuit.manifest.backend, proof as never, { g2Subgroup }) : engine.canonicalProof(circuit, proof),
   }
 }
