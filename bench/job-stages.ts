@@ -46,8 +46,8 @@ try {
     if (on) for (const [k, v] of Object.entries(out.timings)) add(`  native ${k}`, v)
     const ok = [
       await timed('verify: native, prepared key + native subgroup check', on, () => engine.verify(circuit, out.proof, out.publicSignals)),
-      await timed('verify: native, key parsed per call + bigint subgroup check (before)', on, () => verifyInference(circuit, out.proof as never, out.publicSignals, { groth16Check: unprepared })),
-      await timed('verify: snarkjs (WASM)', on, () => verifyInference(circuit, out.proof as never, out.publicSignals)),
+      await timed('verify: native, key parsed per call + bigint subgroup check (before)', on, () => verifyInference(circuit as never, out.proof as never, out.publicSignals, { groth16Check: unprepared })),
+      await timed('verify: snarkjs (WASM)', on, () => verifyInference(circuit as never, out.proof as never, out.publicSignals)),
     ]
     if (ok.some((x) => x !== true)) throw new Error(`a path refused an honest proof: ${ok}`)
     await timed('canonical encoding: native subgroup check', on, () => engine.canonicalProof(circuit, out.proof))
