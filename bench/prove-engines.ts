@@ -14,10 +14,12 @@
  * Run: npx tsx bench/prove-engines.ts [--sizes 12,14,16,18] [--models a,b|none] [--reps 3] [--batch 8]
  * Not a test: it prints numbers, it asserts nothing except that every proof verifies.
  *
- * Last run (2-core machine, load average 3–5; `--sizes 16 --models pool-risk --reps 2 --batch 2`,
- * streaming batch-affine MSM): chain 2^16 x5.65 wall, x5.85 CPU (snarkjs 21.2 s, native 3.76 s;
- * profile ms: FFT 219, A 445, B1 482, B2 1450, C 405, H 421), batch x6.33; pool-risk 2^10 x7.52
- * wall, x8.43 CPU, batch x8.82. At load average ~25: x5.06 wall, x5.58 CPU. Before it: 3.3–4.3x.
+ * Last runs (idle 2-core machine, `--sizes 16 --models pool-risk,pool-allocator --reps 2 --batch 2`
+ * and `--sizes 18 --models none --reps 1 --batch 2`): chain 2^16 x6.80 wall, x6.56 CPU (snarkjs
+ * 6.27 s, native 0.92 s; profile ms FFT 61, A 126, B1 122, B2 347, C 124, H 123), batch x7.01;
+ * chain 2^18 x7.21 wall, x7.03 CPU (snarkjs 24.3 s, native 3.37 s), batch x7.41; pool-risk x8.01,
+ * pool-allocator x4.69 wall (x6.60 CPU). 2^18 was x3.44 before msm_affine sized its batches to the
+ * buckets a window can reach. At load average 3–5, 2^16 gave x5.65; at ~25, x5.06.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
