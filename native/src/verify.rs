@@ -124,10 +124,18 @@ impl PreparedVk {
         let (Some(a), Some(b), Some(c)) = (g1(&proof[0], &proof[1]), g2(&proof[2..6]), g1(&proof[6], &proof[7])) else {
             return Ok(false);
         };
+        // A negative quantized value is r − |x|, a full 254-bit scalar: taken as −|x| its
+        // double-and-add runs over |x|'s few bits (pool-risk's 15 signals: 0.47 → 0.1 ms).
+        let half = Fr::MODULUS_MINUS_ONE_DIV_TWO;
         let mut acc: G1Projective = self.ic[0].into_group();
         for (s, base) in signals.iter().zip(&self.ic[1..]) {
             let Some(s) = fr(s) else { return Ok(false) };
-            acc += base.mul_bigint(s.into_bigint());
+            let b = s.into_bigint();
+            if b > half {
+                acc -= base.mul_bigint((-s).into_bigint());
+            } else {
+                acc += base.mul_bigint(b);
+            }
         }
         let vk_x = acc.into_affine();
         let b: <Bn254 as Pairing>::G2Prepared = b.into();
