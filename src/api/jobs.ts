@@ -30,6 +30,7 @@ const jobSchema = {
     idempotencyKey: { type: 'string' },
     attempts: { type: 'integer' },
     workerId: { type: 'string' },
+    engine: { type: 'string', description: 'the proving engine the worker reported for its last attempt (native, cuda, snarkjs, ezkl); informational: the coordinator verifies the proof, not this' },
     reason: { type: 'string' },
     errorCode: { type: 'string' },
     timestamps: { type: 'object', additionalProperties: { type: 'integer' }, description: 'ms since epoch when the job last entered each state' },
@@ -66,7 +67,7 @@ export function jobView(r: JobRecord) {
   return {
     jobId: r.id, status: r.status, circuitId: r.circuitId, className: r.className, requirements: r.requirements,
     subject: r.subject, round: r.round, idempotencyKey: r.idempotencyKey, attempts: r.attempts,
-    workerId: r.workerId, reason: r.reason, errorCode: r.errorCode, timestamps: t, timings,
+    workerId: r.workerId, engine: r.engine, reason: r.reason, errorCode: r.errorCode, timestamps: t, timings,
     ...(r.result ? { proof: r.result.proof, publicSignals: r.result.publicSignals, outputs: r.result.outputs, provedBy: r.result.provedBy } : {}),
   }
 }

@@ -272,6 +272,7 @@ test('a zkml worker --engine native proves a network job the coordinator accepts
       return j.status === 'verified' && j
     }, 120_000, 'the native worker\'s job verified', 200)
     assert.equal(await engine.verify(c, rec.proof, rec.publicSignals), true)
+    assert.equal(rec.engine, 'native', 'GET /jobs/:id says which engine proved it')
 
     const S = worker('snarkjs')
     assert.match(await S.waitFor(/proving engine/), /proving engine snarkjs/)
