@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import { startAnvil, freePort, type AnvilInstance } from '../dev/anvil.ts'
+import { startAnvil, type AnvilInstance } from '../dev/anvil.ts'
+import { startPrivateRedisServer } from '../dev/redisServer.ts'
 import { BaseError } from '../errors/index.ts'
 
 const zkmlBin = new URL('../../bin/zkml.js', import.meta.url).pathname
@@ -57,24 +58,18 @@ async function persistenceOf(url: string): Promise<{ durable: boolean } | undefi
  * directory removed on stop.
  */
 async function startPrivateRedis(): Promise<{ url: string; stop: () => Promise<void> }> {
-  const port = await freePort()
   const dir = mkdtempSync(join(tmpdir(), 'zkml-redis-'))
-  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', dir], { stdio: 'ignore' })
-  const failed = await new Promise<Error | undefined>((resolve) => {
-    redis.once('error', (e) => resolve(e))
-    redis.once('exit', (code) => resolve(new Error(`redis-server exited with ${code}`)))
-    setTimeout(() => resolve(undefined), 300)
-  })
-  if (failed) {
+  let r: Awaited<ReturnType<typeof startPrivateRedisServer>>
+  try {
+    r = await startPrivateRedisServer(['--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', dir])
+  } catch (e) {
     rmSync(dir, { recursive: true, force: true })
-    throw failed
+    throw e
   }
-  const url = `redis://127.0.0.1:${port}`
-  for (let i = 0; i < 50 && !(await answers(url, 200)); i++) await new Promise((r) => setTimeout(r, 100))
   return {
-    url,
+    url: r.url,
     stop: async () => {
-      await terminate(redis)
+      await terminate(r.child)
       rmSync(dir, { recursive: true, force: true })
     },
   }

@@ -3,3 +3,4 @@
 export { startAnvil, anvilPrivateKeys, anvilBinary, freePort, type AnvilInstance } from './anvil.ts'
 export { fixtureCircuit, type FixtureCircuit } from './fixtureCircuit.ts'
 export { provedFixture, type ProvedFixture } from './provedFixture.ts'
+export { startPrivateRedisServer, redisPidOn, type PrivateRedis } from './redisServer.ts'

@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { redisPidOn, startPrivateRedisServer } from '../../src/dev/redisServer.ts'
 
 export type LocalCluster = {
   /** Client ports, masters first as created (replica i follows master i mod masters, as redis-cli assigns). */
@@ -92,11 +93,12 @@ export async function startRedisCluster(o: { masters?: number; replicasPer?: num
     }
     for (const port of ports) {
       for (let i = 0; ; i++) {
-        try {
-          if (cli(port, 'ping') === 'PONG') break
-        } catch (e) {
-          if (i > 100) throw e
-        }
+        // PONG from this node's own process: a port taken between the probe and the bind would
+        // otherwise put another test's Redis into this cluster.
+        const pid = await redisPidOn(port, 300)
+        if (pid !== undefined && pid === procs.get(port)!.pid) break
+        if ((pid !== undefined && pid !== procs.get(port)!.pid) || i > 200)
+          throw new Error(`redis-server on port ${port}: expected this cluster's node (pid ${procs.get(port)!.pid}) to answer, got ${pid === undefined ? 'no answer' : `pid ${pid}`}`)
         await sleep(50)
       }
     }
@@ -185,8 +187,14 @@ export function clusterCounters(c: LocalCluster) {
 /** A private single `redis-server` (AOF on) on a free loopback port, with the same shape as a cluster for benchmarks. */
 export async function startRedisServer(): Promise<{ url: string; port: number; counters: () => Promise<{ cmds: number; bytes: number; perNode: number[]; cpuPerNode: number[] }>; stop(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'zkml-redis-'))
-  const port = await freePort()
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--loglevel', 'warning'], { stdio: 'ignore' })
+  let started: Awaited<ReturnType<typeof startPrivateRedisServer>>
+  try {
+    started = await startPrivateRedisServer(['--dir', dir, '--save', '', '--appendonly', 'yes', '--loglevel', 'warning'])
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true })
+    throw e
+  }
+  const { port, child } = started
   const cli = (p: number, ...args: string[]) => {
     const r = spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(p), ...args], { encoding: 'utf8', timeout: 10_000 })
     if (r.status !== 0) throw new Error(`redis-cli -p ${p} ${args.join(' ')}: ${r.stderr || r.stdout}`)
@@ -198,17 +206,6 @@ export async function startRedisServer(): Promise<{ url: string; port: number; c
       await new Promise((r) => child.once('exit', r))
     }
     rmSync(dir, { recursive: true, force: true })
-  }
-  for (let i = 0; ; i++) {
-    try {
-      if (cli(port, 'ping') === 'PONG') break
-    } catch (e) {
-      if (i > 100) {
-        await stop()
-        throw e
-      }
-    }
-    await sleep(50)
   }
   return { url: `redis://127.0.0.1:${port}`, port, counters: countersOf(() => [port], cli), stop }
 }

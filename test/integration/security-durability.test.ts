@@ -5,7 +5,7 @@ import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
-import { freePort } from '../../src/dev/anvil.ts'
+import { redisPidOn, startPrivateRedisServer } from '../../src/dev/redisServer.ts'
 import { terminateSnark } from '../../src/compiler/snark/index.ts'
 import { buildApi } from '../../src/api/index.ts'
 import { connectRedis, redisPersistence, RedisArtifactStore, type JobEvent } from '../../src/network/index.ts'
@@ -24,30 +24,32 @@ after(async () => {
 
 /** A private redis-server; `restart()` starts it again on the same port and directory (its AOF). */
 async function privateRedis(tag: string, args: string[]) {
-  const port = await freePort()
   const dir = join(dirs.dir, tag)
   await import('node:fs').then((fs) => fs.mkdirSync(dir, { recursive: true }))
-  let child: ChildProcess
-  const start = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, ...args], { stdio: 'ignore' })
-    live.add(child)
-    child.once('exit', () => live.delete(child))
-    await until(async () => {
-      const r = await connectRedis({ url: `redis://127.0.0.1:${port}`, connectTimeoutMs: 300 }).catch(() => undefined)
-      r?.disconnect()
-      return r !== undefined
-    }, 10_000, `redis-server on ${port}`, 100)
+  // The first start picks a free port and checks the server answering there is this child.
+  const first = await startPrivateRedisServer(['--dir', dir, ...args])
+  const port = first.port
+  let child: ChildProcess = first.child
+  const track = (c: ChildProcess) => {
+    live.add(c)
+    c.once('exit', () => live.delete(c))
   }
-  await start()
+  track(child)
+  const restart = async () => {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, ...args], { stdio: 'ignore' })
+    track(child)
+    // The same port again (clients reconnect to it): it must be this child that answers.
+    await until(async () => (await redisPidOn(port, 300)) === child.pid, 10_000, `redis-server on ${port} restarted`, 100)
+  }
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: first.url,
     /** Kills it without a chance to flush anything (what a crash or an OOM kill does). */
     kill: () => new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve()
       child.once('exit', () => resolve())
       child.kill('SIGKILL')
     }),
-    restart: start,
+    restart,
   }
 }
 const volatileArgs = ['--save', '', '--appendonly', 'no']
