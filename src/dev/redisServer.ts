@@ -13,6 +13,12 @@ export type PrivateRedis = {
 /**
  * The `process_id` of the redis-server answering on `port`, or undefined when none answers within
  * `timeoutMs` (raw RESP over a socket: no client library, no retries, no reconnection).
+ *
+ * @example
+ * ```ts
+ * import { redisPidOn } from './src/dev/redisServer.ts'
+ * await redisPidOn(6379) // 4242: the pid of the redis-server on 127.0.0.1:6379, or undefined
+ * ```
  */
 export function redisPidOn(port: number, timeoutMs = 500): Promise<number | undefined> {
   return new Promise((resolve) => {
