@@ -12,7 +12,9 @@ use crate::zkey::ZkeyPk;
 /// Measured on the 2-core dev machine (tests/msm_table.rs `table_speed`, bench/prove-engines), the
 /// table MSM was not reliably faster than the per-proof one or arkworks' (its points are read
 /// scattered across n·W entries, the per-window MSM streams n), while a 2^18 key's tables took
-/// 1.6 GiB and 89 s to build. Opt in with a budget where a machine shows a gain.
+/// 1.6 GiB and 89 s to build. Small keys gain little either (best of 30, G1: 2^9 2.1 ms against
+/// 2.8, 2^10 4.2 against 4.7, 2^11 7.9 against 8.7; from 2^12 the table is slower, G2 from 2^10).
+/// Opt in with a budget where a machine shows a gain.
 pub const DEFAULT_TABLE_MB: u32 = 0;
 
 #[derive(Default)]
