@@ -1,6 +1,6 @@
 // End-to-end throughput of the prover network against proving in-process.
 //
-//   node --import tsx bench/queue-throughput.ts [--jobs 12] [--models tiny,pool-risk] [--engines snarkjs,native]
+//   node --import tsx bench/queue-throughput.ts [--jobs 12] [--models tiny,pool-risk,lstm-forecast] [--engines snarkjs,native]
 //     [--scale-jobs 24] [--scale-workers 2] [--scale-modes single,cluster,cluster-2coord] [--scale-only]
 //
 // For each circuit and engine: the baseline proves and verifies N inferences in this process
@@ -26,7 +26,9 @@ import { bullPrefix, classOf, className, connectRedis, jobRequirements, proveQue
 import { loadCircuit, proveInference, verifyInference } from '../src/compiler/index.ts'
 import { terminateSnark } from '../src/compiler/snark/index.ts'
 import { loadNativeAddon, nativeEngine } from '../src/prover/engines/native/index.ts'
-import { compileBundledModel, deletePrefix, registerBody, spawnZkml, tempDir, testPrefix, until, type Proc } from '../test/integration/prover-helpers.ts'
+import { compileBundledModel, compileCached, deletePrefix, registerBody, spawnZkml, tempDir, testPrefix, until, type Proc } from '../test/integration/prover-helpers.ts'
+import { bundledModels } from '../models/lib/bundled.ts'
+import { devGroth16Setup, makeDevPtau } from '../src/dev/devPtau.ts'
 import { clusterCounters, startRedisCluster, startRedisServer, redisClusterMissing } from '../test/integration/cluster-helpers.ts'
 
 const { values } = parseArgs({
@@ -137,9 +139,24 @@ async function network(circuitDir: string, sample: (i: number) => number[], work
   }
 }
 
+/**
+ * A bundled model compiled to Groth16; the bench-only ones (models/lib/bundled.ts PROVED_IN_BENCH:
+ * lstm-forecast, 20,978 constraints) on a test-only dev ptau of their size with the native dev
+ * setup, as test/integration/prove-large-models does, so the network is measured on a proof of
+ * hundreds of ms too.
+ */
+async function compileModelForBench(name: string, outDir: string) {
+  const big = bundledModels({ benchOnly: true }).find((m) => m.name === name)
+  if (!big) return compileBundledModel(name, outDir)
+  if (!addon) throw new Error(`--models ${name}: needs the native addon for its dev ptau and setup`)
+  const ptau = await makeDevPtau({ power: 15, addon })
+  await compileCached({ onnx: big.onnx, name, calibration: big.samples, backend: 'groth16', outDir, ptauPath: ptau.path, groth16Setup: devGroth16Setup(addon) })
+  return { model: name, dir: outDir, backend: 'groth16' as const, sample: (i: number) => big.samples[i % big.samples.length]! }
+}
+
 const native = addon ? await nativeEngine(addon) : undefined
 for (const name of values['scale-only'] ? [] : values.models!.split(',')) {
-  const c = await compileBundledModel(name, `${dirs.dir}/${name}`)
+  const c = await compileModelForBench(name, `${dirs.dir}/${name}`)
   const circuit = await loadCircuit(c.dir)
   const ctx = { subject: 2n, round: 1n }
   for (const engine of engines) {
@@ -179,7 +196,7 @@ const modes = values['scale-modes']!.split(',').filter(Boolean)
 if (modes.length) {
   const name = values.models!.split(',')[0]!
   const engine = engines[0]!
-  const c = await compileBundledModel(name, `${dirs.dir}/${name}`)
+  const c = await compileModelForBench(name, `${dirs.dir}/${name}`)
   const circuit = await loadCircuit(c.dir)
   const SN = Number(values['scale-jobs'])
   const W = Number(values['scale-workers'])
