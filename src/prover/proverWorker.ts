@@ -330,17 +330,42 @@ export class ProverWorker extends EventEmitter {
   private async prove(data: ProveJobData): Promise<ProofResult> {
     const circuit = await this.circuits.load(data.circuitId)
     const ctx = { subject: BigInt(data.subject), round: BigInt(data.round) }
-    // Throttled to one event per 200 ms, counted from the start: progress is for humans watching a
-    // long proof, and a job proved in milliseconds has its state changes (proving, proved) to show;
-    // its stage events were a Redis MULTI each, 0.46 ms of worker CPU a job on pool-risk. The
-    // engine's closing event is dropped: 'self-verified' follows it.
+    // At most one stage event per 200 ms, counted from the start, and a stage is published only
+    // once it has lasted until then (a timer publishes the latest one): progress is for humans
+    // watching a long proof, while a job proved in milliseconds has its state changes (proving,
+    // proved) to show, and its stage events cost a Redis MULTI each (0.46 ms of worker CPU a job on
+    // pool-risk). The engine's closing event is dropped: 'self-verified' follows it.
     let last = Date.now()
-    const onProgress = (p: { stage: string; fraction?: number }) => {
-      if (Date.now() - last < 200 || p.fraction === 1) return
+    let pending: { stage: string; fraction?: number } | undefined
+    let timer: NodeJS.Timeout | undefined
+    const publish = (p: { stage: string; fraction?: number }) => {
       last = Date.now()
       void this.jobs.progress(data.jobId, { ...p, workerId: this.id }).catch(() => {})
     }
-    const out = await this.opts.engine.prove(circuit, data.input, ctx, { onProgress })
+    const onProgress = (p: { stage: string; fraction?: number }) => {
+      pending = p.fraction === 1 ? undefined : p
+      if (!pending || timer) return
+      const wait = 200 - (Date.now() - last)
+      if (wait <= 0) {
+        pending = undefined
+        return publish(p)
+      }
+      timer = setTimeout(() => {
+        timer = undefined
+        const q = pending
+        pending = undefined
+        if (q) publish(q)
+      }, wait)
+      timer.unref()
+    }
+    let out: Awaited<ReturnType<ProvingEngine['prove']>>
+    try {
+      out = await this.opts.engine.prove(circuit, data.input, ctx, { onProgress })
+    } finally {
+      clearTimeout(timer)
+      timer = undefined
+      pending = undefined
+    }
     // Never hand in a proof this worker has not checked itself: a bad one costs an attempt.
     const ok = await this.opts.engine.verify(circuit, out.proof, out.publicSignals)
     if (!ok) throw new BaseError('PROOF_INVALID', 'The worker\'s own proof failed self-verification.', { details: 'expected the fresh proof to verify, got false' })

@@ -28,7 +28,17 @@ const witness = (input: number[], ctx: { subject: bigint; round: bigint }) => ({
 })
 const engine: ProvingEngine = {
   load: async (dir) => ({ dir, manifest: c.manifest, computeWitness: witness }) as LoadedCircuit,
-  prove: async (_c, input, ctx) => ({ proof: { pi_a: ['1'] }, ...witness(input, ctx) }),
+  // Subject 777: a "long" proof whose stages last input[1] ms (witness) and 10 ms (prove), to see
+  // which stage events the worker publishes.
+  prove: async (_c, input, ctx, o) => {
+    const pause = (ms: number) => new Promise((r) => setTimeout(r, ms))
+    o?.onProgress?.({ stage: 'witness', fraction: 0 })
+    if (ctx.subject === 777n) await pause(input[1]!)
+    o?.onProgress?.({ stage: 'prove', fraction: 0.1 })
+    if (ctx.subject === 777n) await pause(10)
+    o?.onProgress?.({ stage: 'proved', fraction: 1 })
+    return { proof: { pi_a: ['1'] }, ...witness(input, ctx) }
+  },
   verify: async () => true,
   canonicalProof: (_c, proof) => proof,
 }
@@ -115,6 +125,26 @@ test("a worker's late hand-back (release, retry) cannot undo another worker's pr
   assert.equal(rec!.workerId, 'w-b')
   // The owner's own hand-back applies.
   assert.equal((await queue.jobs.transition(data.id, 'queued', { workerId: 'w-b', from: ['proving'], ifOwner: 'w-b' })).applied, true)
+})
+
+test('stage events: none for a fast proof, the stages that last 200 ms or more for a long one', async () => {
+  const stages = async (jobId: string) => {
+    await verified(jobId).catch(async (e) => { throw new Error(`${e.message}: ${JSON.stringify(await queue.jobs.get(jobId))} ${JSON.stringify(log.slice(-5))}`) })
+    const evs = await queue.jobs.events(jobId)
+    const proving = (evs.find((e) => e.type === 'state' && (e as { to: string }).to === 'proving') as { at: number }).at
+    return evs.filter((e) => e.type === 'progress').map((e) => ({ stage: (e as { stage: string }).stage, after: e.at - proving }))
+  }
+  // Fast (the stand-in proves at once): only the worker's own closing step.
+  const fast = await stages((await queue.submit({ circuitId, input: [7, 0], subject: '2', round: '40' })).jobId)
+  assert.deepEqual(fast.map((e) => e.stage), ['self-verified'])
+  // Done in 130 ms: the witness stage's event was due at 200 ms and never went out.
+  const short = await stages((await queue.submit({ circuitId, input: [7, 120], subject: '777', round: '41' })).jobId)
+  assert.deepEqual(short.map((e) => e.stage), ['self-verified'])
+  // A witness stage of 450 ms: published at about 200 ms, then the prove stage when it starts.
+  const long = await stages((await queue.submit({ circuitId, input: [7, 450], subject: '777', round: '42' })).jobId)
+  assert.deepEqual(long.map((e) => e.stage), ['witness', 'prove', 'self-verified'])
+  assert.ok(long[0]!.after >= 150 && long[0]!.after < 440, `the witness event ~200 ms in, got ${long[0]!.after} ms`)
+  assert.ok(long[1]!.after >= 440, `the prove event once the 450 ms witness stage ended, got ${long[1]!.after} ms`)
 })
 
 test('an idempotent re-submission finishes an enqueue the first submitter never did', async () => {
