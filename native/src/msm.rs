@@ -7,7 +7,6 @@
 
 use ark_bn254::Fr;
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
-use ark_ec::AdditiveGroup;
 use ark_ff::{BigInt, BigInteger, PrimeField, Zero};
 use rayon::prelude::*;
 
@@ -117,14 +116,7 @@ pub fn msm_u64<P: SWCurveConfig>(bases: &[Affine<P>], scalars: &[u64]) -> Projec
             res
         })
         .collect();
-    let mut total = Projective::<P>::zero();
-    for s in sums.iter().rev() {
-        for _ in 0..c {
-            total.double_in_place();
-        }
-        total += s;
-    }
-    total
+    crate::msm_affine::join_windows(&sums, c)
 }
 
 /// G1 entry point used by the prover.

@@ -35,6 +35,11 @@ where
         .into_par_iter()
         .map(|k| window_sum(&bases[..n], &digits[k * n..(k + 1) * n], num_windows, k, c))
         .collect();
+    join_windows(&sums, c)
+}
+
+/// Σ_k 2^(c·k)·sums[k], from the top window down (Horner: c doublings a window).
+pub(crate) fn join_windows<P: SWCurveConfig>(sums: &[Projective<P>], c: usize) -> Projective<P> {
     let mut total = Projective::<P>::zero();
     for s in sums.iter().rev() {
         for _ in 0..c {

@@ -17,7 +17,7 @@
 use ark_bn254::{Bn254, Fq, Fq2, Fr, G1Affine, G1Projective, G2Affine};
 use ark_ec::pairing::Pairing;
 use ark_ec::{AffineRepr, CurveGroup};
-use ark_ff::{BigInt, BigInteger, PrimeField, Zero};
+use ark_ff::{BigInt, PrimeField};
 
 use crate::error::NativeError;
 
@@ -167,6 +167,7 @@ pub fn verify_groth16(vk: &[String], proof: &[String], signals: &[String]) -> Re
 /// The unprepared check (four Miller loops): the reference the prepared one is tested against.
 #[cfg(test)]
 fn verify_reference(vk: &[String], proof: &[String], signals: &[String]) -> Option<bool> {
+    use ark_ff::Zero;
     let n_ic = (vk.len() - 14) / 2;
     let alpha = g1(&vk[0], &vk[1])?;
     let beta = g2(&vk[2..6])?;
@@ -185,6 +186,7 @@ fn verify_reference(vk: &[String], proof: &[String], signals: &[String]) -> Opti
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ark_ff::BigInteger;
 
     #[test]
     fn decimals_are_canonical_and_bounded() {
@@ -207,6 +209,7 @@ mod tests {
 #[cfg(test)]
 mod subgroup_tests {
     use super::*;
+    use ark_ff::BigInteger;
     use ark_ec::AffineRepr;
 
     fn coords(p: &G2Affine) -> Vec<String> {
