@@ -15,6 +15,7 @@ import type { ProvedRoundView } from './roundServer.ts'
 import { CHAIN_REJECTED_KEPT, type StateStore, type FeedState } from './stateStore.ts'
 import { decidePost, isProofDue, type PostingPolicy } from './postingPolicy.ts'
 import { oracleIdempotencyKey } from './idempotencyKey.ts'
+import { TickLoop } from './tickLoop.ts'
 
 export type OracleFeed = {
   /** Stable name, the key of persisted state and of idempotency keys. */
@@ -79,8 +80,7 @@ export class Oracle {
   private readonly nonces: NonceTracker
   private readonly feedAbi = projectContract('ProvedFeed').abi
   private readonly registryAbi = projectContract('ModelRegistry').abi
-  private timer: NodeJS.Timeout | undefined
-  private running: Promise<unknown> | undefined
+  private loop = new TickLoop(() => this.tick())
   private readonly latest = new Map<string, ProvedRoundView>()
   private readonly inputScales = new Map<string, number[]>()
 
@@ -125,18 +125,12 @@ export class Oracle {
 
   /** Ticks every `intervalMs` until `stop()`; a tick never overlaps the previous one. */
   start(intervalMs: number): void {
-    const loop = async () => {
-      this.running = this.tick()
-      await this.running
-      if (this.timer !== undefined) this.timer = setTimeout(loop, intervalMs)
-    }
-    this.timer = setTimeout(loop, 0)
+    this.loop.start(intervalMs)
   }
 
-  async stop(): Promise<void> {
-    clearTimeout(this.timer)
-    this.timer = undefined
-    await this.running
+  /** Stops ticking; resolves once the tick in flight has settled. */
+  stop(): Promise<void> {
+    return this.loop.stop()
   }
 
   private now(): number {

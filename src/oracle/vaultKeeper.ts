@@ -9,6 +9,7 @@ import type { OracleLogger } from './logger.ts'
 import type { ChainClients } from './postRound.ts'
 import { waitForProof, type ProverClient } from './proverClient.ts'
 import type { StateStore } from './stateStore.ts'
+import { TickLoop } from './tickLoop.ts'
 
 export type VaultKeeperOptions = {
   vault: Address
@@ -49,8 +50,7 @@ export type KeeperOutcome =
  * ```
  */
 export class VaultKeeper {
-  private timer: NodeJS.Timeout | undefined
-  private running: Promise<unknown> | undefined
+  private loop = new TickLoop(() => this.tick())
   private readonly key: string
 
   constructor(private readonly o: VaultKeeperOptions) {
@@ -134,18 +134,12 @@ export class VaultKeeper {
 
   /** Ticks every `intervalMs` (never two at once) until `stop()`. */
   start(intervalMs: number): void {
-    const loop = async () => {
-      this.running = this.tick()
-      await this.running
-      if (this.timer !== undefined) this.timer = setTimeout(loop, intervalMs)
-    }
-    this.timer = setTimeout(loop, 0)
+    this.loop.start(intervalMs)
   }
 
-  async stop(): Promise<void> {
-    clearTimeout(this.timer)
-    this.timer = undefined
-    await this.running
+  /** Stops ticking; resolves once the tick in flight has settled. */
+  stop(): Promise<void> {
+    return this.loop.stop()
   }
 }
 
