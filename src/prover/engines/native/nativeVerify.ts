@@ -3,6 +3,9 @@ import { canonicalProof, type G2SubgroupCheck, type Groth16Check, type SnarkProo
 import type { ProvingEngine } from '../../../network/provingEngine.ts'
 import type { NativeAddon } from './addon.ts'
 
+/** Prepared verification keys one check keeps (each a few KB natively). */
+const PREPARED_KEYS = 64
+
 type G1 = [string, string, ...string[]]
 type G2 = [[string, string], [string, string], ...unknown[]]
 const g1 = (p: G1) => [p[0], p[1]]
@@ -34,15 +37,18 @@ export function nativeGroth16Check(addon: NativeAddon): Groth16Check | undefined
   }
   const Prepared = addon.NativeVerifier
   if (typeof Prepared !== 'function') return (vkey, publicSignals, proof) => native(flatVk(vkey), flatProof(proof), publicSignals)
-  // One prepared key per verification-key object: a loaded circuit holds its vkey for its lifetime
-  // (the circuit caches evict whole circuits), so the prepared key lives and dies with it.
-  const prepared = new WeakMap<object, InstanceType<typeof Prepared>>()
+  // One prepared key per verification key, looked up by its numbers (not by object: a key object
+  // changed in place must never meet the key prepared from its old numbers). Bounded: the least
+  // recently used goes first (a coordinator serves few circuits at a time).
+  const prepared = new Map<string, InstanceType<typeof Prepared>>()
   return (vkey: VerificationKey, publicSignals: string[], proof: SnarkProof) => {
-    let v = prepared.get(vkey)
-    if (!v) {
-      v = new Prepared(flatVk(vkey))
-      prepared.set(vkey, v)
-    }
+    const flat = flatVk(vkey)
+    const id = flat.join(',')
+    let v = prepared.get(id)
+    if (v) prepared.delete(id)
+    else v = new Prepared(flat)
+    prepared.set(id, v)
+    if (prepared.size > PREPARED_KEYS) prepared.delete(prepared.keys().next().value!)
     return v.verify(flatProof(proof), publicSignals)
   }
 }
