@@ -103,6 +103,12 @@ test('the native pairing check agrees with snarkjs on valid, relabelled, swapped
     assert.equal(viaNative, want, `native: ${what}`)
     assert.equal(viaUnprepared, want, `native, unprepared: ${what}`)
   }
+  // The prepared key follows the key's numbers, not the object: a key changed in place is
+  // prepared anew (a proof of the old key no longer verifies against it).
+  const vk = structuredClone(keys.vkey) as unknown as { IC: string[][] }
+  assert.equal(await verify('groth16', vk as never, smallSignals, native.proof, { groth16Check: check }), true)
+  vk.IC[1] = vk.IC[0]!
+  assert.equal(await verify('groth16', vk as never, smallSignals, native.proof, { groth16Check: check }), false, 'a key changed in place')
   // A prepared key is refused at construction like the raw check refuses it per call.
   assert.throws(() => new addon!.NativeVerifier!(['1', '2']), (e: unknown) => nativeError(e).code === 'VKEY_INVALID')
   // The raw check refuses a malformed key with a code (through verify it is just "does not verify").
