@@ -38,7 +38,7 @@ const firstLine = (e: unknown) => String((e as Error)?.message ?? e).split('\n')
 
 /**
  * The one write-and-wait of the project: simulates the call (a revert is caught before anything is
- * sent, and decoded), sends it with gas headroom (125% of the estimate + 50k), waits for the receipt and checks its status. Every failure is a
+ * sent, and decoded), sends it with gas headroom (125% of the estimate + 50k, at most the block gas limit), waits for the receipt and checks its status. Every failure is a
  * `BaseError` with `code` (default `CONTRACT_TX_FAILED`): a revert names its custom error in the
  * message, `details` and `meta.error`/`meta.args` (and `decodeRevert(err)` finds it through `cause`);
  * a transaction mined but reverted (a race after the simulation) has `meta.minedReverted: true`.
@@ -68,9 +68,16 @@ export async function writeAndWait<
     // a zero balance becoming non-zero costs a 20k SSTORE): send with headroom, as wallets do. Unused
     // gas is refunded; an out-of-gas tx would have burnt it all and changed nothing.
     // A caller's own gas limit is kept.
+    // The headroom never takes a limit past the block's gas limit: the node refuses such a
+    // transaction whatever it would use (the estimate itself must fit, as it is).
     const fixed = call.gas
-    const estimate = fixed ?? (await clients.publicClient.estimateContractGas({ ...call, account: clients.wallet.account } as never))
-    const gas = fixed ?? estimate + estimate / 4n + GAS_HEADROOM
+    let gas = fixed
+    if (gas === undefined) {
+      const estimate = await clients.publicClient.estimateContractGas({ ...call, account: clients.wallet.account } as never)
+      const blockLimit = (await clients.publicClient.getBlock({ blockTag: 'latest' })).gasLimit
+      const withHeadroom = estimate + estimate / 4n + GAS_HEADROOM
+      gas = withHeadroom <= blockLimit ? withHeadroom : estimate > blockLimit ? estimate : blockLimit
+    }
     const nonce = options.nonce ? await options.nonce() : undefined
     hash = await clients.wallet.writeContract({ ...(request as object), gas, ...(nonce === undefined ? {} : { nonce }) } as never)
   } catch (e) {

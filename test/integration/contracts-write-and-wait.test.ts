@@ -43,6 +43,26 @@ test('writeAndWait sends 125% of the estimate + 50k (a later block may cost more
   assert.equal((await pub.getTransaction({ hash: own.transactionHash })).gas, 210_000n)
 })
 
+test('writeAndWait: the headroom stops at the block gas limit (the node refuses a limit above it)', async () => {
+  const clients = { wallet: walletFor(0), publicClient: pub }
+  const call = { address: pool, abi, functionName: 'setTvl', args: [4_000n, 1_000n] } as const
+  const estimate = await pub.estimateContractGas({ ...call, account: clients.wallet.account })
+  const before = (await pub.getBlock({ blockTag: 'latest' })).gasLimit
+  // A block limit between the estimate and the estimate with headroom.
+  const limit = estimate + 10_000n
+  await pub.request({ method: 'evm_setBlockGasLimit' as never, params: [`0x${limit.toString(16)}`] as never })
+  try {
+    await pub.request({ method: 'evm_mine' as never })
+    assert.equal((await pub.getBlock({ blockTag: 'latest' })).gasLimit, limit)
+    const receipt = await writeAndWait(clients, call)
+    assert.equal(receipt.status, 'success')
+    assert.equal((await pub.getTransaction({ hash: receipt.transactionHash })).gas, limit)
+  } finally {
+    await pub.request({ method: 'evm_setBlockGasLimit' as never, params: [`0x${before.toString(16)}`] as never })
+    await pub.request({ method: 'evm_mine' as never })
+  }
+})
+
 test('writeAndWait: a revert is caught at simulation, nothing is sent, and the custom error is named (CONTRACT_TX_FAILED or the caller\'s code)', async () => {
   const stranger = walletFor(1)
   const nonce = await pub.getTransactionCount({ address: stranger.account.address })
