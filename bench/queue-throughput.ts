@@ -200,7 +200,7 @@ if (modes.length) {
   const circuit = await loadCircuit(c.dir)
   const SN = Number(values['scale-jobs'])
   const W = Number(values['scale-workers'])
-  // The coordinator's own work per result: recompute the witness + verify (snarkjs), no queue.
+  // The coordinator's own work per result, no queue: recompute the witness, then its checks (below).
   const p = await proveInference(circuit, c.sample(0), { subject: 2n, round: 1n })
   // As `zkml serve` judges: with the addon, the native engine's canonical and pairing checks.
   const judge = native ? { engine: native, c: await native.load(c.dir) } : undefined

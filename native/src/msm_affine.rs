@@ -33,7 +33,7 @@ where
     let digits = window_major_digits(&scalars[..n], c, num_windows);
     let sums: Vec<Projective<P>> = (0..num_windows)
         .into_par_iter()
-        .map(|k| window_sum(&bases[..n], &digits[k * n..(k + 1) * n], num_windows, k, c))
+        .map(|k| window_sum(&bases[..n], &digits[k * n..(k + 1) * n], k, c))
         .collect();
     join_windows(&sums, c)
 }
@@ -107,7 +107,7 @@ fn digit(s: &BigInt<4>, w: usize, c: usize) -> usize {
 }
 
 /// Window k's sum; `digits` is that window's run (one digit per base).
-fn window_sum<P: SWCurveConfig>(bases: &[Affine<P>], digits: &[i32], _num_windows: usize, k: usize, c: usize) -> Projective<P> {
+fn window_sum<P: SWCurveConfig>(bases: &[Affine<P>], digits: &[i32], k: usize, c: usize) -> Projective<P> {
     let nb = 1usize << (c - 1);
     // The top window holds only the scalars' last few bits: its digits fall in a handful of buckets,
     // so batches would stay tiny (one inversion per few additions). Projective buckets there.

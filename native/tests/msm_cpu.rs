@@ -3,11 +3,11 @@
 //! machine wall time is other people's load). A profile, not a check; variants: batch (the
 //! per-proof batch-affine Pippenger), ark (arkworks). `ZKML_REPS=N` repeats each for small sizes.
 
+mod common;
+
 use ark_bn254::Fr;
-use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
-use ark_ec::{CurveGroup, PrimeGroup, VariableBaseMSM};
-use ark_ff::{PrimeField, UniformRand};
-use ark_std::rand::{rngs::StdRng, SeedableRng};
+use ark_ec::short_weierstrass::{Projective, SWCurveConfig};
+use ark_ec::VariableBaseMSM;
 
 fn cpu_s() -> f64 {
     let s = std::fs::read_to_string("/proc/self/stat").unwrap();
@@ -16,12 +16,7 @@ fn cpu_s() -> f64 {
 }
 
 fn run<P: SWCurveConfig<ScalarField = Fr>>(name: &str, k: u32, variants: &[&str]) {
-    let mut rng = StdRng::seed_from_u64(1);
-    let n = 1usize << k;
-    let p = Projective::<P>::generator() * Fr::rand(&mut rng);
-    let mut acc = p;
-    let g: Vec<Affine<P>> = Projective::<P>::normalize_batch(&(0..n).map(|_| { acc += p; acc }).collect::<Vec<_>>());
-    let s: Vec<_> = (0..n).map(|_| Fr::rand(&mut rng).into_bigint()).collect();
+    let (g, s) = common::random_msm::<P>(k);
     let mut first: Option<Projective<P>> = None;
     // Small sizes take well under the clock's 10 ms CPU tick: repeat them (ZKML_REPS) and report per run.
     let reps: u32 = std::env::var("ZKML_REPS").unwrap_or("1".into()).parse().unwrap();

@@ -1,5 +1,7 @@
 //! The fixed-base table MSM must equal arkworks' MSM on random inputs, G1 and G2, every window.
 
+mod common;
+
 use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::{CurveGroup, VariableBaseMSM};
 use ark_ff::{PrimeField, UniformRand};
@@ -86,14 +88,9 @@ fn table_speed() {
 }
 
 fn speed<P: ark_ec::short_weierstrass::SWCurveConfig<ScalarField = Fr>>(name: &str, k: u32) {
-    use ark_ec::short_weierstrass::{Affine, Projective};
-    use ark_ec::PrimeGroup;
-    let mut rng = StdRng::seed_from_u64(1);
+    use ark_ec::short_weierstrass::Projective;
     let n = 1usize << k;
-    let p = Projective::<P>::generator() * Fr::rand(&mut rng);
-    let mut acc = p;
-    let g: Vec<Affine<P>> = Projective::<P>::normalize_batch(&(0..n).map(|_| { acc += p; acc }).collect::<Vec<_>>());
-    let s: Vec<_> = (0..n).map(|_| Fr::rand(&mut rng).into_bigint()).collect();
+    let (g, s) = common::random_msm::<P>(k);
     let idx: Vec<u32> = (0..n as u32).collect();
     let t0 = std::time::Instant::now();
     let t = FixedBaseTable::new(&g, table_window(n));

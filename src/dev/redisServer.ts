@@ -34,7 +34,8 @@ export function redisPidOn(port: number, timeoutMs = 500): Promise<number | unde
     s.on('connect', () => s.write('*2\r\n$4\r\nINFO\r\n$6\r\nserver\r\n'))
     s.on('data', (d) => {
       buf += String(d)
-      const m = /process_id:(\d+)/.exec(buf)
+      // The line's end too: a reply split across reads must not yield the first digits of the pid.
+      const m = /process_id:(\d+)\r\n/.exec(buf)
       if (m) done(Number(m[1]))
       else if (buf.startsWith('-')) done(undefined) // an error reply (e.g. -LOADING): not ready yet
     })
